@@ -1,0 +1,30 @@
+// Subcommand registry: each native/cli/cmd_*.cpp registers itself with
+//   static const chunker::cli::Command reg{"name", "one-line summary", run, order};
+// so adding a subcommand never touches main.cpp.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace chunker::cli {
+
+using CommandFn = int (*)(int argc, char** argv);  // argv[0] is the subcommand name
+
+struct Command {
+  Command(const char* name, const char* summary, CommandFn fn, int order = 100);
+  const char* name;
+  const char* summary;
+  CommandFn fn;
+  int order;
+};
+
+std::vector<const Command*>& commands();
+
+// Lines appended to `chunker --version` (e.g. the SIMD backends in use).
+using VersionInfoFn = std::string (*)();
+struct VersionInfo {
+  explicit VersionInfo(VersionInfoFn fn);
+};
+std::vector<VersionInfoFn>& version_infos();
+
+}  // namespace chunker::cli

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Release build (the preset users run) + the GoogleTest suite + the installed-package example.
+set -euo pipefail
+cd "$CHUNKER_ROOT"
+cmake --preset release >/dev/null
+cmake --build --preset release
+ctest --preset release
+# examples/native builds against the *installed* package (CMake package and pkg-config).
+prefix=$(mktemp -d)
+cmake --install build/native --prefix "$prefix" >/dev/null
+cmake -S examples/native -B "$prefix/example-build" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$prefix/example-build" -j2 >/dev/null
+"$prefix/example-build/chunk_file" tests/data/SekienAkashita.jpg | head -3
+PKG_CONFIG_PATH="$prefix/lib/pkgconfig" c++ -std=c++20 examples/native/chunk_file.cpp \
+  $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs --static chunker) -o "$prefix/chunk_file_pc"
+"$prefix/chunk_file_pc" tests/data/SekienAkashita.jpg | head -1
+rm -rf "$prefix"
