@@ -1,0 +1,93 @@
+// BLAKE3: hash, keyed_hash, derive_key, extendable output (XOF) from any
+// offset, an incremental reusable hasher, and exact multi-threaded hashing of
+// large inputs (the BLAKE3 tree makes subtrees independent).
+//
+// The compression kernel is chosen once at runtime (portable, sse41, avx2,
+// avx512, neon; simd128 in wasm builds) and honours CHUNKER_FORCE_ISA.
+// Nothing here throws or allocates in update paths. Thread creation failure in
+// the parallel paths silently falls back to hashing on the calling thread.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace chunker::blake3 {
+
+inline constexpr std::size_t kOutLen = 32;
+inline constexpr std::size_t kKeyLen = 32;
+inline constexpr std::size_t kBlockLen = 64;
+inline constexpr std::size_t kChunkLen = 1024;
+
+// Largest thread count honoured by the parallel paths (larger values clamp).
+inline constexpr unsigned kMaxThreads = 64;
+
+class Hasher {
+ public:
+  // Plain hash mode.
+  Hasher() noexcept;
+  // keyed_hash mode with a 32-byte key.
+  static Hasher keyed(std::span<const std::uint8_t, kKeyLen> key) noexcept;
+  // derive_key mode: `context` should be a hardcoded, globally unique string;
+  // feed the key material with update().
+  static Hasher derive_key(std::string_view context) noexcept;
+
+  // Absorb more input. Any split of the input gives the same result.
+  void update(std::span<const std::uint8_t> in) noexcept;
+  // Same result as update(in); large inputs are hashed on up to `threads`
+  // threads (0 or 1 = calling thread only).
+  void update_parallel(std::span<const std::uint8_t> in, unsigned threads) noexcept;
+
+  // Write out.size() bytes of output (any length; the first 32 bytes are the
+  // standard digest). The hasher is not modified and stays usable.
+  void finalize(std::span<std::uint8_t> out) const noexcept;
+  // Output bytes [offset, offset + out.size()) of the extendable output.
+  void finalize_seek(std::uint64_t offset, std::span<std::uint8_t> out) const noexcept;
+  // Convenience: the 32-byte digest.
+  std::array<std::uint8_t, kOutLen> finalize() const noexcept;
+
+  // Back to the state right after construction (same mode and key).
+  void reset() noexcept;
+
+  // Total bytes absorbed so far.
+  std::uint64_t count() const noexcept;
+
+ private:
+  Hasher(const std::uint32_t key[8], std::uint8_t flags) noexcept;
+  void push_cv(const std::uint8_t cv[32], std::uint64_t chunk_counter) noexcept;
+  void merge_stack(std::uint64_t total_chunks) noexcept;
+  void chunk_update(const std::uint8_t* in, std::size_t len) noexcept;
+  void update_impl(const std::uint8_t* in, std::size_t len, unsigned threads) noexcept;
+
+  // 54 levels cover 2^64 bytes of input; +1 for the lazy merge.
+  static constexpr std::size_t kMaxDepth = 54;
+
+  std::uint32_t key_[8];
+  // Current chunk.
+  std::uint32_t chunk_cv_[8];
+  std::uint64_t chunk_counter_;
+  std::uint8_t buf_[kBlockLen];
+  std::uint8_t buf_len_;
+  std::uint8_t blocks_compressed_;
+  std::uint8_t flags_;
+  // Chaining values of completed subtrees, merged lazily.
+  std::uint8_t cv_stack_len_;
+  std::uint8_t cv_stack_[(kMaxDepth + 1) * kOutLen];
+};
+
+// One-shot helpers. `threads` > 1 hashes large inputs on several threads.
+std::array<std::uint8_t, kOutLen> hash(std::span<const std::uint8_t> in) noexcept;
+void hash(std::span<const std::uint8_t> in, std::span<std::uint8_t> out, unsigned threads = 1) noexcept;
+std::array<std::uint8_t, kOutLen> keyed_hash(std::span<const std::uint8_t, kKeyLen> key,
+                                             std::span<const std::uint8_t> in) noexcept;
+void derive_key(std::string_view context, std::span<const std::uint8_t> key_material,
+                std::span<std::uint8_t> out) noexcept;
+
+// Name of the kernel in use: "portable", "sse41", "avx2", "avx512", "neon", "simd128".
+const char* backend() noexcept;
+// Comma-separated kernels compiled in and runnable on this CPU, best last.
+const char* available_backends() noexcept;
+
+}  // namespace chunker::blake3
