@@ -1,0 +1,58 @@
+#include <cmath>
+
+#include "chunker/fastcdc.hpp"
+#include "fastcdc/scan_scalar.hpp"
+#include "fastcdc/tables.hpp"
+
+namespace chunker::fastcdc {
+
+Result<Cutter> Cutter::create(const Params& p) {
+  CHUNKER_TRY(validate(p));
+  Cutter c;
+  c.params_ = p;
+  // fastcdc-rs: bits = round(log2(avg)); mask_s is stricter (more bits) before
+  // the average point, mask_l looser after it.
+  const unsigned bits = static_cast<unsigned>(std::lround(std::log2(static_cast<double>(p.avg_size))));
+  c.t_.mask_s = detail::kMasks[bits + p.level];
+  c.t_.mask_l = detail::kMasks[bits - p.level];
+  // gear_ls ^ (seed << 1) == (gear ^ seed) << 1, so one seeded table suffices.
+  for (int i = 0; i < 256; ++i) c.t_.gear[i] = detail::kGear[i] ^ p.seed;
+  return c;
+}
+
+Cut Cutter::find_cut(const std::uint8_t* data, std::size_t size) const noexcept {
+  const std::size_t min = params_.min_size;
+  if (size <= min) return {static_cast<std::uint32_t>(size), 0};
+  const std::size_t remaining = size < params_.max_size ? size : params_.max_size;
+  const std::size_t center = remaining < params_.avg_size ? remaining : params_.avg_size;
+  // The reference works on byte pairs: it starts at 2*floor(min/2), switches
+  // masks at 2*floor(center/2) and stops at 2*floor(remaining/2) (an odd last
+  // byte is never hashed).
+  const std::size_t start = min & ~std::size_t{1};
+  const std::size_t switch_at = center & ~std::size_t{1};
+  const std::size_t end = remaining & ~std::size_t{1};
+  std::uint64_t h = 0;
+  std::size_t p = detail::scan_scalar(data, start, switch_at, t_.gear, t_.mask_s, h);
+  if (p == detail::kNoCut) p = detail::scan_scalar(data, switch_at, end, t_.gear, t_.mask_l, h);
+  if (p == detail::kNoCut) return {static_cast<std::uint32_t>(remaining), h};
+  // A cut on the first byte of a pair reports the pairwise hash, i.e. 2h.
+  return {static_cast<std::uint32_t>(p), (p & 1) ? h : h << 1};
+}
+
+std::optional<Chunk> BufferChunker::next() noexcept {
+  if (pos_ >= data_.size()) return std::nullopt;
+  Cut c = cutter_->find_cut(data_.data() + pos_, data_.size() - pos_);
+  Chunk ch{pos_, c.length, c.fingerprint};
+  pos_ += c.length;
+  return ch;
+}
+
+Status chunk_buffer(std::span<const std::uint8_t> data, const Params& p, std::vector<Chunk>& out) {
+  auto cutter = Cutter::create(p);
+  if (!cutter) return cutter.status();
+  BufferChunker it(*cutter, data);
+  while (auto c = it.next()) out.push_back(*c);
+  return {};
+}
+
+}  // namespace chunker::fastcdc

@@ -1,0 +1,53 @@
+// Native input plumbing: files and stdin read in large sequential blocks, and
+// chunking of any reader through the streaming chunker.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "chunker/error.hpp"
+#include "chunker/fastcdc.hpp"
+#include "chunker/function_ref.hpp"
+
+namespace chunker {
+
+// A readable file descriptor; "-" means standard input. Errors name the path.
+class InputFile {
+ public:
+  static Result<InputFile> open(const std::string& path);
+  InputFile(InputFile&& o) noexcept;
+  InputFile& operator=(InputFile&& o) noexcept;
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+  ~InputFile();
+
+  // Fills as much of `buf` as possible; returns 0 only at end of input.
+  Result<std::size_t> read(std::span<std::uint8_t> buf);
+  const std::string& name() const noexcept { return name_; }
+  int fd() const noexcept { return fd_; }
+  // Size for regular files, nullopt for pipes/terminals.
+  std::optional<std::uint64_t> size() const noexcept { return size_; }
+
+ private:
+  InputFile(int fd, std::string name, std::optional<std::uint64_t> size)
+      : fd_(fd), name_(std::move(name)), size_(size) {}
+  int fd_ = -1;
+  std::string name_;
+  std::optional<std::uint64_t> size_;
+};
+
+// Reads into the span, returns bytes read (0 = end of input) or an error.
+using ReadFn = FunctionRef<Result<std::size_t>(std::span<std::uint8_t>)>;
+
+inline constexpr std::size_t kDefaultReadBlock = 8u << 20;
+
+// Chunks everything `read` yields; identical to chunk_buffer() over the whole input.
+Status chunk_reader(ReadFn read, const fastcdc::Params& params, fastcdc::ChunkSink sink,
+                    std::size_t block_size = kDefaultReadBlock);
+
+// Chunks a file ("-" = stdin).
+Status chunk_file(const std::string& path, const fastcdc::Params& params, fastcdc::ChunkSink sink);
+
+}  // namespace chunker

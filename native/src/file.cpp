@@ -1,0 +1,96 @@
+#include "chunker/file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+namespace chunker {
+
+Result<InputFile> InputFile::open(const std::string& path) {
+  int fd;
+  std::string name = path;
+  if (path == "-") {
+    fd = ::dup(STDIN_FILENO);
+    name = "-";
+  } else {
+    do fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+  }
+  if (fd < 0) return Status(Errc::io_error, path + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    int e = errno;
+    ::close(fd);
+    return Status(Errc::io_error, path + ": " + std::strerror(e));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return Status(Errc::io_error, path + ": is a directory");
+  }
+  std::optional<std::uint64_t> size;
+  if (S_ISREG(st.st_mode)) {
+    size = static_cast<std::uint64_t>(st.st_size);
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  }
+  return InputFile(fd, std::move(name), size);
+}
+
+InputFile::InputFile(InputFile&& o) noexcept : fd_(o.fd_), name_(std::move(o.name_)), size_(o.size_) { o.fd_ = -1; }
+
+InputFile& InputFile::operator=(InputFile&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = o.fd_;
+    name_ = std::move(o.name_);
+    size_ = o.size_;
+    o.fd_ = -1;
+  }
+  return *this;
+}
+
+InputFile::~InputFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<std::size_t> InputFile::read(std::span<std::uint8_t> buf) {
+  std::size_t got = 0;
+  while (got < buf.size()) {
+    ssize_t n = ::read(fd_, buf.data() + got, buf.size() - got);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status(Errc::io_error, name_ + ": " + std::strerror(errno));
+    }
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  return got;
+}
+
+Status chunk_reader(ReadFn read, const fastcdc::Params& params, fastcdc::ChunkSink sink, std::size_t block_size) {
+  auto sc = fastcdc::StreamChunker::create(params);
+  if (!sc) return sc.status();
+  // Blocks well above max_size let most chunks be cut in place (no copy).
+  if (block_size < 2u * params.max_size) block_size = 2u * params.max_size;
+  std::unique_ptr<std::uint8_t[]> buf(new (std::nothrow) std::uint8_t[block_size]);
+  if (!buf) return Status(Errc::out_of_memory, "cannot allocate a read buffer of " + std::to_string(block_size));
+  for (;;) {
+    auto n = read({buf.get(), block_size});
+    if (!n) return n.status();
+    if (*n == 0) break;
+    sc->push({buf.get(), *n}, sink);
+  }
+  sc->finish(sink);
+  return {};
+}
+
+Status chunk_file(const std::string& path, const fastcdc::Params& params, fastcdc::ChunkSink sink) {
+  auto f = InputFile::open(path);
+  if (!f) return f.status();
+  return chunk_reader([&](std::span<std::uint8_t> b) { return f->read(b); }, params, sink);
+}
+
+}  // namespace chunker
