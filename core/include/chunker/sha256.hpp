@@ -1,0 +1,52 @@
+// SHA-256 (FIPS 180-4): one-shot and incremental.
+//
+// The block function is picked at run time from the CPU: SHA-NI on x86-64,
+// the ARMv8 SHA2 instructions on aarch64, portable C++ elsewhere. The choice
+// honours CHUNKER_FORCE_ISA (names "sha_ni", "armv8", "portable"); a Hasher
+// picks its backend when constructed (or reset), so tests can re-force it.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace chunker::sha256 {
+
+inline constexpr std::size_t kDigestSize = 32;
+inline constexpr std::size_t kBlockSize = 64;
+using Digest = std::array<std::uint8_t, kDigestSize>;
+
+// Compresses `nblocks` consecutive 64-byte blocks into `state`.
+using CompressFn = void (*)(std::uint32_t state[8], const std::uint8_t* blocks,
+                            std::size_t nblocks) noexcept;
+
+class Hasher {
+ public:
+  Hasher() noexcept { reset(); }
+
+  void update(std::span<const std::uint8_t> data) noexcept;
+  void update(const void* data, std::size_t size) noexcept {
+    update(std::span<const std::uint8_t>(static_cast<const std::uint8_t*>(data), size));
+  }
+  // Returns the digest of everything updated so far. The hasher must be
+  // reset() before it is used again.
+  Digest finalize() noexcept;
+  void finalize(std::span<std::uint8_t, kDigestSize> out) noexcept;
+  // Starts a new message (and re-reads the backend choice).
+  void reset() noexcept;
+
+ private:
+  std::uint32_t state_[8];
+  std::uint64_t total_ = 0;  // bytes absorbed
+  std::uint8_t buf_[kBlockSize];
+  std::size_t buf_len_ = 0;
+  CompressFn compress_ = nullptr;
+};
+
+Digest hash(std::span<const std::uint8_t> data) noexcept;
+
+// Backend a Hasher constructed now would use: "sha_ni", "armv8" or "portable".
+const char* backend() noexcept;
+
+}  // namespace chunker::sha256

@@ -1,0 +1,51 @@
+// Lower-case hex encoding; decoding accepts either case.
+#include "chunker/encoding.hpp"
+
+namespace chunker {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+// Printable form of a byte for error messages ('x' or 0xNN).
+std::string describe_char(char c);
+
+std::string hex_encode(std::span<const std::uint8_t> data) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(data.size() * 2, '\0');
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    out[2 * i] = kDigits[data[i] >> 4];
+    out[2 * i + 1] = kDigits[data[i] & 15];
+  }
+  return out;
+}
+
+Result<std::vector<std::uint8_t>> hex_decode(std::string_view text) {
+  if (text.size() % 2 != 0)
+    return Status(Errc::invalid_argument,
+                  "hex: length " + std::to_string(text.size()) + " is odd");
+  std::vector<std::uint8_t> out(text.size() / 2);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    int v = hex_value(text[i]);
+    if (v < 0)
+      return Status(Errc::invalid_argument, "hex: invalid character " + describe_char(text[i]) +
+                                                " at position " + std::to_string(i));
+    out[i / 2] = std::uint8_t(i % 2 == 0 ? v << 4 : out[i / 2] | v);
+  }
+  return out;
+}
+
+std::string describe_char(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  if (u >= 0x21 && u < 0x7f) return std::string("'") + c + "'";
+  static constexpr char kDigits[] = "0123456789abcdef";
+  return std::string("0x") + kDigits[u >> 4] + kDigits[u & 15];
+}
+
+}  // namespace chunker
