@@ -82,6 +82,8 @@ class [[nodiscard]] Result {
   T* operator->() { return &std::get<0>(v_); }
   const T* operator->() const { return &std::get<0>(v_); }
   T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::move(*this).value(); }
   Status status() const { return ok() ? Status() : std::get<1>(v_); }
   T value_or_throw() && {
     if (!ok()) throw Error(std::get<1>(v_));
