@@ -1,0 +1,46 @@
+// Internal interface each codec file implements. Calls are per buffer, not per
+// byte, so one virtual call per update() is irrelevant to throughput.
+#pragma once
+
+#include <memory>
+#include <span>
+
+#include "chunker/codec.hpp"
+
+namespace chunker::codec::detail {
+
+class EncoderBackend {
+ public:
+  virtual ~EncoderBackend() = default;
+  // Starts a new frame (called before the first update of every frame).
+  virtual Status begin(std::size_t size_hint_or_0) = 0;
+  // Consumes input / produces output; with finish, done=true once the frame is flushed.
+  virtual Result<Step> step(std::span<const std::uint8_t> in, std::span<std::uint8_t> out, bool finish) = 0;
+};
+
+class DecoderBackend {
+ public:
+  virtual ~DecoderBackend() = default;
+  // Ready for a new frame (also after an error).
+  virtual Status begin() = 0;
+  // Decodes at most one frame: done=true when its end was reached and all of
+  // its output delivered; never consumes bytes past the end of the frame.
+  virtual Result<Step> step(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) = 0;
+};
+
+Result<std::unique_ptr<EncoderBackend>> make_zstd_encoder(int level, std::span<const std::uint8_t> dict);
+Result<std::unique_ptr<EncoderBackend>> make_lz4_encoder(int level);
+Result<std::unique_ptr<EncoderBackend>> make_xz_encoder(int level);
+Result<std::unique_ptr<EncoderBackend>> make_bzip2_encoder(int level);
+
+Result<std::unique_ptr<DecoderBackend>> make_zstd_decoder(std::span<const std::uint8_t> dict);
+Result<std::unique_ptr<DecoderBackend>> make_lz4_decoder();
+Result<std::unique_ptr<DecoderBackend>> make_xz_decoder(std::uint64_t memlimit);
+Result<std::unique_ptr<DecoderBackend>> make_bzip2_decoder();
+
+std::size_t zstd_bound(std::size_t n) noexcept;
+std::size_t lz4_bound(std::size_t n) noexcept;
+std::size_t xz_bound(std::size_t n) noexcept;
+std::size_t bzip2_bound(std::size_t n) noexcept;
+
+}  // namespace chunker::codec::detail

@@ -1,0 +1,84 @@
+// Magic-number detection of frame starts, and the error text for unknown data.
+#include <cstdio>
+#include <string>
+
+#include "chunker/codec.hpp"
+
+namespace chunker::codec {
+
+namespace {
+
+// A magic number as byte ranges [lo, hi] (most bytes are exact: lo == hi).
+struct Magic {
+  Codec codec;
+  std::uint8_t len;
+  std::uint8_t lo[6], hi[6];
+};
+
+constexpr Magic kMagics[] = {
+    {Codec::zstd, 4, {0x28, 0xB5, 0x2F, 0xFD}, {0x28, 0xB5, 0x2F, 0xFD}},
+    // Skippable frames (0x184D2A50..5F) are shared by zstd and the LZ4 frame
+    // format; libzstd skips them.
+    {Codec::zstd, 4, {0x50, 0x2A, 0x4D, 0x18}, {0x5F, 0x2A, 0x4D, 0x18}},
+    {Codec::lz4, 4, {0x04, 0x22, 0x4D, 0x18}, {0x04, 0x22, 0x4D, 0x18}},
+    {Codec::xz, 6, {0xFD, '7', 'z', 'X', 'Z', 0x00}, {0xFD, '7', 'z', 'X', 'Z', 0x00}},
+    {Codec::bzip2, 4, {'B', 'Z', 'h', '1'}, {'B', 'Z', 'h', '9'}},
+};
+
+// Formats we recognise only to name them in the error.
+struct Known {
+  std::uint8_t len;
+  std::uint8_t bytes[4];
+  const char* name;
+};
+constexpr Known kUnsupported[] = {
+    {2, {0x1F, 0x8B}, "gzip"},
+    {4, {0x02, 0x21, 0x4C, 0x18}, "legacy lz4 (lz4 -l)"},
+    {3, {0x5D, 0x00, 0x00}, "lzma-alone (.lzma)"},
+    {4, {'P', 'K', 0x03, 0x04}, "zip"},
+    {4, {'7', 'z', 0xBC, 0xAF}, "7z"},
+    {3, {0xB5, 0x2F, 0xFD}, nullptr},  // zstd 0.x legacy: 0x1E..0x27 then B5 2F FD
+};
+
+}  // namespace
+
+Detection detect(std::span<const std::uint8_t> prefix) noexcept {
+  bool partial = false;
+  for (const auto& m : kMagics) {
+    std::size_t n = prefix.size() < m.len ? prefix.size() : m.len;
+    bool ok = true;
+    for (std::size_t i = 0; i < n && ok; ++i) ok = prefix[i] >= m.lo[i] && prefix[i] <= m.hi[i];
+    if (!ok) continue;
+    if (n == m.len) return {Detect::known, m.codec};
+    partial = true;
+  }
+  return {partial ? Detect::need_more : Detect::unknown, Codec::none};
+}
+
+std::string describe_unknown(std::span<const std::uint8_t> prefix) {
+  std::string hex;
+  for (std::size_t i = 0; i < prefix.size() && i < 6; ++i) {
+    char b[4];
+    std::snprintf(b, sizeof b, "%s%02x", i ? " " : "", prefix[i]);
+    hex += b;
+  }
+  const char* name = nullptr;
+  for (const auto& k : kUnsupported) {
+    if (!k.name) {
+      if (prefix.size() >= 4 && prefix[0] >= 0x1E && prefix[0] <= 0x27 && prefix[1] == 0xB5 &&
+          prefix[2] == 0x2F && prefix[3] == 0xFD)
+        name = "zstd legacy v0.x";
+      continue;
+    }
+    if (prefix.size() < k.len) continue;
+    bool ok = true;
+    for (std::size_t i = 0; i < k.len && ok; ++i) ok = prefix[i] == k.bytes[i];
+    if (ok) name = k.name;
+  }
+  std::string msg = prefix.empty() ? std::string("unknown format (no data)")
+                                   : "unknown format (starts with " + hex + ")";
+  if (name) msg = std::string("unsupported format ") + name + " (starts with " + hex + ")";
+  return msg + "; tried zstd, lz4 frame, xz, bzip2";
+}
+
+}  // namespace chunker::codec

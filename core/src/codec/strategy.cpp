@@ -1,0 +1,84 @@
+// Named strategies and the adaptive mode: a cheap LZ4 probe on a few samples
+// decides whether compressing is worth it, so already-compressed chunks cost
+// a memcpy plus ~16 KiB of LZ4 work.
+#include <lz4.h>
+
+#include <string>
+
+#include "chunker/codec.hpp"
+
+namespace chunker::codec {
+
+const char* strategy_name(Strategy s) noexcept {
+  switch (s) {
+    case Strategy::fastest: return "fastest";
+    case Strategy::balanced: return "balanced";
+    case Strategy::smallest: return "smallest";
+    case Strategy::adaptive: return "adaptive";
+  }
+  return "?";
+}
+
+Result<Strategy> parse_strategy(std::string_view n) {
+  if (n == "fastest") return Strategy::fastest;
+  if (n == "balanced") return Strategy::balanced;
+  if (n == "smallest") return Strategy::smallest;
+  if (n == "adaptive") return Strategy::adaptive;
+  return Status(Errc::invalid_argument, "strategy: unknown strategy '" + std::string(n) +
+                                            "' (use fastest, balanced, smallest or adaptive)");
+}
+
+CompressOptions strategy_options(Strategy s) noexcept {
+  CompressOptions o;
+  switch (s) {
+    case Strategy::fastest: o.codec = Codec::lz4; o.level = 1; break;
+    case Strategy::smallest: o.codec = Codec::xz; o.level = 6; break;
+    case Strategy::balanced:
+    case Strategy::adaptive: o.codec = Codec::zstd; o.level = 3; break;
+  }
+  return o;
+}
+
+bool looks_incompressible(std::span<const std::uint8_t> data) noexcept {
+  constexpr std::size_t kSample = 4096, kSamples = 4;
+  if (data.size() < 64) return true;  // frame overhead exceeds any saving
+  char dst[LZ4_COMPRESSBOUND(kSample)];
+  std::size_t in_total = 0, out_total = 0;
+  auto probe = [&](std::span<const std::uint8_t> s) {
+    int n = LZ4_compress_default(reinterpret_cast<const char*>(s.data()), dst, static_cast<int>(s.size()),
+                                 static_cast<int>(sizeof dst));
+    in_total += s.size();
+    out_total += n > 0 ? static_cast<std::size_t>(n) : s.size();
+  };
+  if (data.size() <= kSample * kSamples) {
+    for (std::size_t off = 0; off < data.size(); off += kSample)
+      probe(data.subspan(off, std::min(kSample, data.size() - off)));
+  } else {
+    // Samples spread evenly, first and last included.
+    std::size_t step = (data.size() - kSample) / (kSamples - 1);
+    for (std::size_t i = 0; i < kSamples; ++i) probe(data.subspan(i * step, kSample));
+  }
+  return out_total * 100 >= in_total * 97;
+}
+
+Result<AdaptiveResult> compress_adaptive(Compressor& c, std::span<const std::uint8_t> in,
+                                         std::vector<std::uint8_t>& out) {
+  AdaptiveResult r;
+  if (looks_incompressible(in)) {
+    out.assign(in.begin(), in.end());
+    r.stored = r.probed_incompressible = true;
+    r.size = out.size();
+    return r;
+  }
+  CHUNKER_TRY(c.compress(in, out));
+  if (out.size() >= in.size()) {
+    out.assign(in.begin(), in.end());
+    r.stored = true;
+  } else {
+    r.codec = c.codec();
+  }
+  r.size = out.size();
+  return r;
+}
+
+}  // namespace chunker::codec

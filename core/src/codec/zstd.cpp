@@ -1,0 +1,148 @@
+// zstd frames via libzstd's streaming API (ZSTD_compressStream2 /
+// ZSTD_decompressStream), with dictionaries (ZDICT training).
+#define ZSTD_STATIC_LINKING_ONLY  // ZSTD_createCCtx_advanced / customMem
+#include <zdict.h>
+#include <zstd.h>
+#include <zstd_errors.h>
+
+#include <string>
+
+#include "codec/alloc.hpp"
+#include "codec/backend.hpp"
+
+namespace chunker::codec::detail {
+
+namespace {
+
+Status zstd_error(std::size_t rc, const char* what) {
+  auto code = ZSTD_getErrorCode(rc);
+  std::string msg = std::string("zstd ") + what + ": " + ZSTD_getErrorName(rc);
+  switch (code) {
+    case ZSTD_error_memory_allocation: return {Errc::out_of_memory, msg};
+    case ZSTD_error_prefix_unknown:
+    case ZSTD_error_version_unsupported:
+    case ZSTD_error_frameParameter_unsupported:
+      return {Errc::unsupported_format, msg};
+    case ZSTD_error_frameParameter_windowTooLarge:
+      return {Errc::unsupported_format, msg + " (window above 128 MiB, as with `zstd --long=31`)"};
+    case ZSTD_error_dictionary_wrong:
+      return {Errc::invalid_argument, msg + " (the frame needs a different dictionary)"};
+    case ZSTD_error_parameter_outOfBound:
+    case ZSTD_error_parameter_unsupported:
+      return {Errc::invalid_argument, msg};
+    default: return {Errc::corrupt_input, msg};
+  }
+}
+
+ZSTD_customMem custom_mem(Recycler* r) { return ZSTD_customMem{&Recycler::c_alloc, &Recycler::c_free, r}; }
+
+class ZstdEncoder final : public EncoderBackend {
+ public:
+  ~ZstdEncoder() override { ZSTD_freeCCtx(cctx_); }
+
+  Status init(int level, std::span<const std::uint8_t> dict) {
+    cctx_ = ZSTD_createCCtx_advanced(custom_mem(&mem_));
+    if (!cctx_) return {Errc::out_of_memory, "zstd: cannot allocate a compression context"};
+    std::size_t rc = ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, level);
+    if (!ZSTD_isError(rc)) rc = ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, 1);  // as the CLI
+    if (!ZSTD_isError(rc) && !dict.empty()) rc = ZSTD_CCtx_loadDictionary(cctx_, dict.data(), dict.size());
+    if (ZSTD_isError(rc)) return zstd_error(rc, "setup");
+    return {};
+  }
+
+  Status begin(std::size_t) override {
+    // Keeps level and dictionary; drops any unfinished frame.
+    ZSTD_CCtx_reset(cctx_, ZSTD_reset_session_only);
+    return {};
+  }
+
+  Result<Step> step(std::span<const std::uint8_t> in, std::span<std::uint8_t> out, bool finish) override {
+    ZSTD_inBuffer ib{in.data(), in.size(), 0};
+    ZSTD_outBuffer ob{out.data(), out.size(), 0};
+    std::size_t rc = ZSTD_compressStream2(cctx_, &ob, &ib, finish ? ZSTD_e_end : ZSTD_e_continue);
+    if (ZSTD_isError(rc)) return zstd_error(rc, "compression");
+    return Step{ib.pos, ob.pos, finish && rc == 0};
+  }
+
+ private:
+  Recycler mem_;
+  ZSTD_CCtx* cctx_ = nullptr;
+};
+
+class ZstdDecoder final : public DecoderBackend {
+ public:
+  ~ZstdDecoder() override { ZSTD_freeDCtx(dctx_); }
+
+  Status init(std::span<const std::uint8_t> dict) {
+    dctx_ = ZSTD_createDCtx_advanced(custom_mem(&mem_));
+    if (!dctx_) return {Errc::out_of_memory, "zstd: cannot allocate a decompression context"};
+    std::size_t rc = ZSTD_DCtx_setParameter(dctx_, ZSTD_d_windowLogMax, 27);  // the CLI's default
+    if (!ZSTD_isError(rc) && !dict.empty()) rc = ZSTD_DCtx_loadDictionary(dctx_, dict.data(), dict.size());
+    if (ZSTD_isError(rc)) return zstd_error(rc, "setup");
+    return {};
+  }
+
+  Status begin() override {
+    ZSTD_DCtx_reset(dctx_, ZSTD_reset_session_only);
+    return {};
+  }
+
+  Result<Step> step(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) override {
+    ZSTD_inBuffer ib{in.data(), in.size(), 0};
+    ZSTD_outBuffer ob{out.data(), out.size(), 0};
+    std::size_t rc = ZSTD_decompressStream(dctx_, &ob, &ib);
+    if (ZSTD_isError(rc)) {
+      ZSTD_DCtx_reset(dctx_, ZSTD_reset_session_only);
+      return zstd_error(rc, "decompression");
+    }
+    return Step{ib.pos, ob.pos, rc == 0};
+  }
+
+ private:
+  Recycler mem_;
+  ZSTD_DCtx* dctx_ = nullptr;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<EncoderBackend>> make_zstd_encoder(int level, std::span<const std::uint8_t> dict) {
+  auto e = std::make_unique<ZstdEncoder>();
+  CHUNKER_TRY(e->init(level, dict));
+  return std::unique_ptr<EncoderBackend>(std::move(e));
+}
+
+Result<std::unique_ptr<DecoderBackend>> make_zstd_decoder(std::span<const std::uint8_t> dict) {
+  auto d = std::make_unique<ZstdDecoder>();
+  CHUNKER_TRY(d->init(dict));
+  return std::unique_ptr<DecoderBackend>(std::move(d));
+}
+
+std::size_t zstd_bound(std::size_t n) noexcept { return ZSTD_compressBound(n); }
+
+}  // namespace chunker::codec::detail
+
+namespace chunker::codec {
+
+Result<std::vector<std::uint8_t>> train_dictionary(std::span<const std::uint8_t> samples,
+                                                   std::span<const std::size_t> sample_sizes,
+                                                   std::size_t capacity) {
+  std::size_t total = 0;
+  for (auto s : sample_sizes) total += s;
+  if (total != samples.size())
+    return Status(Errc::invalid_argument, "train_dictionary: sample sizes add up to " + std::to_string(total) +
+                                              " but " + std::to_string(samples.size()) + " bytes were given");
+  if (sample_sizes.size() > 0xFFFFFFFFu)
+    return Status(Errc::invalid_argument, "train_dictionary: too many samples");
+  if (capacity < 256) return Status(Errc::invalid_argument, "train_dictionary: capacity must be at least 256");
+  std::vector<std::uint8_t> dict(capacity);
+  std::size_t rc = ZDICT_trainFromBuffer(dict.data(), dict.size(), samples.data(), sample_sizes.data(),
+                                         static_cast<unsigned>(sample_sizes.size()));
+  if (ZDICT_isError(rc))
+    return Status(Errc::invalid_argument,
+                  std::string("zstd dictionary training failed: ") + ZDICT_getErrorName(rc) +
+                      " (needs more, and more varied, samples)");
+  dict.resize(rc);
+  return dict;
+}
+
+}  // namespace chunker::codec
