@@ -263,3 +263,20 @@ TEST(FastCdcStreaming, ResetAndReuse) {
   EXPECT_EQ(a, b);
   EXPECT_EQ(a, one_shot(d, p));
 }
+
+TEST(FastCdcAdversarial, CandidatesEverywhereAndNowhere) {
+  // With seed = gear[0] the zero byte's seeded gear value is 0, so an all-zero
+  // input makes every position a cut candidate; mixing in runs exercises the
+  // transitions between the exact prefix, the fast kernel and its rescans.
+  const auto& t = reference::base_tables();
+  auto zeros = std::vector<std::uint8_t>(3 << 20, 0);
+  auto mixed = testutil::random_bytes(3 << 20, 3);
+  for (std::size_t i = 0; i < mixed.size(); i += 9000) std::fill_n(mixed.begin() + i, std::min<std::size_t>(3000, mixed.size() - i), 0);
+  for (auto p : {make(64, 256, 1024), make(4096, 16384, 65536, 3), make(65536, 262144, 1 << 20, 0)}) {
+    for (std::uint64_t seed : {t.gear[0], t.gear[0] ^ 0x10ull, 0ull}) {
+      p.seed = seed;
+      expect_same_as_reference(zeros, p);
+      expect_same_as_reference(mixed, p);
+    }
+  }
+}

@@ -1,6 +1,7 @@
 #include <cmath>
 
 #include "chunker/fastcdc.hpp"
+#include "fastcdc/scan_ilp.hpp"
 #include "fastcdc/scan_scalar.hpp"
 #include "fastcdc/tables.hpp"
 
@@ -20,6 +21,13 @@ Result<Cutter> Cutter::create(const Params& p) {
   return c;
 }
 
+namespace {
+// A cut on the first byte of a pair (even offset) reports the pairwise hash, 2h.
+inline Cut finish_cut(std::size_t p, std::uint64_t h) {
+  return {static_cast<std::uint32_t>(p), (p & 1) ? h : h << 1};
+}
+}  // namespace
+
 Cut Cutter::find_cut(const std::uint8_t* data, std::size_t size) const noexcept {
   const std::size_t min = params_.min_size;
   if (size <= min) return {static_cast<std::uint32_t>(size), 0};
@@ -31,12 +39,22 @@ Cut Cutter::find_cut(const std::uint8_t* data, std::size_t size) const noexcept 
   const std::size_t start = min & ~std::size_t{1};
   const std::size_t switch_at = center & ~std::size_t{1};
   const std::size_t end = remaining & ~std::size_t{1};
+  const std::uint64_t* gear = t_.gear;
+  // Exact hashing for the first 64 bytes (the hash still depends on where the
+  // chunk started); from then on every position's hash is window-local and the
+  // fast kernel can search many positions at once.
+  const std::size_t exact_end = start + detail::kWindow < end ? start + detail::kWindow : end;
+  const std::size_t e1 = switch_at < exact_end ? switch_at : exact_end;
   std::uint64_t h = 0;
-  std::size_t p = detail::scan_scalar(data, start, switch_at, t_.gear, t_.mask_s, h);
-  if (p == detail::kNoCut) p = detail::scan_scalar(data, switch_at, end, t_.gear, t_.mask_l, h);
-  if (p == detail::kNoCut) return {static_cast<std::uint32_t>(remaining), h};
-  // A cut on the first byte of a pair reports the pairwise hash, i.e. 2h.
-  return {static_cast<std::uint32_t>(p), (p & 1) ? h : h << 1};
+  std::size_t p = detail::scan_scalar(data, start, e1, gear, t_.mask_s, h);
+  if (p == detail::kNoCut && exact_end > e1) p = detail::scan_scalar(data, e1, exact_end, gear, t_.mask_l, h);
+  if (p != detail::kNoCut) return finish_cut(p, h);
+  if (exact_end == end) return {static_cast<std::uint32_t>(remaining), h};
+  if (exact_end < switch_at) p = detail::find_first_ilp(data, exact_end, switch_at, gear, t_.mask_s);
+  if (p == detail::kNoCut)
+    p = detail::find_first_ilp(data, exact_end > switch_at ? exact_end : switch_at, end, gear, t_.mask_l);
+  if (p == detail::kNoCut) return {static_cast<std::uint32_t>(remaining), detail::window_hash(data, end - 1, gear)};
+  return finish_cut(p, detail::window_hash(data, p, gear));
 }
 
 std::optional<Chunk> BufferChunker::next() noexcept {

@@ -1,0 +1,58 @@
+// Shared helpers for the C++ benchmarks: timing, data sets, JSON output.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace bench {
+
+inline double now_s() {
+  using namespace std::chrono;
+  return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+// Best-of-N wall time of fn(), in seconds.
+template <class F>
+double best_of(int n, F&& fn) {
+  double best = 1e30;
+  for (int i = 0; i < n; ++i) {
+    double t0 = now_s();
+    fn();
+    best = std::min(best, now_s() - t0);
+  }
+  return best;
+}
+
+inline std::vector<std::uint8_t> random_data(std::size_t n, std::uint64_t seed = 1) {
+  std::vector<std::uint8_t> v(n);
+  std::uint64_t s = seed;
+  for (std::size_t i = 0; i + 8 <= n; i += 8) {
+    std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    for (int j = 0; j < 8; ++j) v[i + j] = static_cast<std::uint8_t>(z >> (8 * j));
+  }
+  return v;
+}
+
+// Reads up to n bytes of a file (e.g. a real NAR made by `nix-store --dump`),
+// repeating it to fill n.
+inline std::vector<std::uint8_t> file_data(const std::string& path, std::size_t n) {
+  std::ifstream f(path, std::ios::binary);
+  std::vector<std::uint8_t> src((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::vector<std::uint8_t> v;
+  if (src.empty()) return v;
+  v.reserve(n);
+  while (v.size() < n) v.insert(v.end(), src.begin(), src.begin() + std::min(src.size(), n - v.size()));
+  return v;
+}
+
+inline double mib_per_s(std::size_t bytes, double seconds) { return bytes / 1048576.0 / seconds; }
+
+}  // namespace bench
