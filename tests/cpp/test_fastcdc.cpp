@@ -273,7 +273,7 @@ TEST(FastCdcAdversarial, CandidatesEverywhereAndNowhere) {
   auto mixed = testutil::random_bytes(3 << 20, 3);
   for (std::size_t i = 0; i < mixed.size(); i += 9000) std::fill_n(mixed.begin() + i, std::min<std::size_t>(3000, mixed.size() - i), 0);
   for (auto p : {make(64, 256, 1024), make(4096, 16384, 65536, 3), make(65536, 262144, 1 << 20, 0)}) {
-    for (std::uint64_t seed : {t.gear[0], t.gear[0] ^ 0x10ull, 0ull}) {
+    for (std::uint64_t seed : {std::uint64_t{t.gear[0]}, std::uint64_t{t.gear[0] ^ 0x10u}, std::uint64_t{0}}) {
       p.seed = seed;
       expect_same_as_reference(zeros, p);
       expect_same_as_reference(mixed, p);
