@@ -1,0 +1,156 @@
+// Generic N-lane BLAKE3 hash_many, shared by every SIMD kernel: lane i hashes
+// input i, so all vector ops are plain 32-bit lane-wise arithmetic. Each ISA
+// file supplies a traits type V (in an anonymous namespace) with:
+//   using T; static constexpr std::size_t N;
+//   add, xor_, set1, loadu(const uint32_t*), rot16, rot12, rot8, rot7,
+//   load_msg(inputs, byte_offset, T m[16])  (load one block per lane, transposed)
+//   store_cvs(const T h[8], uint8_t* out)   (transpose back, N x 32 bytes)
+// Only include this from ISA-suffixed sources: it is compiled with their flags.
+#pragma once
+
+#include "hash/blake3_impl.hpp"
+
+namespace chunker::blake3::detail::lanes {
+
+// One full round, the four column G's then the four diagonal G's, each step
+// interleaved across the four G's for instruction-level parallelism.
+template <class V, int R>
+CHUNKER_B3_INLINE void round_fn(typename V::T v[16], const typename V::T m[16]) {
+  constexpr const std::uint8_t* s = kSchedule[R];
+  v[0] = V::add(v[0], m[s[0]]);
+  v[1] = V::add(v[1], m[s[2]]);
+  v[2] = V::add(v[2], m[s[4]]);
+  v[3] = V::add(v[3], m[s[6]]);
+  v[0] = V::add(v[0], v[4]);
+  v[1] = V::add(v[1], v[5]);
+  v[2] = V::add(v[2], v[6]);
+  v[3] = V::add(v[3], v[7]);
+  v[12] = V::rot16(V::xor_(v[12], v[0]));
+  v[13] = V::rot16(V::xor_(v[13], v[1]));
+  v[14] = V::rot16(V::xor_(v[14], v[2]));
+  v[15] = V::rot16(V::xor_(v[15], v[3]));
+  v[8] = V::add(v[8], v[12]);
+  v[9] = V::add(v[9], v[13]);
+  v[10] = V::add(v[10], v[14]);
+  v[11] = V::add(v[11], v[15]);
+  v[4] = V::rot12(V::xor_(v[4], v[8]));
+  v[5] = V::rot12(V::xor_(v[5], v[9]));
+  v[6] = V::rot12(V::xor_(v[6], v[10]));
+  v[7] = V::rot12(V::xor_(v[7], v[11]));
+  v[0] = V::add(v[0], m[s[1]]);
+  v[1] = V::add(v[1], m[s[3]]);
+  v[2] = V::add(v[2], m[s[5]]);
+  v[3] = V::add(v[3], m[s[7]]);
+  v[0] = V::add(v[0], v[4]);
+  v[1] = V::add(v[1], v[5]);
+  v[2] = V::add(v[2], v[6]);
+  v[3] = V::add(v[3], v[7]);
+  v[12] = V::rot8(V::xor_(v[12], v[0]));
+  v[13] = V::rot8(V::xor_(v[13], v[1]));
+  v[14] = V::rot8(V::xor_(v[14], v[2]));
+  v[15] = V::rot8(V::xor_(v[15], v[3]));
+  v[8] = V::add(v[8], v[12]);
+  v[9] = V::add(v[9], v[13]);
+  v[10] = V::add(v[10], v[14]);
+  v[11] = V::add(v[11], v[15]);
+  v[4] = V::rot7(V::xor_(v[4], v[8]));
+  v[5] = V::rot7(V::xor_(v[5], v[9]));
+  v[6] = V::rot7(V::xor_(v[6], v[10]));
+  v[7] = V::rot7(V::xor_(v[7], v[11]));
+
+  v[0] = V::add(v[0], m[s[8]]);
+  v[1] = V::add(v[1], m[s[10]]);
+  v[2] = V::add(v[2], m[s[12]]);
+  v[3] = V::add(v[3], m[s[14]]);
+  v[0] = V::add(v[0], v[5]);
+  v[1] = V::add(v[1], v[6]);
+  v[2] = V::add(v[2], v[7]);
+  v[3] = V::add(v[3], v[4]);
+  v[15] = V::rot16(V::xor_(v[15], v[0]));
+  v[12] = V::rot16(V::xor_(v[12], v[1]));
+  v[13] = V::rot16(V::xor_(v[13], v[2]));
+  v[14] = V::rot16(V::xor_(v[14], v[3]));
+  v[10] = V::add(v[10], v[15]);
+  v[11] = V::add(v[11], v[12]);
+  v[8] = V::add(v[8], v[13]);
+  v[9] = V::add(v[9], v[14]);
+  v[5] = V::rot12(V::xor_(v[5], v[10]));
+  v[6] = V::rot12(V::xor_(v[6], v[11]));
+  v[7] = V::rot12(V::xor_(v[7], v[8]));
+  v[4] = V::rot12(V::xor_(v[4], v[9]));
+  v[0] = V::add(v[0], m[s[9]]);
+  v[1] = V::add(v[1], m[s[11]]);
+  v[2] = V::add(v[2], m[s[13]]);
+  v[3] = V::add(v[3], m[s[15]]);
+  v[0] = V::add(v[0], v[5]);
+  v[1] = V::add(v[1], v[6]);
+  v[2] = V::add(v[2], v[7]);
+  v[3] = V::add(v[3], v[4]);
+  v[15] = V::rot8(V::xor_(v[15], v[0]));
+  v[12] = V::rot8(V::xor_(v[12], v[1]));
+  v[13] = V::rot8(V::xor_(v[13], v[2]));
+  v[14] = V::rot8(V::xor_(v[14], v[3]));
+  v[10] = V::add(v[10], v[15]);
+  v[11] = V::add(v[11], v[12]);
+  v[8] = V::add(v[8], v[13]);
+  v[9] = V::add(v[9], v[14]);
+  v[5] = V::rot7(V::xor_(v[5], v[10]));
+  v[6] = V::rot7(V::xor_(v[6], v[11]));
+  v[7] = V::rot7(V::xor_(v[7], v[8]));
+  v[4] = V::rot7(V::xor_(v[4], v[9]));
+}
+
+// Hash exactly V::N inputs of `blocks` blocks each.
+template <class V>
+CHUNKER_B3_INLINE void hash_n(const std::uint8_t* const* inputs, std::size_t blocks, const std::uint32_t key[8],
+                              std::uint64_t counter, bool increment_counter, std::uint8_t flags,
+                              std::uint8_t flags_start, std::uint8_t flags_end, std::uint8_t* out) {
+  using T = typename V::T;
+  alignas(64) std::uint32_t lo[V::N], hi[V::N];
+  for (std::size_t i = 0; i < V::N; ++i) {
+    std::uint64_t c = counter + (increment_counter ? i : 0);
+    lo[i] = counter_low(c);
+    hi[i] = counter_high(c);
+  }
+  const T counter_lo = V::loadu(lo), counter_hi = V::loadu(hi);
+  T h[8];
+  for (int i = 0; i < 8; ++i) h[i] = V::set1(key[i]);
+  std::uint8_t block_flags = flags | flags_start;
+  for (std::size_t b = 0; b < blocks; ++b) {
+    if (b + 1 == blocks) block_flags |= flags_end;
+    T m[16];
+    V::load_msg(inputs, b * kBlock, m);
+    T v[16] = {h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7],
+               V::set1(kIV[0]), V::set1(kIV[1]), V::set1(kIV[2]), V::set1(kIV[3]),
+               counter_lo, counter_hi, V::set1(kBlock), V::set1(block_flags)};
+    round_fn<V, 0>(v, m);
+    round_fn<V, 1>(v, m);
+    round_fn<V, 2>(v, m);
+    round_fn<V, 3>(v, m);
+    round_fn<V, 4>(v, m);
+    round_fn<V, 5>(v, m);
+    round_fn<V, 6>(v, m);
+    for (int i = 0; i < 8; ++i) h[i] = V::xor_(v[i], v[i + 8]);
+    block_flags = flags;
+  }
+  V::store_cvs(h, out);
+}
+
+// Full batches of V::N lanes, then `tail` (a narrower kernel) for the rest.
+template <class V>
+CHUNKER_B3_INLINE void hash_many(const std::uint8_t* const* inputs, std::size_t num_inputs, std::size_t blocks,
+                                 const std::uint32_t key[8], std::uint64_t counter, bool increment_counter,
+                                 std::uint8_t flags, std::uint8_t flags_start, std::uint8_t flags_end,
+                                 std::uint8_t* out, HashManyFn tail) {
+  while (num_inputs >= V::N) {
+    hash_n<V>(inputs, blocks, key, counter, increment_counter, flags, flags_start, flags_end, out);
+    if (increment_counter) counter += V::N;
+    inputs += V::N;
+    num_inputs -= V::N;
+    out += V::N * kCv;
+  }
+  if (num_inputs > 0)
+    tail(inputs, num_inputs, blocks, key, counter, increment_counter, flags, flags_start, flags_end, out);
+}
+
+}  // namespace chunker::blake3::detail::lanes
