@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -35,14 +36,14 @@ Result<Codec> parse_codec(std::string_view name);
 struct LevelRange {
   int min, max, default_level;
 };
-// zstd 1..19 (default 3), lz4 1..12 (default 1; 3+ is LZ4-HC), xz 0..9 (6), bzip2 1..9 (9).
+// zstd -131072..22 (default 3; negative = `zstd --fast=N`), lz4 1..12 (default 1; 3+ is LZ4-HC), xz 0..9 (6), bzip2 1..9 (9).
 LevelRange level_range(Codec c) noexcept;
 
 inline constexpr std::uint64_t kDefaultOutputLimit = std::uint64_t{1} << 30;  // 1 GiB
 
 struct CompressOptions {
   Codec codec = Codec::zstd;
-  int level = 0;                              // 0 = the codec's default level
+  std::optional<int> level;                   // unset = the codec's default level
   std::span<const std::uint8_t> dictionary;   // zstd only; copied into the context
 };
 

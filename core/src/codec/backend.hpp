@@ -39,6 +39,8 @@ Result<std::unique_ptr<DecoderBackend>> make_xz_decoder(std::uint64_t memlimit);
 Result<std::unique_ptr<DecoderBackend>> make_bzip2_decoder();
 
 std::size_t zstd_bound(std::size_t n) noexcept;
+int zstd_min_level() noexcept;  // negative = `zstd --fast=N`
+int zstd_max_level() noexcept;
 std::size_t lz4_bound(std::size_t n) noexcept;
 std::size_t xz_bound(std::size_t n) noexcept;
 std::size_t bzip2_bound(std::size_t n) noexcept;

@@ -34,7 +34,7 @@ Result<Codec> parse_codec(std::string_view n) {
 
 LevelRange level_range(Codec c) noexcept {
   switch (c) {
-    case Codec::zstd: return {1, 19, 3};
+    case Codec::zstd: return {detail::zstd_min_level(), detail::zstd_max_level(), 3};
     case Codec::lz4: return {1, 12, 1};
     case Codec::xz: return {0, 9, 6};
     case Codec::bzip2: return {1, 9, 9};
@@ -65,7 +65,7 @@ Compressor::~Compressor() = default;
 Result<Compressor> Compressor::create(const CompressOptions& o) {
   if (o.codec == Codec::none) return Status(Errc::invalid_argument, "codec: choose zstd, lz4, xz or bzip2");
   LevelRange r = level_range(o.codec);
-  int level = o.level == 0 ? r.default_level : o.level;
+  int level = o.level.value_or(r.default_level);
   if (level < r.min || level > r.max)
     return Status(Errc::invalid_argument, std::string("level: ") + codec_name(o.codec) + " levels are " +
                                               std::to_string(r.min) + ".." + std::to_string(r.max) + ", got " +
@@ -230,7 +230,12 @@ Result<Step> Decompressor::update(std::span<const std::uint8_t> in, std::span<st
       Detection d = detect({magic_, magic_len_});
       if (d.state == Detect::need_more) return s;
       if (d.state == Detect::unknown) {
-        std::span<const std::uint8_t> seen{magic_, magic_len_};
+        // Show a few more of the offending bytes when the input has them.
+        std::uint8_t shown[8];
+        std::size_t n = 0;
+        for (; n < magic_len_; ++n) shown[n] = magic_[n];
+        for (std::size_t i = s.in_used; i < in.size() && n < sizeof shown; ++i) shown[n++] = in[i];
+        std::span<const std::uint8_t> seen{shown, n};
         std::uint64_t at = total_in_ - magic_len_;
         magic_len_ = 0;
         if (frames_ > 0)

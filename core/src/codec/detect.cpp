@@ -57,7 +57,7 @@ Detection detect(std::span<const std::uint8_t> prefix) noexcept {
 
 std::string describe_unknown(std::span<const std::uint8_t> prefix) {
   std::string hex;
-  for (std::size_t i = 0; i < prefix.size() && i < 6; ++i) {
+  for (std::size_t i = 0; i < prefix.size() && i < 8; ++i) {
     char b[4];
     std::snprintf(b, sizeof b, "%s%02x", i ? " " : "", prefix[i]);
     hex += b;

@@ -118,6 +118,8 @@ Result<std::unique_ptr<DecoderBackend>> make_zstd_decoder(std::span<const std::u
 }
 
 std::size_t zstd_bound(std::size_t n) noexcept { return ZSTD_compressBound(n); }
+int zstd_min_level() noexcept { return ZSTD_minCLevel(); }
+int zstd_max_level() noexcept { return ZSTD_maxCLevel(); }
 
 }  // namespace chunker::codec::detail
 

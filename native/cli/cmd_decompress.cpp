@@ -1,0 +1,91 @@
+// chunker decompress: auto-detects zstd / lz4 frame / xz / bzip2 (also
+// concatenated) and streams IN to OUT with an output limit.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "args.hpp"
+#include "chunker/codec.hpp"
+#include "chunker/file.hpp"
+#include "codec_io.hpp"
+#include "command.hpp"
+
+namespace chunker::cli {
+namespace {
+
+constexpr std::size_t kBlock = 1u << 20;
+
+Status pump(InputFile& in, OutputFile& out, codec::Decompressor& d, Progress& prog) {
+  std::vector<std::uint8_t> ibuf(kBlock), obuf(kBlock);
+  for (;;) {
+    auto n = in.read(ibuf);
+    if (!n) return n.status();
+    if (*n == 0) break;
+    std::span<const std::uint8_t> rest(ibuf.data(), *n);
+    for (;;) {
+      auto r = d.update(rest, obuf);
+      if (!r) return r.status();
+      rest = rest.subspan(r->in_used);
+      CHUNKER_TRY(out.write({obuf.data(), r->out_used}));
+      if (rest.empty() && r->out_used < obuf.size()) break;
+      if (r->in_used == 0 && r->out_used == 0) break;  // cannot happen; never spin
+    }
+    prog.update(d.total_in(), d.total_out());
+  }
+  return d.finish();
+}
+
+int run_decompress(int argc, char** argv) {
+  std::uint64_t limit = codec::kDefaultOutputLimit;
+  std::string codec_name;
+  bool quiet = false;
+  ArgParser ap("decompress", "[--max-output N] [IN [OUT]]",
+               "Decompresses IN (default: standard input, '-') to OUT (default: standard output).\n"
+               "The format is detected from each frame's magic number: zstd, LZ4 frame, xz, bzip2;\n"
+               "concatenated frames/streams are decoded in order. Output beyond --max-output is an\n"
+               "error, detected as soon as the limit is crossed.");
+  ap.option("--max-output", "N", "output limit, e.g. 512M or 4G (default 1G)", [&](const std::string& v) -> Status {
+    auto r = parse_size(v, "--max-output");
+    if (!r) return r.status();
+    limit = *r;
+    return {};
+  });
+  ap.option("--codec", "NAME", "accept only this format (default: auto-detect)", &codec_name);
+  ap.flag("--quiet", &quiet, "no progress line");
+  ap.alias("-q", "--quiet");
+  std::vector<std::string> pos;
+  switch (ap.parse(argc, argv, pos)) {
+    case ArgParser::Outcome::exit_ok: return kExitOk;
+    case ArgParser::Outcome::exit_usage: return kExitUsage;
+    case ArgParser::Outcome::run: break;
+  }
+  if (pos.size() > 2) return ap.usage_error("expected at most IN and OUT");
+  codec::DecompressOptions opts;
+  opts.output_limit = limit;
+  if (!codec_name.empty()) {
+    auto c = codec::parse_codec(codec_name);
+    if (!c) return ap.usage_error(c.status().message());
+    opts.codec = *c;
+  }
+  auto d = codec::Decompressor::create(opts);
+  if (!d) return ap.usage_error(d.status().message());
+
+  auto in = InputFile::open(pos.size() > 0 ? pos[0] : "-");
+  if (!in) return report(in.status());
+  auto out = OutputFile::open(pos.size() > 1 ? pos[1] : "-");
+  if (!out) return report(out.status());
+  Progress prog("decompress", in->size(), quiet);
+  Status s = pump(*in, *out, *d, prog);
+  prog.done();
+  if (s.ok()) s = out->close();
+  if (!s.ok()) {
+    out->discard();
+    return report(s);
+  }
+  return kExitOk;
+}
+
+const Command reg{"decompress", "decompress zstd, lz4, xz or bzip2 (auto-detected)", run_decompress, 41};
+
+}  // namespace
+}  // namespace chunker::cli

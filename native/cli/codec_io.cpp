@@ -1,0 +1,91 @@
+#include "codec_io.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace chunker::cli {
+
+Result<OutputFile> OutputFile::open(const std::string& path) {
+  if (path == "-") {
+    int fd = ::dup(STDOUT_FILENO);
+    if (fd < 0) return Status(Errc::io_error, std::string("stdout: ") + std::strerror(errno));
+    return OutputFile(fd, "(stdout)", false);
+  }
+  int fd;
+  do fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0) return Status(Errc::io_error, path + ": " + std::strerror(errno));
+  return OutputFile(fd, path, true);
+}
+
+OutputFile::OutputFile(OutputFile&& o) noexcept : fd_(o.fd_), name_(std::move(o.name_)), owned_(o.owned_) {
+  o.fd_ = -1;
+  o.owned_ = false;
+}
+
+OutputFile::~OutputFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status OutputFile::write(std::span<const std::uint8_t> data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd_, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status(Errc::io_error, name_ + ": " + std::strerror(errno));
+    }
+    data = data.subspan(static_cast<std::size_t>(n));
+  }
+  return {};
+}
+
+Status OutputFile::close() {
+  if (fd_ < 0) return {};
+  int rc = ::close(fd_);
+  fd_ = -1;
+  if (rc != 0 && errno != EINTR) return Status(Errc::io_error, name_ + ": " + std::strerror(errno));
+  return {};
+}
+
+void OutputFile::discard() noexcept {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  if (owned_) ::unlink(name_.c_str());
+  owned_ = false;
+}
+
+bool OutputFile::is_terminal() const noexcept { return fd_ >= 0 && ::isatty(fd_); }
+
+Progress::Progress(const char* verb, std::optional<std::uint64_t> input_size, bool quiet)
+    : verb_(verb), total_(input_size) {
+  enabled_ = !quiet && ::isatty(STDERR_FILENO) && (!total_ || *total_ >= (64u << 20));
+  start_ = last_ = std::chrono::steady_clock::now();
+}
+
+Progress::~Progress() { done(); }
+
+void Progress::update(std::uint64_t in, std::uint64_t out) {
+  if (!enabled_) return;
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_ < std::chrono::milliseconds(250)) return;
+  last_ = now;
+  double secs = std::chrono::duration<double>(now - start_).count();
+  double mib_in = in / 1048576.0, mib_out = out / 1048576.0;
+  char pct[16] = "";
+  if (total_ && *total_ > 0) std::snprintf(pct, sizeof pct, " %3.0f%%", 100.0 * in / *total_);
+  std::fprintf(stderr, "\r%s:%s %.1f MiB -> %.1f MiB, %.0f MiB/s   ", verb_, pct, mib_in, mib_out,
+               secs > 0 ? mib_in / secs : 0.0);
+  std::fflush(stderr);
+  shown_ = true;
+}
+
+void Progress::done() {
+  if (shown_) std::fprintf(stderr, "\r\033[K");  // clear the progress line
+  shown_ = false;
+}
+
+}  // namespace chunker::cli
