@@ -1,0 +1,113 @@
+// `chunker hash`: reading one input and formatting its digest.
+//
+// Regular files are mapped whole (one update, so --threads can split the
+// BLAKE3 tree across the entire file); pipes and stdin are read in large
+// sequential blocks into one reused buffer. See docs/benchmarks-hash.md for
+// the mmap-vs-read measurements behind the default.
+#include <sys/mman.h>
+
+#include <cstring>
+#include <memory>
+
+#include "chunker/encoding.hpp"
+#include "chunker/file.hpp"
+#include "hash_cli.hpp"
+
+namespace chunker::cli::hash {
+namespace {
+
+constexpr std::size_t kDefaultReadBlock = 1u << 20;
+// Below this, a read() costs less than setting up and tearing down a mapping.
+constexpr std::uint64_t kMmapMin = 64u << 10;
+
+Status hash_by_read(InputFile& f, const Options& o, InputHasher& h) {
+  const std::size_t block = o.read_block ? o.read_block : kDefaultReadBlock;
+  static std::unique_ptr<std::uint8_t[]> buf;  // reused across inputs
+  static std::size_t buf_size = 0;
+  if (buf_size != block) {
+    buf.reset(new (std::nothrow) std::uint8_t[block]);
+    buf_size = buf ? block : 0;
+    if (!buf) return Status(Errc::out_of_memory, "cannot allocate a read buffer of " + std::to_string(block));
+  }
+  for (;;) {
+    auto n = f.read({buf.get(), block});
+    if (!n) return n.status();
+    if (*n == 0) return {};
+    h.update({buf.get(), *n});
+  }
+}
+
+}  // namespace
+
+InputHasher::InputHasher(const Options& o) : threads_(o.threads) {
+  if (o.algo == HashAlgo::sha256) h_.emplace<sha256::Hasher>();
+  else if (o.keyed) h_.emplace<blake3::Hasher>(blake3::Hasher::keyed(o.key));
+  else if (o.derive) h_.emplace<blake3::Hasher>(blake3::Hasher::derive_key(o.context));
+}
+
+void InputHasher::update(std::span<const std::uint8_t> data) {
+  if (auto* b = std::get_if<blake3::Hasher>(&h_)) {
+    if (threads_ > 1) b->update_parallel(data, threads_);
+    else b->update(data);
+  } else {
+    std::get<sha256::Hasher>(h_).update(data);
+  }
+}
+
+void InputHasher::output(std::uint64_t offset, std::span<std::uint8_t> out) {
+  if (auto* b = std::get_if<blake3::Hasher>(&h_)) {
+    b->finalize_seek(offset, out);
+  } else if (offset == 0 && out.size() == sha256::kDigestSize) {
+    std::get<sha256::Hasher>(h_).finalize(out.first<sha256::kDigestSize>());
+  }
+}
+
+Status hash_path(const std::string& path, const Options& o, InputHasher& h) {
+  auto f = InputFile::open(path);
+  if (!f) return f.status();
+  const auto size = f->size();
+  const bool want_mmap = path != "-" && size && *size >= kMmapMin && o.io != Io::read &&
+                         *size <= static_cast<std::uint64_t>(SIZE_MAX);
+  if (want_mmap) {
+    void* p = ::mmap(nullptr, static_cast<std::size_t>(*size), PROT_READ, MAP_PRIVATE, f->fd(), 0);
+    if (p != MAP_FAILED) {
+      ::madvise(p, static_cast<std::size_t>(*size), MADV_SEQUENTIAL);
+      h.update({static_cast<const std::uint8_t*>(p), static_cast<std::size_t>(*size)});
+      ::munmap(p, static_cast<std::size_t>(*size));
+      return {};
+    }
+    // Mapping can fail on special files; reading works everywhere.
+  }
+  return hash_by_read(*f, o, h);
+}
+
+void append_digest(InputHasher& h, const Options& o, std::uint64_t length, OutputBuffer& out) {
+  if (o.base32) {  // length is capped by the option parser: Nix base32 needs it whole
+    std::vector<std::uint8_t> d(static_cast<std::size_t>(length));
+    h.output(0, d);
+    out.append(nix_base32_encode(d));
+    return;
+  }
+  std::uint8_t piece[4096];
+  for (std::uint64_t off = 0; off < length;) {
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(sizeof piece, length - off));
+    h.output(off, {piece, n});
+    out.append(hex_encode({piece, n}));
+    off += n;
+  }
+}
+
+bool escape_name(const std::string& name, bool newline_only, std::string& escaped) {
+  const bool has_nl = name.find('\n') != std::string::npos;
+  const bool has_bs = name.find('\\') != std::string::npos;
+  if (!has_nl && (newline_only || !has_bs)) return false;
+  escaped.clear();
+  for (char c : name) {
+    if (c == '\n') escaped += "\\n";
+    else if (c == '\\') escaped += "\\\\";
+    else escaped += c;
+  }
+  return true;
+}
+
+}  // namespace chunker::cli::hash
