@@ -1,0 +1,198 @@
+// `chunker hash` output must be byte-identical to the reference tools:
+// b3sum (BLAKE3, incl. --length/--keyed/--derive-key), sha256sum (SHA-256,
+// incl. name escaping and --check), nix-hash (--base32).
+#include <gtest/gtest.h>
+
+#include "hash_test_util.hpp"
+
+using chunker::test::have_tool;
+using chunker::test::random_bytes;
+using chunker::test::run_command;
+using chunker::test::shell_quote;
+using chunker::test::TempDir;
+using chunker::test::write_file;
+
+namespace {
+
+std::string cli() { return CHUNKER_CLI_PATH; }
+
+class CliHash : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (cli().empty()) GTEST_SKIP() << "CLI not built";
+    // Names with a space, a backslash and a newline exercise the escaping rules.
+    files_ = {"empty", "small", "one block", "big.bin", "back\\slash", "new\nline"};
+    const std::size_t sizes[] = {0, 3, 64, (3u << 20) + 17, 1000, 1025};
+    for (std::size_t i = 0; i < files_.size(); ++i)
+      write_file(dir_.file(files_[i]), random_bytes(sizes[i], 40 + i));
+    for (const auto& f : files_) args_ += " " + shell_quote(f);
+  }
+  // Runs `cmd` inside the temp dir.
+  chunker::test::CommandResult in_dir(const std::string& cmd) {
+    return run_command("cd " + shell_quote(dir_.path().string()) + " && " + cmd);
+  }
+  std::string chunker() { return shell_quote(cli()); }
+
+  TempDir dir_;
+  std::vector<std::string> files_;
+  std::string args_;
+};
+
+}  // namespace
+
+TEST_F(CliHash, Blake3MatchesB3sum) {
+  if (!have_tool("b3sum")) GTEST_SKIP() << "b3sum not installed";
+  auto want = in_dir("b3sum" + args_);
+  ASSERT_EQ(want.exit_code, 0);
+  for (const char* extra : {"", " --threads 1", " --threads 3", " --io read --read-block 1000", " --io mmap"}) {
+    auto got = in_dir(chunker() + " hash" + extra + args_);
+    EXPECT_EQ(got.exit_code, 0) << extra;
+    EXPECT_EQ(got.out, want.out) << extra;
+  }
+}
+
+TEST_F(CliHash, Sha256MatchesSha256sum) {
+  if (!have_tool("sha256sum")) GTEST_SKIP() << "sha256sum not installed";
+  auto want = in_dir("sha256sum" + args_);
+  ASSERT_EQ(want.exit_code, 0);
+  for (const char* env : {"", "CHUNKER_FORCE_ISA=portable "}) {
+    auto got = in_dir(std::string(env) + chunker() + " hash --algo sha256" + args_);
+    EXPECT_EQ(got.exit_code, 0) << env;
+    EXPECT_EQ(got.out, want.out) << env;
+  }
+}
+
+TEST_F(CliHash, StdinMatchesReferences) {
+  if (!have_tool("b3sum") || !have_tool("sha256sum")) GTEST_SKIP() << "b3sum/sha256sum not installed";
+  for (const char* algo : {"blake3", "sha256"}) {
+    const std::string ref = std::string(algo) == "blake3" ? "b3sum" : "sha256sum";
+    auto want = in_dir("cat big.bin | " + ref);
+    auto implicit = in_dir("cat big.bin | " + chunker() + " hash --algo " + algo);
+    auto dash = in_dir("cat big.bin | " + chunker() + " hash --algo " + algo + " -");
+    ASSERT_EQ(want.exit_code, 0);
+    EXPECT_EQ(implicit.out, want.out) << algo;
+    EXPECT_EQ(dash.out, want.out) << algo;
+    EXPECT_EQ(want.out.substr(want.out.size() - 4), "  -\n");
+  }
+}
+
+TEST_F(CliHash, Blake3ModesMatchB3sum) {
+  if (!have_tool("b3sum")) GTEST_SKIP() << "b3sum not installed";
+  write_file(dir_.file("key"), random_bytes(32, 99));
+  const std::string plain = " small big.bin empty";
+  struct Case {
+    std::string ours, theirs;
+  } cases[] = {
+      {" --length 1", " --length 1"},
+      {" --length 200", " --length 200"},
+      {" --length 100000 --no-names", " --length 100000 --no-names"},
+      {" --derive-key 'chunker test 2026-11-23 context'", " --derive-key 'chunker test 2026-11-23 context'"},
+      {" --keyed key", " --keyed < key"},
+      {" --keyed key --threads 4", " --keyed < key"},
+  };
+  for (const auto& c : cases) {
+    auto want = in_dir("b3sum" + c.theirs.substr(0, c.theirs.find(" <")) + plain +
+                       (c.theirs.find(" <") != std::string::npos ? c.theirs.substr(c.theirs.find(" <")) : ""));
+    auto got = in_dir(chunker() + " hash" + c.ours + plain);
+    ASSERT_EQ(want.exit_code, 0) << c.theirs;
+    EXPECT_EQ(got.exit_code, 0) << c.ours;
+    EXPECT_EQ(got.out, want.out) << c.ours;
+  }
+}
+
+TEST_F(CliHash, Base32MatchesNixHash) {
+  if (!have_tool("nix-hash")) GTEST_SKIP() << "nix-hash not installed";
+  for (const char* f : {"small", "big.bin", "empty"}) {
+    auto nix = in_dir(std::string("nix-hash --type sha256 --flat --base32 ") + f);
+    ASSERT_EQ(nix.exit_code, 0);
+    auto got = in_dir(chunker() + " hash --algo sha256 --base32 " + f);
+    EXPECT_EQ(got.out, nix.out.substr(0, nix.out.size() - 1) + "  " + f + "\n");
+  }
+}
+
+TEST_F(CliHash, CheckMatchesSha256sum) {
+  if (!have_tool("sha256sum")) GTEST_SKIP() << "sha256sum not installed";
+  ASSERT_EQ(in_dir("sha256sum" + args_ + " > sums; printf '# comment\\n\\nnot a line\\n' >> sums").exit_code, 0);
+  auto want = in_dir("sha256sum -c sums 2>/dev/null");
+  auto got = in_dir(chunker() + " hash --algo sha256 --check sums 2>/dev/null");
+  EXPECT_EQ(want.exit_code, 0);
+  EXPECT_EQ(got.exit_code, 0);
+  EXPECT_EQ(got.out, want.out);
+  // Change one file: FAILED and exit 1, like coreutils.
+  write_file(dir_.file("small"), random_bytes(3, 1234));
+  want = in_dir("sha256sum -c sums 2>/dev/null");
+  got = in_dir(chunker() + " hash --algo sha256 -c sums 2>/dev/null");
+  EXPECT_EQ(want.exit_code, 1);
+  EXPECT_EQ(got.exit_code, 1);
+  EXPECT_EQ(got.out, want.out);
+  EXPECT_NE(got.out.find("small: FAILED\n"), std::string::npos);
+  auto warn = in_dir(chunker() + " hash --algo sha256 -c sums 2>&1 >/dev/null");
+  EXPECT_NE(warn.out.find("WARNING: 1 computed checksum did NOT match"), std::string::npos) << warn.out;
+  EXPECT_NE(warn.out.find("WARNING: 1 line is improperly formatted"), std::string::npos) << warn.out;
+  // --quiet prints only failures; --status nothing.
+  got = in_dir(chunker() + " hash --algo sha256 -c --quiet sums 2>/dev/null");
+  EXPECT_EQ(got.out, "small: FAILED\n");
+  got = in_dir(chunker() + " hash --algo sha256 -c --status sums 2>&1");
+  EXPECT_EQ(got.exit_code, 1);
+  EXPECT_EQ(got.out, "");
+}
+
+TEST_F(CliHash, CheckMissingFileAndBadListLikeSha256sum) {
+  if (!have_tool("sha256sum")) GTEST_SKIP() << "sha256sum not installed";
+  ASSERT_EQ(in_dir("sha256sum small > sums && sed 's/small/gone/' sums >> sums").exit_code, 0);
+  auto want = in_dir("sha256sum -c sums 2>/dev/null");
+  auto got = in_dir(chunker() + " hash --algo sha256 -c sums 2>/dev/null");
+  EXPECT_EQ(want.exit_code, 1);
+  EXPECT_EQ(got.exit_code, 1);
+  EXPECT_EQ(got.out, want.out);
+  EXPECT_NE(got.out.find("gone: FAILED open or read"), std::string::npos);
+  ASSERT_EQ(in_dir("echo garbage > bad").exit_code, 0);
+  got = in_dir(chunker() + " hash --algo sha256 -c bad 2>&1");
+  EXPECT_EQ(got.exit_code, 1);
+  EXPECT_NE(got.out.find("no properly formatted checksum lines found"), std::string::npos) << got.out;
+}
+
+TEST_F(CliHash, CheckMatchesB3sum) {
+  if (!have_tool("b3sum")) GTEST_SKIP() << "b3sum not installed";
+  ASSERT_EQ(in_dir("b3sum empty small big.bin > b3sums").exit_code, 0);
+  auto want = in_dir("b3sum -c b3sums");
+  auto got = in_dir(chunker() + " hash -c b3sums");
+  EXPECT_EQ(want.exit_code, 0);
+  EXPECT_EQ(got.exit_code, 0);
+  EXPECT_EQ(got.out, want.out);
+  write_file(dir_.file("big.bin"), random_bytes(100, 5));
+  want = in_dir("b3sum -c b3sums");
+  got = in_dir(chunker() + " hash -c b3sums 2>/dev/null");
+  EXPECT_EQ(want.exit_code, 1);
+  EXPECT_EQ(got.exit_code, 1);
+  EXPECT_EQ(got.out, want.out);
+}
+
+TEST_F(CliHash, ErrorsAndUsage) {
+  // A missing input: message naming it, the other files still printed, exit 1.
+  auto r = in_dir(chunker() + " hash --algo sha256 small no-such-file empty 2>&1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("no-such-file: No such file or directory"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  small\n"), std::string::npos);
+  EXPECT_NE(r.out.find("  empty\n"), std::string::npos);
+  // Usage errors exit 2 with a message.
+  write_file(dir_.file("shortkey"), random_bytes(31, 1));
+  const std::pair<const char*, const char*> usage[] = {
+      {" --algo md5 small", "md5"},
+      {" --algo sha256 --length 64 small", "--length"},
+      {" --length 0 small", "--length"},
+      {" --keyed shortkey small", "exactly 32 bytes"},
+      {" --keyed shortkey --derive-key x small", "exclude"},
+      {" --threads many small", "--threads"},
+      {" --io fast small", "--io"},
+      {" --bogus small", "--bogus"},
+  };
+  for (auto [args, needle] : usage) {
+    r = in_dir(chunker() + " hash" + args + " 2>&1");
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_NE(r.out.find(needle), std::string::npos) << args << ": " << r.out;
+  }
+  r = in_dir(chunker() + " hash --help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--check"), std::string::npos);
+}
