@@ -7,6 +7,96 @@
 namespace chunker::blake3::detail {
 namespace {
 
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(CHUNKER_B3_NO_ASM)
+// The seven rounds as one inline-asm block. Compilers spill BLAKE3's 16 state
+// vectors (plus temporaries) badly, putting store->load round trips on the
+// critical path; this schedule keeps v0-v7 and v9-v15 in ymm registers for the
+// whole block and parks only v8 in memory while ymm8 serves as the temporary
+// for the shift-based rotations (rotations by 16 and 8 are one vpshufb each,
+// with the masks as memory operands). The message stays in memory: each word is
+// a memory operand of a vpaddd, so it costs no register.
+#define CHUNKER_B3_AVX2_ASM 1
+#define B3_ADD(x, y) "vpaddd %%ymm" #x ", %%ymm" #y ", %%ymm" #y "\n\t"
+#define B3_XOR(x, y) "vpxor %%ymm" #x ", %%ymm" #y ", %%ymm" #y "\n\t"
+#define B3_ADDM(off, y) "vpaddd " off "(%[m]), %%ymm" #y ", %%ymm" #y "\n\t"
+#define B3_ROT16(y) "vpshufb (%[r16]), %%ymm" #y ", %%ymm" #y "\n\t"
+#define B3_ROT8(y) "vpshufb (%[r8]), %%ymm" #y ", %%ymm" #y "\n\t"
+#define B3_ROTS(y, r, l)                     \
+  "vpsrld $" #r ", %%ymm" #y ", %%ymm8\n\t"  \
+  "vpslld $" #l ", %%ymm" #y ", %%ymm" #y "\n\t" \
+  "vpor %%ymm8, %%ymm" #y ", %%ymm" #y "\n\t"
+#define B3_LOAD8 "vmovdqa 256(%[v]), %%ymm8\n\t"
+#define B3_PARK8 "vmovdqa %%ymm8, 256(%[v])\n\t"
+// Half of four G functions at once (a += m + b; d = rot(d ^ a); c += d; b = rot(b ^ c)).
+#define B3_HALF(a0, b0, c0, d0, a1, b1, c1, d1, a2, b2, c2, d2, a3, b3, c3, d3, m0, m1, m2, m3, ROTD, rr, rl) \
+  B3_ADDM(m0, a0) B3_ADDM(m1, a1) B3_ADDM(m2, a2) B3_ADDM(m3, a3)                                            \
+  B3_ADD(b0, a0) B3_ADD(b1, a1) B3_ADD(b2, a2) B3_ADD(b3, a3)                                                \
+  B3_XOR(a0, d0) B3_XOR(a1, d1) B3_XOR(a2, d2) B3_XOR(a3, d3)                                                \
+  ROTD(d0) ROTD(d1) ROTD(d2) ROTD(d3)                                                                        \
+  B3_LOAD8                                                                                                   \
+  B3_ADD(d0, c0) B3_ADD(d1, c1) B3_ADD(d2, c2) B3_ADD(d3, c3)                                                \
+  B3_XOR(c0, b0) B3_XOR(c1, b1) B3_XOR(c2, b2) B3_XOR(c3, b3)                                                \
+  B3_PARK8                                                                                                   \
+  B3_ROTS(b0, rr, rl) B3_ROTS(b1, rr, rl) B3_ROTS(b2, rr, rl) B3_ROTS(b3, rr, rl)
+// One round; the arguments are the byte offsets of the scheduled message words.
+#define B3_ROUND(m0, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12, m13, m14, m15)               \
+  B3_HALF(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15, m0, m2, m4, m6, B3_ROT16, 12, 20)   \
+  B3_HALF(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15, m1, m3, m5, m7, B3_ROT8, 7, 25)     \
+  B3_HALF(0, 5, 10, 15, 1, 6, 11, 12, 2, 7, 8, 13, 3, 4, 9, 14, m8, m10, m12, m14, B3_ROT16, 12, 20) \
+  B3_HALF(0, 5, 10, 15, 1, 6, 11, 12, 2, 7, 8, 13, 3, 4, 9, 14, m9, m11, m13, m15, B3_ROT8, 7, 25)
+
+alignas(32) const std::uint8_t kRot16[32] = {2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13,
+                                             2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13};
+alignas(32) const std::uint8_t kRot8[32] = {1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12,
+                                            1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12};
+
+// v: 16 state vectors (32-byte aligned, updated in place); m: 16 message vectors.
+CHUNKER_B3_INLINE void rounds_asm(__m256i v[16], const __m256i m[16]) {
+  __asm__ volatile(
+      "vmovdqa 0(%[v]), %%ymm0\n\t"
+      "vmovdqa 32(%[v]), %%ymm1\n\t"
+      "vmovdqa 64(%[v]), %%ymm2\n\t"
+      "vmovdqa 96(%[v]), %%ymm3\n\t"
+      "vmovdqa 128(%[v]), %%ymm4\n\t"
+      "vmovdqa 160(%[v]), %%ymm5\n\t"
+      "vmovdqa 192(%[v]), %%ymm6\n\t"
+      "vmovdqa 224(%[v]), %%ymm7\n\t"
+      "vmovdqa 288(%[v]), %%ymm9\n\t"
+      "vmovdqa 320(%[v]), %%ymm10\n\t"
+      "vmovdqa 352(%[v]), %%ymm11\n\t"
+      "vmovdqa 384(%[v]), %%ymm12\n\t"
+      "vmovdqa 416(%[v]), %%ymm13\n\t"
+      "vmovdqa 448(%[v]), %%ymm14\n\t"
+      "vmovdqa 480(%[v]), %%ymm15\n\t"
+      B3_ROUND("0", "32", "64", "96", "128", "160", "192", "224", "256", "288", "320", "352", "384", "416", "448", "480")
+      B3_ROUND("64", "192", "96", "320", "224", "0", "128", "416", "32", "352", "384", "160", "288", "448", "480", "256")
+      B3_ROUND("96", "128", "320", "384", "416", "64", "224", "448", "192", "160", "288", "0", "352", "480", "256", "32")
+      B3_ROUND("320", "224", "384", "288", "448", "96", "416", "480", "128", "0", "352", "64", "160", "256", "32", "192")
+      B3_ROUND("384", "416", "288", "352", "480", "320", "448", "256", "224", "64", "160", "96", "0", "32", "192", "128")
+      B3_ROUND("288", "448", "352", "160", "256", "384", "480", "32", "416", "96", "0", "320", "64", "192", "128", "224")
+      B3_ROUND("352", "480", "160", "0", "32", "288", "256", "192", "448", "320", "64", "384", "96", "128", "224", "416")
+      "vmovdqa %%ymm0, 0(%[v])\n\t"
+      "vmovdqa %%ymm1, 32(%[v])\n\t"
+      "vmovdqa %%ymm2, 64(%[v])\n\t"
+      "vmovdqa %%ymm3, 96(%[v])\n\t"
+      "vmovdqa %%ymm4, 128(%[v])\n\t"
+      "vmovdqa %%ymm5, 160(%[v])\n\t"
+      "vmovdqa %%ymm6, 192(%[v])\n\t"
+      "vmovdqa %%ymm7, 224(%[v])\n\t"
+      "vmovdqa %%ymm9, 288(%[v])\n\t"
+      "vmovdqa %%ymm10, 320(%[v])\n\t"
+      "vmovdqa %%ymm11, 352(%[v])\n\t"
+      "vmovdqa %%ymm12, 384(%[v])\n\t"
+      "vmovdqa %%ymm13, 416(%[v])\n\t"
+      "vmovdqa %%ymm14, 448(%[v])\n\t"
+      "vmovdqa %%ymm15, 480(%[v])\n\t"
+      :
+      : [v] "r"(v), [m] "r"(m), [r16] "r"(kRot16), [r8] "r"(kRot8)
+      : "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",
+        "xmm12", "xmm13", "xmm14", "xmm15");
+}
+#endif
+
 struct Avx2 {
   using T = __m256i;
   static constexpr std::size_t N = 8;
@@ -58,6 +148,9 @@ struct Avx2 {
     transpose(m);
     transpose(m + 8);
   }
+#ifdef CHUNKER_B3_AVX2_ASM
+  static CHUNKER_B3_INLINE void rounds(T v[16], const T m[16]) { rounds_asm(v, m); }
+#endif
   static CHUNKER_B3_INLINE void store_cvs(const T h[8], std::uint8_t* out) {
     T x[8] = {h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]};
     transpose(x);

@@ -5,6 +5,7 @@
 //   add, xor_, set1, loadu(const uint32_t*), rot16, rot12, rot8, rot7,
 //   load_msg(inputs, byte_offset, T m[16])  (load one block per lane, transposed)
 //   store_cvs(const T h[8], uint8_t* out)   (transpose back, N x 32 bytes)
+// and optionally rounds(T v[16], const T m[16]) replacing the seven round_fn calls.
 // Only include this from ISA-suffixed sources: it is compiled with their flags.
 #pragma once
 
@@ -123,13 +124,17 @@ CHUNKER_B3_INLINE void hash_n(const std::uint8_t* const* inputs, std::size_t blo
     T v[16] = {h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7],
                V::set1(kIV[0]), V::set1(kIV[1]), V::set1(kIV[2]), V::set1(kIV[3]),
                counter_lo, counter_hi, V::set1(kBlock), V::set1(block_flags)};
-    round_fn<V, 0>(v, m);
-    round_fn<V, 1>(v, m);
-    round_fn<V, 2>(v, m);
-    round_fn<V, 3>(v, m);
-    round_fn<V, 4>(v, m);
-    round_fn<V, 5>(v, m);
-    round_fn<V, 6>(v, m);
+    if constexpr (requires(T* a, const T* b) { V::rounds(a, b); }) {
+      V::rounds(v, m);  // the ISA file has a hand-scheduled version
+    } else {
+      round_fn<V, 0>(v, m);
+      round_fn<V, 1>(v, m);
+      round_fn<V, 2>(v, m);
+      round_fn<V, 3>(v, m);
+      round_fn<V, 4>(v, m);
+      round_fn<V, 5>(v, m);
+      round_fn<V, 6>(v, m);
+    }
     for (int i = 0; i < 8; ++i) h[i] = V::xor_(v[i], v[i + 8]);
     block_flags = flags;
   }
