@@ -34,6 +34,8 @@ struct Sse41 {
     x[3] = _mm_unpackhi_epi64(ab23, cd23);
   }
   static CHUNKER_B3_INLINE void load_msg(const std::uint8_t* const* in, std::size_t off, T m[16]) {
+    // Chunks come in contiguous batches of 4: fetch the same block of the next batch.
+    for (int i = 0; i < 4; ++i) _mm_prefetch(reinterpret_cast<const char*>(in[i] + off + 4 * kChunk), _MM_HINT_T0);
     for (int q = 0; q < 4; ++q) {
       T* x = m + 4 * q;
       for (int i = 0; i < 4; ++i) x[i] = loadu(in[i] + off + 16 * q);
