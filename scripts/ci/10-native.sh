@@ -10,8 +10,13 @@ prefix=$(mktemp -d)
 cmake --install build/native --prefix "$prefix" >/dev/null
 cmake -S examples/native -B "$prefix/example-build" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build "$prefix/example-build" -j2 >/dev/null
-"$prefix/example-build/chunk_file" tests/data/SekienAkashita.jpg | head -3
+"$prefix/example-build/chunk_file" tests/data/SekienAkashita.jpg > "$prefix/out.txt"
+head -3 "$prefix/out.txt"
+grep -q "invalid params -> ERR_INVALID_ARGUMENT: min_size must be between 64" "$prefix/out.txt"
 PKG_CONFIG_PATH="$prefix/lib/pkgconfig" c++ -std=c++20 examples/native/chunk_file.cpp \
   $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs --static chunker) -o "$prefix/chunk_file_pc"
-"$prefix/chunk_file_pc" tests/data/SekienAkashita.jpg | head -1
+# pkg-config links the shared library.
+LD_LIBRARY_PATH="$prefix/lib" "$prefix/chunk_file_pc" tests/data/SekienAkashita.jpg > "$prefix/out2.txt"
+cmp "$prefix/out.txt" "$prefix/out2.txt"
+echo "installed package: CMake (static) and pkg-config (shared) consumers work"
 rm -rf "$prefix"
