@@ -1,0 +1,180 @@
+// Interop with the reference programs, both ways: what we write, zstd / lz4 /
+// xz / bzip2 decompress to the original bytes; what they write (with several
+// levels and options, concatenated too), we decompress — through the library
+// and through the `chunker` CLI.
+#include <gtest/gtest.h>
+
+#include "codec_test_util.hpp"
+
+namespace chunker::codectest {
+namespace {
+
+using codec::Codec;
+
+class Interop : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (Codec c : kAllCodecs) ASSERT_TRUE(have_program(program(c))) << program(c) << " is not installed";
+    data_ = mixed_bytes(700'000, 2024);
+    write_file(dir_ / "data", data_);
+  }
+  TempDir dir_;
+  Bytes data_;
+};
+
+struct ToolCase {
+  Codec codec;
+  std::string args;  // options for the reference program's compressor
+};
+
+TEST_F(Interop, TheirOutputOurDecoder) {
+  const std::vector<ToolCase> cases = {
+      {Codec::zstd, "-1"},          {Codec::zstd, "-3"},
+      {Codec::zstd, "-19"},         {Codec::zstd, "--fast=5"},
+      {Codec::zstd, "-3 --no-check"}, {Codec::zstd, "-3 -T2 -B262144"},
+      {Codec::lz4, "-1"},           {Codec::lz4, "-9"},
+      {Codec::lz4, "-1 -B4 -BD"},   {Codec::lz4, "-1 -BX --no-frame-crc"},
+      {Codec::lz4, "-1 --content-size"},
+      {Codec::xz, "-0"},            {Codec::xz, "-6"},
+      {Codec::xz, "-1 --check=sha256"}, {Codec::xz, "-1 --check=none"},
+      {Codec::xz, "-1 -T2 --block-size=200000"},
+      {Codec::bzip2, "-1"},         {Codec::bzip2, "-9"},
+  };
+  auto dec = codec::Decompressor::create();
+  for (const auto& tc : cases) {
+    SCOPED_TRACE(std::string(program(tc.codec)) + " " + tc.args);
+    auto f = dir_ / "theirs";
+    ASSERT_EQ(run(std::string(program(tc.codec)) + " -q -c " + tc.args + " < " + q(dir_ / "data") + " > " + q(f))
+                  .exit_code,
+              0);
+    Bytes z = read_file(f), back;
+    EXPECT_EQ(codec::detect(z).codec, tc.codec);
+    Status st = dec->decompress(z, back);
+    ASSERT_TRUE(st.ok()) << st.to_string();
+    EXPECT_TRUE(back == data_);
+    // The CLI, streaming through a pipe.
+    auto out = dir_ / "back";
+    ASSERT_EQ(run("cat " + q(f) + " | " + cli() + " decompress > " + q(out)).exit_code, 0);
+    EXPECT_TRUE(read_file(out) == data_);
+  }
+}
+
+TEST_F(Interop, TheirConcatenatedFramesAndEmptyInput) {
+  for (Codec c : kAllCodecs) {
+    SCOPED_TRACE(program(c));
+    std::string p = program(c);
+    auto f = dir_ / "cat";
+    // Two separate runs appended: two frames / streams in one file.
+    ASSERT_EQ(run(p + " -q -c < " + q(dir_ / "data") + " > " + q(f) + " && " + p + " -q -c < " + q(dir_ / "data") +
+                  " >> " + q(f))
+                  .exit_code,
+              0);
+    // The reference program itself agrees the file is valid.
+    ASSERT_EQ(run(p + " -q -dc < " + q(f) + " > /dev/null").exit_code, 0);
+    Bytes back;
+    Status st = codec::decompress(read_file(f), back);
+    ASSERT_TRUE(st.ok()) << st.to_string();
+    Bytes twice = data_;
+    twice.insert(twice.end(), data_.begin(), data_.end());
+    EXPECT_TRUE(back == twice);
+
+    auto e = dir_ / "empty";
+    ASSERT_EQ(run(": | " + p + " -q -c > " + q(e)).exit_code, 0);
+    back = {1};
+    st = codec::decompress(read_file(e), back);
+    ASSERT_TRUE(st.ok()) << st.to_string();
+    EXPECT_TRUE(back.empty());
+  }
+}
+
+TEST_F(Interop, OurOutputTheirDecoder) {
+  const std::vector<std::pair<Codec, std::vector<int>>> levels = {
+      {Codec::zstd, {-5, 1, 3, 12}}, {Codec::lz4, {1, 4, 12}}, {Codec::xz, {0, 3, 6}}, {Codec::bzip2, {1, 9}}};
+  for (const auto& [c, ls] : levels) {
+    for (int level : ls) {
+      SCOPED_TRACE(std::string(program(c)) + " level " + std::to_string(level));
+      Bytes z;
+      ASSERT_TRUE(codec::compress(data_, z, {.codec = c, .level = level}).ok());
+      write_file(dir_ / "ours", z);
+      auto out = dir_ / "back";
+      ASSERT_EQ(run(std::string(program(c)) + " -q -dc < " + q(dir_ / "ours") + " > " + q(out)).exit_code, 0);
+      EXPECT_TRUE(read_file(out) == data_);
+      // The reference program's integrity test must pass as well.
+      EXPECT_EQ(run(std::string(program(c)) + " -q -t < " + q(dir_ / "ours")).exit_code, 0);
+    }
+    // Streamed through our CLI (pipe in, pipe out), and an empty input.
+    auto z = dir_ / "cli";
+    ASSERT_EQ(run(std::string("cat ") + q(dir_ / "data") + " | " + cli() + " compress --codec " +
+                  codec::codec_name(c) + " > " + q(z))
+                  .exit_code,
+              0);
+    auto out = dir_ / "back";
+    ASSERT_EQ(run(std::string(program(c)) + " -q -dc < " + q(z) + " > " + q(out)).exit_code, 0);
+    EXPECT_TRUE(read_file(out) == data_);
+    ASSERT_EQ(run(std::string(": | ") + cli() + " compress --codec " + codec::codec_name(c) + " | " + program(c) +
+                  " -q -dc > " + q(out))
+                  .exit_code,
+              0);
+    EXPECT_TRUE(read_file(out).empty());
+  }
+}
+
+TEST_F(Interop, CliStrategiesAndFiles) {
+  const std::pair<const char*, const char*> strategies[] = {
+      {"fastest", "lz4"}, {"balanced", "zstd"}, {"smallest", "xz"}, {"adaptive", "zstd"}};
+  // Mixed data plus a JPEG, so adaptive both compresses and stores blocks.
+  Bytes jpeg = read_file(std::filesystem::path(CHUNKER_TEST_DATA_DIR) / "SekienAkashita.jpg");
+  Bytes input = data_;
+  for (int i = 0; i < 20; ++i) input.insert(input.end(), jpeg.begin(), jpeg.end());
+  write_file(dir_ / "in", input);
+  for (auto [s, prog] : strategies) {
+    SCOPED_TRACE(s);
+    auto z = dir_ / (std::string("out.") + s);
+    ASSERT_EQ(run(std::string(cli()) + " compress -v --strategy " + s + " " + q(dir_ / "in") + " " + q(z) + " 2> " +
+                  q(dir_ / "err"))
+                  .exit_code,
+              0);
+    if (std::string(s) == "adaptive") {
+      // The JPEG blocks are stored, the mixed data is not: both decisions happen.
+      Bytes e = read_file(dir_ / "err");
+      std::string msg(e.begin(), e.end());
+      EXPECT_NE(msg.find("blocks stored"), std::string::npos) << msg;
+      EXPECT_EQ(msg.find(" 0 of"), std::string::npos) << msg;
+      EXPECT_EQ(msg.find(", 3 of 3"), std::string::npos) << msg;
+    }
+    Bytes zb = read_file(z);
+    EXPECT_EQ(codec::codec_name(codec::detect(zb).codec), std::string(prog));
+    auto out = dir_ / "back";
+    ASSERT_EQ(run(std::string(prog) + " -q -dc < " + q(z) + " > " + q(out)).exit_code, 0);
+    EXPECT_TRUE(read_file(out) == input);
+    ASSERT_EQ(run(std::string(cli()) + " decompress " + q(z) + " " + q(out)).exit_code, 0);
+    EXPECT_TRUE(read_file(out) == input);
+  }
+}
+
+TEST(CodecCli, UsageErrorsAndExitCodes) {
+  TempDir dir;
+  std::string c = cli();
+  EXPECT_EQ(run(c + " compress --help > /dev/null").exit_code, 0);
+  EXPECT_EQ(run(c + " decompress --help > /dev/null").exit_code, 0);
+  EXPECT_EQ(run(c + " compress --codec gzip < /dev/null > /dev/null 2>&1").exit_code, 2);
+  EXPECT_EQ(run(c + " compress --codec xz --level 10 < /dev/null > /dev/null 2>&1").exit_code, 2);
+  EXPECT_EQ(run(c + " compress --codec xz --strategy fastest < /dev/null > /dev/null 2>&1").exit_code, 2);
+  EXPECT_EQ(run(c + " compress --strategy best < /dev/null > /dev/null 2>&1").exit_code, 2);
+  EXPECT_EQ(run(c + " decompress --max-output 12Q < /dev/null > /dev/null 2>&1").exit_code, 2);
+  EXPECT_EQ(run(c + " decompress " + q(dir / "missing") + " > /dev/null 2>&1").exit_code, 1);
+  // Bad data: exit 1 with the error named, and a named output file removed.
+  write_file(dir / "junk", Bytes{'n', 'o', 't', ' ', 'z', 's', 't', 'd'});
+  EXPECT_EQ(run(c + " decompress " + q(dir / "junk") + " " + q(dir / "out") + " 2> " + q(dir / "err")).exit_code, 1);
+  EXPECT_FALSE(std::filesystem::exists(dir / "out"));
+  Bytes err = read_file(dir / "err");
+  EXPECT_NE(std::string(err.begin(), err.end()).find("unknown format"), std::string::npos);
+  // --max-output is honoured (and a size suffix accepted).
+  write_file(dir / "z", Bytes{});
+  ASSERT_EQ(run("head -c 3000000 /dev/zero | zstd -q -c > " + q(dir / "z")).exit_code, 0);
+  EXPECT_EQ(run(c + " decompress --max-output 2M " + q(dir / "z") + " > /dev/null 2>&1").exit_code, 1);
+  EXPECT_EQ(run(c + " decompress --max-output 3M " + q(dir / "z") + " > /dev/null 2>&1").exit_code, 0);
+}
+
+}  // namespace
+}  // namespace chunker::codectest
