@@ -5,13 +5,28 @@
 #include <vector>
 
 #include "args.hpp"
+#include <unistd.h>
+
 #include "chunker/fastcdc.hpp"
 #include "chunker/file.hpp"
+#include "chunker/hash.hpp"
+#include "chunker/pipeline.hpp"
 #include "command.hpp"
 #include "output.hpp"
 
 namespace chunker::cli {
 namespace {
+
+void print_stats(const PipelineStats& st, unsigned threads) {
+  const double mib = st.bytes / 1048576.0;
+  std::fprintf(stderr,
+               "stats: bytes=%llu chunks=%llu windows=%llu rechunked=%llu threads=%u\n"
+               "stats: wall=%.3fs (%.1f MiB/s) read=%.3fs chunk=%.3fs hash=%.3fs stitch=%.3fs output=%.3fs\n",
+               static_cast<unsigned long long>(st.bytes), static_cast<unsigned long long>(st.chunks),
+               static_cast<unsigned long long>(st.windows), static_cast<unsigned long long>(st.rechunked), threads,
+               st.wall_s, st.wall_s > 0 ? mib / st.wall_s : 0.0, st.read_s, st.chunk_s, st.hash_s, st.stitch_s,
+               st.sink_s);
+}
 
 int run_chunk(int argc, char** argv) {
   fastcdc::Params p;  // defaults: 256K / 1M / 4M, level 1, seed 0
@@ -19,6 +34,10 @@ int run_chunk(int argc, char** argv) {
   bool have_min = false, have_avg = false, have_max = false;
   std::uint64_t v_min = 0, v_avg = 0, v_max = 0;
   std::string preset_name;
+  HashAlgo algo = HashAlgo::none;
+  unsigned threads = 1;
+  bool stats = false;
+  std::string io = "auto";
 
   ArgParser ap("chunk", "[options] FILE|-",
                "Splits FILE (or standard input, '-') into content-defined chunks with FastCDC 2020,\n"
@@ -56,6 +75,31 @@ int run_chunk(int argc, char** argv) {
     return {};
   });
 
+  ap.option("--hash", "ALGO", "add the strong hash of each chunk: sha256|blake3|none (default none)",
+            [&](const std::string& v) -> Status {
+              auto r = parse_hash_algo(v);
+              if (!r) return r.status();
+              algo = *r;
+              return {};
+            });
+  ap.option("--threads", "N", "threads for chunking and hashing (0 = all cores; default 1)",
+            [&](const std::string& v) -> Status {
+              auto r = parse_uint(v, "--threads");
+              if (!r) return r.status();
+              if (*r > 256) return Status(Errc::invalid_argument, "--threads must be between 0 and 256, got " + v);
+              threads = static_cast<unsigned>(*r);
+              return {};
+            });
+  ap.alias("-j", "--threads");
+  ap.flag("--stats", &stats, "print counters and per-stage times to stderr at the end");
+  ap.option("--io", "MODE", "how to read regular files: auto|mmap|read (default auto = mmap)",
+            [&](const std::string& v) -> Status {
+              if (v != "auto" && v != "mmap" && v != "read")
+                return Status(Errc::invalid_argument, "--io must be auto, mmap or read, got '" + v + "'");
+              io = v;
+              return {};
+            });
+
   std::vector<std::string> pos;
   switch (ap.parse(argc, argv, pos)) {
     case ArgParser::Outcome::exit_ok: return kExitOk;
@@ -85,16 +129,28 @@ int run_chunk(int argc, char** argv) {
     return ap.usage_error(s.message());
   }
 
+  PipelineOptions po;
+  po.params = p;
+  po.hash = algo;
+  po.threads = threads;
+  auto pipeline = ChunkPipeline::create(po);
+  if (!pipeline) return report(pipeline.status());
+
   OutputBuffer out(stdout);
   const bool csv = format == "csv";
-  if (csv) out.append("offset,length,fingerprint\n");
-  auto sink = [&](const fastcdc::Chunk& c, std::span<const std::uint8_t>) {
+  const bool with_hash = algo != HashAlgo::none;
+  if (csv) out.append(with_hash ? "offset,length,fingerprint,hash\n" : "offset,length,fingerprint\n");
+  auto sink = [&](const HashedChunk& c, std::span<const std::uint8_t>) {
     if (csv) {
       out.append_uint(c.offset);
       out.append(",");
       out.append_uint(c.length);
       out.append(",");
       out.append_uint(c.fingerprint);
+      if (with_hash) {
+        out.append(",");
+        out.append_hex(c.hash);
+      }
       out.append("\n");
     } else {
       out.append("{\"offset\":");
@@ -103,11 +159,26 @@ int run_chunk(int argc, char** argv) {
       out.append_uint(c.length);
       out.append(",\"fingerprint\":\"");
       out.append_uint(c.fingerprint);
+      if (with_hash) {
+        out.append("\",\"hash\":\"");
+        out.append_hex(c.hash);
+      }
       out.append("\"}\n");
     }
   };
-  Status s = chunk_file(pos[0], p, sink);
+
+  auto in = InputFile::open(pos[0]);
+  if (!in) return report(in.status());
+  Status s;
+  if (in->size() && io != "read") {
+    auto map = MappedFile::map(*in);
+    if (!map) return report(map.status());
+    s = pipeline->run(map->bytes(), sink);
+  } else {
+    s = pipeline->run_reader([&](std::span<std::uint8_t> b) { return in->read(b); }, sink, in->size().value_or(0));
+  }
   if (Status f = out.flush(); s.ok() && !f.ok()) s = f;
+  if (stats) print_stats(pipeline->stats(), pipeline->threads());
   if (!s.ok()) return report(s);
   return kExitOk;
 }

@@ -2,6 +2,7 @@
 // per-line syscalls; integers via std::to_chars).
 #pragma once
 
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstdint>
@@ -27,6 +28,16 @@ class OutputBuffer {
     char tmp[24];
     auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
     buf_.append(tmp, static_cast<std::size_t>(r.ptr - tmp));
+  }
+  template <std::size_t N>
+  void append_hex(const std::array<std::uint8_t, N>& bytes) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    char tmp[2 * N];
+    for (std::size_t i = 0; i < N; ++i) {
+      tmp[2 * i] = kHex[bytes[i] >> 4];
+      tmp[2 * i + 1] = kHex[bytes[i] & 15];
+    }
+    buf_.append(tmp, 2 * N);
   }
   Status flush() {
     if (!buf_.empty() && !failed_) {

@@ -1,6 +1,7 @@
 #include "chunker/file.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -68,6 +69,20 @@ Result<std::size_t> InputFile::read(std::span<std::uint8_t> buf) {
     got += static_cast<std::size_t>(n);
   }
   return got;
+}
+
+Result<MappedFile> MappedFile::map(const InputFile& f) {
+  if (!f.size()) return Status(Errc::invalid_argument, f.name() + ": not a regular file, cannot be mapped");
+  const std::size_t n = static_cast<std::size_t>(*f.size());
+  if (n == 0) return MappedFile(nullptr, 0);
+  void* p = ::mmap(nullptr, n, PROT_READ, MAP_PRIVATE, f.fd(), 0);
+  if (p == MAP_FAILED) return Status(Errc::io_error, f.name() + ": mmap: " + std::strerror(errno));
+  ::madvise(p, n, MADV_SEQUENTIAL);
+  return MappedFile(static_cast<const std::uint8_t*>(p), n);
+}
+
+MappedFile::~MappedFile() {
+  if (data_) ::munmap(const_cast<std::uint8_t*>(data_), size_);
 }
 
 Status chunk_reader(ReadFn read, const fastcdc::Params& params, fastcdc::ChunkSink sink, std::size_t block_size) {

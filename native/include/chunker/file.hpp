@@ -38,6 +38,23 @@ class InputFile {
   std::optional<std::uint64_t> size_;
 };
 
+// A read-only memory map of a regular file (empty files map to an empty span).
+class MappedFile {
+ public:
+  static Result<MappedFile> map(const InputFile& f);
+  MappedFile(MappedFile&& o) noexcept : data_(o.data_), size_(o.size_) { o.data_ = nullptr; o.size_ = 0; }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  MappedFile& operator=(MappedFile&&) = delete;
+  ~MappedFile();
+  std::span<const std::uint8_t> bytes() const noexcept { return {data_, size_}; }
+
+ private:
+  MappedFile(const std::uint8_t* d, std::size_t n) : data_(d), size_(n) {}
+  const std::uint8_t* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
 // Reads into the span, returns bytes read (0 = end of input) or an error.
 using ReadFn = FunctionRef<Result<std::size_t>(std::span<std::uint8_t>)>;
 

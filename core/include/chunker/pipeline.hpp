@@ -1,0 +1,100 @@
+// Chunk -> hash pipeline: exact FastCDC chunking plus a strong hash per chunk,
+// on one or more threads, results in input order, memory bounded by a window.
+//
+// Parallel chunking is exact: the input window is split into segments, each
+// thread chunks its segment as if a chunk started there (and hashes what it
+// finds), then a sequential stitch follows the true chunk sequence; as soon as
+// it lands on a cut the segment also found, the rest of that segment's chunks
+// (and hashes) are taken as they are. FastCDC resynchronises within a chunk or
+// two, so almost no work is repeated. Output is identical to the sequential
+// chunker for any thread count and window size.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "chunker/error.hpp"
+#include "chunker/fastcdc.hpp"
+#include "chunker/function_ref.hpp"
+#include "chunker/hash.hpp"
+
+namespace chunker {
+
+struct HashedChunk {
+  std::uint64_t offset = 0;
+  std::uint32_t length = 0;
+  std::uint64_t fingerprint = 0;
+  Digest hash{};  // all zeros when the algorithm is HashAlgo::none
+  friend bool operator==(const HashedChunk&, const HashedChunk&) = default;
+};
+
+// Counters, cheap enough to leave on (a few clock reads per window).
+struct PipelineStats {
+  std::uint64_t bytes = 0;
+  std::uint64_t chunks = 0;
+  std::uint64_t windows = 0;
+  std::uint64_t rechunked = 0;  // chunks recomputed while stitching segments
+  double read_s = 0;            // waiting for input
+  double chunk_s = 0;           // summed over threads
+  double hash_s = 0;            // summed over threads
+  double stitch_s = 0;
+  double sink_s = 0;            // time spent in the caller's sink (output)
+  double wall_s = 0;
+};
+
+struct PipelineOptions {
+  fastcdc::Params params;                 // sizes, level, seed
+  HashAlgo hash = HashAlgo::sha256;       // per-chunk strong hash (reference default)
+  unsigned threads = 1;                   // 0 = all hardware threads
+  std::size_t window_bytes = 0;           // in-flight budget; 0 = auto (16 MiB per thread, >= 4 x max)
+  // Called after each window with bytes done so far and the total (0 if unknown).
+  std::function<void(std::uint64_t done, std::uint64_t total)> progress;
+  const std::atomic<bool>* cancel = nullptr;  // set to true to stop (-> Errc::cancelled)
+};
+
+// Sink for results; `bytes` is the chunk's data, valid only during the call.
+using HashedChunkSink = FunctionRef<void(const HashedChunk&, std::span<const std::uint8_t>)>;
+// Reads into the span, returns bytes read (0 = end of input) or an error.
+using PipelineRead = FunctionRef<Result<std::size_t>(std::span<std::uint8_t>)>;
+
+class ThreadPool;
+
+class ChunkPipeline {
+ public:
+  static Result<ChunkPipeline> create(const PipelineOptions& opts);
+  ChunkPipeline(ChunkPipeline&&) noexcept;
+  ChunkPipeline& operator=(ChunkPipeline&&) noexcept;
+  ~ChunkPipeline();
+
+  // Whole input in memory (or mmapped).
+  Status run(std::span<const std::uint8_t> data, HashedChunkSink sink, std::uint64_t total_hint = 0);
+  // Streaming input: reads windows into an internal buffer of window_bytes.
+  Status run_reader(PipelineRead read, HashedChunkSink sink, std::uint64_t total_hint = 0);
+
+  const PipelineStats& stats() const noexcept { return stats_; }
+  const PipelineOptions& options() const noexcept { return opts_; }
+  unsigned threads() const noexcept;
+
+ private:
+  ChunkPipeline() = default;
+  // Emits every chunk that starts in `data` and is final, returns bytes consumed.
+  std::size_t process_window(std::span<const std::uint8_t> data, std::uint64_t base, bool eof,
+                             HashedChunkSink& sink);
+
+  PipelineOptions opts_;
+  std::unique_ptr<fastcdc::Cutter> cutter_;
+  std::unique_ptr<ThreadPool> pool_;
+  std::vector<std::vector<HashedChunk>> seg_;  // per-segment results, reused
+  std::vector<double> seg_chunk_s_, seg_hash_s_;
+  PipelineStats stats_;
+};
+
+// Convenience: one-shot chunk + hash of a buffer (threads as above).
+Status chunk_and_hash(std::span<const std::uint8_t> data, const fastcdc::Params& params, HashAlgo algo,
+                      std::vector<HashedChunk>& out, unsigned threads = 1);
+
+}  // namespace chunker

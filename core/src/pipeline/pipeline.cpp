@@ -1,0 +1,180 @@
+#include "chunker/pipeline.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <new>
+
+#include "chunker/thread_pool.hpp"
+
+namespace chunker {
+namespace {
+
+double now_s() {
+  using namespace std::chrono;
+  return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+Digest digest_of(HashAlgo algo, const std::uint8_t* p, std::size_t n) {
+  return hash(algo, std::span<const std::uint8_t>(p, n));
+}
+
+}  // namespace
+
+Result<ChunkPipeline> ChunkPipeline::create(const PipelineOptions& opts) {
+  auto cutter = fastcdc::Cutter::create(opts.params);
+  if (!cutter) return cutter.status();
+  ChunkPipeline pl;
+  pl.opts_ = opts;
+  if (pl.opts_.threads == 0) pl.opts_.threads = ThreadPool::default_threads();
+  if (pl.opts_.threads > 256)
+    return Status(Errc::invalid_argument, "threads must be between 0 and 256, got " + std::to_string(opts.threads));
+  const std::size_t min_window = 4 * static_cast<std::size_t>(opts.params.max_size);
+  if (pl.opts_.window_bytes == 0) pl.opts_.window_bytes = std::size_t{16 << 20} * pl.opts_.threads;
+  pl.opts_.window_bytes = std::max(pl.opts_.window_bytes, min_window);
+  pl.cutter_ = std::make_unique<fastcdc::Cutter>(*cutter);
+  pl.pool_ = std::make_unique<ThreadPool>(pl.opts_.threads);
+  pl.seg_.resize(pl.opts_.threads);
+  pl.seg_chunk_s_.resize(pl.opts_.threads);
+  pl.seg_hash_s_.resize(pl.opts_.threads);
+  return pl;
+}
+
+ChunkPipeline::ChunkPipeline(ChunkPipeline&&) noexcept = default;
+ChunkPipeline& ChunkPipeline::operator=(ChunkPipeline&&) noexcept = default;
+ChunkPipeline::~ChunkPipeline() = default;
+
+unsigned ChunkPipeline::threads() const noexcept { return pool_ ? pool_->size() : 1; }
+
+std::size_t ChunkPipeline::process_window(std::span<const std::uint8_t> data, std::uint64_t base, bool eof,
+                                          HashedChunkSink& sink) {
+  const std::uint8_t* d = data.data();
+  const std::size_t n = data.size();
+  const std::size_t max = opts_.params.max_size;
+  // Chunks may start in [0, starts): a cut is final only when max_size bytes
+  // (or the true end of input) are visible from the chunk's start.
+  const std::size_t starts = eof ? n : (n >= max ? n - max + 1 : 0);
+  if (starts == 0) return 0;
+  const HashAlgo algo = opts_.hash;
+  const fastcdc::Cutter& cutter = *cutter_;
+
+  // Segments of at least 8 average chunks keep the stitching overhead small.
+  const std::size_t min_seg = 8 * static_cast<std::size_t>(opts_.params.avg_size);
+  const std::size_t segs = std::clamp<std::size_t>(starts / min_seg, 1, pool_->size());
+  auto bound = [&](std::size_t t) { return starts / segs * t + (t == segs ? starts % segs : 0); };
+
+  pool_->run(segs, [&](std::size_t t) {
+    auto& out = seg_[t];
+    out.clear();
+    const double t0 = now_s();
+    for (std::size_t s = bound(t), e = bound(t + 1); s < e;) {
+      const fastcdc::Cut c = cutter.find_cut(d + s, n - s);
+      out.push_back(HashedChunk{base + s, c.length, c.fingerprint, {}});
+      s += c.length;
+    }
+    const double t1 = now_s();
+    if (algo != HashAlgo::none)
+      for (auto& c : out) c.hash = digest_of(algo, d + (c.offset - base), c.length);
+    seg_chunk_s_[t] = t1 - t0;
+    seg_hash_s_[t] = now_s() - t1;
+  });
+  for (std::size_t t = 0; t < segs; ++t) {
+    stats_.chunk_s += seg_chunk_s_[t];
+    stats_.hash_s += seg_hash_s_[t];
+  }
+
+  // Stitch: follow the true chunk sequence across segment boundaries.
+  const double t_stitch = now_s();
+  double sink_s = 0;
+  auto emit = [&](const HashedChunk& c) {
+    const double t0 = now_s();
+    sink(c, {d + (c.offset - base), c.length});
+    sink_s += now_s() - t0;
+    ++stats_.chunks;
+  };
+  std::size_t p = 0;  // next true chunk start (window-relative)
+  for (std::size_t t = 0; t < segs; ++t) {
+    const auto& sv = seg_[t];
+    const std::size_t seg_end = bound(t + 1);
+    while (p < seg_end) {
+      auto it = std::lower_bound(sv.begin(), sv.end(), base + p,
+                                 [](const HashedChunk& c, std::uint64_t off) { return c.offset < off; });
+      if (it != sv.end() && it->offset == base + p) {  // in sync: take the rest as is
+        for (; it != sv.end(); ++it) emit(*it);
+        p = static_cast<std::size_t>(sv.back().offset - base) + sv.back().length;
+        break;
+      }
+      const fastcdc::Cut c = cutter.find_cut(d + p, n - p);
+      HashedChunk hc{base + p, c.length, c.fingerprint, {}};
+      if (algo != HashAlgo::none) hc.hash = digest_of(algo, d + p, c.length);
+      emit(hc);
+      ++stats_.rechunked;
+      p += c.length;
+    }
+  }
+  stats_.stitch_s += now_s() - t_stitch - sink_s;
+  stats_.sink_s += sink_s;
+  stats_.bytes += p;
+  ++stats_.windows;
+  return p;
+}
+
+Status ChunkPipeline::run(std::span<const std::uint8_t> data, HashedChunkSink sink, std::uint64_t total_hint) {
+  const double t0 = now_s();
+  if (total_hint == 0) total_hint = data.size();
+  std::size_t pos = 0;
+  while (pos < data.size()) {
+    if (opts_.cancel && opts_.cancel->load(std::memory_order_relaxed))
+      return Status(Errc::cancelled, "cancelled after " + std::to_string(pos) + " bytes");
+    const std::size_t len = std::min(opts_.window_bytes, data.size() - pos);
+    const bool eof = pos + len == data.size();
+    pos += process_window(data.subspan(pos, len), pos, eof, sink);
+    if (opts_.progress) opts_.progress(pos, total_hint);
+  }
+  stats_.wall_s += now_s() - t0;
+  return {};
+}
+
+Status ChunkPipeline::run_reader(PipelineRead read, HashedChunkSink sink, std::uint64_t total_hint) {
+  const double t0 = now_s();
+  const std::size_t cap = opts_.window_bytes;
+  std::unique_ptr<std::uint8_t[]> buf(new (std::nothrow) std::uint8_t[cap]);
+  if (!buf) return Status(Errc::out_of_memory, "cannot allocate a window of " + std::to_string(cap) + " bytes");
+  std::size_t filled = 0;
+  std::uint64_t base = 0;
+  bool eof = false;
+  while (!eof || filled > 0) {
+    if (opts_.cancel && opts_.cancel->load(std::memory_order_relaxed))
+      return Status(Errc::cancelled, "cancelled after " + std::to_string(base) + " bytes");
+    const double tr = now_s();
+    while (!eof && filled < cap) {
+      auto r = read({buf.get() + filled, cap - filled});
+      if (!r) return r.status();
+      if (*r == 0) eof = true;
+      filled += *r;
+    }
+    stats_.read_s += now_s() - tr;
+    const std::size_t used = process_window({buf.get(), filled}, base, eof, sink);
+    // Keep the unfinished tail (< max_size bytes) for the next window.
+    std::memmove(buf.get(), buf.get() + used, filled - used);
+    filled -= used;
+    base += used;
+    if (opts_.progress) opts_.progress(base, total_hint);
+    if (eof && used == 0 && filled > 0) return Status(Errc::internal, "pipeline made no progress at end of input");
+  }
+  stats_.wall_s += now_s() - t0;
+  return {};
+}
+
+Status chunk_and_hash(std::span<const std::uint8_t> data, const fastcdc::Params& params, HashAlgo algo,
+                      std::vector<HashedChunk>& out, unsigned threads) {
+  PipelineOptions o;
+  o.params = params;
+  o.hash = algo;
+  o.threads = threads;
+  auto pl = ChunkPipeline::create(o);
+  if (!pl) return pl.status();
+  return pl->run(data, [&](const HashedChunk& c, std::span<const std::uint8_t>) { out.push_back(c); });
+}
+
+}  // namespace chunker

@@ -1,0 +1,184 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "chunker/encoding.hpp"
+#include "chunker/pipeline.hpp"
+#include "chunker/thread_pool.hpp"
+#include "fastcdc_reference.hpp"
+#include "test_util.hpp"
+
+using namespace chunker;
+
+namespace {
+
+fastcdc::Params make(std::uint32_t mn, std::uint32_t av, std::uint32_t mx, std::uint32_t level = 1) {
+  fastcdc::Params p;
+  p.min_size = mn;
+  p.avg_size = av;
+  p.max_size = mx;
+  p.level = level;
+  return p;
+}
+
+std::vector<HashedChunk> run_pipeline(const std::vector<std::uint8_t>& d, PipelineOptions o, bool streaming,
+                                      std::uint64_t seed = 1) {
+  auto pl = ChunkPipeline::create(o);
+  EXPECT_TRUE(pl.ok());
+  std::vector<HashedChunk> out;
+  auto sink = [&](const HashedChunk& c, std::span<const std::uint8_t> bytes) {
+    EXPECT_EQ(bytes.size(), c.length);
+    EXPECT_TRUE(std::equal(bytes.begin(), bytes.end(), d.begin() + static_cast<std::ptrdiff_t>(c.offset)));
+    out.push_back(c);
+  };
+  Status s;
+  if (streaming) {
+    testutil::SplitMix64 rng(seed);
+    std::size_t pos = 0;
+    s = pl->run_reader(
+        [&](std::span<std::uint8_t> b) -> Result<std::size_t> {
+          // Short reads of random sizes, like a pipe.
+          std::size_t n = std::min<std::size_t>({b.size(), d.size() - pos, 1 + rng.below(3 << 20)});
+          std::copy_n(d.begin() + static_cast<std::ptrdiff_t>(pos), n, b.begin());
+          pos += n;
+          return n;
+        },
+        sink);
+  } else {
+    s = pl->run(std::span<const std::uint8_t>(d), sink);
+  }
+  EXPECT_TRUE(s.ok()) << s.to_string();
+  EXPECT_EQ(pl->stats().chunks, out.size());
+  return out;
+}
+
+}  // namespace
+
+TEST(Pipeline, ParallelExactForAnyThreadCountAndWindow) {
+  std::vector<std::vector<std::uint8_t>> inputs = {testutil::random_bytes(12 << 20, 4), testutil::text_bytes(5 << 20, 5),
+                                                   std::vector<std::uint8_t>(3 << 20, 0)};
+  for (auto p : {make(2048, 8192, 32768), make(64, 256, 1024, 3), make(16384, 65536, 262144, 0)}) {
+    for (const auto& d : inputs) {
+      auto ref = reference::chunk_all(d, p.min_size, p.avg_size, p.max_size, p.level, p.seed);
+      for (unsigned threads : {1u, 2u, 3u, 4u, 7u}) {
+        for (std::size_t window : {std::size_t{0}, std::size_t{4} * p.max_size, std::size_t{1} << 20}) {
+          for (bool streaming : {false, true}) {
+            PipelineOptions o;
+            o.params = p;
+            o.hash = HashAlgo::none;
+            o.threads = threads;
+            o.window_bytes = window;
+            auto got = run_pipeline(d, o, streaming, threads * 31 + window);
+            ASSERT_EQ(got.size(), ref.size()) << "threads " << threads << " window " << window;
+            for (std::size_t i = 0; i < got.size(); ++i) {
+              ASSERT_EQ(got[i].offset, ref[i].offset) << i;
+              ASSERT_EQ(got[i].length, ref[i].length) << i;
+              ASSERT_EQ(got[i].fingerprint, ref[i].hash) << i;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(Pipeline, HashesEveryChunkWithBothAlgorithms) {
+  auto d = testutil::random_bytes(6 << 20, 8);
+  for (HashAlgo algo : {HashAlgo::sha256, HashAlgo::blake3}) {
+    for (unsigned threads : {1u, 2u}) {
+      std::vector<HashedChunk> out;
+      ASSERT_TRUE(chunk_and_hash(d, make(4096, 16384, 65536), algo, out, threads).ok());
+      ASSERT_FALSE(out.empty());
+      for (const auto& c : out)
+        ASSERT_EQ(c.hash, hash(algo, std::span<const std::uint8_t>(d.data() + c.offset, c.length)));
+    }
+  }
+  std::vector<HashedChunk> none;
+  ASSERT_TRUE(chunk_and_hash(d, make(4096, 16384, 65536), HashAlgo::none, none).ok());
+  for (const auto& c : none) EXPECT_EQ(c.hash, Digest{});
+}
+
+TEST(Pipeline, ProgressAndCancel) {
+  auto d = testutil::random_bytes(40 << 20, 9);
+  PipelineOptions o;
+  o.params = make(4096, 16384, 65536);
+  o.hash = HashAlgo::none;
+  o.window_bytes = 1 << 20;
+  std::vector<std::uint64_t> seen;
+  o.progress = [&](std::uint64_t done, std::uint64_t total) {
+    EXPECT_EQ(total, d.size());
+    seen.push_back(done);
+  };
+  auto pl = ChunkPipeline::create(o);
+  ASSERT_TRUE(pl.ok());
+  ASSERT_TRUE(pl->run(std::span<const std::uint8_t>(d), [](const HashedChunk&, std::span<const std::uint8_t>) {}).ok());
+  ASSERT_GT(seen.size(), 10u);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(seen.back(), d.size());
+
+  std::atomic<bool> cancel{false};
+  o.cancel = &cancel;
+  std::uint64_t last = 0;
+  o.progress = [&](std::uint64_t done, std::uint64_t) {
+    last = done;
+    if (done > (4u << 20)) cancel = true;
+  };
+  auto pc = ChunkPipeline::create(o);
+  auto s = pc->run(std::span<const std::uint8_t>(d), [](const HashedChunk&, std::span<const std::uint8_t>) {});
+  EXPECT_EQ(s.code(), Errc::cancelled);
+  EXPECT_LT(last, d.size());
+}
+
+TEST(Pipeline, RejectsBadOptions) {
+  PipelineOptions o;
+  o.params = make(10, 256, 1024);
+  EXPECT_EQ(ChunkPipeline::create(o).status().code(), Errc::invalid_argument);
+  o.params = make(64, 256, 1024);
+  o.threads = 100000;
+  EXPECT_EQ(ChunkPipeline::create(o).status().code(), Errc::invalid_argument);
+}
+
+TEST(ThreadPool, RunsEveryTaskOnce) {
+  for (unsigned threads : {1u, 2u, 5u}) {
+    ThreadPool pool(threads);
+    for (int rep = 0; rep < 50; ++rep) {
+      std::vector<std::atomic<int>> hits(97);
+      pool.run(hits.size(), [&](std::size_t i) { hits[i]++; });
+      for (auto& h : hits) ASSERT_EQ(h.load(), 1);
+    }
+  }
+}
+
+TEST(CliChunkHash, HashesMatchSha256sumAndB3sum) {
+  auto dir = testutil::temp_dir();
+  auto d = testutil::random_bytes(3 << 20 | 77, 12);
+  testutil::write_file(dir + "/in.bin", d);
+  auto ref = reference::chunk_all(d, 16384, 65536, 262144, 1, 0);
+  struct Tool {
+    const char* algo;
+    const char* program;
+  } tools[] = {{"sha256", "sha256sum"}, {"blake3", "b3sum"}};
+  for (const auto& t : tools) {
+    if (!testutil::have_program(t.program)) GTEST_SKIP() << t.program << " not installed";
+    auto r1 = testutil::run(testutil::cli() + " chunk --preset 64k --hash " + t.algo + " --format csv " + dir + "/in.bin");
+    ASSERT_EQ(r1.status, 0);
+    auto r2 = testutil::run(testutil::cli() + " chunk --preset 64k --hash " + t.algo + " --format csv --threads 2 " + dir +
+                            "/in.bin");
+    auto r3 = testutil::run("cat " + dir + "/in.bin | " + testutil::cli() + " chunk --preset 64k --hash " + t.algo +
+                            " --format csv --threads 3 -");
+    EXPECT_EQ(r1.out, r2.out);
+    EXPECT_EQ(r1.out, r3.out);
+    std::string expect = "offset,length,fingerprint,hash\n";
+    for (const auto& c : ref) {
+      // Cut the chunk out with dd and hash it with the standard tool.
+      auto h = testutil::run("dd if=" + dir + "/in.bin bs=1M iflag=skip_bytes,count_bytes skip=" +
+                             std::to_string(c.offset) + " count=" + std::to_string(c.length) + " status=none | " +
+                             t.program);
+      ASSERT_EQ(h.status, 0);
+      expect += std::to_string(c.offset) + "," + std::to_string(c.length) + "," + std::to_string(c.hash) + "," +
+                h.out.substr(0, 64) + "\n";
+    }
+    EXPECT_EQ(r1.out, expect) << t.algo;
+  }
+  testutil::run("rm -rf " + dir);
+}
