@@ -1,4 +1,6 @@
 // Directory trees <-> NAR through POSIX *at() calls on directory fds.
+// Needs the Nix component (core/src/nix); compiled to nothing without it.
+#ifdef CHUNKER_HAVE_NIX
 #include "chunker/nar_fs.hpp"
 
 #include <dirent.h>
@@ -255,3 +257,4 @@ Status restore(ReadFn read, const std::string& target, Limits limits) {
 }
 
 }  // namespace chunker::nar
+#endif  // CHUNKER_HAVE_NIX
