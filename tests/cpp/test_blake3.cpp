@@ -192,8 +192,9 @@ TEST(Blake3, OfficialVectorsEveryKernel) {
 }
 
 TEST(Blake3, ForceIsaSelectsBackend) {
-  const char* old = getenv("CHUNKER_FORCE_ISA");
-  std::string saved = old ? old : "";
+  const char* env = getenv("CHUNKER_FORCE_ISA");
+  const bool had_env = env != nullptr;
+  const std::string saved = env ? env : "";
   setenv("CHUNKER_FORCE_ISA", "portable", 1);
   chunker::cpu::reload_for_testing();
   b3d::reselect_kernel_for_testing();
@@ -207,15 +208,18 @@ TEST(Blake3, ForceIsaSelectsBackend) {
     b3d::reselect_kernel_for_testing();
     EXPECT_STREQ(b3::backend(), isa);
   }
-  if (old)
+  if (had_env) {
     setenv("CHUNKER_FORCE_ISA", saved.c_str(), 1);
-  else
+  } else {
     unsetenv("CHUNKER_FORCE_ISA");
+  }
   chunker::cpu::reload_for_testing();
   b3d::reselect_kernel_for_testing();
   // Unforced: the best kernel runnable here is the last one listed.
   std::string avail = b3::available_backends();
-  if (!old) EXPECT_EQ(avail.substr(avail.rfind(',') + 1), b3::backend());
+  if (!had_env) {
+    EXPECT_EQ(avail.substr(avail.rfind(',') + 1), b3::backend());
+  }
 }
 
 TEST(Blake3, FinalizeSeekMatchesLongOutput) {
@@ -282,8 +286,10 @@ bool have_b3sum() { return std::system("b3sum --version >/dev/null 2>&1") == 0; 
 struct TempDir {
   std::string path;
   TempDir() {
+    // Thousands of small files: prefer a RAM-backed directory.
     const char* t = getenv("TMPDIR");
-    std::string tmpl = std::string(t && *t ? t : "/tmp") + "/chunker-b3-XXXXXX";
+    std::string base = t && *t ? t : (access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+    std::string tmpl = base + "/chunker-b3-XXXXXX";
     std::vector<char> buf(tmpl.begin(), tmpl.end());
     buf.push_back(0);
     if (mkdtemp(buf.data())) path = buf.data();

@@ -169,7 +169,7 @@ void hash_many_avx2(const std::uint8_t* const* inputs, std::size_t num_inputs, s
                          out, hash_many_sse41);
 }
 
-const Kernel kAvx2Kernel = {"avx2", 8, compress_in_place_portable, compress_xof_portable, hash_many_avx2,
-                            xof_many_portable};
+const Kernel kAvx2Kernel = {"avx2", 8, compress_in_place_sse41, compress_xof_sse41, hash_many_avx2,
+                            xof_many_sse41};
 
 }  // namespace chunker::blake3::detail

@@ -95,7 +95,7 @@ void hash_many_avx512(const std::uint8_t* const* inputs, std::size_t num_inputs,
 
 }  // namespace
 
-const Kernel kAvx512Kernel = {"avx512", 16, compress_in_place_portable, compress_xof_portable, hash_many_avx512,
-                              xof_many_portable};
+const Kernel kAvx512Kernel = {"avx512", 16, compress_in_place_sse41, compress_xof_sse41, hash_many_avx512,
+                              xof_many_sse41};
 
 }  // namespace chunker::blake3::detail

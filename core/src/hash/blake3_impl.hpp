@@ -100,6 +100,12 @@ void hash_many_sse41(const std::uint8_t* const* inputs, std::size_t num_inputs, 
 void hash_many_avx2(const std::uint8_t* const* inputs, std::size_t num_inputs, std::size_t blocks,
                     const std::uint32_t key[8], std::uint64_t counter, bool increment_counter,
                     std::uint8_t flags, std::uint8_t flags_start, std::uint8_t flags_end, std::uint8_t* out);
+void compress_in_place_sse41(std::uint32_t cv[8], const std::uint8_t block[kBlock], std::uint8_t block_len,
+                             std::uint64_t counter, std::uint8_t flags);
+void compress_xof_sse41(const std::uint32_t cv[8], const std::uint8_t block[kBlock], std::uint8_t block_len,
+                        std::uint64_t counter, std::uint8_t flags, std::uint8_t out[64]);
+void xof_many_sse41(const std::uint32_t cv[8], const std::uint8_t block[kBlock], std::uint8_t block_len,
+                    std::uint64_t counter, std::uint8_t flags, std::uint8_t* out, std::size_t outblocks);
 extern const Kernel kSse41Kernel;
 extern const Kernel kAvx2Kernel;
 extern const Kernel kAvx512Kernel;

@@ -1,6 +1,8 @@
 // BLAKE3 SSE4.1 kernel: 4 inputs in parallel (one per 32-bit lane).
 #include <immintrin.h>
 
+#include <cstring>
+
 #include "hash/blake3_lanes.hpp"
 
 namespace chunker::blake3::detail {
@@ -54,16 +56,110 @@ struct Sse41 {
   }
 };
 
+// --- Single-block compression, one row of the 4x4 state per register ---------
+
+CHUNKER_B3_INLINE void g_half(__m128i& a, __m128i& b, __m128i& c, __m128i& d, __m128i m, bool first) {
+  a = Sse41::add(Sse41::add(a, m), b);
+  d = first ? Sse41::rot16(Sse41::xor_(d, a)) : Sse41::rot8(Sse41::xor_(d, a));
+  c = Sse41::add(c, d);
+  b = first ? Sse41::rot12(Sse41::xor_(b, c)) : Sse41::rot7(Sse41::xor_(b, c));
+}
+
+// Lane j of the row vectors becomes the j-th diagonal G (0,5,10,15), (1,6,11,12), ...
+CHUNKER_B3_INLINE void diagonalize(__m128i& b, __m128i& c, __m128i& d) {
+  b = _mm_shuffle_epi32(b, _MM_SHUFFLE(0, 3, 2, 1));
+  c = _mm_shuffle_epi32(c, _MM_SHUFFLE(1, 0, 3, 2));
+  d = _mm_shuffle_epi32(d, _MM_SHUFFLE(2, 1, 0, 3));
+}
+CHUNKER_B3_INLINE void undiagonalize(__m128i& b, __m128i& c, __m128i& d) {
+  b = _mm_shuffle_epi32(b, _MM_SHUFFLE(2, 1, 0, 3));
+  c = _mm_shuffle_epi32(c, _MM_SHUFFLE(1, 0, 3, 2));
+  d = _mm_shuffle_epi32(d, _MM_SHUFFLE(0, 3, 2, 1));
+}
+
+template <int R>
+CHUNKER_B3_INLINE void row_round(__m128i& a, __m128i& b, __m128i& c, __m128i& d, const std::uint32_t w[16]) {
+  constexpr const std::uint8_t* s = kSchedule[R];
+  // Gathering the permuted words is cheaper than carrying shuffles between rounds here.
+  g_half(a, b, c, d, _mm_set_epi32(int(w[s[6]]), int(w[s[4]]), int(w[s[2]]), int(w[s[0]])), true);
+  g_half(a, b, c, d, _mm_set_epi32(int(w[s[7]]), int(w[s[5]]), int(w[s[3]]), int(w[s[1]])), false);
+  diagonalize(b, c, d);
+  g_half(a, b, c, d, _mm_set_epi32(int(w[s[14]]), int(w[s[12]]), int(w[s[10]]), int(w[s[8]])), true);
+  g_half(a, b, c, d, _mm_set_epi32(int(w[s[15]]), int(w[s[13]]), int(w[s[11]]), int(w[s[9]])), false);
+  undiagonalize(b, c, d);
+}
+
+CHUNKER_B3_INLINE void compress_rows(__m128i rows[4], const std::uint32_t cv[8], const std::uint8_t block[kBlock],
+                                     std::uint8_t block_len, std::uint64_t counter, std::uint8_t flags) {
+  std::uint32_t w[16];
+  std::memcpy(w, block, sizeof w);  // little-endian target
+  __m128i a = Sse41::loadu(cv), b = Sse41::loadu(cv + 4);
+  __m128i c = _mm_set_epi32(int(kIV[3]), int(kIV[2]), int(kIV[1]), int(kIV[0]));
+  __m128i d = _mm_set_epi32(int(flags), int(block_len), int(counter_high(counter)), int(counter_low(counter)));
+  row_round<0>(a, b, c, d, w);
+  row_round<1>(a, b, c, d, w);
+  row_round<2>(a, b, c, d, w);
+  row_round<3>(a, b, c, d, w);
+  row_round<4>(a, b, c, d, w);
+  row_round<5>(a, b, c, d, w);
+  row_round<6>(a, b, c, d, w);
+  rows[0] = a;
+  rows[1] = b;
+  rows[2] = c;
+  rows[3] = d;
+}
+
 }  // namespace
+
+void compress_in_place_sse41(std::uint32_t cv[8], const std::uint8_t block[kBlock], std::uint8_t block_len,
+                             std::uint64_t counter, std::uint8_t flags) {
+  __m128i r[4];
+  compress_rows(r, cv, block, block_len, counter, flags);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(cv), _mm_xor_si128(r[0], r[2]));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(cv + 4), _mm_xor_si128(r[1], r[3]));
+}
+
+void compress_xof_sse41(const std::uint32_t cv[8], const std::uint8_t block[kBlock], std::uint8_t block_len,
+                        std::uint64_t counter, std::uint8_t flags, std::uint8_t out[64]) {
+  __m128i r[4];
+  compress_rows(r, cv, block, block_len, counter, flags);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_xor_si128(r[0], r[2]));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16), _mm_xor_si128(r[1], r[3]));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 32), _mm_xor_si128(r[2], Sse41::loadu(cv)));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 48), _mm_xor_si128(r[3], Sse41::loadu(cv + 4)));
+}
+
+void xof_many_sse41(const std::uint32_t cv[8], const std::uint8_t block[kBlock], std::uint8_t block_len,
+                    std::uint64_t counter, std::uint8_t flags, std::uint8_t* out, std::size_t outblocks) {
+  for (std::size_t i = 0; i < outblocks; ++i) compress_xof_sse41(cv, block, block_len, counter + i, flags, out + 64 * i);
+}
+
+// Fewer than four inputs left: one at a time with the row-wise compression.
+static void hash_serial_sse41(const std::uint8_t* const* inputs, std::size_t num_inputs, std::size_t blocks,
+                              const std::uint32_t key[8], std::uint64_t counter, bool increment_counter,
+                              std::uint8_t flags, std::uint8_t flags_start, std::uint8_t flags_end, std::uint8_t* out) {
+  for (std::size_t i = 0; i < num_inputs; ++i) {
+    alignas(16) std::uint32_t cv[8];
+    std::memcpy(cv, key, sizeof cv);
+    std::uint8_t block_flags = flags | flags_start;
+    for (std::size_t b = 0; b < blocks; ++b) {
+      if (b + 1 == blocks) block_flags |= flags_end;
+      compress_in_place_sse41(cv, inputs[i] + b * kBlock, kBlock, counter, block_flags);
+      block_flags = flags;
+    }
+    std::memcpy(out + i * kCv, cv, kCv);
+    if (increment_counter) ++counter;
+  }
+}
 
 void hash_many_sse41(const std::uint8_t* const* inputs, std::size_t num_inputs, std::size_t blocks,
                      const std::uint32_t key[8], std::uint64_t counter, bool increment_counter,
                      std::uint8_t flags, std::uint8_t flags_start, std::uint8_t flags_end, std::uint8_t* out) {
   lanes::hash_many<Sse41>(inputs, num_inputs, blocks, key, counter, increment_counter, flags, flags_start, flags_end,
-                          out, hash_many_portable);
+                          out, hash_serial_sse41);
 }
 
-const Kernel kSse41Kernel = {"sse41", 4, compress_in_place_portable, compress_xof_portable, hash_many_sse41,
-                             xof_many_portable};
+const Kernel kSse41Kernel = {"sse41", 4, compress_in_place_sse41, compress_xof_sse41, hash_many_sse41,
+                             xof_many_sse41};
 
 }  // namespace chunker::blake3::detail
