@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages listed in scripts/apt-packages.txt that are missing.
-# Idempotent and quick when everything is present.
+# A line "pkg cmd=NAME" is also satisfied when the command NAME is already on
+# PATH (e.g. Node.js/npm installed another way). Idempotent; quick when nothing
+# is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t pkgs < <(sed -e 's/#.*//' -e '/^\s*$/d' scripts/apt-packages.txt | awk '{print $1}')
 missing=()
-for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+while read -r pkg rest; do
+  [[ -z "$pkg" ]] && continue
+  if [[ "$rest" == cmd=* ]] && command -v "${rest#cmd=}" >/dev/null 2>&1; then continue; fi
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done < <(sed -e 's/#.*//' -e '/^\s*$/d' scripts/apt-packages.txt)
 if [[ ${#missing[@]} -gt 0 ]]; then
   echo "installing: ${missing[*]}"
   SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo

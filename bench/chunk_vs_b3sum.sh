@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Whole-file chunking throughput of `chunker chunk` next to `b3sum --num-threads 1`
+# (the in-run yardstick) on the same page-cached file, interleaved A B A B so
+# machine drift hits both. Prints a table to stderr and JSON to stdout.
+#   bash bench/chunk_vs_b3sum.sh [SIZE_MIB=1024] [RUNS=5]
+# Needs: build/native/chunker (cmake --preset release && cmake --build --preset release), b3sum.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size_mib=${1:-1024}
+runs=${2:-5}
+cli=${CHUNKER_CLI:-build/native/chunker}
+dir=${BENCH_DIR:-/tmp/chunker-bench}
+mkdir -p "$dir"
+file="$dir/random-${size_mib}M.bin"
+if [[ ! -f "$file" ]]; then
+  head -c $((size_mib << 20)) /dev/urandom > "$file"
+fi
+cat "$file" > /dev/null  # page cache
+
+now() { date +%s.%N; }
+# time_cmd CMD... -> seconds for one run (output discarded)
+time_cmd() { local t0 t1; t0=$(now); "$@" > /dev/null; t1=$(now); echo "$t1 - $t0" | bc -l; }
+
+declare -A best
+cases=(
+  "b3sum-1t|b3sum --num-threads 1 $file"
+  "chunk-16K/64K/256K-1t|$cli chunk --preset 64k --threads 1 $file"
+  "chunk-256K/1M/4M-1t|$cli chunk --preset default --threads 1 $file"
+  "chunk-16K/64K/256K-2t|$cli chunk --preset 64k --threads 2 $file"
+  "chunk-256K/1M/4M-2t|$cli chunk --preset default --threads 2 $file"
+  "chunk+blake3-256K/1M/4M-1t|$cli chunk --preset default --hash blake3 --threads 1 $file"
+  "chunk+blake3-256K/1M/4M-2t|$cli chunk --preset default --hash blake3 --threads 2 $file"
+  "chunk+sha256-256K/1M/4M-1t|$cli chunk --preset default --hash sha256 --threads 1 $file"
+  "chunk+sha256-256K/1M/4M-2t|$cli chunk --preset default --hash sha256 --threads 2 $file"
+)
+for ((r = 0; r < runs; r++)); do
+  for c in "${cases[@]}"; do
+    name=${c%%|*}; cmd=${c#*|}
+    t=$(time_cmd $cmd)
+    if [[ -z "${best[$name]:-}" ]] || (( $(echo "$t < ${best[$name]}" | bc -l) )); then best[$name]=$t; fi
+  done
+done
+b3=${best[b3sum-1t]}
+printf '%-30s %10s %10s\n' case MiB/s x_b3sum >&2
+json="{\"benchmark\":\"chunk_vs_b3sum\",\"file_mib\":$size_mib,\"runs\":$runs,\"results\":["
+sep=""
+for c in "${cases[@]}"; do
+  name=${c%%|*}
+  rate=$(echo "$size_mib / ${best[$name]}" | bc -l)
+  ratio=$(echo "$b3 / ${best[$name]}" | bc -l)
+  printf '%-30s %10.0f %10.2f\n' "$name" "$rate" "$ratio" >&2
+  json+="$sep{\"case\":\"$name\",\"mib_s\":$(printf %.1f "$rate"),\"vs_b3sum\":$(printf %.3f "$ratio")}"
+  sep=","
+done
+echo "$json]}"
