@@ -21,11 +21,10 @@ void print_stats(const PipelineStats& st, unsigned threads) {
   const double mib = st.bytes / 1048576.0;
   std::fprintf(stderr,
                "stats: bytes=%llu chunks=%llu windows=%llu rechunked=%llu threads=%u\n"
-               "stats: wall=%.3fs (%.1f MiB/s) read=%.3fs chunk=%.3fs hash=%.3fs stitch=%.3fs output=%.3fs\n",
+               "stats: wall=%.3fs (%.1f MiB/s) read=%.3fs chunk=%.3fs hash=%.3fs stitch+output=%.3fs\n",
                static_cast<unsigned long long>(st.bytes), static_cast<unsigned long long>(st.chunks),
                static_cast<unsigned long long>(st.windows), static_cast<unsigned long long>(st.rechunked), threads,
-               st.wall_s, st.wall_s > 0 ? mib / st.wall_s : 0.0, st.read_s, st.chunk_s, st.hash_s, st.stitch_s,
-               st.sink_s);
+               st.wall_s, st.wall_s > 0 ? mib / st.wall_s : 0.0, st.read_s, st.chunk_s, st.hash_s, st.stitch_s);
 }
 
 int run_chunk(int argc, char** argv) {

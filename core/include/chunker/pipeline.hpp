@@ -41,8 +41,7 @@ struct PipelineStats {
   double read_s = 0;            // waiting for input
   double chunk_s = 0;           // summed over threads
   double hash_s = 0;            // summed over threads
-  double stitch_s = 0;
-  double sink_s = 0;            // time spent in the caller's sink (output)
+  double stitch_s = 0;          // stitching, including the caller's sink (output)
   double wall_s = 0;
 };
 
