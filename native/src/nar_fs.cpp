@@ -167,7 +167,7 @@ Result<DirectoryRestorer> DirectoryRestorer::create(const std::string& target) {
   struct stat st;
   if (::fstatat(pfd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
     ::close(pfd);
-    return Status(Errc::invalid_argument, "restore target '" + target + "' already exists");
+    return Status(Errc::io_error, "restore target '" + target + "' already exists");
   }
   return DirectoryRestorer(pfd, std::move(base), target);
 }
