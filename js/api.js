@@ -1,0 +1,10 @@
+// The public API, shared by the Node and browser entry points.
+export { ready, info, memoryUsage } from './runtime.js';
+export { chunk, chunkBatch, chunkStream, Chunker } from './chunk.js';
+export { blake3, sha256, Blake3Hasher, Sha256Hasher } from './hash.js';
+export { hex, nixBase32 } from './encoding.js';
+export { compress, decompress } from './codec.js';
+export {
+  ChunkerError, InvalidArgumentError, CorruptInputError, OutputLimitError, UnsupportedFormatError,
+  VerificationError, AbortError, OutOfMemoryError,
+} from './errors.js';

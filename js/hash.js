@@ -1,0 +1,209 @@
+// BLAKE3 (hash, keyed, derive_key, any output length, incremental) and
+// SHA-256. Large inputs go through wasm in slices so wasm memory stays small.
+import { invalidArg } from './errors.js';
+import { copyIn, copyOut, getCore, getPlatform, heapU8, intOpt, malloc, threadsOpt, toBytes } from './runtime.js';
+
+const SLICE = 16 * 1024 * 1024;
+const MAX_OUT = 1 << 30;
+const registry = typeof FinalizationRegistry != 'undefined'
+  ? new FinalizationRegistry((h) => { try { h.delete(); } catch { /* already gone */ } })
+  : null;
+
+function blake3Mode(opts) {
+  const { key, context } = opts;
+  if (key !== undefined && context !== undefined) throw invalidArg('blake3: pass either key or context, not both');
+  if (key !== undefined) {
+    const k = toBytes(key, 'blake3 key');
+    if (k.length !== 32) throw invalidArg(`blake3 key: expected 32 bytes, got ${k.length}`);
+    return { mode: 1, key: k, context: '' };
+  }
+  if (context !== undefined) {
+    if (typeof context != 'string') throw invalidArg('blake3 context: expected a string');
+    return { mode: 2, key: null, context };
+  }
+  return { mode: 0, key: null, context: '' };
+}
+
+// Feeds `bytes` to update(ptr, len) through a wasm scratch buffer of at most SLICE bytes.
+function feed(M, bytes, update) {
+  const n = Math.min(bytes.length, SLICE);
+  const p = malloc(M, n);
+  try {
+    for (let off = 0; off < bytes.length || off === 0; off += SLICE) {
+      const piece = bytes.subarray(off, off + SLICE);
+      heapU8(M).set(piece, p);
+      update(p, piece.length);
+      if (bytes.length === 0) break;
+    }
+  } finally {
+    M._free(p);
+  }
+}
+
+export function blake3(bytes, opts = {}) {
+  const b = toBytes(bytes);
+  const outLen = intOpt(opts.outputLength, 'outputLength', 0, MAX_OUT, 32);
+  const { mode, key, context } = blake3Mode(opts);
+  const threads = threadsOpt(opts.threads);
+  const M = getCore();
+  const out = malloc(M, outLen);
+  const kp = key ? copyIn(M, key) : 0;
+  try {
+    if (b.length <= SLICE) {
+      const p = copyIn(M, b);
+      try {
+        M.blake3(p, b.length, mode, kp, context, out, outLen, threads);
+      } finally {
+        M._free(p);
+      }
+    } else {
+      const h = new M.Blake3(mode, kp, context);
+      try {
+        feed(M, b, (p, n) => h.update(p, n, threads));
+        h.finalize(out, outLen);
+      } finally {
+        h.delete();
+      }
+    }
+    return copyOut(M, out, outLen);
+  } finally {
+    M._free(out);
+    if (kp) M._free(kp);
+  }
+}
+
+// Incremental BLAKE3: update() any number of times, digest() any time.
+export class Blake3Hasher {
+  constructor(opts = {}) {
+    const { mode, key, context } = blake3Mode(opts);
+    this._threads = threadsOpt(opts.threads);
+    const M = getCore();
+    const kp = key ? copyIn(M, key) : 0;
+    try {
+      this._h = new M.Blake3(mode, kp, context);
+    } finally {
+      if (kp) M._free(kp);
+    }
+    this._M = M;
+    if (registry) registry.register(this, this._h, this);
+  }
+  update(bytes) {
+    const b = toBytes(bytes);
+    feed(this._M, b, (p, n) => this._live().update(p, n, this._threads));
+    return this;
+  }
+  // Output bytes [seek, seek + outputLength) of the extendable output.
+  digest(opts = {}) {
+    const outLen = intOpt(opts.outputLength, 'outputLength', 0, MAX_OUT, 32);
+    const seek = intOpt(opts.seek, 'seek', 0, Number.MAX_SAFE_INTEGER, 0);
+    const M = this._M;
+    const out = malloc(M, outLen);
+    try {
+      this._live().finalizeSeek(seek, out, outLen);
+      return copyOut(M, out, outLen);
+    } finally {
+      M._free(out);
+    }
+  }
+  reset() { this._live().reset(); return this; }
+  // Releases the wasm state now (otherwise the garbage collector does it).
+  free() {
+    if (!this._h) return;
+    if (registry) registry.unregister(this);
+    this._h.delete();
+    this._h = null;
+  }
+  _live() {
+    if (!this._h) throw invalidArg('blake3 hasher: already freed');
+    return this._h;
+  }
+}
+
+blake3.create = (opts) => new Blake3Hasher(opts);
+
+function useNode(opts) {
+  const backend = opts.backend === undefined ? 'auto' : opts.backend;
+  if (backend !== 'auto' && backend !== 'wasm') throw invalidArg(`sha256 backend: expected "auto" or "wasm", got ${String(backend)}`);
+  const p = getPlatform();
+  return backend === 'auto' && p && p.sha256 ? p.sha256 : null;
+}
+
+// SHA-256. In Node, `backend: "auto"` (default) uses node:crypto, which is
+// faster than wasm there; `backend: "wasm"` forces the core's code.
+export function sha256(bytes, opts = {}) {
+  const b = toBytes(bytes);
+  const node = useNode(opts);
+  if (node) return node.hash(b);
+  const M = getCore();
+  const out = malloc(M, 32);
+  try {
+    if (b.length <= SLICE) {
+      const p = copyIn(M, b);
+      try { M.sha256(p, b.length, out); } finally { M._free(p); }
+    } else {
+      const h = new M.Sha256();
+      try {
+        feed(M, b, (p, n) => h.update(p, n));
+        h.finalize(out);
+      } finally {
+        h.delete();
+      }
+    }
+    return copyOut(M, out, 32);
+  } finally {
+    M._free(out);
+  }
+}
+
+export class Sha256Hasher {
+  constructor(opts = {}) {
+    const node = useNode(opts);
+    if (node) {
+      this._node = node.create();
+      this._nodeFactory = node;
+      return;
+    }
+    this._M = getCore();
+    this._h = new this._M.Sha256();
+    if (registry) registry.register(this, this._h, this);
+  }
+  update(bytes) {
+    const b = toBytes(bytes);
+    if (this._nodeFactory) this._node.update(b);
+    else feed(this._M, b, (p, n) => this._live().update(p, n));
+    return this;
+  }
+  // The digest of everything so far; the hasher then starts a new message.
+  digest() {
+    if (this._nodeFactory) {
+      const d = new Uint8Array(this._node.digest());
+      this._node = this._nodeFactory.create();
+      return d;
+    }
+    const M = this._M;
+    const out = malloc(M, 32);
+    try {
+      this._live().finalize(out);
+      return copyOut(M, out, 32);
+    } finally {
+      M._free(out);
+    }
+  }
+  reset() {
+    if (this._nodeFactory) this._node = this._nodeFactory.create();
+    else this._live().reset();
+    return this;
+  }
+  free() {
+    if (!this._h) return;
+    if (registry) registry.unregister(this);
+    this._h.delete();
+    this._h = null;
+  }
+  _live() {
+    if (!this._h) throw invalidArg('sha256 hasher: already freed');
+    return this._h;
+  }
+}
+
+sha256.create = (opts) => new Sha256Hasher(opts);

@@ -1,0 +1,34 @@
+// Node: loads the CommonJS Emscripten builds from dist/node. Node always has
+// SharedArrayBuffer and worker_threads, so the threads variant is the default;
+// CHUNKER_WASM_VARIANT=single forces the single-thread build.
+import crypto from 'node:crypto';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+
+export function nodePlatform() {
+  const forced = process.env.CHUNKER_WASM_VARIANT;
+  const variant = forced === 'single' ? 'single' : 'threads';
+  const cores = typeof os.availableParallelism == 'function' ? os.availableParallelism() : os.cpus().length;
+  const threads = variant === 'threads' ? Math.max(1, Math.min(cores, 16)) : 1;
+  const suffix = variant === 'threads' ? 'mt' : 'st';
+  return {
+    variant,
+    threads,
+    async load(group) {
+      const file = fileURLToPath(new URL(`../node/${group}-${suffix}.js`, import.meta.url));
+      const factory = require(file);
+      // Pool: enough pthreads for `threads`-way work plus codec helper threads.
+      const M = await factory({ poolSize: Math.max(1, threads + (group === 'codecs' ? 1 : 0)) });
+      M.unrefThreads();   // idle pool workers must not keep the process alive
+      return M;
+    },
+    // node:crypto's SHA-256 beats wasm in Node (SHA-NI / OpenSSL asm).
+    sha256: {
+      hash: (b) => new Uint8Array(crypto.createHash('sha256').update(b).digest()),
+      create: () => crypto.createHash('sha256'),
+    },
+  };
+}

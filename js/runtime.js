@@ -1,0 +1,103 @@
+// Module state shared by the API: the platform loader (Node or browser), the
+// loaded wasm modules, and helpers to move bytes in and out of wasm memory.
+import { ChunkerError, OutOfMemoryError, invalidArg, makeError } from './errors.js';
+
+let platform = null;   // { variant, threads, load(group), sha256? }
+let core = null;
+let codecsPromise = null;
+let codecs = null;
+let resolveReady, rejectReady;
+
+export const ready = new Promise((res, rej) => { resolveReady = res; rejectReady = rej; });
+ready.catch(() => {});  // surfaced to whoever awaits it
+
+// Called once by the entry point (index.node.js / index.browser.js).
+export function start(p) {
+  platform = p;
+  p.load('core').then((m) => { core = m; resolveReady(info()); }, rejectReady);
+}
+
+export function info() {
+  return {
+    variant: platform.variant,
+    threads: platform.threads,
+    blake3Backend: core ? core.blake3Backend() : undefined,
+  };
+}
+
+export function getPlatform() { return platform; }
+
+export function getCore() {
+  if (!core) throw new ChunkerError('ERR_NOT_READY', 'the wasm module is not loaded yet: await ready first');
+  return core;
+}
+
+// The codecs module (zstd, lz4, xz, bzip2, Nix) is only fetched on first use.
+export function getCodecs() {
+  if (!codecsPromise) codecsPromise = ready.then(() => platform.load('codecs')).then((m) => (codecs = m));
+  return codecsPromise;
+}
+
+// Bytes of wasm memory each loaded module holds (for leak checks and tuning).
+export function memoryUsage() {
+  const size = (M) => (M ? M.getMemory().buffer.byteLength : 0);
+  return { core: size(core), codecs: size(codecs) };
+}
+
+export function heapU8(M) { return new Uint8Array(M.getMemory().buffer); }
+
+// Accepts Uint8Array, any ArrayBufferView or ArrayBuffer; returns a Uint8Array view.
+export function toBytes(x, what = 'input') {
+  if (x instanceof Uint8Array) return x;
+  if (ArrayBuffer.isView(x)) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+  if (x instanceof ArrayBuffer || (typeof SharedArrayBuffer != 'undefined' && x instanceof SharedArrayBuffer)) {
+    return new Uint8Array(x);
+  }
+  throw invalidArg(`${what}: expected a Uint8Array, ArrayBufferView or ArrayBuffer, got ${describe(x)}`);
+}
+
+function describe(x) {
+  if (x === null) return 'null';
+  if (typeof x == 'object') return x.constructor ? x.constructor.name : 'object';
+  return typeof x;
+}
+
+export function malloc(M, n) {
+  const p = M._malloc(n || 1);
+  if (!p) throw new OutOfMemoryError('ERR_OUT_OF_MEMORY', `wasm: cannot allocate ${n} bytes`);
+  return p;
+}
+
+// Copies `bytes` into fresh wasm memory; the caller frees it.
+export function copyIn(M, bytes) {
+  const p = malloc(M, bytes.length);
+  heapU8(M).set(bytes, p);
+  return p;
+}
+
+// Copies `n` bytes at `p` out of wasm memory into a plain (non-shared) array.
+export function copyOut(M, p, n) {
+  return heapU8(M).slice(p, p + n);
+}
+
+// Turns a negative status from a binding into the matching Error.
+export function check(M, r) {
+  if (r >= 0) return r;
+  throw makeError(M.errcName(-r), M.lastError());
+}
+
+// Integer option check: undefined -> dflt; else an integer in [lo, hi].
+export function intOpt(v, name, lo, hi, dflt) {
+  if (v === undefined) return dflt;
+  if (typeof v != 'number' || !Number.isInteger(v) || v < lo || v > hi) {
+    throw invalidArg(`${name}: expected an integer in ${lo}..${hi}, got ${String(v)}`);
+  }
+  return v;
+}
+
+// Thread count for a call: the `threads` option, capped by what the variant has.
+export function threadsOpt(v) {
+  const max = platform.threads;
+  if (v === undefined) return max;
+  return Math.min(intOpt(v, 'threads', 1, 1024, max), max);
+}

@@ -1,0 +1,67 @@
+// compress()/decompress() against the real zstd, lz4, xz and bzip2 programs:
+// our frames must decode with them, and theirs with us.
+import { execFileSync } from 'node:child_process';
+import { beforeAll, describe, expect, test } from 'vitest';
+import * as C from '../../dist/esm/index.node.js';
+import { randomBytes, textBytes } from './helpers.js';
+
+const tools = {
+  zstd: { enc: ['zstd', ['-q', '-c', '-3']], dec: ['zstd', ['-q', '-d', '-c']] },
+  lz4: { enc: ['lz4', ['-q', '-c']], dec: ['lz4', ['-q', '-d', '-c']] },
+  xz: { enc: ['xz', ['-q', '-c', '-6']], dec: ['xz', ['-q', '-d', '-c']] },
+  bzip2: { enc: ['bzip2', ['-q', '-c', '-9']], dec: ['bzip2', ['-q', '-d', '-c']] },
+};
+const run = ([cmd, args], input) => new Uint8Array(execFileSync(cmd, args, { input, maxBuffer: 1 << 28 }));
+const data = new Uint8Array([...textBytes(400000), ...randomBytes(50000, 8), ...textBytes(100000, 3)]);
+
+beforeAll(async () => { await C.ready; });
+
+describe.each(Object.keys(tools))('%s', (codec) => {
+  test('our frame decodes with the reference program', async () => {
+    const z = await C.compress(data, { codec });
+    expect(z.length).toBeLessThan(data.length);
+    expect(Buffer.compare(run(tools[codec].dec, z), data)).toBe(0);
+  });
+  test('the reference program\'s output decodes with auto-detection', async () => {
+    const z = run(tools[codec].enc, data);
+    expect(Buffer.compare(await C.decompress(z), data)).toBe(0);
+  });
+  test('empty input round-trips', async () => {
+    const z = await C.compress(new Uint8Array(0), { codec });
+    expect((await C.decompress(z)).length).toBe(0);
+    expect(run(tools[codec].dec, z).length).toBe(0);
+  });
+});
+
+describe('limits and bad input', () => {
+  test('maxOutput is enforced with ERR_OUTPUT_LIMIT', async () => {
+    const z = run(tools.zstd.enc, data);
+    await expect(C.decompress(z, { maxOutput: 1000 })).rejects.toMatchObject({ code: 'ERR_OUTPUT_LIMIT', name: 'OutputLimitError' });
+    expect((await C.decompress(z, { maxOutput: data.length })).length).toBe(data.length);
+  });
+  test('a zip bomb stays bounded', async () => {
+    const z = run(tools.xz.enc, new Uint8Array(64 << 20));
+    await expect(C.decompress(z, { maxOutput: 1 << 20 })).rejects.toMatchObject({ code: 'ERR_OUTPUT_LIMIT' });
+  });
+  test('corrupt, truncated and unknown data get clear codes', async () => {
+    const z = run(tools.zstd.enc, data);
+    await expect(C.decompress(z.subarray(0, z.length - 10))).rejects.toMatchObject({ code: 'ERR_TRUNCATED_INPUT' });
+    await expect(C.decompress(new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0]))).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_FORMAT' });
+    const bad = z.slice(); bad[bad.length >> 1] ^= 0xff;
+    await expect(C.decompress(bad)).rejects.toHaveProperty('code');
+  });
+  test('bad options', async () => {
+    await expect(C.compress(data, { codec: 'gzip' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(C.compress(data, { codec: 'zstd', level: 99 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(C.decompress(data, { maxOutput: -1 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+  });
+  test('1 000 failing decompressions do not grow wasm memory', async () => {
+    const z = run(tools.zstd.enc, data);
+    for (let i = 0; i < 5; i++) await C.decompress(z, { maxOutput: 1000 }).catch(() => {});
+    const before = C.memoryUsage().codecs;
+    let n = 0;
+    for (let i = 0; i < 1000; i++) await C.decompress(z, { maxOutput: 1000 }).catch((e) => { if (e.code === 'ERR_OUTPUT_LIMIT') n++; });
+    expect(n).toBe(1000);
+    expect(C.memoryUsage().codecs).toBe(before);
+  }, 60000);
+});

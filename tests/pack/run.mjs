@@ -1,0 +1,115 @@
+// Pack-and-install test (`npm run test:pack`): `npm pack`, install the tarball
+// into an empty directory, then use it the way a consumer would:
+//   Node ESM (import), Node CJS (require), and a plain HTML page with
+//   <script type="module"> + an import map, no bundler, in Chromium with and
+//   without COOP/COEP.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launch, runPage, serve } from '../browser/harness.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'chunker-pack-'));
+const sh = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+let passed = 0, failed = 0;
+const report = (name, ok, detail = '') => {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? `: ${detail}` : ''}`);
+  if (ok) passed++; else failed++;
+};
+
+try {
+  const packed = JSON.parse(sh('npm', ['pack', '--json', '--pack-destination', tmp], ROOT))[0];
+  const tarball = path.join(tmp, packed.filename);
+  const files = packed.files.map((f) => f.path);
+  console.log(`packed ${packed.filename}: ${files.length} files, ${packed.size} bytes`);
+  report('tarball holds only dist/ and package metadata',
+    files.every((f) => /^(dist\/|package\.json$|README|LICENSE)/.test(f)), files.filter((f) => !f.startsWith('dist/')).join(' '));
+  report('tarball has both variants of both modules',
+    ['core-mt', 'core-st', 'codecs-mt', 'codecs-st'].every((m) => files.includes(`dist/web/${m}.wasm`) && files.includes(`dist/node/${m}.wasm`)));
+
+  const app = path.join(tmp, 'app');
+  fs.mkdirSync(app);
+  fs.writeFileSync(path.join(app, 'package.json'), '{"name":"app","version":"1.0.0","private":true}\n');
+  sh('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', tarball], app);
+
+  // The same checks from ESM and CJS, against node:crypto and a round-trip.
+  const body = (C) => `
+    const crypto = require('node:crypto');
+    const data = Buffer.alloc(3 << 20); for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
+    const info = await ${C}.ready;
+    const chunks = ${C}.chunk(data, { avg: 65536, hash: 'sha256' });
+    let off = 0;
+    for (const c of chunks) {
+      if (c.offset !== off) throw new Error('offsets');
+      if (c.hash !== crypto.createHash('sha256').update(data.subarray(off, off + c.length)).digest('hex')) throw new Error('chunk hash');
+      off += c.length;
+    }
+    if (off !== data.length || typeof chunks[0].fingerprint !== 'bigint') throw new Error('chunk cover');
+    const b3 = Buffer.from(${C}.blake3(new Uint8Array(0))).toString('hex');
+    if (b3 !== 'af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262') throw new Error('blake3 ' + b3);
+    if (Buffer.from(${C}.sha256(data, { backend: 'wasm' })).toString('hex') !== crypto.createHash('sha256').update(data).digest('hex')) throw new Error('sha256');
+    if (${C}.nixBase32.encode(crypto.createHash('sha256').update('').digest()) !== '0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73') throw new Error('nix32');
+    for (const codec of ['zstd', 'lz4', 'xz', 'bzip2']) {
+      const z = await ${C}.compress(data, { codec });
+      if (Buffer.compare(Buffer.from(await ${C}.decompress(z)), data) !== 0) throw new Error(codec);
+    }
+    console.log('OK ' + info.variant);`;
+  fs.writeFileSync(path.join(app, 'esm.mjs'),
+    `import * as C from 'chunker-wasm';\nimport { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\n${body('C')}\n`);
+  fs.writeFileSync(path.join(app, 'cjs.cjs'),
+    `const C = require('chunker-wasm');\n(async () => {${body('C')}\n})().catch((e) => { console.error(e); process.exit(1); });\n`);
+  for (const [name, file] of [['Node ESM import', 'esm.mjs'], ['Node CJS require', 'cjs.cjs']]) {
+    for (const variant of ['threads', 'single']) {
+      let out = '';
+      try {
+        out = execFileSync('node', [file], {
+          cwd: app, encoding: 'utf8', timeout: 120000, env: { ...process.env, CHUNKER_WASM_VARIANT: variant },
+        }).trim();
+      } catch (e) { out = String(e.stderr || e.message); }
+      report(`${name} (${variant}) runs and exits by itself`, out === `OK ${variant}`, out.split('\n').slice(-3).join(' | '));
+    }
+  }
+
+  // A plain page, no bundler: an import map names the package.
+  fs.writeFileSync(path.join(app, 'index.html'), `<!doctype html><meta charset="utf-8">
+<script type="importmap">{"imports":{"chunker-wasm":"./node_modules/chunker-wasm/dist/esm/index.browser.js"}}</script>
+<script type="module">
+  import { ready, chunk, blake3, sha256, compress, decompress, nixBase32 } from 'chunker-wasm';
+  const r = { passed: 0, failed: 0, failures: [] };
+  try {
+    const info = await ready;
+    const want = new URLSearchParams(location.search).get('expect');
+    if (info.variant !== want) throw new Error('variant ' + info.variant);
+    const data = new Uint8Array(1 << 20).map((_, i) => (i * 2654435761) >>> 24);
+    const cs = chunk(data, { avg: 16384, hash: 'sha256' });
+    const hex = (u) => Array.from(u, (b) => b.toString(16).padStart(2, '0')).join('');
+    const sub = async (b) => hex(new Uint8Array(await crypto.subtle.digest('SHA-256', b)));
+    if (cs[0].hash !== await sub(data.subarray(0, cs[0].length))) throw new Error('chunk hash');
+    if (hex(sha256(data)) !== await sub(data)) throw new Error('sha256');
+    if (hex(blake3(new Uint8Array(0))) !== 'af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262') throw new Error('blake3');
+    if (nixBase32.encode(new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(0)))) !== '0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73') throw new Error('nix32');
+    const back = await decompress(await compress(data, { codec: 'zstd' }));
+    if (hex(back) !== hex(data)) throw new Error('zstd round-trip');
+    r.passed = 1;
+  } catch (e) { r.failed = 1; r.failures.push(String(e.stack || e)); }
+  window.__result = r;
+</script>`);
+  const browser = await launch();
+  try {
+    for (const [isolated, expect] of [[true, 'threads'], [false, 'single']]) {
+      const srv = await serve({ '/': app }, { isolated });
+      const r = await runPage(browser.ctx, `${srv.url}/index.html?expect=${expect}`);
+      await srv.close();
+      report(`plain HTML page, ${isolated ? 'COOP/COEP' : 'no isolation'} -> ${expect}`, r.failed === 0,
+        [...r.failures, ...(r.logs || [])].join(' | '));
+    }
+  } finally {
+    await browser.close();
+  }
+} finally {
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+console.log(`pack: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,38 @@
+// Shared helpers for the Embind bindings.
+//
+// Calling convention between js/ and wasm: the JS glue copies inputs into
+// buffers it malloc()s in the wasm heap and passes their addresses as plain
+// numbers; results are written to caller buffers or to a per-module result
+// area the glue reads right after the call. Fallible calls return a number
+// >= 0 on success or -Errc on failure, with the message kept for
+// lastError() — no exceptions cross the boundary.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "chunker/error.hpp"
+
+namespace chunker::wasm {
+
+inline std::string& last_error() {
+  static std::string msg;
+  return msg;
+}
+
+// Records the failure and returns the negative code for JS.
+inline int fail(const Status& s) {
+  last_error() = s.message();
+  return -static_cast<int>(s.code());
+}
+
+inline std::span<const std::uint8_t> in_span(std::uintptr_t p, std::size_t n) {
+  return {reinterpret_cast<const std::uint8_t*>(p), n};
+}
+inline std::span<std::uint8_t> out_span(std::uintptr_t p, std::size_t n) {
+  return {reinterpret_cast<std::uint8_t*>(p), n};
+}
+
+}  // namespace chunker::wasm
