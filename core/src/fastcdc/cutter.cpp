@@ -50,9 +50,10 @@ Cut Cutter::find_cut(const std::uint8_t* data, std::size_t size) const noexcept 
   if (p == detail::kNoCut && exact_end > e1) p = detail::scan_scalar(data, e1, exact_end, gear, t_.mask_l, h);
   if (p != detail::kNoCut) return finish_cut(p, h);
   if (exact_end == end) return {static_cast<std::uint32_t>(remaining), h};
-  if (exact_end < switch_at) p = detail::find_first_ilp(data, exact_end, switch_at, gear, t_.mask_s);
+  if (exact_end < switch_at) p = detail::find_first(data, exact_end, switch_at, gear, t_.mask_s, params_.avg_size);
   if (p == detail::kNoCut)
-    p = detail::find_first_ilp(data, exact_end > switch_at ? exact_end : switch_at, end, gear, t_.mask_l);
+    p = detail::find_first(data, exact_end > switch_at ? exact_end : switch_at, end, gear, t_.mask_l,
+                          params_.avg_size);
   if (p == detail::kNoCut) return {static_cast<std::uint32_t>(remaining), detail::window_hash(data, end - 1, gear)};
   return finish_cut(p, detail::window_hash(data, p, gear));
 }

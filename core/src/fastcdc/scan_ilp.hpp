@@ -28,10 +28,12 @@ inline std::uint64_t window_hash(const std::uint8_t* data, std::size_t p, const 
 }
 
 // First p in [from, to) with (H(p) & mask) == 0, or kNoCut. Requires
-// from >= kWindow (bytes before `from` are readable warm-up data).
+// from >= kWindow (bytes before `from` are readable warm-up data). kBlock
+// trades warm-up cost (64 / kBlock) against work past the cut (< 3 kBlock).
+template <std::size_t kBlock>
 inline std::size_t find_first_ilp(const std::uint8_t* data, std::size_t from, std::size_t to,
                                   const std::uint64_t* gear, std::uint64_t mask) noexcept {
-  constexpr std::size_t kStreams = 4, kBlock = 2048, kGroup = kStreams * kBlock;
+  constexpr std::size_t kStreams = 4, kGroup = kStreams * kBlock;
   std::size_t base = from;
   for (; base + kGroup <= to; base += kGroup) {
     const std::uint8_t* p0 = data + base;
@@ -46,21 +48,23 @@ inline std::size_t find_first_ilp(const std::uint8_t* data, std::size_t from, st
       h2 = (h2 << 1) + gear[p2[w]];
       h3 = (h3 << 1) + gear[p3[w]];
     }
-    bool hit = false;
     for (std::size_t i = 0; i < kBlock; ++i) {
       h0 = (h0 << 1) + gear[p0[i]];
       h1 = (h1 << 1) + gear[p1[i]];
       h2 = (h2 << 1) + gear[p2[i]];
       h3 = (h3 << 1) + gear[p3[i]];
       if (((h0 & mask) == 0) | ((h1 & mask) == 0) | ((h2 & mask) == 0) | ((h3 & mask) == 0)) {
-        hit = true;
-        break;
+        // Every stream is clean up to offset i-1. The first candidate is in the
+        // lowest stream that has one: finish the lower streams' blocks first.
+        std::uint64_t hs[kStreams] = {h0, h1, h2, h3};
+        for (std::size_t s = 0; s < kStreams; ++s) {
+          const std::size_t at = base + s * kBlock + i;
+          if ((hs[s] & mask) == 0) return at;
+          const std::size_t p = scan_scalar(data, at + 1, base + (s + 1) * kBlock, gear, mask, hs[s]);
+          if (p != kNoCut) return p;
+        }
+        return kNoCut;  // unreachable: some stream tested zero at offset i
       }
-    }
-    if (hit) {
-      std::uint64_t h = 0;
-      for (std::size_t i = base - kWindow; i < base; ++i) h = (h << 1) + gear[data[i]];
-      return scan_scalar(data, base, base + kGroup, gear, mask, h);
     }
   }
   if (base < to) {
@@ -69,6 +73,16 @@ inline std::size_t find_first_ilp(const std::uint8_t* data, std::size_t from, st
     return scan_scalar(data, base, to, gear, mask, h);
   }
   return kNoCut;
+}
+
+// Picks the block size for the expected distance to a cut.
+inline std::size_t find_first(const std::uint8_t* data, std::size_t from, std::size_t to, const std::uint64_t* gear,
+                              std::uint64_t mask, std::size_t avg) noexcept {
+  if (avg >= (64u << 10)) return find_first_ilp<2048>(data, from, to, gear, mask);
+  if (avg >= (8u << 10)) return find_first_ilp<512>(data, from, to, gear, mask);
+  std::uint64_t h = 0;  // small chunks: the plain loop wastes nothing
+  for (std::size_t i = from - kWindow; i < from; ++i) h = (h << 1) + gear[data[i]];
+  return scan_scalar(data, from, to, gear, mask, h);
 }
 
 }  // namespace chunker::fastcdc::detail
