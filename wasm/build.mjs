@@ -45,19 +45,15 @@ function depsDir() {
   return out[out.length - 1];
 }
 
-// Newest header anywhere we include from: a changed header recompiles everything.
-function newestHeader() {
-  let t = 0;
-  const walk = (d) => {
-    if (!fs.existsSync(d)) return;
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.(h|hpp)$/.test(e.name)) t = Math.max(t, fs.statSync(p).mtimeMs);
-    }
-  };
-  walk(path.join(ROOT, 'core')); walk(path.join(ROOT, 'wasm'));
-  return t;
+// Up to date when the object is newer than its source and every header its
+// last compile read (the -MMD dependency file next to it).
+function upToDate(src, obj) {
+  const dep = obj.replace(/\.o$/, '.d');
+  if (!fs.existsSync(obj) || !fs.existsSync(dep)) return false;
+  const t = fs.statSync(obj).mtimeMs;
+  const files = fs.readFileSync(dep, 'utf8').replace(/\\\n/g, ' ').split(/:\s/).slice(1).join(' ')
+    .split(/\s+/).filter(Boolean);
+  return [src, ...files].every((f) => fs.existsSync(f) && fs.statSync(f).mtimeMs < t);
 }
 
 function run(cmd, args) {
@@ -82,7 +78,6 @@ const VARIANTS = {
 async function main() {
   const deps = depsDir();
   console.log(`wasm deps: ${deps}`);
-  const hdrTime = newestHeader();
   const t0 = Date.now();
   const objs = { mt: { core: [], codecs: [] }, st: { core: [], codecs: [] } };
   const compiles = [];
@@ -92,15 +87,14 @@ async function main() {
       for (const src of srcs) {
         const obj = path.join(BUILD, v, 'obj', rel(src).replace(/[\\/]/g, '_').replace(/\.cpp$/, '.o'));
         objs[v][group].push(obj);
-        const st = fs.existsSync(obj) && fs.statSync(obj).mtimeMs;
-        if (st && st > fs.statSync(src).mtimeMs && st > hdrTime) continue;
+        if (upToDate(src, obj)) continue;
         const flags = [...vflags, '-std=c++20', '-Wall', '-Wextra',
           `-I${ROOT}/core/include`, `-I${ROOT}/core/src`, `-I${deps}/${v}/include`];
         if (group === 'codecs') flags.push('-DCHUNKER_HAVE_CODECS=1', '-DCHUNKER_HAVE_NIX=1');
         compiles.push(async () => {
           fs.mkdirSync(path.dirname(obj), { recursive: true });
           console.log(`em++ [${v}] ${rel(src)}`);
-          await run('em++', [...flags, '-c', src, '-o', obj]);
+          await run('em++', [...flags, '-MMD', '-MF', obj.replace(/\.o$/, '.d'), '-c', src, '-o', obj]);
         });
       }
     }

@@ -7,57 +7,10 @@
 # ~1 min per variant. See /work/shared/docs/wasm-toolchain-notes.md §1.
 #
 # Output: $CHUNKER_CACHE/wasm-deps/<key>/{mt,st}/{include,lib}, where <key>
-# hashes the Debian source versions, the emcc version and this script. A
+# hashes the Debian source versions, the emcc version and the build recipe. A
 # present, complete key directory is reused. Prints the variant root's parent
 # directory on the last line of stdout (also written to build/wasm-deps.path).
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-CACHE=${CHUNKER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chunker}
-export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}   # emcc needs acorn from Debian's node path
-JOBS=${JOBS:-2}
-SRCPKGS=(libzstd lz4 xz-utils bzip2 libsodium)
-
-SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
-
-# deb-src must be enabled for apt-get source (idempotent).
-# The newest version, as apt-get source picks it (security updates included).
-src_version() { apt-cache showsrc --only-source "$1" 2>/dev/null | awk '/^Version:/{print $2}' | sort -V | tail -1; }
-if [[ -z "$(src_version libzstd)" ]]; then
-  f=/etc/apt/sources.list.d/debian.sources
-  if [[ -f $f ]] && ! grep -q 'deb-src' "$f"; then
-    $SUDO sed -i 's/^Types: deb$/Types: deb deb-src/' "$f"
-  fi
-  $SUDO apt-get update -qq
-fi
-
-versions=""
-for p in "${SRCPKGS[@]}"; do
-  v=$(src_version "$p"); [[ -n "$v" ]] || { echo "build-deps: no source package $p (deb-src?)" >&2; exit 1; }
-  versions+="$p=$v;"
-done
-emver=$(emcc --version 2>/dev/null | head -1)
-key=$(printf '%s\n%s\n' "$versions" "$emver" | cat - "$0" | sha256sum | cut -c1-16)
-OUT=$CACHE/wasm-deps/$key
-mkdir -p "$ROOT/build"
-
-if [[ -f $OUT/.complete ]]; then
-  echo "build-deps: cached $OUT ($versions)" >&2
-  echo "$OUT" > "$ROOT/build/wasm-deps.path"
-  echo "$OUT"; exit 0
-fi
-
-echo "build-deps: building $OUT ($versions $emver)" >&2
-WORK=$CACHE/wasm-deps/work-$key
-rm -rf "$WORK"; mkdir -p "$WORK/src"
-(
-  cd "$WORK/src"
-  apt-get source --download-only "${SRCPKGS[@]}" >/dev/null 2>&1 || apt-get source --download-only "${SRCPKGS[@]}"
-  for d in *.dsc; do dpkg-source --no-check -x "$d" >/dev/null; done
-)
-S=$WORK/src
-ZSTD=$(echo "$S"/libzstd-*/); LZ4=$(echo "$S"/lz4-*/); XZ=$(echo "$S"/xz-utils-*/)
-BZ=$(echo "$S"/bzip2-*/); NA=$(echo "$S"/libsodium-*/)
-
 # compile <objdir> <flags> <files...>: one emcc per file, $JOBS in parallel.
 compile() {
   local od=$1 flags=$2; shift 2
@@ -131,6 +84,58 @@ build_variant() {
   rm -f "$I/sodium/version.h.in"
 }
 
+main() {
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+CACHE=${CHUNKER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chunker}
+export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}   # emcc needs acorn from Debian's node path
+JOBS=${JOBS:-2}
+SRCPKGS=(libzstd lz4 xz-utils bzip2 libsodium)
+
+SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
+
+# deb-src must be enabled for apt-get source (idempotent).
+# The newest version, as apt-get source picks it (security updates included).
+src_version() { apt-cache showsrc --only-source "$1" 2>/dev/null | awk '/^Version:/{print $2}' | sort -V | tail -1; }
+# apt lists can be briefly missing while another apt-get update runs: retry.
+for try in 1 2 3; do
+  [[ -n "$(src_version libzstd)" ]] && break
+  f=/etc/apt/sources.list.d/debian.sources
+  if [[ -f $f ]] && ! grep -q 'deb-src' "$f"; then
+    $SUDO sed -i 's/^Types: deb$/Types: deb deb-src/' "$f"
+  fi
+  $SUDO apt-get update -qq || sleep 15
+done
+
+versions=""
+for p in "${SRCPKGS[@]}"; do
+  v=$(src_version "$p"); [[ -n "$v" ]] || { echo "build-deps: no source package $p (deb-src?)" >&2; exit 1; }
+  versions+="$p=$v;"
+done
+emver=$(emcc --version 2>/dev/null | head -1)
+# Key: source versions, emcc, and the build recipe (the functions below, as
+# bash prints them: comments and lookup logic do not invalidate the cache).
+key=$( { printf '%s\n%s\n' "$versions" "$emver"; declare -f compile archive build_variant; } | sha256sum | cut -c1-16)
+OUT=$CACHE/wasm-deps/$key
+mkdir -p "$ROOT/build"
+
+if [[ -f $OUT/.complete ]]; then
+  echo "build-deps: cached $OUT ($versions)" >&2
+  echo "$OUT" > "$ROOT/build/wasm-deps.path"
+  echo "$OUT"; exit 0
+fi
+
+echo "build-deps: building $OUT ($versions $emver)" >&2
+WORK=$CACHE/wasm-deps/work-$key
+rm -rf "$WORK"; mkdir -p "$WORK/src"
+(
+  cd "$WORK/src"
+  apt-get source --download-only "${SRCPKGS[@]}" >/dev/null 2>&1 || apt-get source --download-only "${SRCPKGS[@]}"
+  for d in *.dsc; do dpkg-source --no-check -x "$d" >/dev/null; done
+)
+S=$WORK/src
+ZSTD=$(echo "$S"/libzstd-*/); LZ4=$(echo "$S"/lz4-*/); XZ=$(echo "$S"/xz-utils-*/)
+BZ=$(echo "$S"/bzip2-*/); NA=$(echo "$S"/libsodium-*/)
+
 rm -rf "$OUT.tmp"
 start=$(date +%s)
 build_variant mt "-O3 -msimd128 -pthread" 1
@@ -143,3 +148,5 @@ rm -rf "$OUT"; mv "$OUT.tmp" "$OUT"
 rm -rf "$WORK"
 echo "$OUT" > "$ROOT/build/wasm-deps.path"
 echo "$OUT"
+}
+main "$@"
