@@ -6,8 +6,8 @@
 # SOURCE_DIR (default /usr/lib/python3.11, the Python standard library with
 # its __pycache__ files, ~1400 files / 58 MB) is copied as "old". Two "new"
 # versions are derived from it deterministically:
-#   few:  8 files edited in the middle (one line inserted), 2 files added, 1 removed
-#   many: 5% of the .py files edited (a line inserted near the top)
+#   few:  8 files edited in the middle (a line inserted), 2 files added, 1 removed
+#   many: 5% of the files edited (a line inserted near the top)
 # and bench_nar_chunking reports the bytes of each new NAR already present
 # as chunks of the old one, for plain FastCDC and for NAR-aware chunking.
 set -euo pipefail
@@ -37,7 +37,7 @@ def insert_line(path, frac, text):
     lines.insert(at, text)
     with open(path, "wb") as f:
         f.write(b"\n".join(lines))
-few = files(os.path.join(work, "few"), ".py")
+few = files(os.path.join(work, "few"))
 for p in few[:: max(1, len(few) // 8)][:8]:
     insert_line(p, 0.5, b"# patched in the new version")
 with open(os.path.join(work, "few", "new_module.py"), "w") as f:
@@ -45,7 +45,7 @@ with open(os.path.join(work, "few", "new_module.py"), "w") as f:
 with open(os.path.join(work, "few", "CHANGES.txt"), "w") as f:
     f.write("new release\n")
 os.remove(few[len(few) // 3])
-many = files(os.path.join(work, "many"), ".py")
+many = files(os.path.join(work, "many"))
 for p in many[:: 20]:
     insert_line(p, 0.1, b"# version 1.0.1")
 PY
