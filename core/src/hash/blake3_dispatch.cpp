@@ -28,7 +28,7 @@ constexpr Candidate kCandidates[] = {
     {&kNeonKernel, cpu::kNeon},
 #endif
 #if defined(__wasm_simd128__)
-    {&kSimd128Kernel, 0},  // compiled with -msimd128: the engine must support it
+    {&kSimd128Kernel, cpu::kSimd128},  // compile-time feature: the engine must support it
 #endif
 };
 
