@@ -121,6 +121,34 @@ TEST(CodecErrors, FixedCodecRejectsOtherFormats) {
   EXPECT_TRUE(codec::decompress(z, out, {.codec = Codec::zstd}).ok());
 }
 
+// A context that saw a truncated or corrupt frame must decode the next valid
+// one (found by fuzzing: liblz4's reset keeps a stale content-size counter).
+TEST(CodecErrors, ContextRecoversAfterAbandonedFrame) {
+  const Bytes data = text_bytes(5000, 4);
+  for (Codec c : kAllCodecs) {
+    Bytes with_size, streamed;
+    ASSERT_TRUE(codec::compress(data, with_size, {.codec = c}).ok());  // one-shot: lz4 records the size
+    auto comp = codec::Compressor::create({.codec = c});
+    Bytes obuf(codec::compress_bound(c, data.size()));
+    auto r = comp->update(data, obuf, true);  // streamed: no content size
+    ASSERT_TRUE(r.ok() && r->done);
+    streamed.assign(obuf.begin(), obuf.begin() + r->out_used);
+
+    auto d = codec::Decompressor::create();
+    Bytes out(10000);
+    auto t = d->decompress_into({with_size.data(), with_size.size() / 2}, out);
+    EXPECT_EQ(t.status().code(), Errc::truncated_input);
+    auto ok = d->decompress_into(streamed, out);
+    ASSERT_TRUE(ok.ok()) << codec::codec_name(c) << ": " << ok.status().to_string();
+    EXPECT_TRUE(std::equal(data.begin(), data.end(), out.begin()));
+    Bytes bad = with_size;
+    bad[bad.size() / 2] ^= 0x40;
+    EXPECT_FALSE(d->decompress_into(bad, out).ok());
+    ok = d->decompress_into(streamed, out);
+    ASSERT_TRUE(ok.ok()) << codec::codec_name(c) << ": " << ok.status().to_string();
+  }
+}
+
 TEST(CodecLimits, LimitIsExactForEveryCodecAndPath) {
   const Bytes data(2'000'000, 'a');
   for (Codec c : kAllCodecs) {

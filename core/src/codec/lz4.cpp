@@ -154,23 +154,31 @@ class Lz4Decoder final : public DecoderBackend {
   }
 
   Status begin() override {
-    LZ4F_resetDecompressionContext(dctx_);
+    // LZ4F_resetDecompressionContext (1.9.4) leaves the content-size counter
+    // of an abandoned frame behind, and the next frame without a content size
+    // then fails with frameSize_wrong. After an unfinished frame, start over
+    // with a new context (the Recycler hands back the same memory).
+    if (!clean_) {
+      LZ4F_freeDecompressionContext(dctx_);
+      dctx_ = nullptr;
+      CHUNKER_TRY(init());
+    }
+    clean_ = false;
     return {};
   }
 
   Result<Step> step(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) override {
     std::size_t src = in.size(), dst = out.size();
     std::size_t rc = LZ4F_decompress(dctx_, out.data(), &dst, in.data(), &src, nullptr);
-    if (LZ4F_isError(rc)) {
-      LZ4F_resetDecompressionContext(dctx_);
-      return lz4_error(rc, "decompression");
-    }
+    if (LZ4F_isError(rc)) return lz4_error(rc, "decompression");
+    clean_ = rc == 0;  // frame complete: the context is back at a frame start
     return Step{src, dst, rc == 0};
   }
 
  private:
   Recycler mem_;
   LZ4F_dctx* dctx_ = nullptr;
+  bool clean_ = true;
 };
 
 }  // namespace

@@ -1,0 +1,7 @@
+// libFuzzer target: the xz decoder path.
+#include "codec_fuzz.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  chunker::fuzz::decode_all_ways(data, size, chunker::codec::Codec::xz);
+  return 0;
+}
