@@ -45,6 +45,9 @@ struct CompressOptions {
   Codec codec = Codec::zstd;
   std::optional<int> level;                   // unset = the codec's default level
   std::span<const std::uint8_t> dictionary;   // zstd only; copied into the context
+  // Content checksum in the frame (zstd XXH64, LZ4 XXH32, xz CRC64), on by
+  // default as in the programs; bzip2 always has its CRCs.
+  bool checksum = true;
 };
 
 struct DecompressOptions {

@@ -28,9 +28,10 @@ class DecoderBackend {
   virtual Result<Step> step(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) = 0;
 };
 
-Result<std::unique_ptr<EncoderBackend>> make_zstd_encoder(int level, std::span<const std::uint8_t> dict);
-Result<std::unique_ptr<EncoderBackend>> make_lz4_encoder(int level);
-Result<std::unique_ptr<EncoderBackend>> make_xz_encoder(int level);
+Result<std::unique_ptr<EncoderBackend>> make_zstd_encoder(int level, std::span<const std::uint8_t> dict,
+                                                          bool checksum);
+Result<std::unique_ptr<EncoderBackend>> make_lz4_encoder(int level, bool checksum);
+Result<std::unique_ptr<EncoderBackend>> make_xz_encoder(int level, bool checksum);
 Result<std::unique_ptr<EncoderBackend>> make_bzip2_encoder(int level);
 
 Result<std::unique_ptr<DecoderBackend>> make_zstd_decoder(std::span<const std::uint8_t> dict);

@@ -49,13 +49,13 @@ class Lz4Encoder final : public EncoderBackend {
  public:
   ~Lz4Encoder() override { LZ4F_freeCompressionContext(cctx_); }
 
-  Status init(int level) {
+  Status init(int level, bool checksum) {
     cctx_ = LZ4F_createCompressionContext_advanced(custom_mem(&mem_), LZ4F_VERSION);
     if (!cctx_) return {Errc::out_of_memory, "lz4: cannot allocate a compression context"};
     prefs_ = LZ4F_preferences_t{};
     prefs_.compressionLevel = level;
-    prefs_.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;  // as the CLI
-    prefs_.frameInfo.blockMode = LZ4F_blockLinked;
+    prefs_.frameInfo.contentChecksumFlag = checksum ? LZ4F_contentChecksumEnabled : LZ4F_noContentChecksum;
+    prefs_.frameInfo.blockMode = LZ4F_blockIndependent;  // the lz4 program's default (-BI)
     return {};
   }
 
@@ -183,9 +183,9 @@ class Lz4Decoder final : public DecoderBackend {
 
 }  // namespace
 
-Result<std::unique_ptr<EncoderBackend>> make_lz4_encoder(int level) {
+Result<std::unique_ptr<EncoderBackend>> make_lz4_encoder(int level, bool checksum) {
   auto e = std::make_unique<Lz4Encoder>();
-  CHUNKER_TRY(e->init(level));
+  CHUNKER_TRY(e->init(level, checksum));
   return std::unique_ptr<EncoderBackend>(std::move(e));
 }
 

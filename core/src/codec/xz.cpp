@@ -55,11 +55,12 @@ class XzBase {
 
 class XzEncoder final : public EncoderBackend, XzBase {
  public:
-  explicit XzEncoder(int level) : level_(static_cast<std::uint32_t>(level)) {}
+  XzEncoder(int level, bool checksum)
+      : level_(static_cast<std::uint32_t>(level)), check_(checksum ? LZMA_CHECK_CRC64 : LZMA_CHECK_NONE) {}
 
   Status begin(std::size_t) override {
     // Re-initialising the same lzma_stream reuses its memory.
-    lzma_ret rc = lzma_easy_encoder(&strm_, level_, LZMA_CHECK_CRC64);  // the xz program's defaults
+    lzma_ret rc = lzma_easy_encoder(&strm_, level_, check_);  // CRC64: the xz program's default
     if (rc != LZMA_OK) return lzma_status(rc, "encoder setup");
     return {};
   }
@@ -77,6 +78,7 @@ class XzEncoder final : public EncoderBackend, XzBase {
 
  private:
   std::uint32_t level_;
+  lzma_check check_;
 };
 
 class XzDecoder final : public DecoderBackend, XzBase {
@@ -106,8 +108,8 @@ class XzDecoder final : public DecoderBackend, XzBase {
 
 }  // namespace
 
-Result<std::unique_ptr<EncoderBackend>> make_xz_encoder(int level) {
-  return std::unique_ptr<EncoderBackend>(std::make_unique<XzEncoder>(level));
+Result<std::unique_ptr<EncoderBackend>> make_xz_encoder(int level, bool checksum) {
+  return std::unique_ptr<EncoderBackend>(std::make_unique<XzEncoder>(level, checksum));
 }
 
 Result<std::unique_ptr<DecoderBackend>> make_xz_decoder(std::uint64_t memlimit) {

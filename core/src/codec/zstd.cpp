@@ -40,11 +40,11 @@ class ZstdEncoder final : public EncoderBackend {
  public:
   ~ZstdEncoder() override { ZSTD_freeCCtx(cctx_); }
 
-  Status init(int level, std::span<const std::uint8_t> dict) {
+  Status init(int level, std::span<const std::uint8_t> dict, bool checksum) {
     cctx_ = ZSTD_createCCtx_advanced(custom_mem(&mem_));
     if (!cctx_) return {Errc::out_of_memory, "zstd: cannot allocate a compression context"};
     std::size_t rc = ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, level);
-    if (!ZSTD_isError(rc)) rc = ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, 1);  // as the CLI
+    if (!ZSTD_isError(rc)) rc = ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, checksum ? 1 : 0);
     if (!ZSTD_isError(rc) && !dict.empty()) rc = ZSTD_CCtx_loadDictionary(cctx_, dict.data(), dict.size());
     if (ZSTD_isError(rc)) return zstd_error(rc, "setup");
     return {};
@@ -105,9 +105,10 @@ class ZstdDecoder final : public DecoderBackend {
 
 }  // namespace
 
-Result<std::unique_ptr<EncoderBackend>> make_zstd_encoder(int level, std::span<const std::uint8_t> dict) {
+Result<std::unique_ptr<EncoderBackend>> make_zstd_encoder(int level, std::span<const std::uint8_t> dict,
+                                                          bool checksum) {
   auto e = std::make_unique<ZstdEncoder>();
-  CHUNKER_TRY(e->init(level, dict));
+  CHUNKER_TRY(e->init(level, dict, checksum));
   return std::unique_ptr<EncoderBackend>(std::move(e));
 }
 
