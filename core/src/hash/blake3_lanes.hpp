@@ -154,8 +154,20 @@ CHUNKER_B3_INLINE void hash_many(const std::uint8_t* const* inputs, std::size_t 
     num_inputs -= V::N;
     out += V::N * kCv;
   }
-  if (num_inputs > 0)
+  // A partial batch: one padded full-width pass (extra lanes repeat the last
+  // input, their outputs are dropped) is cheaper than narrower kernels once a
+  // few inputs are left. Chunk-sized inputs that are not a multiple of the
+  // width (typical for content-defined chunks) depend on this.
+  constexpr std::size_t min_pad = V::N == 4 ? 3 : (V::N == 8 ? 2 : V::N / 2 + 1);
+  if (num_inputs >= min_pad) {
+    const std::uint8_t* padded[V::N];
+    for (std::size_t i = 0; i < V::N; ++i) padded[i] = inputs[i < num_inputs ? i : num_inputs - 1];
+    alignas(32) std::uint8_t cvs[V::N * kCv];
+    hash_n<V>(padded, blocks, key, counter, increment_counter, flags, flags_start, flags_end, cvs);
+    std::memcpy(out, cvs, num_inputs * kCv);
+  } else if (num_inputs > 0) {
     tail(inputs, num_inputs, blocks, key, counter, increment_counter, flags, flags_start, flags_end, out);
+  }
 }
 
 }  // namespace chunker::blake3::detail::lanes
