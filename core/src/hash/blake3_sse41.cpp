@@ -77,32 +77,54 @@ CHUNKER_B3_INLINE void undiagonalize(__m128i& b, __m128i& c, __m128i& d) {
   d = _mm_shuffle_epi32(d, _MM_SHUFFLE(0, 3, 2, 1));
 }
 
-template <int R>
-CHUNKER_B3_INLINE void row_round(__m128i& a, __m128i& b, __m128i& c, __m128i& d, const std::uint32_t w[16]) {
-  constexpr const std::uint8_t* s = kSchedule[R];
-  // Gathering the permuted words is cheaper than carrying shuffles between rounds here.
-  g_half(a, b, c, d, _mm_set_epi32(int(w[s[6]]), int(w[s[4]]), int(w[s[2]]), int(w[s[0]])), true);
-  g_half(a, b, c, d, _mm_set_epi32(int(w[s[7]]), int(w[s[5]]), int(w[s[3]]), int(w[s[1]])), false);
+// The message as four vectors, in the order the round consumes it: x/y words of
+// the column G's (lanes 0-3 = G0-G3), then of the diagonal G's.
+struct Msg {
+  __m128 xc, yc, xd, yd;
+};
+
+CHUNKER_B3_INLINE __m128i as_int(__m128 v) { return _mm_castps_si128(v); }
+
+CHUNKER_B3_INLINE void row_round(__m128i& a, __m128i& b, __m128i& c, __m128i& d, const Msg& m) {
+  g_half(a, b, c, d, as_int(m.xc), true);
+  g_half(a, b, c, d, as_int(m.yc), false);
   diagonalize(b, c, d);
-  g_half(a, b, c, d, _mm_set_epi32(int(w[s[14]]), int(w[s[12]]), int(w[s[10]]), int(w[s[8]])), true);
-  g_half(a, b, c, d, _mm_set_epi32(int(w[s[15]]), int(w[s[13]]), int(w[s[11]]), int(w[s[9]])), false);
+  g_half(a, b, c, d, as_int(m.xd), true);
+  g_half(a, b, c, d, as_int(m.yd), false);
   undiagonalize(b, c, d);
+}
+
+// Apply BLAKE3's message permutation to the four vectors in registers
+// (derived for this lane layout: next xc = words 2,3,7,4 of the current
+// order, yc = 6,10,0,13, xd = 1,12,9,15, yd = 11,5,14,8).
+CHUNKER_B3_INLINE Msg permute(const Msg& m) {
+  Msg n;
+  __m128 t = _mm_shuffle_ps(m.xc, m.yc, _MM_SHUFFLE(3, 1, 2, 1));
+  n.xc = _mm_shuffle_ps(t, t, _MM_SHUFFLE(1, 3, 2, 0));
+  __m128 u = _mm_shuffle_ps(m.xc, m.xd, _MM_SHUFFLE(1, 1, 0, 3));
+  __m128 v = _mm_shuffle_ps(m.xc, m.yd, _MM_SHUFFLE(2, 2, 0, 0));
+  n.yc = _mm_shuffle_ps(u, v, _MM_SHUFFLE(2, 0, 2, 0));
+  t = _mm_shuffle_ps(m.yc, m.xd, _MM_SHUFFLE(2, 2, 0, 0));
+  n.xd = _mm_shuffle_ps(t, m.yd, _MM_SHUFFLE(3, 0, 2, 0));
+  t = _mm_shuffle_ps(m.yd, m.yc, _MM_SHUFFLE(2, 2, 1, 1));
+  n.yd = _mm_shuffle_ps(t, m.xd, _MM_SHUFFLE(0, 3, 2, 0));
+  return n;
 }
 
 CHUNKER_B3_INLINE void compress_rows(__m128i rows[4], const std::uint32_t cv[8], const std::uint8_t block[kBlock],
                                      std::uint8_t block_len, std::uint64_t counter, std::uint8_t flags) {
-  std::uint32_t w[16];
-  std::memcpy(w, block, sizeof w);  // little-endian target
+  const float* w = reinterpret_cast<const float*>(block);  // only moved, never used as floats
+  __m128 m0 = _mm_loadu_ps(w), m1 = _mm_loadu_ps(w + 4), m2 = _mm_loadu_ps(w + 8), m3 = _mm_loadu_ps(w + 12);
+  Msg m{_mm_shuffle_ps(m0, m1, _MM_SHUFFLE(2, 0, 2, 0)), _mm_shuffle_ps(m0, m1, _MM_SHUFFLE(3, 1, 3, 1)),
+        _mm_shuffle_ps(m2, m3, _MM_SHUFFLE(2, 0, 2, 0)), _mm_shuffle_ps(m2, m3, _MM_SHUFFLE(3, 1, 3, 1))};
   __m128i a = Sse41::loadu(cv), b = Sse41::loadu(cv + 4);
   __m128i c = _mm_set_epi32(int(kIV[3]), int(kIV[2]), int(kIV[1]), int(kIV[0]));
   __m128i d = _mm_set_epi32(int(flags), int(block_len), int(counter_high(counter)), int(counter_low(counter)));
-  row_round<0>(a, b, c, d, w);
-  row_round<1>(a, b, c, d, w);
-  row_round<2>(a, b, c, d, w);
-  row_round<3>(a, b, c, d, w);
-  row_round<4>(a, b, c, d, w);
-  row_round<5>(a, b, c, d, w);
-  row_round<6>(a, b, c, d, w);
+  row_round(a, b, c, d, m);
+  for (int r = 1; r < 7; ++r) {
+    m = permute(m);
+    row_round(a, b, c, d, m);
+  }
   rows[0] = a;
   rows[1] = b;
   rows[2] = c;
