@@ -11,6 +11,10 @@
 #include "chunker/file.hpp"
 #include "chunker/hash.hpp"
 #include "chunker/pipeline.hpp"
+#include "chunker/thread_pool.hpp"
+#ifdef CHUNKER_HAVE_CODECS
+#include "chunker/codec_stage.hpp"
+#endif
 #include "command.hpp"
 #include "output.hpp"
 
@@ -21,10 +25,12 @@ void print_stats(const PipelineStats& st, unsigned threads) {
   const double mib = st.bytes / 1048576.0;
   std::fprintf(stderr,
                "stats: bytes=%llu chunks=%llu windows=%llu rechunked=%llu threads=%u\n"
-               "stats: wall=%.3fs (%.1f MiB/s) read=%.3fs chunk=%.3fs hash=%.3fs stitch+output=%.3fs\n",
+               "stats: wall=%.3fs (%.1f MiB/s) read=%.3fs chunk=%.3fs hash=%.3fs stage=%.3fs (%llu bytes out) "
+               "stitch+output=%.3fs\n",
                static_cast<unsigned long long>(st.bytes), static_cast<unsigned long long>(st.chunks),
                static_cast<unsigned long long>(st.windows), static_cast<unsigned long long>(st.rechunked), threads,
-               st.wall_s, st.wall_s > 0 ? mib / st.wall_s : 0.0, st.read_s, st.chunk_s, st.hash_s, st.stitch_s);
+               st.wall_s, st.wall_s > 0 ? mib / st.wall_s : 0.0, st.read_s, st.chunk_s, st.hash_s, st.stage_s,
+               static_cast<unsigned long long>(st.stage_bytes), st.stitch_s);
 }
 
 int run_chunk(int argc, char** argv) {
@@ -37,6 +43,8 @@ int run_chunk(int argc, char** argv) {
   unsigned threads = 1;
   bool stats = false;
   std::string io = "auto";
+  std::string compress;
+  std::string compress_level;
 
   ArgParser ap("chunk", "[options] FILE|-",
                "Splits FILE (or standard input, '-') into content-defined chunks with FastCDC 2020,\n"
@@ -99,6 +107,12 @@ int run_chunk(int argc, char** argv) {
               return {};
             });
 
+#ifdef CHUNKER_HAVE_CODECS
+  ap.option("--compress", "HOW", "also compress each chunk and report its size: zstd|lz4|xz|bzip2, or a\n"
+            "                          strategy fastest|balanced|smallest|adaptive", &compress);
+  ap.option("--compress-level", "N", "codec level for --compress CODEC", &compress_level);
+#endif
+
   std::vector<std::string> pos;
   switch (ap.parse(argc, argv, pos)) {
     case ArgParser::Outcome::exit_ok: return kExitOk;
@@ -132,14 +146,47 @@ int run_chunk(int argc, char** argv) {
   po.params = p;
   po.hash = algo;
   po.threads = threads;
+#ifdef CHUNKER_HAVE_CODECS
+  std::unique_ptr<codec::CompressStage> stage;
+  if (!compress.empty()) {
+    codec::CompressOptions co;
+    bool adaptive = false;
+    if (auto strat = codec::parse_strategy(compress)) {
+      co = codec::strategy_options(*strat);
+      adaptive = *strat == codec::Strategy::adaptive;
+    } else if (auto c = codec::parse_codec(compress); c && *c != codec::Codec::none) {
+      co.codec = *c;
+    } else {
+      return ap.usage_error("--compress must be zstd, lz4, xz, bzip2, fastest, balanced, smallest or adaptive, got '" +
+                            compress + "'");
+    }
+    if (!compress_level.empty()) {
+      auto lv = parse_uint(compress_level, "--compress-level");
+      if (!lv) return ap.usage_error(lv.status().message());
+      auto range = codec::level_range(co.codec);
+      if (static_cast<long long>(*lv) < range.min || static_cast<long long>(*lv) > range.max)
+        return ap.usage_error("--compress-level for " + std::string(codec::codec_name(co.codec)) + " must be between " +
+                              std::to_string(range.min) + " and " + std::to_string(range.max));
+      co.level = static_cast<int>(*lv);
+    }
+    auto st = codec::CompressStage::create(co, threads == 0 ? ThreadPool::default_threads() : threads, adaptive);
+    if (!st) return report(st.status());
+    stage = std::move(*st);
+    po.stage = stage.get();
+  }
+#endif
+  const bool with_size = po.stage != nullptr;
   auto pipeline = ChunkPipeline::create(po);
   if (!pipeline) return report(pipeline.status());
 
   OutputBuffer out(stdout);
   const bool csv = format == "csv";
   const bool with_hash = algo != HashAlgo::none;
-  if (csv) out.append(with_hash ? "offset,length,fingerprint,hash\n" : "offset,length,fingerprint\n");
-  auto sink = [&](const HashedChunk& c, std::span<const std::uint8_t>) {
+  if (csv) {
+    out.append(with_hash ? "offset,length,fingerprint,hash" : "offset,length,fingerprint");
+    out.append(with_size ? ",compressed\n" : "\n");
+  }
+  auto sink = [&](const HashedChunk& c, std::span<const std::uint8_t> bytes) {
     if (csv) {
       out.append_uint(c.offset);
       out.append(",");
@@ -149,6 +196,10 @@ int run_chunk(int argc, char** argv) {
       if (with_hash) {
         out.append(",");
         out.append_hex(c.hash);
+      }
+      if (with_size) {
+        out.append(",");
+        out.append_uint(bytes.size());
       }
       out.append("\n");
     } else {
@@ -162,7 +213,12 @@ int run_chunk(int argc, char** argv) {
         out.append("\",\"hash\":\"");
         out.append_hex(c.hash);
       }
-      out.append("\"}\n");
+      out.append("\"");
+      if (with_size) {
+        out.append(",\"compressed\":");
+        out.append_uint(bytes.size());
+      }
+      out.append("}\n");
     }
   };
 

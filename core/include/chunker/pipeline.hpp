@@ -41,8 +41,22 @@ struct PipelineStats {
   double read_s = 0;            // waiting for input
   double chunk_s = 0;           // summed over threads
   double hash_s = 0;            // summed over threads
+  double stage_s = 0;           // the optional ChunkStage, summed over threads
+  std::uint64_t stage_bytes = 0;  // bytes the stage produced
   double stitch_s = 0;          // stitching, including the caller's sink (output)
   double wall_s = 0;
+};
+
+// Optional extra per-chunk stage (e.g. compression), run on the worker threads
+// right after hashing. `worker` (0 .. threads-1) lets implementations keep one
+// reusable context per thread; calls with the same worker never overlap. The
+// bytes written to `out` (cleared by the caller, reuse its capacity) are what
+// the sink then receives instead of the raw chunk.
+class ChunkStage {
+ public:
+  virtual ~ChunkStage() = default;
+  virtual Status process(unsigned worker, const HashedChunk& chunk, std::span<const std::uint8_t> in,
+                         std::vector<std::uint8_t>& out) = 0;
 };
 
 struct PipelineOptions {
@@ -53,9 +67,11 @@ struct PipelineOptions {
   // Called after each window with bytes done so far and the total (0 if unknown).
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
   const std::atomic<bool>* cancel = nullptr;  // set to true to stop (-> Errc::cancelled)
+  ChunkStage* stage = nullptr;                // optional, not owned
 };
 
-// Sink for results; `bytes` is the chunk's data, valid only during the call.
+// Sink for results; `bytes` is the chunk's data (or the stage's output when a
+// ChunkStage is set), valid only during the call.
 using HashedChunkSink = FunctionRef<void(const HashedChunk&, std::span<const std::uint8_t>)>;
 // Reads into the span, returns bytes read (0 = end of input) or an error.
 using PipelineRead = FunctionRef<Result<std::size_t>(std::span<std::uint8_t>)>;
@@ -81,14 +97,19 @@ class ChunkPipeline {
  private:
   ChunkPipeline() = default;
   // Emits every chunk that starts in `data` and is final, returns bytes consumed.
-  std::size_t process_window(std::span<const std::uint8_t> data, std::uint64_t base, bool eof,
-                             HashedChunkSink& sink);
+  Result<std::size_t> process_window(std::span<const std::uint8_t> data, std::uint64_t base, bool eof,
+                                     HashedChunkSink& sink);
 
   PipelineOptions opts_;
   std::unique_ptr<fastcdc::Cutter> cutter_;
   std::unique_ptr<ThreadPool> pool_;
   std::vector<std::vector<HashedChunk>> seg_;  // per-segment results, reused
-  std::vector<double> seg_chunk_s_, seg_hash_s_;
+  std::vector<double> seg_chunk_s_, seg_hash_s_, seg_stage_s_;
+  // Stage output per segment: bytes in one arena, chunk i's slice at ends[i-1]..ends[i].
+  std::vector<std::vector<std::uint8_t>> seg_arena_;
+  std::vector<std::vector<std::size_t>> seg_ends_;
+  std::vector<Status> seg_status_;
+  std::vector<std::uint8_t> scratch_;
   PipelineStats stats_;
 };
 

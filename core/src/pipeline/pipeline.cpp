@@ -37,6 +37,10 @@ Result<ChunkPipeline> ChunkPipeline::create(const PipelineOptions& opts) {
   pl.seg_.resize(pl.opts_.threads);
   pl.seg_chunk_s_.resize(pl.opts_.threads);
   pl.seg_hash_s_.resize(pl.opts_.threads);
+  pl.seg_stage_s_.resize(pl.opts_.threads);
+  pl.seg_arena_.resize(pl.opts_.threads);
+  pl.seg_ends_.resize(pl.opts_.threads);
+  pl.seg_status_.resize(pl.opts_.threads);
   return pl;
 }
 
@@ -46,7 +50,7 @@ ChunkPipeline::~ChunkPipeline() = default;
 
 unsigned ChunkPipeline::threads() const noexcept { return pool_ ? pool_->size() : 1; }
 
-std::size_t ChunkPipeline::process_window(std::span<const std::uint8_t> data, std::uint64_t base, bool eof,
+Result<std::size_t> ChunkPipeline::process_window(std::span<const std::uint8_t> data, std::uint64_t base, bool eof,
                                           HashedChunkSink& sink) {
   const std::uint8_t* d = data.data();
   const std::size_t n = data.size();
@@ -63,7 +67,9 @@ std::size_t ChunkPipeline::process_window(std::span<const std::uint8_t> data, st
   const std::size_t segs = std::clamp<std::size_t>(starts / min_seg, 1, pool_->size());
   auto bound = [&](std::size_t t) { return starts / segs * t + (t == segs ? starts % segs : 0); };
 
+  ChunkStage* stage = opts_.stage;
   pool_->run(segs, [&](std::size_t t) {
+    thread_local std::vector<std::uint8_t> scratch_local;
     auto& out = seg_[t];
     out.clear();
     const double t0 = now_s();
@@ -75,20 +81,50 @@ std::size_t ChunkPipeline::process_window(std::span<const std::uint8_t> data, st
     const double t1 = now_s();
     if (algo != HashAlgo::none)
       for (auto& c : out) c.hash = digest_of(algo, d + (c.offset - base), c.length);
+    const double t2 = now_s();
     seg_chunk_s_[t] = t1 - t0;
-    seg_hash_s_[t] = now_s() - t1;
+    seg_hash_s_[t] = t2 - t1;
+    if (stage) {
+      auto& arena = seg_arena_[t];
+      auto& ends = seg_ends_[t];
+      arena.clear();
+      ends.clear();
+      seg_status_[t] = Status();
+      for (const auto& c : out) {
+        scratch_local.clear();
+        Status st = stage->process(static_cast<unsigned>(t), c, {d + (c.offset - base), c.length}, scratch_local);
+        if (!st.ok()) {
+          seg_status_[t] = st;
+          break;
+        }
+        arena.insert(arena.end(), scratch_local.begin(), scratch_local.end());
+        ends.push_back(arena.size());
+      }
+      seg_stage_s_[t] = now_s() - t2;
+    }
   });
   for (std::size_t t = 0; t < segs; ++t) {
     stats_.chunk_s += seg_chunk_s_[t];
     stats_.hash_s += seg_hash_s_[t];
+    if (stage) {
+      if (!seg_status_[t].ok()) return seg_status_[t];
+      stats_.stage_s += seg_stage_s_[t];
+      stats_.stage_bytes += seg_arena_[t].size();
+    }
   }
 
   // Stitch: follow the true chunk sequence across segment boundaries.
   const double t_stitch = now_s();
   // No per-chunk clock reads: with tiny chunks they would cost more than the cut.
-  auto emit = [&](const HashedChunk& c) {
-    sink(c, {d + (c.offset - base), c.length});
+  auto emit = [&](const HashedChunk& c, std::span<const std::uint8_t> bytes) {
+    sink(c, bytes);
     ++stats_.chunks;
+  };
+  // Chunk i of segment t as the sink sees it: raw bytes, or the stage's output.
+  auto seg_bytes = [&](std::size_t t, std::size_t i) -> std::span<const std::uint8_t> {
+    if (!stage) return {d + (seg_[t][i].offset - base), seg_[t][i].length};
+    const std::size_t b = i == 0 ? 0 : seg_ends_[t][i - 1];
+    return {seg_arena_[t].data() + b, seg_ends_[t][i] - b};
   };
   std::size_t p = 0;  // next true chunk start (window-relative)
   for (std::size_t t = 0; t < segs; ++t) {
@@ -98,14 +134,22 @@ std::size_t ChunkPipeline::process_window(std::span<const std::uint8_t> data, st
       auto it = std::lower_bound(sv.begin(), sv.end(), base + p,
                                  [](const HashedChunk& c, std::uint64_t off) { return c.offset < off; });
       if (it != sv.end() && it->offset == base + p) {  // in sync: take the rest as is
-        for (; it != sv.end(); ++it) emit(*it);
+        for (std::size_t i = static_cast<std::size_t>(it - sv.begin()); i < sv.size(); ++i) emit(sv[i], seg_bytes(t, i));
         p = static_cast<std::size_t>(sv.back().offset - base) + sv.back().length;
         break;
       }
       const fastcdc::Cut c = cutter.find_cut(d + p, n - p);
       HashedChunk hc{base + p, c.length, c.fingerprint, {}};
       if (algo != HashAlgo::none) hc.hash = digest_of(algo, d + p, c.length);
-      emit(hc);
+      if (stage) {
+        scratch_.clear();
+        // The pool is idle during the stitch, so worker 0's context is free.
+        CHUNKER_TRY(stage->process(0, hc, {d + p, c.length}, scratch_));
+        stats_.stage_bytes += scratch_.size();
+        emit(hc, scratch_);
+      } else {
+        emit(hc, {d + p, c.length});
+      }
       ++stats_.rechunked;
       p += c.length;
     }
@@ -125,7 +169,9 @@ Status ChunkPipeline::run(std::span<const std::uint8_t> data, HashedChunkSink si
       return Status(Errc::cancelled, "cancelled after " + std::to_string(pos) + " bytes");
     const std::size_t len = std::min(opts_.window_bytes, data.size() - pos);
     const bool eof = pos + len == data.size();
-    pos += process_window(data.subspan(pos, len), pos, eof, sink);
+    auto used = process_window(data.subspan(pos, len), pos, eof, sink);
+    if (!used) return used.status();
+    pos += *used;
     if (opts_.progress) opts_.progress(pos, total_hint);
   }
   stats_.wall_s += now_s() - t0;
@@ -151,7 +197,9 @@ Status ChunkPipeline::run_reader(PipelineRead read, HashedChunkSink sink, std::u
       filled += *r;
     }
     stats_.read_s += now_s() - tr;
-    const std::size_t used = process_window({buf.get(), filled}, base, eof, sink);
+    auto r = process_window({buf.get(), filled}, base, eof, sink);
+    if (!r) return r.status();
+    const std::size_t used = *r;
     // Keep the unfinished tail (< max_size bytes) for the next window.
     std::memmove(buf.get(), buf.get() + used, filled - used);
     filled -= used;
