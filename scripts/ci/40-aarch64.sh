@@ -13,10 +13,14 @@ cmake -S . -B build/aarch64 -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake
 cmake --build build/aarch64 -j2
 "$qemu" -L /usr/aarch64-linux-gnu build/aarch64/chunker --version
 status=0
-for isa in portable neon armv8; do
+# armv8 (everything qemu's CPU has) runs the whole suite; portable and neon
+# skip the one long thread-scheduling test, which does not depend on the ISA.
+for isa in armv8 portable neon; do
+  filter=
+  [[ $isa != armv8 ]] && filter='-Pipeline.ParallelExact*'
   echo "--- chunker_tests under qemu-aarch64, CHUNKER_FORCE_ISA=$isa"
   if ! CHUNKER_FORCE_ISA=$isa "$qemu" -L /usr/aarch64-linux-gnu build/aarch64/chunker_tests \
-      --gtest_brief=1; then
+      --gtest_brief=1 ${filter:+--gtest_filter=$filter}; then
     status=1
   fi
 done
