@@ -113,7 +113,9 @@ extern const Kernel kAvx512Kernel;
 #if defined(__aarch64__)
 extern const Kernel kNeonKernel;
 #endif
-#if defined(__wasm_simd128__)
+#if defined(__wasm__)
+// blake3_simd128.cpp is always built with -msimd128 for wasm, even when the
+// rest of the build is not.
 extern const Kernel kSimd128Kernel;
 #endif
 
