@@ -3,8 +3,9 @@ export { ready, info, memoryUsage } from './runtime.js';
 export { chunk, chunkBatch, chunkStream, Chunker } from './chunk.js';
 export { blake3, sha256, Blake3Hasher, Sha256Hasher } from './hash.js';
 export { hex, nixBase32 } from './encoding.js';
-export { compress, decompress } from './codec.js';
+export { compress, decompress, compressStream, decompressStream } from './codec.js';
 export {
   ChunkerError, InvalidArgumentError, CorruptInputError, OutputLimitError, UnsupportedFormatError,
   VerificationError, AbortError, OutOfMemoryError,
 } from './errors.js';
+export { ed25519, nix, narinfo } from './nix.js';

@@ -2,7 +2,7 @@
 // bzip2) is loaded on the first call, so users who only chunk and hash never
 // download it.
 import { invalidArg } from './errors.js';
-import { check, copyIn, copyOut, getCodecs, toBytes } from './runtime.js';
+import { check, copyIn, copyOut, getCodecs, heapU8, malloc, toBytes } from './runtime.js';
 
 const DEFAULT_MAX_OUTPUT = 2 ** 30;   // as native: 1 GiB unless raised
 const MAX_OUTPUT_CAP = 2 ** 31 - 2 ** 26;  // what a wasm32 heap can hold
@@ -53,4 +53,111 @@ export async function decompress(bytes, opts = {}) {
   } finally {
     M._free(p);
   }
+}
+
+const IO = 1 << 20;   // wasm-side input/output window of the streaming forms
+const streamRegistry = typeof FinalizationRegistry != 'undefined'
+  ? new FinalizationRegistry(({ M, h, bufs }) => { try { h.delete(); bufs.forEach((p) => M._free(p)); } catch { /* gone */ } })
+  : null;
+
+// Shared plumbing: a wasm codec object plus one input and one output window.
+async function streamState(make) {
+  const M = await getCodecs();
+  const h = make(M);
+  try {
+    check(M, h.status());
+  } catch (e) {
+    h.delete();
+    throw e;
+  }
+  const st = { M, h, inP: malloc(M, IO), outP: malloc(M, IO), closed: false };
+  st.token = {};
+  if (streamRegistry) streamRegistry.register(st.token, { M, h, bufs: [st.inP, st.outP] }, st.token);
+  st.close = () => {
+    if (st.closed) return;
+    st.closed = true;
+    if (streamRegistry) streamRegistry.unregister(st.token);
+    h.delete(); M._free(st.inP); M._free(st.outP);
+  };
+  return st;
+}
+
+// Runs update() over `bytes` in IO-sized windows, enqueueing all output.
+function pump(st, bytes, ctl, call) {
+  const { M, h } = st;
+  let off = 0;
+  do {
+    const n = Math.min(IO, bytes.length - off);
+    heapU8(M).set(bytes.subarray(off, off + n), st.inP);
+    let used = 0;
+    do {
+      check(M, call(st.inP + used, n - used));
+      used += h.inUsed();
+      const out = h.outUsed();
+      if (out) ctl.enqueue(copyOut(M, st.outP, out));
+      if (used >= n && out < IO) break;
+    } while (true);
+    off += n;
+  } while (off < bytes.length);
+}
+
+function guarded(st, fn) {
+  try {
+    fn();
+  } catch (e) {
+    st.close();
+    throw e;
+  }
+}
+
+// TransformStream<Uint8Array, Uint8Array> writing one frame (same options as compress()).
+export function compressStream(opts = {}) {
+  const codec = strOpt(opts.codec, 'codec');
+  const strategy = strOpt(opts.strategy, 'strategy');
+  const level = opts.level;
+  if (level !== undefined && (typeof level != 'number' || !Number.isInteger(level))) {
+    throw invalidArg(`level: expected an integer, got ${String(level)}`);
+  }
+  let st;
+  return new TransformStream({
+    async start() {
+      st = await streamState((M) => new M.Compressor(codec || (strategy ? '' : 'zstd'), strategy, level !== undefined, level || 0));
+    },
+    transform(chunk, ctl) {
+      const b = toBytes(chunk, 'stream piece');
+      if (b.length) guarded(st, () => pump(st, b, ctl, (p, n) => st.h.update(p, n, st.outP, IO, false)));
+    },
+    flush(ctl) {
+      guarded(st, () => {
+        for (;;) {
+          check(st.M, st.h.update(st.inP, 0, st.outP, IO, true));
+          const out = st.h.outUsed();
+          if (out) ctl.enqueue(copyOut(st.M, st.outP, out));
+          if (st.h.done()) break;
+        }
+      });
+      st.close();
+    },
+  });
+}
+
+// TransformStream<Uint8Array, Uint8Array> decoding any sequence of frames
+// (auto-detected); errors with ERR_OUTPUT_LIMIT past maxOutput total bytes.
+export function decompressStream(opts = {}) {
+  const max = opts.maxOutput === undefined ? DEFAULT_MAX_OUTPUT : opts.maxOutput;
+  if (typeof max != 'number' || !Number.isInteger(max) || max < 0) {
+    throw invalidArg(`maxOutput: expected a non-negative integer, got ${String(opts.maxOutput)}`);
+  }
+  let st;
+  return new TransformStream({
+    async start() { st = await streamState((M) => new M.Decompressor(max)); },
+    transform(chunk, ctl) {
+      const b = toBytes(chunk, 'stream piece');
+      if (b.length) guarded(st, () => pump(st, b, ctl, (p, n) => st.h.update(p, n, st.outP, IO)));
+    },
+    flush() {
+      guarded(st, () => check(st.M, st.h.finish()));
+      st.close();
+    },
+  });
 }

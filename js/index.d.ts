@@ -134,3 +134,33 @@ export class OutOfMemoryError extends ChunkerError {}
 
 /** Bytes of wasm memory held by each loaded module (0 = not loaded). */
 export function memoryUsage(): { core: number; codecs: number };
+
+// ---- Nix (codecs module, loaded on first use) ----
+/** Raw Ed25519 (RFC 8032). secretKey: 32-byte seed or 64-byte seed||public key. */
+export const ed25519: {
+  sign(secretKey: Bytes, message: Bytes | string): Promise<Uint8Array>;
+  publicKey(secretKey: Bytes): Promise<Uint8Array>;
+  /** false for a bad signature; throws only for a malformed key. */
+  verify(publicKey: Bytes, message: Bytes | string, signature: Bytes): Promise<boolean>;
+};
+/** Nix's key text form "name:base64". */
+export const nix: {
+  generateKey(name: string): Promise<{ secretKey: string; publicKey: string }>;
+  publicKey(secretKey: string): Promise<string>;
+  /** -> "name:base64(signature)", as in a narinfo Sig: line. */
+  sign(secretKey: string, message: Bytes | string): Promise<string>;
+  verify(publicKey: string, message: Bytes | string, signature: string): Promise<boolean>;
+};
+export const narinfo: {
+  /** "1;<StorePath>;<NarHash>;<NarSize>;<references>" — the message Nix signs. */
+  fingerprint(text: string): Promise<string>;
+  /** The narinfo with this key's Sig: line added. */
+  sign(text: string, secretKey: string): Promise<string>;
+  /** true when a Sig: line verifies with one of the trusted "name:base64" keys. */
+  verify(text: string, trusted: string[]): Promise<boolean>;
+};
+
+/** TransformStream writing one frame (same options as compress()). */
+export function compressStream(options?: CompressOptions): TransformStream<Uint8Array, Uint8Array>;
+/** TransformStream decoding concatenated frames (auto-detected); ERR_OUTPUT_LIMIT past maxOutput. */
+export function decompressStream(options?: { maxOutput?: number }): TransformStream<Uint8Array, Uint8Array>;

@@ -16,6 +16,7 @@
 #include "chunker/encoding.hpp"
 #include "chunker/fastcdc.hpp"
 #include "chunker/hash.hpp"
+#include "chunker/pipeline.hpp"
 #include "chunker/sha256.hpp"
 
 namespace chunker::wasm {
@@ -79,6 +80,24 @@ int chunk_batch(std::uintptr_t data, std::uintptr_t lens, std::uintptr_t counts,
   const auto* len_arr = reinterpret_cast<const std::uint32_t*>(lens);
   auto* count_arr = reinterpret_cast<std::uint32_t*>(counts);
   const auto* base = reinterpret_cast<const std::uint8_t*>(data);
+#ifdef __EMSCRIPTEN_PTHREADS__
+  // One large buffer and threads: the core pipeline chunks and hashes it in
+  // parallel (exact: same chunks as sequential). Its pool needs threads-1
+  // pthreads, which the JS glue guarantees (pool size >= threads).
+  if (count == 1 && threads > 1 && len_arr[0] >= 4u * cutter->params().max_size) {
+    std::vector<HashedChunk> hc;
+    Status s = chunk_and_hash({base, len_arr[0]}, cutter->params(), *algo, hc, threads);
+    if (!s.ok()) return fail(s);
+    g_records.resize(hc.size());
+    for (std::size_t i = 0; i < hc.size(); ++i) {
+      ChunkRecord& r = g_records[i];
+      r = {hc[i].offset, hc[i].fingerprint, hc[i].length, 0, {}};
+      std::memcpy(r.hash, hc[i].hash.data(), sizeof r.hash);
+    }
+    count_arr[0] = static_cast<std::uint32_t>(hc.size());
+    return static_cast<int>(hc.size());
+  }
+#endif
   std::uint64_t pos = 0;
   for (std::uint32_t b = 0; b < count; ++b) {
     std::size_t before = g_records.size();

@@ -101,5 +101,18 @@ await test('decompress files made by the reference programs; round-trips', async
   eq(err && err.code, 'ERR_OUTPUT_LIMIT', 'output limit');
 });
 
+await test('Nix: narinfo signature from cache.nixos.org, Ed25519 RFC 8032, key generation', async () => {
+  const text = await (await fetch('/tests/data/narinfo/cache-nixos-hello-2.10.narinfo')).text();
+  const key = 'cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=';
+  eq(await C.narinfo.verify(text, [key]), true, 'real signature verifies');
+  eq(await C.narinfo.verify(text.replace('NarSize: 205968', 'NarSize: 205969'), [key]), false, 'altered narinfo');
+  const v = (await json('/tests/data/ed25519_rfc8032.json')).vectors[1];
+  const fromHex = (h) => new Uint8Array(h.match(/../g).map((x) => parseInt(x, 16)));
+  eq(hex(await C.ed25519.sign(fromHex(v.secret_key), fromHex(v.message))), v.signature, 'RFC 8032 signature');
+  const { secretKey, publicKey } = await C.nix.generateKey('browser-1');
+  const signed = await C.narinfo.sign(text, secretKey);
+  eq(await C.narinfo.verify(signed, [publicKey]), true, 'own signature verifies');
+});
+
 const failures = results.filter((r) => r.error).map((r) => `${r.name}: ${r.error}`);
 window.__result = { passed: results.length - failures.length, failed: failures.length, failures };

@@ -65,3 +65,38 @@ describe('limits and bad input', () => {
     expect(C.memoryUsage().codecs).toBe(before);
   }, 60000);
 });
+
+describe('TransformStreams', () => {
+  const pieces = (b, sizes = [1, 1000, 70000, 3 << 20]) => {
+    const out = [];
+    for (let off = 0, i = 0; off < b.length; i++) { const n = sizes[i % sizes.length]; out.push(b.slice(off, off + n)); off += n; }
+    return out;
+  };
+  const through = async (chunks, ts) => {
+    const rs = new ReadableStream({ start(c) { chunks.forEach((x) => c.enqueue(x)); c.close(); } }).pipeThrough(ts);
+    const parts = [];
+    for await (const p of rs) parts.push(p);
+    return new Uint8Array(Buffer.concat(parts));
+  };
+  const big = new Uint8Array([...data, ...data, ...data, ...data]);   // > the 1 MiB wasm window
+
+  test.each(Object.keys(tools))('compressStream(%s) output decodes with the reference program', async (codec) => {
+    const z = await through(pieces(big), C.compressStream({ codec }));
+    expect(Buffer.compare(run(tools[codec].dec, z), big)).toBe(0);
+  });
+  test.each(Object.keys(tools))('decompressStream reads %s files from the reference program', async (codec) => {
+    const z = run(tools[codec].enc, big);
+    expect(Buffer.compare(await through(pieces(z, [7, 333, 65536]), C.decompressStream()), big)).toBe(0);
+  });
+  test('decompressStream: concatenated frames of different codecs', async () => {
+    const z = new Uint8Array([...run(tools.zstd.enc, data), ...run(tools.xz.enc, data), ...run(tools.lz4.enc, data)]);
+    expect(Buffer.compare(await through([z], C.decompressStream()), new Uint8Array([...data, ...data, ...data]))).toBe(0);
+  });
+  test('decompressStream errors: output limit, truncation', async () => {
+    const z = run(tools.zstd.enc, big);
+    await expect(through([z], C.decompressStream({ maxOutput: 100000 }))).rejects.toMatchObject({ code: 'ERR_OUTPUT_LIMIT' });
+    await expect(through([z.subarray(0, z.length >> 1)], C.decompressStream())).rejects.toMatchObject({ code: 'ERR_TRUNCATED_INPUT' });
+    expect(() => C.compressStream({ level: 1.5 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    await expect(through([data], C.compressStream({ codec: 'gzip' }))).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+  });
+});
