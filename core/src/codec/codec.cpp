@@ -1,6 +1,7 @@
 // The codec-independent layer: names and levels, the Compressor/Decompressor
 // facades (frame detection, concatenation, output limit) and one-shot helpers.
 #include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include "chunker/codec.hpp"
@@ -331,12 +332,19 @@ Result<std::size_t> Decompressor::decompress_into(std::span<const std::uint8_t> 
 
 Status Decompressor::decompress(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& out) {
   reset();
-  const std::uint64_t cap_max = limit_ + 1;  // room for the byte that proves the limit crossed
+  // Room for the byte that proves the limit crossed; also bounded by what a
+  // vector can hold (wasm32 has a 32-bit size_t).
+  const std::uint64_t vec_max = std::min<std::uint64_t>(out.max_size(), SIZE_MAX / 2);
+  const std::uint64_t cap_max = std::min(limit_ >= vec_max ? vec_max : limit_ + 1, vec_max);
   std::uint64_t want = std::clamp<std::uint64_t>(std::uint64_t{in.size()} * 4, 64u << 10, 64u << 20);
   out.resize(static_cast<std::size_t>(std::min(want, cap_max)));
   std::size_t ip = 0, op = 0;
   for (;;) {
     if (op == out.size()) {
+      if (out.size() >= cap_max) {  // only when the limit exceeds what memory can address
+        out.clear();
+        return Status(Errc::out_of_memory, "decompressed output does not fit in memory; use streaming");
+      }
       std::uint64_t grow = std::min<std::uint64_t>(std::uint64_t{out.size()} * 2, cap_max);
       out.reserve(static_cast<std::size_t>(grow));  // exact: no doubling slack beyond the limit
       out.resize(static_cast<std::size_t>(grow));
