@@ -436,6 +436,12 @@ TEST(Blake3B3sum, KeyedDeriveKeyAndLength) {
   for (std::size_t i = 0; i < sizes.size(); ++i) {
     SCOPED_TRACE("n=" + std::to_string(sizes[i]));
     EXPECT_EQ(hex(b3::keyed_hash(k32, inputs[i]).data(), 32), keyed[i]);
+    b3::Hasher kt = b3::Hasher::keyed(k32);  // keyed flags must reach every thread's subtree
+    kt.update_parallel(inputs[i], 2);
+    EXPECT_EQ(hex(kt.finalize().data(), 32), keyed[i]);
+    b3::Hasher dt = b3::Hasher::derive_key(ctx);
+    dt.update_parallel(inputs[i], 3);
+    EXPECT_EQ(hex(dt.finalize().data(), 32), derived[i]);
     Bytes dk(32);
     b3::derive_key(ctx, inputs[i], dk);
     EXPECT_EQ(hex(dk), derived[i]);
