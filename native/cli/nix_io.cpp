@@ -1,10 +1,12 @@
 #include "nix_io.hpp"
 
 #include <fcntl.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -30,8 +32,15 @@ Status write_fd(int fd, const std::string& text, const std::string& path) {
 Result<std::string> read_text_file(const std::string& path, std::size_t limit) {
   auto in = InputFile::open(path);
   if (!in.ok()) return in.status();
+  // Key files hold secrets: size the string once (no reallocation copies) and
+  // wipe the read buffer before it is freed.
   std::string out;
+  out.reserve(std::min<std::size_t>(limit, 64 * 1024));
   std::vector<std::uint8_t> buf(64 * 1024);
+  struct Wipe {
+    std::vector<std::uint8_t>& b;
+    ~Wipe() { sodium_memzero(b.data(), b.size()); }
+  } wipe{buf};
   for (;;) {
     auto n = in->read(buf);
     if (!n.ok()) return n.status();

@@ -62,6 +62,35 @@ TEST(Ed25519, Rfc8032Vectors) {
   }
 }
 
+TEST(Ed25519, FlatBase64Api) {
+  const auto j = testutil::load_json(testutil::data_path("ed25519_rfc8032.json"));
+  for (const auto& v : j["vectors"].arr) {
+    SCOPED_TRACE(v["name"].str);
+    auto sk = SecretKey::from_seed(unhex(v["secret_key"].str));
+    ASSERT_TRUE(sk.ok());
+    const auto msg = unhex(v["message"].str);
+    auto sig = sign_base64(msg, sk->to_base64());
+    ASSERT_TRUE(sig.ok());
+    EXPECT_EQ(sig.value(), base64_encode(unhex(v["signature"].str)));
+    const std::string pub = base64_encode(unhex(v["public_key"].str));
+    auto ok = verify_base64(msg, sig.value(), pub);
+    ASSERT_TRUE(ok.ok());
+    EXPECT_TRUE(ok.value());
+    auto m2 = msg;
+    m2.push_back(1);
+    EXPECT_FALSE(verify_base64(m2, sig.value(), pub).value());
+    EXPECT_FALSE(verify_base64(msg, "AAAA", pub).value());
+    EXPECT_FALSE(verify_base64(msg, sig.value(), "AAAA").ok());  // malformed key is an error
+  }
+  auto kp = generate_keypair_base64();
+  ASSERT_TRUE(kp.ok());
+  const std::vector<std::uint8_t> m{1, 2, 3};
+  auto s = sign_base64(m, kp->secret_key);
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(verify_base64(m, s.value(), kp->public_key).value());
+  EXPECT_FALSE(sign_base64(m, kp->public_key).ok());  // a public key is not a secret key
+}
+
 TEST(Ed25519, GeneratedKeysSignAndVerify) {
   auto a = SecretKey::generate();
   auto b = SecretKey::generate();

@@ -83,6 +83,18 @@ class SecretKey {
   std::array<std::uint8_t, kSecretKeySize> bytes_{};
 };
 
+// The reference library's flat API: keys and signatures as base64 strings
+// (public key 32 bytes, secret key 64 bytes seed||public, signature 64 bytes).
+struct KeyPairBase64 {
+  std::string public_key;
+  std::string secret_key;  // wipe when done
+};
+Result<KeyPairBase64> generate_keypair_base64();
+Result<std::string> sign_base64(std::span<const std::uint8_t> message, std::string_view secret_key_b64);
+// Errc::invalid_argument for a malformed key; false for a bad or malformed signature.
+Result<bool> verify_base64(std::span<const std::uint8_t> message, std::string_view signature_b64,
+                           std::string_view public_key_b64);
+
 // Nix key names: non-empty, no ':' and no whitespace or control characters.
 Status validate_key_name(std::string_view name);
 

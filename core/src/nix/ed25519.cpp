@@ -174,6 +174,28 @@ PublicKey SecretKey::public_key() const {
 
 std::string SecretKey::to_base64() const { return base64_encode(bytes_); }
 
+// ---- flat base64 API ----------------------------------------------------------
+
+Result<KeyPairBase64> generate_keypair_base64() {
+  auto k = SecretKey::generate();
+  if (!k.ok()) return k.status();
+  return KeyPairBase64{k->public_key().to_base64(), k->to_base64()};
+}
+
+Result<std::string> sign_base64(std::span<const std::uint8_t> message, std::string_view secret_key_b64) {
+  auto k = SecretKey::from_base64(secret_key_b64);
+  if (!k.ok()) return k.status();
+  return base64_encode(k->sign(message));
+}
+
+Result<bool> verify_base64(std::span<const std::uint8_t> message, std::string_view signature_b64,
+                           std::string_view public_key_b64) {
+  auto k = PublicKey::from_base64(public_key_b64);
+  if (!k.ok()) return k.status();
+  auto sig = base64_decode(signature_b64);
+  return sig.ok() && k->verify(message, sig.value());
+}
+
 // ---- Nix formats ------------------------------------------------------------
 
 Status validate_key_name(std::string_view name) {
@@ -211,7 +233,15 @@ Result<NixSecretKey> NixSecretKey::parse(std::string_view text) {
   return NixSecretKey{std::string(name), std::move(k.value())};
 }
 
-std::string NixSecretKey::to_string() const { return name + ":" + key.to_base64(); }
+std::string NixSecretKey::to_string() const {
+  // Built without reallocation so no stray copy of the secret is left in freed memory.
+  std::string b64 = key.to_base64();
+  std::string out;
+  out.reserve(name.size() + 1 + b64.size());
+  out.append(name).append(1, ':').append(b64);
+  sodium_memzero(b64.data(), b64.size());
+  return out;
+}
 
 std::string NixSecretKey::sign_detached(std::string_view message) const {
   return name + ":" + key.sign_base64(message);
