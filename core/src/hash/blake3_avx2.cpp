@@ -169,7 +169,12 @@ void hash_many_avx2(const std::uint8_t* const* inputs, std::size_t num_inputs, s
                          out, hash_many_sse41);
 }
 
+static void xof_many_avx2(const std::uint32_t cv[8], const std::uint8_t block[kBlock], std::uint8_t block_len,
+                          std::uint64_t counter, std::uint8_t flags, std::uint8_t* out, std::size_t outblocks) {
+  lanes::xof_many<Avx2>(cv, block, block_len, counter, flags, out, outblocks, xof_many_sse41);
+}
+
 const Kernel kAvx2Kernel = {"avx2", 8, compress_in_place_sse41, compress_xof_sse41, hash_many_avx2,
-                            xof_many_sse41};
+                            xof_many_avx2};
 
 }  // namespace chunker::blake3::detail

@@ -101,6 +101,22 @@ CHUNKER_B3_INLINE void round_fn(typename V::T v[16], const typename V::T m[16]) 
   v[4] = V::rot7(V::xor_(v[4], v[9]));
 }
 
+template <class V>
+CHUNKER_B3_INLINE void rounds(typename V::T v[16], const typename V::T m[16]) {
+  using T = typename V::T;
+  if constexpr (requires(T* a, const T* b) { V::rounds(a, b); }) {
+    V::rounds(v, m);  // the ISA file has a hand-scheduled version
+  } else {
+    round_fn<V, 0>(v, m);
+    round_fn<V, 1>(v, m);
+    round_fn<V, 2>(v, m);
+    round_fn<V, 3>(v, m);
+    round_fn<V, 4>(v, m);
+    round_fn<V, 5>(v, m);
+    round_fn<V, 6>(v, m);
+  }
+}
+
 // Hash exactly V::N inputs of `blocks` blocks each.
 template <class V>
 CHUNKER_B3_INLINE void hash_n(const std::uint8_t* const* inputs, std::size_t blocks, const std::uint32_t key[8],
@@ -124,17 +140,7 @@ CHUNKER_B3_INLINE void hash_n(const std::uint8_t* const* inputs, std::size_t blo
     T v[16] = {h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7],
                V::set1(kIV[0]), V::set1(kIV[1]), V::set1(kIV[2]), V::set1(kIV[3]),
                counter_lo, counter_hi, V::set1(kBlock), V::set1(block_flags)};
-    if constexpr (requires(T* a, const T* b) { V::rounds(a, b); }) {
-      V::rounds(v, m);  // the ISA file has a hand-scheduled version
-    } else {
-      round_fn<V, 0>(v, m);
-      round_fn<V, 1>(v, m);
-      round_fn<V, 2>(v, m);
-      round_fn<V, 3>(v, m);
-      round_fn<V, 4>(v, m);
-      round_fn<V, 5>(v, m);
-      round_fn<V, 6>(v, m);
-    }
+    rounds<V>(v, m);
     for (int i = 0; i < 8; ++i) h[i] = V::xor_(v[i], v[i + 8]);
     block_flags = flags;
   }
@@ -168,6 +174,51 @@ CHUNKER_B3_INLINE void hash_many(const std::uint8_t* const* inputs, std::size_t 
   } else if (num_inputs > 0) {
     tail(inputs, num_inputs, blocks, key, counter, increment_counter, flags, flags_start, flags_end, out);
   }
+}
+
+// Extended output: V::N consecutive 64-byte output blocks of the same root
+// node at once (lane i uses output block counter + i).
+template <class V>
+CHUNKER_B3_INLINE void xof_n(const std::uint32_t cv[8], const std::uint8_t block[kBlock], std::uint8_t block_len,
+                             std::uint64_t counter, std::uint8_t flags, std::uint8_t* out) {
+  using T = typename V::T;
+  alignas(64) std::uint32_t lo[V::N], hi[V::N];
+  for (std::size_t i = 0; i < V::N; ++i) {
+    lo[i] = counter_low(counter + i);
+    hi[i] = counter_high(counter + i);
+  }
+  T m[16];
+  for (int i = 0; i < 16; ++i) m[i] = V::set1(load32(block + 4 * i));
+  T v[16] = {V::set1(cv[0]), V::set1(cv[1]), V::set1(cv[2]), V::set1(cv[3]),
+             V::set1(cv[4]), V::set1(cv[5]), V::set1(cv[6]), V::set1(cv[7]),
+             V::set1(kIV[0]), V::set1(kIV[1]), V::set1(kIV[2]), V::set1(kIV[3]),
+             V::loadu(lo), V::loadu(hi), V::set1(block_len), V::set1(flags)};
+  rounds<V>(v, m);
+  T first[8], second[8];
+  for (int i = 0; i < 8; ++i) {
+    first[i] = V::xor_(v[i], v[i + 8]);
+    second[i] = V::xor_(v[i + 8], V::set1(cv[i]));
+  }
+  alignas(64) std::uint8_t a[V::N * kCv], b[V::N * kCv];
+  V::store_cvs(first, a);
+  V::store_cvs(second, b);
+  for (std::size_t i = 0; i < V::N; ++i) {
+    std::memcpy(out + 64 * i, a + kCv * i, kCv);
+    std::memcpy(out + 64 * i + kCv, b + kCv * i, kCv);
+  }
+}
+
+template <class V>
+CHUNKER_B3_INLINE void xof_many(const std::uint32_t cv[8], const std::uint8_t block[kBlock], std::uint8_t block_len,
+                                std::uint64_t counter, std::uint8_t flags, std::uint8_t* out, std::size_t outblocks,
+                                XofManyFn tail) {
+  while (outblocks >= V::N) {
+    xof_n<V>(cv, block, block_len, counter, flags, out);
+    counter += V::N;
+    out += 64 * V::N;
+    outblocks -= V::N;
+  }
+  if (outblocks > 0) tail(cv, block, block_len, counter, flags, out, outblocks);
 }
 
 }  // namespace chunker::blake3::detail::lanes

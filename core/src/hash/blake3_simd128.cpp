@@ -56,9 +56,14 @@ void hash_many_simd128(const std::uint8_t* const* inputs, std::size_t num_inputs
                             flags_end, out, hash_many_portable);
 }
 
+void xof_many_simd128(const std::uint32_t cv[8], const std::uint8_t block[kBlock], std::uint8_t block_len,
+                 std::uint64_t counter, std::uint8_t flags, std::uint8_t* out, std::size_t outblocks) {
+  lanes::xof_many<Simd128>(cv, block, block_len, counter, flags, out, outblocks, xof_many_portable);
+}
+
 }  // namespace
 
 const Kernel kSimd128Kernel = {"simd128", 4, compress_in_place_portable, compress_xof_portable, hash_many_simd128,
-                               xof_many_portable};
+                               xof_many_simd128};
 
 }  // namespace chunker::blake3::detail
