@@ -230,7 +230,8 @@ int run_chunk(int argc, char** argv) {
                "Validates a NAR and prints its FastCDC chunks as JSON lines, each with the range of\n"
                "file/symlink entries it overlaps. By default cuts are moved to an entry boundary\n"
                "when one lies within avg/4 of the FastCDC cut (never violating min/max);\n"
-               "--plain gives the unmodified FastCDC cuts. The whole NAR is read into memory.");
+               "--plain gives the unmodified FastCDC cuts. Streams: memory is bounded by\n"
+               "max + window + 8 KiB whatever the NAR size.");
   ap.option("--preset", "NAME", "size preset: default|nar|4k|16k|64k|256k|1m (default: default)", &preset_name);
   ap.flag("--plain", &plain, "plain FastCDC, no snapping");
   ap.option("--window", "SIZE", "snap window (default avg/4)", [&](const std::string& v) -> Status {
@@ -251,31 +252,35 @@ int run_chunk(int argc, char** argv) {
   opt.snap_window = static_cast<std::uint32_t>(window);
   auto in = InputFile::open(pos[0]);
   if (!in.ok()) return report(in.status());
-  std::vector<std::uint8_t> data;
-  std::vector<std::uint8_t> buf(1 << 20);
-  for (;;) {
-    auto n = in->read(buf);
-    if (!n.ok()) return report(n.status());
-    if (n.value() == 0) break;
-    data.insert(data.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n.value()));
-  }
-  auto res = nar::chunk_nar(data, opt);
-  if (!res.ok()) return report(res.status());
+  auto sc = nar::NarStreamChunker::create(opt);
+  if (!sc.ok()) return report(sc.status());
   OutputBuffer out(stdout);
-  for (const auto& c : res->chunks) {
+  auto sink = [&](const nar::NarChunk& c, std::span<const std::uint8_t>,
+                  std::span<const nar::EntrySpan> entries) -> Status {
     out.append("{\"offset\":");
     out.append_uint(c.chunk.offset);
     out.append(",\"length\":");
     out.append_uint(c.chunk.length);
     out.append(",\"snapped\":");
     out.append(c.snapped ? "true" : "false");
+    out.append(",\"first_entry\":");
+    out.append_uint(c.first_entry);
     out.append(",\"entries\":[");
-    for (std::uint32_t i = 0; i < c.entry_count; ++i) {
+    for (std::size_t i = 0; i < entries.size(); ++i) {
       if (i) out.append(",");
-      json_string(out, res->entries[c.first_entry + i].path);
+      json_string(out, entries[i].path);
     }
     out.append("]}\n");
+    return {};
+  };
+  std::vector<std::uint8_t> buf(1 << 20);
+  for (;;) {
+    auto n = in->read(buf);
+    if (!n.ok()) return report(n.status());
+    if (n.value() == 0) break;
+    if (Status s = sc->push({buf.data(), n.value()}, sink); !s.ok()) return report(s);
   }
+  if (Status s = sc->finish(sink); !s.ok()) return report(s);
   Status f = out.flush();
   return f.ok() ? kExitOk : report(f);
 }

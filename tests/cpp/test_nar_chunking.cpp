@@ -151,6 +151,68 @@ TEST(NarChunking, ReportsCoveredEntries) {
   }
 }
 
+// The streaming chunker emits exactly the buffer version's chunks and entries,
+// whatever the slicing, for both modes.
+TEST(NarChunking, StreamingMatchesBuffer) {
+  const Built b = build(7, 160);
+  for (bool aware : {true, false}) {
+    nar::ChunkingOptions o;
+    o.params = small_params();
+    o.entry_aware = aware;
+    auto whole = nar::chunk_nar(b.nar, o);
+    ASSERT_TRUE(whole.ok());
+    for (std::size_t step : {std::size_t{1000}, std::size_t{65536}, std::size_t{100000}, b.nar.size()}) {
+      SCOPED_TRACE(std::to_string(step) + (aware ? " aware" : " plain"));
+      auto sc = nar::NarStreamChunker::create(o);
+      ASSERT_TRUE(sc.ok());
+      std::vector<nar::NarChunk> got;
+      std::vector<std::vector<std::string>> got_paths;
+      std::string bytes;
+      auto sink = [&](const nar::NarChunk& c, std::span<const std::uint8_t> d,
+                      std::span<const nar::EntrySpan> entries) {
+        got.push_back(c);
+        bytes.append(reinterpret_cast<const char*>(d.data()), d.size());
+        got_paths.emplace_back();
+        for (const auto& e : entries) got_paths.back().push_back(e.path);
+        return Status();
+      };
+      for (std::size_t i = 0; i < b.nar.size(); i += step)
+        ASSERT_TRUE(sc->push(std::span(b.nar).subspan(i, std::min(step, b.nar.size() - i)), sink).ok());
+      ASSERT_TRUE(sc->finish(sink).ok());
+      ASSERT_EQ(got.size(), whole->chunks.size());
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        const auto& w = whole->chunks[i];
+        EXPECT_EQ(got[i].chunk, w.chunk) << i;
+        EXPECT_EQ(got[i].snapped, w.snapped) << i;
+        EXPECT_EQ(got[i].first_entry, w.first_entry) << i;
+        ASSERT_EQ(got[i].entry_count, w.entry_count) << i;
+        for (std::uint32_t k = 0; k < w.entry_count; ++k)
+          EXPECT_EQ(got_paths[i][k], whole->entries[w.first_entry + k].path);
+      }
+      EXPECT_EQ(bytes, std::string(b.nar.begin(), b.nar.end()));
+    }
+  }
+}
+
+TEST(NarChunking, StreamingRejectsDamage) {
+  Built b = build(8, 40);
+  nar::ChunkingOptions o;
+  o.params = small_params();
+  auto sink = [](const nar::NarChunk&, std::span<const std::uint8_t>, std::span<const nar::EntrySpan>) {
+    return Status();
+  };
+  auto sc = nar::NarStreamChunker::create(o);
+  ASSERT_TRUE(sc.ok());
+  ASSERT_TRUE(sc->push(std::span(b.nar).first(b.nar.size() - 8), sink).ok());
+  EXPECT_EQ(sc->finish(sink).code(), Errc::truncated_input);
+  b.nar[200] ^= 0xff;
+  auto sc2 = nar::NarStreamChunker::create(o);
+  ASSERT_TRUE(sc2.ok());
+  Status s = sc2->push(b.nar, sink);
+  if (s.ok()) s = sc2->finish(sink);
+  EXPECT_FALSE(s.ok());
+}
+
 TEST(NarChunking, RejectsInvalidInput) {
   nar::ChunkingOptions o;
   o.params = small_params();

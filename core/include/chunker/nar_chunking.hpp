@@ -11,6 +11,8 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -48,5 +50,30 @@ struct NarChunking {
 
 // Validates the whole archive (as Parser does), then chunks it.
 Result<NarChunking> chunk_nar(std::span<const std::uint8_t> nar, const ChunkingOptions& options);
+
+// Streaming form: the same chunks as chunk_nar() over the concatenation of
+// the pushed slices, holding at most max_size + window + 8 KiB of input (the
+// lookahead needed to know every boundary a cut could snap to). The archive is
+// validated as it streams; a parse error is returned from push()/finish().
+//
+// The sink gets each chunk, its bytes (valid during the call) and the entries
+// it overlaps (chunk.first_entry is their global index in archive order). An
+// entry still open when its chunk is emitted has end == 0.
+class NarStreamChunker {
+ public:
+  using Sink = FunctionRef<Status(const NarChunk&, std::span<const std::uint8_t>, std::span<const EntrySpan>)>;
+  static Result<NarStreamChunker> create(const ChunkingOptions& options);
+  NarStreamChunker(NarStreamChunker&&) noexcept;
+  NarStreamChunker& operator=(NarStreamChunker&&) noexcept;
+  ~NarStreamChunker();
+
+  Status push(std::span<const std::uint8_t> data, Sink sink);
+  Status finish(Sink sink);
+
+ private:
+  struct State;
+  explicit NarStreamChunker(std::unique_ptr<State> s);
+  std::unique_ptr<State> s_;
+};
 
 }  // namespace chunker::nar
