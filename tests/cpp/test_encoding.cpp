@@ -2,6 +2,7 @@
 // at test time), RFC 4648 vectors and rejection of bad input.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -201,4 +202,48 @@ TEST(Base64, RejectsBadInput) {
     EXPECT_EQ(r.status().code(), Errc::invalid_argument) << bad;
     EXPECT_FALSE(r.status().message().empty());
   }
+}
+
+// Random strings: a decoder either fails with invalid_argument or accepted a
+// canonical encoding (re-encoding gives the input back).
+TEST(Encoding, RandomStringsDecodeCanonicallyOrFail) {
+  std::mt19937_64 rng(2026);
+  const std::string nix_chars = std::string(kNixBase32Alphabet) + "eotu";
+  const std::string b64_chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_";
+  const std::string hex_chars = "0123456789abcdefABCDEFg";
+  std::size_t ok_nix = 0, ok_b64 = 0, ok_hex = 0;
+  for (int iter = 0; iter < 20000; ++iter) {
+    const std::size_t len = rng() % 70;
+    std::string n, b, h;
+    for (std::size_t i = 0; i < len; ++i) {
+      n += nix_chars[rng() % nix_chars.size()];
+      b += b64_chars[rng() % b64_chars.size()];
+      h += hex_chars[rng() % hex_chars.size()];
+    }
+    if (iter % 3 == 0 && len > 0) n[0] = '0';  // no bits beyond the last byte, more often
+    if (auto r = nix_base32_decode(n); r.ok()) {
+      EXPECT_EQ(nix_base32_encode(*r), n);
+      ++ok_nix;
+    } else {
+      EXPECT_EQ(r.status().code(), Errc::invalid_argument);
+    }
+    if (auto r = base64_decode(b); r.ok()) {
+      EXPECT_EQ(base64_encode(*r), b);
+      ++ok_b64;
+    } else {
+      EXPECT_EQ(r.status().code(), Errc::invalid_argument);
+    }
+    if (auto r = hex_decode(h); r.ok()) {
+      std::string lower = h;
+      for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      EXPECT_EQ(hex_encode(*r), lower);
+      ++ok_hex;
+    } else {
+      EXPECT_EQ(r.status().code(), Errc::invalid_argument);
+    }
+  }
+  // Both outcomes must actually occur for the property to mean something.
+  EXPECT_GT(ok_nix, 100u);
+  EXPECT_GT(ok_b64, 10u);
+  EXPECT_GT(ok_hex, 100u);
 }
