@@ -1,11 +1,12 @@
 // RFC 4648 base64 with padding; strict decoder (Nix keys and signatures).
 #include "chunker/encoding.hpp"
+#include "encoding/encoding_internal.hpp"
 
 #include <array>
 
 namespace chunker {
 
-std::string describe_char(char c);  // hex.cpp
+using encoding_detail::describe_char;
 
 namespace {
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -1,7 +1,10 @@
 // Lower-case hex encoding; decoding accepts either case.
 #include "chunker/encoding.hpp"
+#include "encoding/encoding_internal.hpp"
 
 namespace chunker {
+
+using encoding_detail::describe_char;
 namespace {
 
 int hex_value(char c) {
@@ -12,9 +15,6 @@ int hex_value(char c) {
 }
 
 }  // namespace
-
-// Printable form of a byte for error messages ('x' or 0xNN).
-std::string describe_char(char c);
 
 std::string hex_encode(std::span<const std::uint8_t> data) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -41,7 +41,7 @@ Result<std::vector<std::uint8_t>> hex_decode(std::string_view text) {
   return out;
 }
 
-std::string describe_char(char c) {
+std::string encoding_detail::describe_char(char c) {
   const auto u = static_cast<unsigned char>(c);
   if (u >= 0x21 && u < 0x7f) return std::string("'") + c + "'";
   static constexpr char kDigits[] = "0123456789abcdef";

@@ -2,12 +2,13 @@
 // (src/libutil/hash.cc): character k (counting from the END of the string) holds
 // bits 5k..5k+4 of the input read as one little-endian bit string.
 #include "chunker/encoding.hpp"
+#include "encoding/encoding_internal.hpp"
 
 #include <array>
 
 namespace chunker {
 
-std::string describe_char(char c);  // hex.cpp
+using encoding_detail::describe_char;
 
 std::string nix_base32_encode(std::span<const std::uint8_t> data) {
   const std::size_t len = nix_base32_len(data.size());
