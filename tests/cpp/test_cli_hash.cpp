@@ -108,6 +108,15 @@ TEST_F(CliHash, Base32MatchesNixHash) {
     auto got = in_dir(chunker() + " hash --algo sha256 --base32 " + f);
     EXPECT_EQ(got.out, nix.out.substr(0, nix.out.size() - 1) + "  " + f + "\n");
   }
+  // --check --base32 accepts a list written from nix-hash's output.
+  ASSERT_EQ(in_dir("for f in small empty; do echo \"$(nix-hash --type sha256 --flat --base32 $f)  $f\"; done > nix.sums")
+                .exit_code, 0);
+  auto ok = in_dir(chunker() + " hash --algo sha256 --base32 -c nix.sums");
+  EXPECT_EQ(ok.exit_code, 0);
+  EXPECT_EQ(ok.out, "small: OK\nempty: OK\n");
+  auto hex = in_dir(chunker() + " hash --algo sha256 -c nix.sums 2>&1");  // base32 lines are not hex
+  EXPECT_EQ(hex.exit_code, 1);
+  EXPECT_NE(hex.out.find("no properly formatted checksum lines found"), std::string::npos) << hex.out;
 }
 
 TEST_F(CliHash, CheckMatchesSha256sum) {
