@@ -1,6 +1,6 @@
 // Types for chunker-wasm (same API from the Node and browser entry points).
 
-export type Bytes = Uint8Array | ArrayBufferView | ArrayBuffer;
+export type Bytes = Uint8Array | ArrayBufferView | ArrayBuffer | SharedArrayBuffer;
 
 export interface Info {
   /** "threads" (pthreads on shared memory) or "single". */

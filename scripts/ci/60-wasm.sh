@@ -17,6 +17,8 @@ t wasm deps
 bash wasm/deps/build-deps.sh >/dev/null
 t npm run build
 npm run build
+t type check of dist/index.d.ts
+npx tsc -p tests/types
 t vitest, threads variant
 npx vitest run
 t vitest, single variant
