@@ -30,7 +30,7 @@ ours() {  # codec level -> "comp decomp ratio"
 cli_bench() {  # zstd|lz4 level -> "comp decomp"
   local extra=""
   [[ $1 == zstd ]] && extra="--single-thread"
-  "$1" -b"$2" -i"$secs" $extra "$corpus" 2>&1 | tr '\r' '\n' | grep -- '->' | tail -1 |
+  "$1" -b"$2" -i"$secs" $extra "$corpus" 2>&1 | tr '\r' '\n' | grep -E 'MB/s.*MB/s' | tail -1 |
     grep -o '[0-9.]* MB/s' | awk '{printf "%s ", $1} END {print ""}'
 }
 cli_time() {  # xz|bzip2 level -> "comp decomp" from wall time of the program
