@@ -8,4 +8,4 @@ export {
   ChunkerError, InvalidArgumentError, CorruptInputError, OutputLimitError, UnsupportedFormatError,
   VerificationError, AbortError, OutOfMemoryError,
 } from './errors.js';
-export { ed25519, nix, narinfo } from './nix.js';
+export { ed25519, nix, narinfo, narEntries } from './nix.js';

@@ -164,3 +164,10 @@ export const narinfo: {
 export function compressStream(options?: CompressOptions): TransformStream<Uint8Array, Uint8Array>;
 /** TransformStream decoding concatenated frames (auto-detected); ERR_OUTPUT_LIMIT past maxOutput. */
 export function decompressStream(options?: { maxOutput?: number }): TransformStream<Uint8Array, Uint8Array>;
+
+export type NarEvent =
+  | { kind: 'node'; path: string; type: 'regular' | 'symlink' | 'directory'; executable?: boolean; size?: number; target?: string }
+  | { kind: 'data'; bytes: Uint8Array }
+  | { kind: 'end'; path: string };
+/** Streams the entries of a NAR (Nix archive); contents arrive as "data" events after their node. */
+export function narEntries(source: ByteSource, options?: { signal?: AbortSignal }): AsyncGenerator<NarEvent, void, undefined>;

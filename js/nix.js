@@ -1,7 +1,8 @@
 // Nix support (codecs module, loaded on first use): Ed25519 in raw RFC 8032
 // form and in Nix's "name:base64" text form, and narinfo fingerprint / sign /
 // verify. All async because the module holding libsodium loads lazily.
-import { invalidArg } from './errors.js';
+import { AbortError, invalidArg } from './errors.js';
+import { bytesOf } from './chunk.js';
 import { check, copyIn, copyOut, getCodecs, malloc, toBytes } from './runtime.js';
 
 const enc = new TextEncoder();
@@ -110,3 +111,37 @@ export const narinfo = {
     return withModule((M) => check(M, M.narinfoVerify(t, trusted.join(' '))) === 1);
   },
 };
+
+const NAR_SLICE = 1 << 20;
+
+// Reads a NAR (Nix archive) from any byte source (ReadableStream, Blob, Node
+// stream, (async) iterable) and yields its events in order:
+//   { kind: "node", path, type: "regular" | "symlink" | "directory", executable?, size?, target? }
+//   { kind: "data", bytes }   contents of the current regular file, in pieces
+//   { kind: "end", path }
+// Malformed archives fail with ERR_CORRUPT_INPUT / ERR_TRUNCATED_INPUT naming the offset.
+export async function* narEntries(source, opts = {}) {
+  const { signal } = opts;
+  const M = await getCodecs();
+  const r = new M.NarReader();
+  try {
+    for await (const piece of bytesOf(source)) {
+      if (signal && signal.aborted) throw new AbortError('ERR_CANCELLED', 'the operation was aborted', { cause: signal.reason });
+      for (let off = 0; off < piece.length; off += NAR_SLICE) {
+        const part = piece.subarray(off, off + NAR_SLICE);
+        const p = copyIn(M, part);
+        let events;
+        try {
+          check(M, r.push(p, part.length));
+          events = r.events();
+        } finally {
+          M._free(p);
+        }
+        yield* events;
+      }
+    }
+    check(M, r.finish());
+  } finally {
+    r.delete();
+  }
+}

@@ -83,7 +83,7 @@ async function main() {
   const compiles = [];
   for (const [v, vflags] of Object.entries(VARIANTS)) {
     for (const group of ['core', 'codecs']) {
-      const binds = group === 'core' ? /^bind_core.*\.cpp$/ : /^bind_(codecs|nix).*\.cpp$/;
+      const binds = group === 'core' ? /^bind_core.*\.cpp$/ : /^bind_(codecs|nix|nar).*\.cpp$/;
       const srcs = [...sources(group), ...glob('wasm', binds)];
       for (const src of srcs) {
         const obj = path.join(BUILD, v, 'obj', rel(src).replace(/[\\/]/g, '_').replace(/\.cpp$/, '.o'));
