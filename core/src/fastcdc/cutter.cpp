@@ -40,12 +40,20 @@ Cut Cutter::find_cut(const std::uint8_t* data, std::size_t size) const noexcept 
   const std::size_t switch_at = center & ~std::size_t{1};
   const std::size_t end = remaining & ~std::size_t{1};
   const std::uint64_t* gear = t_.gear;
+  std::uint64_t h = 0;
+  if (params_.avg_size < detail::kIlpMinAvg) {
+    // Small chunks: the plain loop all the way; the window-local search would
+    // spend more on warm-up and fingerprint recomputation than it saves.
+    std::size_t p = detail::scan_scalar(data, start, switch_at, gear, t_.mask_s, h);
+    if (p == detail::kNoCut) p = detail::scan_scalar(data, switch_at, end, gear, t_.mask_l, h);
+    if (p == detail::kNoCut) return {static_cast<std::uint32_t>(remaining), h};
+    return finish_cut(p, h);
+  }
   // Exact hashing for the first 64 bytes (the hash still depends on where the
   // chunk started); from then on every position's hash is window-local and the
   // fast kernel can search many positions at once.
   const std::size_t exact_end = start + detail::kWindow < end ? start + detail::kWindow : end;
   const std::size_t e1 = switch_at < exact_end ? switch_at : exact_end;
-  std::uint64_t h = 0;
   std::size_t p = detail::scan_scalar(data, start, e1, gear, t_.mask_s, h);
   if (p == detail::kNoCut && exact_end > e1) p = detail::scan_scalar(data, e1, exact_end, gear, t_.mask_l, h);
   if (p != detail::kNoCut) return finish_cut(p, h);

@@ -75,14 +75,14 @@ inline std::size_t find_first_ilp(const std::uint8_t* data, std::size_t from, st
   return kNoCut;
 }
 
+// Below this average chunk size find_cut uses the plain loop only.
+inline constexpr std::size_t kIlpMinAvg = 8u << 10;
+
 // Picks the block size for the expected distance to a cut.
 inline std::size_t find_first(const std::uint8_t* data, std::size_t from, std::size_t to, const std::uint64_t* gear,
                               std::uint64_t mask, std::size_t avg) noexcept {
   if (avg >= (64u << 10)) return find_first_ilp<2048>(data, from, to, gear, mask);
-  if (avg >= (8u << 10)) return find_first_ilp<512>(data, from, to, gear, mask);
-  std::uint64_t h = 0;  // small chunks: the plain loop wastes nothing
-  for (std::size_t i = from - kWindow; i < from; ++i) h = (h << 1) + gear[data[i]];
-  return scan_scalar(data, from, to, gear, mask, h);
+  return find_first_ilp<512>(data, from, to, gear, mask);
 }
 
 }  // namespace chunker::fastcdc::detail
