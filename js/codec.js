@@ -5,7 +5,10 @@ import { invalidArg } from './errors.js';
 import { check, copyIn, copyOut, getCodecs, heapU8, malloc, toBytes } from './runtime.js';
 
 const DEFAULT_MAX_OUTPUT = 2 ** 30;   // as native: 1 GiB unless raised
-const MAX_OUTPUT_CAP = 2 ** 31 - 2 ** 26;  // what a wasm32 heap can hold
+// One-shot output lives in wasm memory (2 GiB max) while it grows by doubling,
+// so cap it where the peak (old + new buffer) still fits; decompressStream()
+// has no such cap.
+const MAX_OUTPUT_CAP = 2 ** 30;
 
 function strOpt(v, name) {
   if (v === undefined) return '';

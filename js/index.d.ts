@@ -117,7 +117,7 @@ export interface CompressOptions {
   strategy?: 'fastest' | 'balanced' | 'smallest' | 'adaptive';
 }
 export function compress(bytes: Bytes, options?: CompressOptions): Promise<Uint8Array>;
-/** Auto-detects zstd / lz4 frame / xz / bzip2. maxOutput defaults to 1 GiB. */
+/** Auto-detects zstd / lz4 frame / xz / bzip2. maxOutput: default and maximum 1 GiB (use decompressStream beyond). */
 export function decompress(bytes: Bytes, options?: { maxOutput?: number }): Promise<Uint8Array>;
 
 /** Every error thrown has a stable `code`, e.g. "ERR_INVALID_ARGUMENT". */

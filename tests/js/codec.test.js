@@ -54,6 +54,8 @@ describe('limits and bad input', () => {
     await expect(C.compress(data, { codec: 'gzip' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     await expect(C.compress(data, { codec: 'zstd', level: 99 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     await expect(C.decompress(data, { maxOutput: -1 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    // One-shot output must fit the wasm heap while it grows: 1 GiB at most.
+    await expect(C.decompress(data, { maxOutput: 2 ** 30 + 1 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
   });
   test('1 000 failing decompressions do not grow wasm memory', async () => {
     const z = run(tools.zstd.enc, data);
