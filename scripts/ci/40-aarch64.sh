@@ -19,8 +19,15 @@ for isa in armv8 portable neon; do
   filter=
   [[ $isa != armv8 ]] && filter='-Pipeline.ParallelExact*'
   echo "--- chunker_tests under qemu-aarch64, CHUNKER_FORCE_ISA=$isa"
-  if ! CHUNKER_FORCE_ISA=$isa "$qemu" -L /usr/aarch64-linux-gnu build/aarch64/chunker_tests \
-      --gtest_brief=1 ${filter:+--gtest_filter=$filter}; then
+  log=build/aarch64/tests-$isa.log
+  # Full output goes to the log (a crash then still shows which test ran last).
+  if CHUNKER_FORCE_ISA=$isa "$qemu" -L /usr/aarch64-linux-gnu build/aarch64/chunker_tests \
+      ${filter:+--gtest_filter=$filter} > "$log" 2>&1; then
+    grep -E '^\[  (PASSED|SKIPPED) ' "$log" || true
+  else
+    echo "chunker_tests FAILED under CHUNKER_FORCE_ISA=$isa (exit $?); last lines of $log:"
+    grep -E '^\[  FAILED  \]' "$log" || true
+    tail -n 40 "$log"
     status=1
   fi
 done
