@@ -43,6 +43,9 @@ void ThreadPool::worker_loop() {
       if (stop_) return;
       seen = generation_;
       fn = job_;
+      // Woke after that run() already finished (job_ reset): nothing to join.
+      // Taking part anyway would race the next run() with a null job.
+      if (!fn) continue;
       ++active_;
     }
     drain(fn);
