@@ -32,7 +32,7 @@ function params(opts) {
   if (typeof seed != 'bigint' || seed < 0n || seed >= 1n << 64n) {
     throw invalidArg(`seed: expected an integer or bigint in 0..2^64-1, got ${String(opts.seed)}`);
   }
-  const hash = opts.hash === undefined ? 'blake3' : opts.hash;
+  const hash = opts.hash === undefined ? 'sha256' : opts.hash;
   if (!Object.hasOwn(HASH_ALGOS, hash)) {
     throw invalidArg(`hash: expected "sha256", "blake3" or "none", got ${String(hash)}`);
   }

@@ -27,7 +27,7 @@ export interface ChunkOptions {
   level?: number;
   /** Gear table seed, 0 = the published table (fastcdc-rs v2020 compatible). */
   seed?: number | bigint;
-  /** Per-chunk digest (default "blake3"). */
+  /** Per-chunk digest (default "sha256", like the native library and the reference). */
   hash?: HashName;
   /** Threads for per-chunk hashing (threads variant only; default: all). */
   threads?: number;
