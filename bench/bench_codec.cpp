@@ -3,13 +3,14 @@
 // object on stdout and a short table on stderr.
 //
 //   bench_codec [--size 64M] [--corpus FILE] [--write-corpus FILE]
-//               [--only zstd:1,3 lz4:1 ...] [--seconds S] [--checksum]
+//               [--only zstd:1,3 lz4:1 ...] [--seconds S] [--checksum] [--raw]
 //
 // Default corpus: 64 MiB mixed (text, JSON lines, zeros, random, low-entropy
 // binary, repeats), deterministic. By default frames carry no content checksum,
 // matching what the programs' benchmark modes measure; --checksum adds them.
 // Speeds are MB/s (10^6 bytes/s, as zstd/lz4 print) of uncompressed data, best
 // run by wall clock; CPU-time figures are given too (steadier on a shared box).
+// --raw also times the same libraries called directly (no wrapper), in-process.
 #include <time.h>
 
 #include <algorithm>
@@ -18,11 +19,20 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <string>
 #include <vector>
 
 #include "chunker/codec.hpp"
+
+// The same system libraries called directly: the baseline that shows the
+// wrapper's own overhead (the zstd/lz4 programs link their own static copy).
+#include <bzlib.h>
+#include <lz4.h>
+#include <lz4hc.h>
+#include <lzma.h>
+#include <zstd.h>
 
 using namespace chunker;
 using Bytes = std::vector<std::uint8_t>;
@@ -110,12 +120,103 @@ Timed time_it(std::size_t bytes, double min_seconds, F&& fn) {
   return t;
 }
 
+// Direct library calls on the whole corpus, as the programs' benchmark modes
+// do: zstd one frame (ZSTD_compress2 / ZSTD_decompressDCtx), lz4 raw 4 MiB
+// blocks (what `lz4 -b` times), xz and bzip2 buffer-to-buffer.
+struct Raw {
+  std::size_t zsize = 0;
+  std::function<void()> comp, decomp;
+};
+
+// Fills `r` in place: its lambdas refer to r.zsize.
+void make_raw(Raw& r, codec::Codec c, int level, const Bytes& data, Bytes& z, Bytes& back) {
+  z.resize(std::max(codec::compress_bound(c, data.size()), data.size() + data.size() / 100 + (8u << 20)));
+  switch (c) {
+    case codec::Codec::zstd: {
+      static ZSTD_CCtx* cc = ZSTD_createCCtx();
+      static ZSTD_DCtx* dc = ZSTD_createDCtx();
+      ZSTD_CCtx_reset(cc, ZSTD_reset_session_and_parameters);
+      ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel, level);
+      r.comp = [&, cc = cc] { r.zsize = ZSTD_compress2(cc, z.data(), z.size(), data.data(), data.size()); };
+      r.decomp = [&, dc = dc] {
+        if (ZSTD_decompressDCtx(dc, back.data(), back.size(), z.data(), r.zsize) != data.size()) std::abort();
+      };
+      break;
+    }
+    case codec::Codec::lz4: {
+      static constexpr std::size_t kBlock = 4u << 20;  // static: the lambdas outlive this scope
+      static std::vector<int> sizes;
+      static std::vector<char> state(std::max(LZ4_sizeofState(), LZ4_sizeofStateHC()));
+      r.comp = [&, level] {
+        sizes.clear();
+        std::size_t out = 0;
+        for (std::size_t off = 0; off < data.size(); off += kBlock) {
+          int n = static_cast<int>(std::min(kBlock, data.size() - off));
+          const char* src = reinterpret_cast<const char*>(data.data() + off);
+          char* dst = reinterpret_cast<char*>(z.data() + out);
+          int cap = static_cast<int>(z.size() - out);
+          int w = level < 3 ? LZ4_compress_fast_extState(state.data(), src, dst, n, cap, 1)
+                            : LZ4_compress_HC_extStateHC(state.data(), src, dst, n, cap, level);
+          sizes.push_back(w);
+          out += static_cast<std::size_t>(w);
+        }
+        r.zsize = out;
+      };
+      r.decomp = [&] {
+        std::size_t in = 0, out = 0;
+        for (int w : sizes) {
+          int n = LZ4_decompress_safe(reinterpret_cast<const char*>(z.data() + in),
+                                      reinterpret_cast<char*>(back.data() + out), w,
+                                      static_cast<int>(std::min(kBlock, back.size() - out)));
+          in += static_cast<std::size_t>(w);
+          out += static_cast<std::size_t>(n);
+        }
+        if (out != data.size()) std::abort();
+      };
+      break;
+    }
+    case codec::Codec::xz:
+      r.comp = [&, level] {
+        std::size_t pos = 0;
+        if (lzma_easy_buffer_encode(static_cast<std::uint32_t>(level), LZMA_CHECK_NONE, nullptr, data.data(),
+                                    data.size(), z.data(), &pos, z.size()) != LZMA_OK)
+          std::abort();
+        r.zsize = pos;
+      };
+      r.decomp = [&] {
+        std::uint64_t memlimit = UINT64_MAX;
+        std::size_t ip = 0, op = 0;
+        if (lzma_stream_buffer_decode(&memlimit, 0, nullptr, z.data(), &ip, r.zsize, back.data(), &op,
+                                      back.size()) != LZMA_OK)
+          std::abort();
+      };
+      break;
+    case codec::Codec::bzip2:
+      r.comp = [&, level] {
+        unsigned n = static_cast<unsigned>(z.size());
+        if (BZ2_bzBuffToBuffCompress(reinterpret_cast<char*>(z.data()), &n,
+                                     reinterpret_cast<char*>(const_cast<std::uint8_t*>(data.data())),
+                                     static_cast<unsigned>(data.size()), level, 0, 0) != BZ_OK)
+          std::abort();
+        r.zsize = n;
+      };
+      r.decomp = [&] {
+        unsigned n = static_cast<unsigned>(back.size());
+        if (BZ2_bzBuffToBuffDecompress(reinterpret_cast<char*>(back.data()), &n, reinterpret_cast<char*>(z.data()),
+                                       static_cast<unsigned>(r.zsize), 0, 0) != BZ_OK)
+          std::abort();
+      };
+      break;
+    case codec::Codec::none: break;
+  }
+}
+
 struct Row {
   codec::Codec c = codec::Codec::none;
   int level = 0;
   bool checksum = false;
-  std::size_t zsize = 0;
-  Timed comp, decomp;
+  std::size_t zsize = 0, raw_zsize = 0;
+  Timed comp, decomp, raw_comp, raw_decomp;
 };
 
 }  // namespace
@@ -124,7 +225,7 @@ int main(int argc, char** argv) {
   std::size_t size = 64u << 20;
   std::string corpus_path, write_path;
   double seconds = 2.0;
-  bool checksum = false;
+  bool checksum = false, raw = false;
   std::vector<std::pair<codec::Codec, int>> cases;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -144,6 +245,7 @@ int main(int argc, char** argv) {
     else if (a == "--write-corpus") write_path = next();
     else if (a == "--seconds") seconds = std::atof(next().c_str());
     else if (a == "--checksum") checksum = true;
+    else if (a == "--raw") raw = true;
     else if (a == "--only") {
       // codec:level,level
       std::string v = next();
@@ -223,10 +325,26 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "round trip mismatch for %s %d\n", codec::codec_name(c), level);
       return 1;
     }
-    rows.push_back(r);
     std::fprintf(stderr, "%-6s %3d  ratio %6.3f  compress %8.1f MB/s (cpu %8.1f)  decompress %8.1f MB/s (cpu %8.1f)\n",
                  codec::codec_name(c), level, double(data.size()) / r.zsize, r.comp.wall_mbps, r.comp.cpu_mbps,
                  r.decomp.wall_mbps, r.decomp.cpu_mbps);
+    if (raw) {
+      Bytes rz;
+      std::fill(back.begin(), back.end(), 0);
+      Raw direct;
+      make_raw(direct, c, level, data, rz, back);
+      r.raw_comp = time_it(data.size(), secs, direct.comp);
+      r.raw_decomp = time_it(data.size(), secs, direct.decomp);
+      r.raw_zsize = direct.zsize;
+      if (back != data) {
+        std::fprintf(stderr, "raw round trip mismatch for %s %d\n", codec::codec_name(c), level);
+        return 1;
+      }
+      std::fprintf(stderr, "%-6s %3d  direct library calls:  compress %8.1f MB/s (cpu %8.1f)  decompress %8.1f MB/s (cpu %8.1f)\n",
+                   codec::codec_name(c), level, r.raw_comp.wall_mbps, r.raw_comp.cpu_mbps, r.raw_decomp.wall_mbps,
+                   r.raw_decomp.cpu_mbps);
+    }
+    rows.push_back(r);
   }
 
   std::printf("{\"benchmark\":\"codec\",\"corpus_bytes\":%zu,\"corpus\":\"%s\",\"checksum\":%s,\"results\":[", data.size(),
@@ -235,9 +353,14 @@ int main(int argc, char** argv) {
     const Row& r = rows[i];
     std::printf("%s{\"codec\":\"%s\",\"level\":%d,\"compressed_bytes\":%zu,\"ratio\":%.4f,"
                 "\"compress_mbps\":%.1f,\"compress_cpu_mbps\":%.1f,\"decompress_mbps\":%.1f,"
-                "\"decompress_cpu_mbps\":%.1f,\"runs\":[%d,%d]}",
+                "\"decompress_cpu_mbps\":%.1f,\"runs\":[%d,%d]",
                 i ? "," : "", codec::codec_name(r.c), r.level, r.zsize, double(data.size()) / r.zsize,
                 r.comp.wall_mbps, r.comp.cpu_mbps, r.decomp.wall_mbps, r.decomp.cpu_mbps, r.comp.runs, r.decomp.runs);
+    if (raw)
+      std::printf(",\"direct_compressed_bytes\":%zu,\"direct_compress_mbps\":%.1f,\"direct_compress_cpu_mbps\":%.1f,"
+                  "\"direct_decompress_mbps\":%.1f,\"direct_decompress_cpu_mbps\":%.1f",
+                  r.raw_zsize, r.raw_comp.wall_mbps, r.raw_comp.cpu_mbps, r.raw_decomp.wall_mbps, r.raw_decomp.cpu_mbps);
+    std::printf("}");
   }
   std::printf("]}\n");
   return 0;
