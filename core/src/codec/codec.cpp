@@ -219,7 +219,6 @@ Result<Step> Decompressor::update(std::span<const std::uint8_t> in, std::span<st
           ++total_in_;
         }
       // Collect just enough bytes to recognise the next frame's magic.
-      const std::size_t held_before = magic_len_;
       while (s.in_used < in.size() && magic_len_ < sizeof magic_) {
         magic_[magic_len_++] = in[s.in_used++];
         ++total_in_;
@@ -262,14 +261,6 @@ Result<Step> Decompressor::update(std::span<const std::uint8_t> in, std::span<st
       }
       CHUNKER_TRY(start_frame(c));
       magic_fed_ = 0;
-      if (held_before == 0) {
-        // The whole magic came from this `in`: hand the backend the frame from
-        // its first byte (libzstd's single-pass shortcut needs the header and
-        // the frame in one buffer).
-        s.in_used -= magic_len_;
-        total_in_ -= magic_len_;
-        magic_len_ = 0;
-      }
     }
     if (magic_fed_ < magic_len_) {
       // The held-back magic goes to the backend first (header bytes: no output).
