@@ -1,14 +1,40 @@
 #!/usr/bin/env bash
-# The README's "main job": build the optimised CLI (if needed) and chunk + hash
-# a file (default: the sample image shipped in tests/data), printing one JSON
-# line per chunk. Usage: bash scripts/main.sh [FILE] [extra chunker chunk options]
+# The README's "main job": the upload-dedup demo (examples/upload-dedup).
+# Installs what is missing (apt packages, npm packages), builds the npm package
+# into dist/ only if it is missing or older than its sources, then runs
+# `npm run demo`: the server with its embedded chunk store on $PORT (default
+# 8080), printing the URL to open. STORE_DIR (default
+# examples/upload-dedup/.store) and ISOLATED=0 (no COOP/COEP) are passed on.
+# The former sample job (chunk + hash a file with the native CLI) is
+# `bash scripts/chunk-sample.sh [FILE]`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export CHUNKER_CACHE=${CHUNKER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chunker}
+mkdir -p "$CHUNKER_CACHE"
 bash scripts/install-deps.sh
-if [[ ! -x build/native/chunker ]]; then
-  cmake --preset release >/dev/null
-  cmake --build --preset release --target chunker_cli
+
+# npm packages: only when node_modules is absent or older than the lock file.
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  npm ci --no-audit --no-fund --loglevel=error
 fi
-file=${1:-tests/data/SekienAkashita.jpg}
-shift || true
-exec build/native/chunker chunk --min 4K --avg 16K --max 64K --hash sha256 "$@" "$file"
+
+# dist/: every file the demo serves or imports must exist and be newer than
+# every source of the package (as in scripts/ci/60-wasm.sh, but skipped when fresh).
+need=(dist/esm/index.node.js dist/esm/index.browser.js dist/node/core-mt.js dist/node/codecs-mt.js
+      dist/web/core-mt.mjs dist/web/core-st.mjs dist/web/codecs-mt.mjs dist/web/codecs-st.mjs)
+stale=0
+for f in "${need[@]}"; do [[ -f $f ]] || stale=1; done
+if [[ $stale == 0 ]]; then
+  oldest=$(ls -t "${need[@]}" | tail -1)
+  if [[ -n $(find js wasm core native/include -type f -newer "$oldest" -print -quit 2>/dev/null) ]]; then stale=1; fi
+fi
+if [[ $stale == 1 ]]; then
+  echo "building the npm package (dist/ missing or stale)..."
+  export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}
+  if [[ ! -d "$CHUNKER_CACHE/emcache" ]]; then cp -a /usr/share/emscripten/cache "$CHUNKER_CACHE/emcache"; fi
+  export EM_CACHE="$CHUNKER_CACHE/emcache"
+  bash wasm/deps/build-deps.sh >/dev/null
+  npm run build
+fi
+
+exec npm run demo --silent

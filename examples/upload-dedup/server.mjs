@@ -1,0 +1,218 @@
+// Upload-dedup demo server: built-in `http`, the chunk store in store.mjs, the
+// page in public/ and the package's browser build (dist/esm, dist/web) under
+// /pkg/. Run: `npm run demo` (PORT, default 8080; STORE_DIR; ISOLATED=0 to
+// drop COOP/COEP and get the single variant in the browser).
+//
+// API (JSON errors: { "error": message, "code": STABLE_CODE }):
+//   GET  /api/config                 chunking params + limits (the page chunks with these)
+//   POST /api/missing {hashes:[...]} -> {missing:[...]}
+//   PUT  /api/chunks/<64 hex>        body = the chunk (X-Chunk-Encoding: raw) or one zstd frame (zstd)
+//   POST /api/files  <manifest>      commit; 409 MISSING_CHUNKS if a chunk is not stored
+//   GET  /api/files                  list
+//   GET  /api/files/<name, URI-encoded>  the reassembled file, every chunk verified (X-Blake3 header)
+//   GET  /api/stats                  chunk count, bytes on disk, what this process received
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HASH_RE, Store, StoreError, checkName } from './store.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '../..');
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
+  '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.png': 'image/png',
+};
+
+export function defaultLimits(max) {
+  return {
+    missingBody: 1 << 20,        // POST /api/missing body
+    missingHashes: 8192,          // hashes per /api/missing call
+    chunkBody: max + (max >> 7) + 1024,   // > zstd's compressBound(max), so an honest frame always fits
+    manifestBody: 16 << 20,       // POST /api/files body
+    manifestChunks: 1 << 17,      // chunks per manifest (8 GiB of 64 KiB chunks)
+  };
+}
+
+const err = (status, code, message) => new StoreError(status, code, message);
+
+// Reads a request body up to `cap` bytes; 413 past it (Content-Length is
+// checked first so an oversized upload is refused before it is read).
+function readBody(req, cap) {
+  return new Promise((resolve, reject) => {
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > cap) {
+      reject(err(413, 'BODY_TOO_LARGE', `request body larger than ${cap} bytes`));
+      return;
+    }
+    const parts = [];
+    let n = 0, done = false;
+    req.on('data', (d) => {
+      if (done) return;
+      n += d.length;
+      if (n > cap) {
+        done = true;
+        parts.length = 0;
+        reject(err(413, 'BODY_TOO_LARGE', `request body larger than ${cap} bytes`));
+        req.resume();
+        return;
+      }
+      parts.push(d);
+    });
+    req.on('end', () => { if (!done) { done = true; resolve(Buffer.concat(parts)); } });
+    req.on('error', (e) => { if (!done) { done = true; reject(e); } });
+  });
+}
+
+async function readJson(req, cap) {
+  const type = (req.headers['content-type'] || '').split(';')[0].trim();
+  if (type !== 'application/json') throw err(415, 'BAD_CONTENT_TYPE', 'expected Content-Type: application/json');
+  const body = await readBody(req, cap);
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw err(400, 'BAD_JSON', 'request body is not valid JSON');
+  }
+}
+
+export async function createServer({ storeDir, preset = '64k', isolated = true, limits: over = {} } = {}) {
+  const store = await Store.open(storeDir, { preset });
+  const limits = { ...defaultLimits(store.max), ...over };
+  const counters = { chunkPuts: 0, chunksCreated: 0, bytesReceived: 0, rawBytesReceived: 0, rejected: 0 };
+
+  const baseHeaders = () => (isolated
+    ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cross-Origin-Resource-Policy': 'same-origin' }
+    : {});
+  const sendJson = (res, status, obj) => {
+    const body = Buffer.from(JSON.stringify(obj));
+    res.writeHead(status, { ...baseHeaders(), 'Content-Type': 'application/json', 'Content-Length': body.length, 'Cache-Control': 'no-store' });
+    res.end(body);
+  };
+
+  // Static files: a URL prefix maps to one directory; anything resolving outside it is 404.
+  const statics = [['/pkg/esm/', path.join(ROOT, 'dist/esm')], ['/pkg/web/', path.join(ROOT, 'dist/web')], ['/', path.join(HERE, 'public')]];
+  function serveStatic(req, res, pathname) {
+    if (pathname === '/') pathname = '/index.html';
+    for (const [prefix, dir] of statics) {
+      if (!pathname.startsWith(prefix)) continue;
+      let rel;
+      try { rel = decodeURIComponent(pathname.slice(prefix.length)); } catch { break; }
+      const file = path.resolve(dir, rel);
+      if (!file.startsWith(dir + path.sep) || rel.includes('\0')) break;
+      let st;
+      try { st = fs.statSync(file); } catch { break; }
+      if (!st.isFile()) break;
+      res.writeHead(200, { ...baseHeaders(), 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream', 'Content-Length': st.size, 'Cache-Control': 'no-cache' });
+      if (req.method === 'HEAD') { res.end(); return; }
+      fs.createReadStream(file).pipe(res);
+      return;
+    }
+    sendJson(res, 404, { error: 'not found', code: 'NOT_FOUND' });
+  }
+
+  async function handle(req, res) {
+    const u = new URL(req.url, 'http://localhost');
+    const p = u.pathname;
+    const m = req.method;
+    if (!p.startsWith('/api/')) {
+      if (m !== 'GET' && m !== 'HEAD') throw err(405, 'METHOD_NOT_ALLOWED', `${m} not allowed here`);
+      serveStatic(req, res, p);
+      return;
+    }
+    if (p === '/api/config' && m === 'GET') {
+      sendJson(res, 200, { hash: store.config.hash, chunking: store.config.chunking, limits });
+    } else if (p === '/api/missing' && m === 'POST') {
+      const body = await readJson(req, limits.missingBody);
+      if (!body || !Array.isArray(body.hashes)) throw err(400, 'BAD_REQUEST', 'expected {"hashes": [...]}');
+      if (body.hashes.length > limits.missingHashes) throw err(413, 'TOO_MANY_HASHES', `at most ${limits.missingHashes} hashes per request`);
+      sendJson(res, 200, { missing: await store.missing(body.hashes) });
+    } else if (p.startsWith('/api/chunks/') && m === 'PUT') {
+      const h = p.slice('/api/chunks/'.length);
+      if (!HASH_RE.test(h)) throw err(400, 'BAD_HASH', 'chunk URL must end in 64 lower-case hex digits');
+      const enc = String(req.headers['x-chunk-encoding'] || 'raw');
+      if (enc !== 'raw' && enc !== 'zstd') throw err(415, 'BAD_ENCODING', 'X-Chunk-Encoding must be raw or zstd');
+      const body = await readBody(req, limits.chunkBody);
+      counters.chunkPuts++;
+      counters.bytesReceived += body.length;
+      const r = await store.putChunk(h, body, enc);
+      counters.rawBytesReceived += r.size;
+      if (r.created) counters.chunksCreated++;
+      sendJson(res, r.created ? 201 : 200, { hash: h, ...r });
+    } else if (p === '/api/files' && m === 'POST') {
+      const body = await readJson(req, limits.manifestBody);
+      const stored = await store.putManifest(body, { maxChunks: limits.manifestChunks });
+      sendJson(res, 201, { name: stored.name, size: stored.size, blake3: stored.blake3, chunks: stored.chunks.length });
+    } else if (p === '/api/files' && m === 'GET') {
+      sendJson(res, 200, { files: await store.listFiles() });
+    } else if (p.startsWith('/api/files/') && (m === 'GET' || m === 'HEAD')) {
+      let name;
+      try { name = decodeURIComponent(p.slice('/api/files/'.length)); } catch { throw err(400, 'BAD_NAME', 'file name is not valid URI encoding'); }
+      checkName(name);
+      const man = await store.getManifest(name);
+      const it = store.readFile(man);
+      // Read the first chunk before sending headers: a missing or corrupt first chunk is still a clean error.
+      const first = await it.next();
+      const base = name.split('/').pop().replace(/[^\x20-\x7e]|["\\]/g, '_');
+      res.writeHead(200, {
+        ...baseHeaders(), 'Content-Type': 'application/octet-stream', 'Content-Length': man.size,
+        'X-Blake3': man.blake3, 'Content-Disposition': `attachment; filename="${base}"`, 'Cache-Control': 'no-store',
+      });
+      if (m === 'HEAD') { res.end(); return; }
+      try {
+        if (!first.done) {
+          if (!res.write(first.value)) await new Promise((r) => res.once('drain', r));
+          for await (const piece of it) {
+            if (!res.write(piece)) await new Promise((r) => res.once('drain', r));
+          }
+        }
+        res.end();
+      } catch (e) {
+        console.error(`download ${JSON.stringify(name)} aborted: ${e.message}`);
+        res.destroy(e);   // the client sees a truncated body, never wrong bytes with a 200 ending
+      }
+    } else if (p === '/api/stats' && m === 'GET') {
+      sendJson(res, 200, { ...(await store.stats()), ...counters });
+    } else {
+      throw err(404, 'NOT_FOUND', `no API route ${m} ${p}`);
+    }
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((e) => {
+      if (res.headersSent) { res.destroy(); return; }
+      if (e instanceof StoreError) {
+        counters.rejected++;
+        const body = { error: e.message, code: e.code };
+        if (e.missing) body.missing = e.missing;
+        sendJson(res, e.status, body);
+        if (e.status === 413) req.resume();
+      } else {
+        console.error(e);
+        sendJson(res, 500, { error: 'internal error', code: 'INTERNAL' });
+      }
+    });
+  });
+  server.store = store;
+  server.counters = counters;
+  server.limits = limits;
+  return server;
+}
+
+const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  const port = Number(process.env.PORT || 8080);
+  const host = process.env.HOST || '127.0.0.1';
+  const storeDir = process.env.STORE_DIR || path.join(HERE, '.store');
+  const isolated = process.env.ISOLATED !== '0';
+  if (!fs.existsSync(path.join(ROOT, 'dist/esm/index.browser.js'))) {
+    console.error('dist/ is not built: run `npm run build` (or bash scripts/main.sh, which builds it)');
+    process.exit(1);
+  }
+  const server = await createServer({ storeDir, preset: process.env.PRESET || '64k', isolated });
+  server.listen(port, host, () => {
+    const c = server.store.config.chunking;
+    console.log(`upload-dedup demo: store ${storeDir} (chunking ${c.min}/${c.avg}/${c.max}), ` +
+      `${isolated ? 'COOP/COEP on (threads variant)' : 'COOP/COEP off (single variant)'}`);
+    console.log(`open http://${host === '0.0.0.0' ? 'localhost' : host}:${server.address().port}/`);
+  });
+}
