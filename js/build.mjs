@@ -25,6 +25,15 @@ await build({
   ...common, format: 'esm', platform: 'browser', entryPoints: [js('index.browser.js')],
   outfile: path.join(DIST, 'esm/index.browser.js'),
 });
+// Worker scripts for createWorkerClient() (next to the entry points).
+await build({
+  ...common, format: 'esm', platform: 'browser', entryPoints: [js('worker.browser.js')],
+  outfile: path.join(DIST, 'esm/worker.browser.js'),
+});
+await build({
+  ...common, format: 'esm', platform: 'node', entryPoints: [js('worker.node.js')],
+  outfile: path.join(DIST, 'esm/worker.node.js'),
+});
 // CJS: import.meta.url does not exist there; derive it from __filename.
 await build({
   ...common, format: 'cjs', platform: 'node', entryPoints: [js('index.node.js')],

@@ -1,12 +1,15 @@
 // FastCDC 2020 chunking: one-shot, batch (many buffers, one wasm crossing),
 // incremental (push/finish) and streaming over any byte source.
-import { AbortError, invalidArg } from './errors.js';
+import { invalidArg } from './errors.js';
 import { hexAt } from './encoding.js';
-import { check, copyIn, getCore, malloc, heapU8, threadsOpt, toBytes } from './runtime.js';
+import {
+  check, checkSignal, copyIn, getCore, heapU8, makeYielder, malloc, progressOpt, signalOpt, threadsOpt, toBytes,
+} from './runtime.js';
 
 const HASH_ALGOS = { none: 0, sha256: 1, blake3: 2 };   // chunker::HashAlgo
 const RECORD = 56;                                     // sizeof(ChunkRecord), bind_core.cpp
 const PUSH_SLICE = 8 * 1024 * 1024;
+const STREAM_SLICE = 1024 * 1024;   // chunkStream: wasm work between two chances to yield
 const registry = typeof FinalizationRegistry != 'undefined'
   ? new FinalizationRegistry((h) => { try { h.delete(); } catch { /* already gone */ } })
   : null;
@@ -55,12 +58,6 @@ function readRecords(M, ptr, n, withHash, out) {
     out.push(c);
   }
   return out;
-}
-
-function checkSignal(signal) {
-  if (signal && signal.aborted) {
-    throw new AbortError('ERR_CANCELLED', 'the operation was aborted', { cause: signal.reason });
-  }
 }
 
 // Chunks many buffers in one call into wasm; returns one chunk list per buffer.
@@ -171,19 +168,25 @@ export async function* bytesOf(source) {
 }
 
 // Streams chunks of any byte source. Options: chunk() options plus `signal`
-// (AbortSignal) and `onProgress(bytesRead)`.
+// (AbortSignal) and `onProgress(bytesRead)`. Large pieces are pushed in 1 MiB
+// slices with a turn for the event loop every few ms, so no call blocks long.
 export async function* chunkStream(source, opts = {}) {
-  const { signal, onProgress } = opts;
+  const signal = signalOpt(opts.signal), onProgress = progressOpt(opts.onProgress);
   checkSignal(signal);
   const c = new Chunker(opts);
+  const yieldNow = makeYielder();
   let read = 0;
   try {
     for await (const piece of bytesOf(source)) {
-      checkSignal(signal);
-      const chunks = c.push(piece);
-      read += piece.length;
-      if (onProgress) onProgress(read);
-      yield* chunks;
+      for (let off = 0; off < piece.length; off += STREAM_SLICE) {
+        checkSignal(signal);
+        const part = piece.subarray(off, off + STREAM_SLICE);
+        const chunks = c.push(part);
+        read += part.length;
+        if (onProgress) onProgress(read);
+        yield* chunks;
+        await yieldNow();
+      }
     }
     checkSignal(signal);
     yield* c.finish();

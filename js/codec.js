@@ -2,7 +2,9 @@
 // bzip2) is loaded on the first call, so users who only chunk and hash never
 // download it.
 import { invalidArg } from './errors.js';
-import { check, copyIn, copyOut, getCodecs, heapU8, malloc, toBytes } from './runtime.js';
+import {
+  check, checkSignal, copyIn, copyOut, getCodecs, heapU8, makeYielder, malloc, progressOpt, signalOpt, toBytes,
+} from './runtime.js';
 
 const DEFAULT_MAX_OUTPUT = 2 ** 30;   // as native: 1 GiB unless raised
 // One-shot output lives in wasm memory (2 GiB max) while it grows by doubling,
@@ -16,8 +18,11 @@ function strOpt(v, name) {
   return v;
 }
 
-// compress(bytes, { codec: "zstd" | "lz4" | "xz" | "bzip2", level, strategy })
-// -> Uint8Array holding one frame in the codec's standard format.
+// compress(bytes, { codec: "zstd" | "lz4" | "xz" | "bzip2", level, strategy, signal, onProgress })
+// -> Uint8Array holding one frame in the codec's standard format. With a
+// signal or onProgress the input goes through the streaming compressor in
+// windows, yielding to the event loop between them (the frame then does not
+// record the content size, like the programs' output when reading a pipe).
 export async function compress(bytes, opts = {}) {
   const b = toBytes(bytes);
   const codec = strOpt(opts.codec, 'codec');
@@ -25,6 +30,11 @@ export async function compress(bytes, opts = {}) {
   const level = opts.level;
   if (level !== undefined && (typeof level != 'number' || !Number.isInteger(level))) {
     throw invalidArg(`level: expected an integer, got ${String(level)}`);
+  }
+  const signal = signalOpt(opts.signal), onProgress = progressOpt(opts.onProgress);
+  if (signal || onProgress) {
+    return sliced(b, signal, onProgress,
+      (M) => new M.Compressor(codec || (strategy ? '' : 'zstd'), strategy, level !== undefined, level || 0), true);
   }
   const M = await getCodecs();
   const p = copyIn(M, b);
@@ -40,12 +50,16 @@ export async function compress(bytes, opts = {}) {
 
 // decompress(bytes, { maxOutput }) -> Uint8Array. Detects zstd / lz4 frame /
 // xz / bzip2 by magic, frame by frame; ERR_OUTPUT_LIMIT past maxOutput bytes.
+// With a signal or onProgress: decoded in windows (same output), yielding
+// to the event loop between them.
 export async function decompress(bytes, opts = {}) {
   const b = toBytes(bytes);
   const max = opts.maxOutput === undefined ? DEFAULT_MAX_OUTPUT : opts.maxOutput;
   if (typeof max != 'number' || !Number.isInteger(max) || max < 0 || max > MAX_OUTPUT_CAP) {
     throw invalidArg(`maxOutput: expected an integer in 0..${MAX_OUTPUT_CAP}, got ${String(opts.maxOutput)}`);
   }
+  const signal = signalOpt(opts.signal), onProgress = progressOpt(opts.onProgress);
+  if (signal || onProgress) return sliced(b, signal, onProgress, (M) => new M.Decompressor(max), false);
   const M = await getCodecs();
   const p = copyIn(M, b);
   try {
@@ -102,6 +116,45 @@ function pump(st, bytes, ctl, call) {
     } while (true);
     off += n;
   } while (off < bytes.length);
+}
+
+// One-shot compress/decompress through the streaming codec objects, one IO
+// window at a time: checks `signal`, reports input bytes consumed, yields.
+async function sliced(b, signal, onProgress, make, compressing) {
+  checkSignal(signal);
+  const st = await streamState(make);
+  const parts = [];
+  let total = 0;
+  const ctl = { enqueue: (p) => { parts.push(p); total += p.length; } };
+  const yieldNow = makeYielder();
+  try {
+    for (let off = 0; off < b.length; off += IO) {
+      checkSignal(signal);
+      const piece = b.subarray(off, off + IO);
+      if (compressing) pump(st, piece, ctl, (p, n) => st.h.update(p, n, st.outP, IO, false));
+      else pump(st, piece, ctl, (p, n) => st.h.update(p, n, st.outP, IO));
+      if (onProgress) onProgress(off + piece.length);
+      await yieldNow();
+    }
+    checkSignal(signal);
+    if (compressing) {
+      for (;;) {
+        check(st.M, st.h.update(st.inP, 0, st.outP, IO, true));
+        const out = st.h.outUsed();
+        if (out) ctl.enqueue(copyOut(st.M, st.outP, out));
+        if (st.h.done()) break;
+      }
+    } else {
+      check(st.M, st.h.finish());
+    }
+  } finally {
+    st.close();
+  }
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(total);
+  let pos = 0;
+  for (const p of parts) { out.set(p, pos); pos += p.length; }
+  return out;
 }
 
 function guarded(st, fn) {

@@ -1,7 +1,11 @@
 // BLAKE3 (hash, keyed, derive_key, any output length, incremental) and
 // SHA-256. Large inputs go through wasm in slices so wasm memory stays small.
 import { invalidArg } from './errors.js';
-import { copyIn, copyOut, getCore, getPlatform, heapU8, intOpt, malloc, threadsOpt, toBytes } from './runtime.js';
+import {
+  checkSignal, copyIn, copyOut, getCore, getPlatform, heapU8, intOpt, makeYielder, malloc, progressOpt, signalOpt,
+  threadsOpt, toBytes,
+} from './runtime.js';
+import { bytesOf } from './chunk.js';
 
 const SLICE = 16 * 1024 * 1024;
 const MAX_OUT = 1 << 30;
@@ -207,3 +211,38 @@ export class Sha256Hasher {
 }
 
 sha256.create = (opts) => new Sha256Hasher(opts);
+
+const STREAM_SLICE = 4 * 1024 * 1024;
+
+// Digest of a whole byte source (ReadableStream, Blob/File, Node stream,
+// (async) iterable of Uint8Array): { hash: "sha256" (default) | "blake3",
+// blake3's outputLength/key/context/threads, sha256's backend, signal,
+// onProgress(bytesRead) }. Hashes in slices and yields to the event loop
+// every few ms, so a page stays responsive.
+export async function hashStream(source, opts = {}) {
+  if (opts === null || typeof opts != 'object') throw invalidArg('hashStream options: expected an object');
+  const algo = opts.hash === undefined ? 'sha256' : opts.hash;
+  if (algo !== 'sha256' && algo !== 'blake3') throw invalidArg(`hash: expected "sha256" or "blake3", got ${String(algo)}`);
+  const signal = signalOpt(opts.signal), onProgress = progressOpt(opts.onProgress);
+  const outputLength = algo === 'blake3' ? intOpt(opts.outputLength, 'outputLength', 0, MAX_OUT, 32) : 32;
+  checkSignal(signal);
+  const h = algo === 'blake3' ? new Blake3Hasher(opts) : new Sha256Hasher(opts);
+  const yieldNow = makeYielder();
+  let read = 0;
+  try {
+    for await (const piece of bytesOf(source)) {
+      for (let off = 0; off < piece.length; off += STREAM_SLICE) {
+        checkSignal(signal);
+        const part = piece.subarray(off, off + STREAM_SLICE);
+        h.update(part);
+        read += part.length;
+        if (onProgress) onProgress(read);
+        await yieldNow();
+      }
+    }
+    checkSignal(signal);
+    return algo === 'blake3' ? h.digest({ outputLength }) : h.digest();
+  } finally {
+    h.free();
+  }
+}

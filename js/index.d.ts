@@ -108,6 +108,28 @@ export const hex: { encode(bytes: Bytes): string; decode(text: string): Uint8Arr
 /** Nix's base32 (as `nix-hash --to-base32`). */
 export const nixBase32: { encode(bytes: Bytes): string; decode(text: string): Uint8Array };
 
+/** Cancellation and progress of the long async operations. */
+export interface ProgressOptions {
+  /** Aborting rejects with an AbortError (code "ERR_CANCELLED"). */
+  signal?: AbortSignal;
+  /** Called with the input bytes processed so far. */
+  onProgress?: (bytesRead: number) => void;
+}
+
+export interface HashStreamOptions extends ProgressOptions {
+  /** Default "sha256". */
+  hash?: 'sha256' | 'blake3';
+  /** blake3 only. */
+  outputLength?: number;
+  key?: Bytes;
+  context?: string;
+  threads?: number;
+  /** sha256 only. */
+  backend?: 'auto' | 'wasm';
+}
+/** Digest of a whole byte source, hashed in slices that yield to the event loop. */
+export function hashStream(source: ByteSource, options?: HashStreamOptions): Promise<Uint8Array>;
+
 export type CodecName = 'zstd' | 'lz4' | 'xz' | 'bzip2';
 export interface CompressOptions {
   codec?: CodecName;
@@ -116,9 +138,17 @@ export interface CompressOptions {
   /** "fastest" | "balanced" | "smallest" instead of a codec. */
   strategy?: 'fastest' | 'balanced' | 'smallest' | 'adaptive';
 }
-export function compress(bytes: Bytes, options?: CompressOptions): Promise<Uint8Array>;
-/** Auto-detects zstd / lz4 frame / xz / bzip2. maxOutput: default and maximum 1 GiB (use decompressStream beyond). */
-export function decompress(bytes: Bytes, options?: { maxOutput?: number }): Promise<Uint8Array>;
+/**
+ * One frame. With signal/onProgress the input is compressed in 1 MiB windows that yield to the
+ * event loop (the frame then does not record the content size).
+ */
+export function compress(bytes: Bytes, options?: CompressOptions & ProgressOptions): Promise<Uint8Array>;
+export interface DecompressOptions extends ProgressOptions {
+  /** Default and maximum 1 GiB (use decompressStream beyond). */
+  maxOutput?: number;
+}
+/** Auto-detects zstd / lz4 frame / xz / bzip2. */
+export function decompress(bytes: Bytes, options?: DecompressOptions): Promise<Uint8Array>;
 
 /** Every error thrown has a stable `code`, e.g. "ERR_INVALID_ARGUMENT". */
 export class ChunkerError extends Error {
@@ -151,7 +181,30 @@ export const nix: {
   sign(secretKey: string, message: Bytes | string): Promise<string>;
   verify(publicKey: string, message: Bytes | string, signature: string): Promise<boolean>;
 };
+/** A narinfo as an object (Nix's field names); optional fields are absent when the file has none. */
+export interface NarInfo {
+  StorePath: string;
+  URL: string;
+  Compression?: string;
+  FileHash?: string;
+  FileSize?: number;
+  NarHash: string;
+  NarSize: number;
+  /** Base names (<hash>-<name>), as in the file. */
+  References: string[];
+  Deriver?: string;
+  System?: string;
+  /** "keyname:base64" signatures, in file order. */
+  Sig: string[];
+  CA?: string;
+  /** Unknown fields, in file order. */
+  extra?: [string, string][];
+}
 export const narinfo: {
+  /** Parses (strictly, as the native library) into an object. */
+  parse(text: string): Promise<NarInfo>;
+  /** Object -> text in Nix's layout; format(await parse(t)) === t for files Nix wrote. */
+  format(info: NarInfo): Promise<string>;
   /** "1;<StorePath>;<NarHash>;<NarSize>;<references>" — the message Nix signs. */
   fingerprint(text: string): Promise<string>;
   /** The narinfo with this key's Sig: line added. */
@@ -170,4 +223,61 @@ export type NarEvent =
   | { kind: 'data'; bytes: Uint8Array }
   | { kind: 'end'; path: string };
 /** Streams the entries of a NAR (Nix archive); contents arrive as "data" events after their node. */
-export function narEntries(source: ByteSource, options?: { signal?: AbortSignal }): AsyncGenerator<NarEvent, void, undefined>;
+export function narEntries(source: ByteSource, options?: ProgressOptions): AsyncGenerator<NarEvent, void, undefined>;
+
+/** Contents of a regular file in a NarTree. Streams and iterables need `size`. */
+export type NarContents = Bytes | string | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+export type NarTree =
+  | { type: 'regular'; executable?: boolean; contents?: NarContents | (() => NarContents | Promise<NarContents>); size?: number }
+  | { type: 'symlink'; target: string }
+  | { type: 'directory'; entries: Record<string, NarTree> | Map<string, NarTree> | [string, NarTree][] };
+export interface NarWriteOptions {
+  signal?: AbortSignal;
+  /** Called with the archive bytes written so far. */
+  onProgress?: (bytesWritten: number) => void;
+}
+/** The NAR of a tree (entries sorted as Nix sorts them), byte-identical to `nix-store --dump`. */
+export function nar(tree: NarTree, options?: NarWriteOptions): Promise<Uint8Array>;
+export function narStream(tree: NarTree, options?: NarWriteOptions): ReadableStream<Uint8Array>;
+export function narPieces(tree: NarTree, options?: NarWriteOptions): AsyncGenerator<Uint8Array, void, undefined>;
+/** Low-level NAR writer: each call returns the archive bytes it produced. */
+export class NarWriter {
+  static create(): Promise<NarWriter>;
+  private constructor();
+  beginDirectory(): Uint8Array;
+  /** Entries must come in sorted order (bytewise), each name once. */
+  beginEntry(name: string): Uint8Array;
+  endEntry(): Uint8Array;
+  endDirectory(): Uint8Array;
+  beginRegular(executable: boolean, size: number): Uint8Array;
+  write(bytes: Bytes): Uint8Array;
+  endRegular(): Uint8Array;
+  symlink(target: string): Uint8Array;
+  /** Fails unless exactly one complete root node was written. */
+  finish(): Uint8Array;
+  free(): void;
+}
+
+export interface WorkerInputOptions extends ProgressOptions {
+  /** Transfer a whole ArrayBuffer to the worker instead of copying it (the caller's buffer is detached). */
+  transfer?: boolean;
+}
+/** Input of a worker call: a Blob/File is handed over as is; streams are read here and posted in pieces. */
+export type WorkerInput = Bytes | ByteSource;
+/** The package running in a dedicated Worker (module Worker in browsers, worker_threads in Node). */
+export interface WorkerClient {
+  /** Info of the module loaded inside the worker. */
+  readonly ready: Promise<Info>;
+  chunk(input: WorkerInput, options?: ChunkOptions & WorkerInputOptions): Promise<Chunk[]>;
+  chunkStream(input: WorkerInput, options?: ChunkOptions & WorkerInputOptions): AsyncGenerator<Chunk, void, undefined>;
+  hash(input: WorkerInput, options?: HashStreamOptions & WorkerInputOptions): Promise<Uint8Array>;
+  blake3(input: WorkerInput, options?: Omit<HashStreamOptions, 'hash'> & WorkerInputOptions): Promise<Uint8Array>;
+  sha256(input: WorkerInput, options?: WorkerInputOptions): Promise<Uint8Array>;
+  compress(bytes: Bytes, options?: CompressOptions & WorkerInputOptions): Promise<Uint8Array>;
+  decompress(bytes: Bytes, options?: DecompressOptions & WorkerInputOptions): Promise<Uint8Array>;
+  memoryUsage(): Promise<{ core: number; codecs: number }>;
+  /** Stops the worker; pending calls reject with ERR_CANCELLED. */
+  terminate(): void;
+}
+/** Starts a worker running the package; `url` overrides the worker script location (bundlers). */
+export function createWorkerClient(options?: { url?: string | URL }): WorkerClient;

@@ -17,5 +17,17 @@ export function browserPlatform() {
       const M = await mod.default({ poolSize: Math.max(1, threads + (group === 'codecs' ? 1 : 0)) });
       return M;
     },
+    // A module Worker running dist/esm/worker.browser.js (createWorkerClient).
+    spawnWorker(opts) {
+      const url = opts.url || new URL('./worker.browser.js', import.meta.url);
+      const w = new Worker(url, { type: 'module', name: 'chunker-wasm' });
+      return {
+        post: (m, transfer) => w.postMessage(m, transfer || []),
+        onMessage: (fn) => w.addEventListener('message', (e) => fn(e.data)),
+        onError: (fn) => w.addEventListener('error', (e) => { e.preventDefault(); fn(e); }),
+        idle: () => {},
+        terminate: () => w.terminate(),
+      };
+    },
   };
 }

@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 
 const require = createRequire(import.meta.url);
 
@@ -24,6 +25,19 @@ export function nodePlatform() {
       const M = await factory({ poolSize: Math.max(1, threads + (group === 'codecs' ? 1 : 0)) });
       M.unrefThreads();   // idle pool workers must not keep the process alive
       return M;
+    },
+    // worker_threads running dist/esm/worker.node.js (createWorkerClient);
+    // unref'd while no call is pending, so scripts exit on their own.
+    spawnWorker(opts) {
+      const file = opts.url || fileURLToPath(new URL('../esm/worker.node.js', import.meta.url));
+      const w = new Worker(file, { env: process.env });
+      return {
+        post: (m, transfer) => w.postMessage(m, transfer || []),
+        onMessage: (fn) => w.on('message', fn),
+        onError: (fn) => w.on('error', fn),
+        idle: (yes) => (yes ? w.unref() : w.ref()),
+        terminate: () => w.terminate(),
+      };
     },
     // node:crypto's SHA-256 beats wasm in Node (SHA-NI / OpenSSL asm).
     sha256: {

@@ -1,6 +1,6 @@
 // Module state shared by the API: the platform loader (Node or browser), the
 // loaded wasm modules, and helpers to move bytes in and out of wasm memory.
-import { ChunkerError, OutOfMemoryError, invalidArg, makeError } from './errors.js';
+import { AbortError, ChunkerError, OutOfMemoryError, invalidArg, makeError } from './errors.js';
 
 let platform = null;   // { variant, threads, load(group), sha256? }
 let core = null;
@@ -100,4 +100,39 @@ export function threadsOpt(v) {
   const max = platform.threads;
   if (v === undefined) return max;
   return Math.min(intOpt(v, 'threads', 1, 1024, max), max);
+}
+
+// Cooperative scheduling for the async forms: long work runs in slices and
+// gives the event loop a turn once a slice budget (ms) has passed, so a page
+// stays responsive and AbortSignals / worker messages are seen mid-operation.
+const SLICE_MS = 8;
+const macrotask = typeof setImmediate == 'function'
+  ? () => new Promise((r) => setImmediate(r))
+  : typeof MessageChannel == 'function'
+    ? () => new Promise((r) => { const c = new MessageChannel(); c.port1.onmessage = () => { c.port1.close(); r(); }; c.port2.postMessage(0); })
+    : () => new Promise((r) => setTimeout(r, 0));
+export function makeYielder() {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < SLICE_MS) return;
+    await macrotask();
+    last = performance.now();
+  };
+}
+
+export function abortError(signal) {
+  return new AbortError('ERR_CANCELLED', 'the operation was aborted', { cause: signal && signal.reason });
+}
+export function checkSignal(signal) {
+  if (signal && signal.aborted) throw abortError(signal);
+}
+export function progressOpt(f) {
+  if (f !== undefined && typeof f != 'function') throw invalidArg('onProgress: expected a function');
+  return f;
+}
+export function signalOpt(s) {
+  if (s !== undefined && (s === null || typeof s != 'object' || typeof s.aborted != 'boolean')) {
+    throw invalidArg('signal: expected an AbortSignal');
+  }
+  return s;
 }

@@ -4,6 +4,10 @@
 // download it. Calling convention: bind_common.hpp.
 #include <emscripten/bind.h>
 
+#define ZSTD_STATIC_LINKING_ONLY  // ZSTD_findDecompressedSize (static library)
+#include <zstd.h>
+
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,7 +18,23 @@
 namespace chunker::wasm {
 namespace {
 
-std::vector<std::uint8_t> g_out;  // result area of compress()/decompress()
+// Result area of compress()/decompress(): plain malloc'd memory (a vector
+// would zero-fill the whole worst-case size first), freed by releaseOut().
+std::uint8_t* g_out = nullptr;
+std::size_t g_out_len = 0;
+std::vector<std::uint8_t> g_vec;  // the growing-buffer path of decompress()
+
+void release_out() {
+  std::free(g_out);
+  g_out = nullptr;
+  g_out_len = 0;
+  g_vec = {};
+}
+
+// The last zstd/lz4 one-shot compressor, kept for the next call with the
+// same settings (saves re-allocating the context and its tables each call;
+// xz/bzip2 contexts are large, so those are not kept).
+std::optional<codec::Compressor> g_comp;
 
 // codec: a name for codec::parse_codec, or "" with a strategy name instead.
 // has_level false: the strategy's level, else the codec's default level.
@@ -40,10 +60,25 @@ double compress_js(std::uintptr_t data, std::size_t len, std::string codec_name,
                    bool has_level, int level) {
   auto o = compress_options(codec_name, strategy, has_level, level);
   if (!o) return fail(o.status());
-  g_out.clear();
-  Status s = codec::compress(in_span(data, len), g_out, *o);
-  if (!s.ok()) return fail(s);
-  return static_cast<double>(g_out.size());
+  release_out();
+  if (!g_comp || g_comp->codec() != o->codec || !o->level || g_comp->level() != *o->level) {
+    g_comp.reset();
+    auto c = codec::Compressor::create(*o);
+    if (!c) return fail(c.status());
+    g_comp.emplace(std::move(*c));
+  }
+  const std::size_t bound = codec::compress_bound(o->codec, len);
+  g_out = static_cast<std::uint8_t*>(std::malloc(bound ? bound : 1));
+  if (!g_out) return fail({Errc::out_of_memory, "compress: cannot allocate the output buffer"});
+  auto r = g_comp->compress_into(in_span(data, len), out_span(reinterpret_cast<std::uintptr_t>(g_out), bound));
+  if (!r) {
+    release_out();
+    g_comp.reset();
+    return fail(r.status());
+  }
+  g_out_len = *r;
+  if (o->codec != codec::Codec::zstd && o->codec != codec::Codec::lz4) g_comp.reset();
+  return static_cast<double>(g_out_len);
 }
 
 // Streaming forms for the JS TransformStreams: update() returns 0 or -Errc;
@@ -106,22 +141,59 @@ class DecompressorJs {
   codec::Step step_;
 };
 
+// The decompressed size the frame header(s) declare, when the input starts
+// with a zstd frame (all concatenated zstd frames summed) or an LZ4 frame
+// with a content size (first frame only). Only a hint: a header may lie or
+// more frames may follow; decompress() falls back to a growing buffer then.
+std::optional<std::uint64_t> declared_size(std::span<const std::uint8_t> in) {
+  auto d = codec::detect(in.first(std::min<std::size_t>(in.size(), 16)));
+  if (d.state != codec::Detect::known) return std::nullopt;
+  if (d.codec == codec::Codec::zstd) {
+    unsigned long long n = ZSTD_findDecompressedSize(in.data(), in.size());
+    if (n == ZSTD_CONTENTSIZE_UNKNOWN || n == ZSTD_CONTENTSIZE_ERROR) return std::nullopt;
+    return n;
+  }
+  if (d.codec == codec::Codec::lz4 && in.size() >= 14 && in[0] == 0x04 && in[1] == 0x22 && in[2] == 0x4d &&
+      in[3] == 0x18 && (in[4] & 0x08)) {
+    std::uint64_t n = 0;
+    for (int i = 7; i >= 0; --i) n = (n << 8) | in[6 + i];
+    return n;
+  }
+  return std::nullopt;
+}
+
 // Auto-detects each frame; fails with output_limit past `max_output` bytes.
 double decompress_js(std::uintptr_t data, std::size_t len, double max_output) {
   codec::DecompressOptions o;
   o.output_limit = static_cast<std::uint64_t>(max_output);
-  g_out.clear();
-  Status s = codec::decompress(in_span(data, len), g_out, o);
+  release_out();
+  auto in = in_span(data, len);
+  if (auto n = declared_size(in); n && *n <= o.output_limit && *n < (std::size_t{1} << 31)) {
+    // Exact-size buffer: no zero-filling, no regrowth copies.
+    g_out = static_cast<std::uint8_t*>(std::malloc(*n ? *n : 1));
+    if (g_out) {
+      auto r = codec::decompress_into(in, out_span(reinterpret_cast<std::uintptr_t>(g_out), *n), o);
+      if (r) {
+        g_out_len = *r;
+        return static_cast<double>(g_out_len);
+      }
+      release_out();
+      // Anything but "did not fit" is the answer; otherwise grow as usual.
+      if (r.status().code() != Errc::output_limit || *n == o.output_limit) return fail(r.status());
+    }
+  }
+  Status s = codec::decompress(in, g_vec, o);
   if (!s.ok()) {
-    g_out = {};  // give the memory back after a failed (possibly huge) attempt
+    g_vec = {};  // give the memory back after a failed (possibly huge) attempt
     return fail(s);
   }
-  return static_cast<double>(g_out.size());
+  return static_cast<double>(g_vec.size());
 }
 
-std::uintptr_t out_ptr() { return reinterpret_cast<std::uintptr_t>(g_out.data()); }
-// Drops the result buffer once JS has copied it out (keeps wasm memory small).
-void release_out() { g_out = {}; }
+// releaseOut() (above) drops the result once JS has copied it out.
+std::uintptr_t out_ptr() {
+  return g_out ? reinterpret_cast<std::uintptr_t>(g_out) : reinterpret_cast<std::uintptr_t>(g_vec.data());
+}
 std::string errc_name_js(int code) { return errc_name(static_cast<Errc>(code)); }
 std::string last_error_js() { return last_error(); }
 

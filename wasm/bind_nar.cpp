@@ -1,11 +1,15 @@
-// Embind binding of the NAR stream parser (codecs module): the JS glue pushes
-// archive bytes in any slicing and collects the parser's events as plain JS
-// objects. Contents bytes are copied into fresh JS Uint8Arrays inside the
-// callback, so no view into wasm memory outlives the call.
+// Embind bindings of the NAR stream parser and writer (codecs module).
+// Reader: the JS glue pushes archive bytes in any slicing and collects the
+// parser's events as plain JS objects. Contents bytes are copied into fresh
+// JS Uint8Arrays inside the callback, so no view into wasm memory outlives the
+// call. Writer: core nar::Writer (the same canonical bytes as native `chunker
+// nar dump` / `nix-store --dump`); what each call emitted is read back by the
+// glue through outPtr()/outLen() and then dropped with clearOut().
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
 #include <string>
+#include <vector>
 
 #include "bind_common.hpp"
 #include "chunker/nar.hpp"
@@ -66,6 +70,42 @@ class NarReaderJs : public nar::Visitor {
   nar::Parser parser_;
 };
 
+class NarWriterJs {
+ public:
+  NarWriterJs()
+      : w_([this](std::span<const std::uint8_t> b) {
+          out_.insert(out_.end(), b.begin(), b.end());
+          return Status{};
+        }) {}
+
+  // Each returns 0 or -Errc (message in lastError()).
+  int beginDirectory() { return st(w_.begin_directory()); }
+  int beginEntry(std::string name) { return st(w_.begin_entry(name)); }
+  int endEntry() { return st(w_.end_entry()); }
+  int endDirectory() { return st(w_.end_directory()); }
+  int beginRegular(bool executable, double size) {
+    if (!(size >= 0) || size > 9007199254740991.0) return fail({Errc::invalid_argument, "nar: bad file size"});
+    return st(w_.begin_regular(executable, static_cast<std::uint64_t>(size)));
+  }
+  int write(std::uintptr_t data, std::size_t len) { return st(w_.write(in_span(data, len))); }
+  int endRegular() { return st(w_.end_regular()); }
+  int symlink(std::string target) { return st(w_.symlink(target)); }
+  int finish() { return st(w_.finish()); }
+
+  std::uintptr_t outPtr() const { return reinterpret_cast<std::uintptr_t>(out_.data()); }
+  double outLen() const { return static_cast<double>(out_.size()); }
+  void clearOut() {
+    out_.clear();
+    if (out_.capacity() > (4u << 20)) out_.shrink_to_fit();
+  }
+  double offset() const { return static_cast<double>(w_.offset()); }
+
+ private:
+  static int st(const Status& s) { return s.ok() ? 0 : fail(s); }
+  std::vector<std::uint8_t> out_;
+  nar::Writer w_;
+};
+
 }  // namespace
 }  // namespace chunker::wasm
 
@@ -77,4 +117,19 @@ EMSCRIPTEN_BINDINGS(chunker_nar) {
       .function("push", &NarReaderJs::push)
       .function("finish", &NarReaderJs::finish)
       .function("events", &NarReaderJs::events);
+  class_<NarWriterJs>("NarWriter")
+      .constructor<>()
+      .function("beginDirectory", &NarWriterJs::beginDirectory)
+      .function("beginEntry", &NarWriterJs::beginEntry)
+      .function("endEntry", &NarWriterJs::endEntry)
+      .function("endDirectory", &NarWriterJs::endDirectory)
+      .function("beginRegular", &NarWriterJs::beginRegular)
+      .function("write", &NarWriterJs::write)
+      .function("endRegular", &NarWriterJs::endRegular)
+      .function("symlink", &NarWriterJs::symlink)
+      .function("finish", &NarWriterJs::finish)
+      .function("outPtr", &NarWriterJs::outPtr)
+      .function("outLen", &NarWriterJs::outLen)
+      .function("clearOut", &NarWriterJs::clearOut)
+      .function("offset", &NarWriterJs::offset);
 }

@@ -3,6 +3,7 @@
 // fingerprint/sign/verify through core/src/nix. Calling convention:
 // bind_common.hpp. Strings carrying secrets are wiped after use where we own them.
 #include <emscripten/bind.h>
+#include <emscripten/val.h>
 
 #include <cstring>
 #include <string>
@@ -122,6 +123,50 @@ int narinfo_verify(std::string text, std::string trusted) {
   return fail(s);
 }
 
+// narinfo text -> plain object with Nix's field names (absent optional
+// fields omitted; unknown fields in `extra` as [key, value] pairs, in order),
+// or the negative Errc as a number.
+emscripten::val narinfo_parse(std::string text) {
+  using emscripten::val;
+  auto r = narinfo::parse(text);
+  if (!r) return val(fail(r.status()));
+  const narinfo::NarInfo& n = *r;
+  auto strings = [](const std::vector<std::string>& v) {
+    val a = val::array();
+    for (const auto& s : v) a.call<void>("push", s);
+    return a;
+  };
+  val o = val::object();
+  o.set("StorePath", n.store_path);
+  o.set("URL", n.url);
+  if (!n.compression.empty()) o.set("Compression", n.compression);
+  if (!n.file_hash.empty()) o.set("FileHash", n.file_hash);
+  if (n.file_size) o.set("FileSize", static_cast<double>(*n.file_size));
+  o.set("NarHash", n.nar_hash);
+  o.set("NarSize", static_cast<double>(n.nar_size));
+  o.set("References", strings(n.references));
+  if (!n.deriver.empty()) o.set("Deriver", n.deriver);
+  if (!n.system.empty()) o.set("System", n.system);
+  o.set("Sig", strings(n.sigs));
+  if (!n.ca.empty()) o.set("CA", n.ca);
+  val extra = val::array();
+  for (const auto& [k, v] : n.extra) {
+    val pair = val::array();
+    pair.call<void>("push", k);
+    pair.call<void>("push", v);
+    extra.call<void>("push", pair);
+  }
+  o.set("extra", extra);
+  return o;
+}
+
+// Any valid narinfo text -> the same narinfo in Nix's layout (narinfo::format).
+int narinfo_format(std::string text) {
+  auto info = narinfo::parse(text);
+  if (!info) return fail(info.status());
+  return text_result(narinfo::format(*info));
+}
+
 std::uintptr_t text_ptr() { return reinterpret_cast<std::uintptr_t>(g_text.data()); }
 void wipe_text() {
   std::fill(g_text.begin(), g_text.end(), '\0');
@@ -144,6 +189,8 @@ EMSCRIPTEN_BINDINGS(chunker_nix) {
   function("narinfoFingerprint", &narinfo_fingerprint);
   function("narinfoSign", &narinfo_sign);
   function("narinfoVerify", &narinfo_verify);
+  function("narinfoParse", &narinfo_parse);
+  function("narinfoFormat", &narinfo_format);
   function("textPtr", &text_ptr);
   function("wipeText", &wipe_text);
 }

@@ -114,5 +114,46 @@ await test('Nix: narinfo signature from cache.nixos.org, Ed25519 RFC 8032, key g
   eq(await C.narinfo.verify(signed, [publicKey]), true, 'own signature verifies');
 });
 
+await test('worker client (module Worker): same chunks, hashes vs WebCrypto, abort, codes', async () => {
+  const w = C.createWorkerClient();
+  try {
+    eq((await w.ready).variant, expected, 'variant inside the worker');
+    const d = new Uint8Array(6 << 20);
+    for (let i = 0; i < d.length; i += 65536) crypto.getRandomValues(d.subarray(i, i + 65536));
+    const o = { avg: 65536, hash: 'sha256' };
+    const ref = C.chunk(d, o);
+    const viaBlob = await w.chunk(new Blob([d]), o);
+    const viaBytes = await w.chunk(d, o);
+    const str = (x) => JSON.stringify(x, (k, v) => (typeof v == 'bigint' ? v.toString() : v));
+    eq(str(viaBlob), str(ref), 'chunks via Blob');
+    eq(str(viaBytes), str(ref), 'chunks via bytes');
+    for (const c of ref.slice(0, 20)) eq(c.hash, await subtle(d.subarray(c.offset, c.offset + c.length)), 'chunk sha256');
+    eq(hex(await w.sha256(new Blob([d]))), await subtle(d), 'sha256 of a Blob');
+    const data = await get('/fixtures/data.bin');
+    check(bytesEq(await w.decompress(await get('/fixtures/data.zst')), data), 'decompress .zst in the worker');
+    const ac = new AbortController();
+    let err;
+    try { await w.chunk(new Blob([d, d, d]), { ...o, signal: ac.signal, onProgress: () => ac.abort() }); } catch (e) { err = e; }
+    eq(err && err.code, 'ERR_CANCELLED', 'abort code');
+    check(err instanceof C.AbortError, 'abort class');
+    err = undefined;
+    try { await w.chunk(d, { min: 1 }); } catch (e) { err = e; }
+    eq(err && err.code, 'ERR_INVALID_ARGUMENT', 'error code from the worker');
+  } finally {
+    w.terminate();
+  }
+});
+
+await test('narinfo parse/format round-trip; NAR writer', async () => {
+  const text = await (await fetch('/tests/data/narinfo/cache-nixos-hello-2.10.narinfo')).text();
+  const o = await C.narinfo.parse(text);
+  eq(o.NarSize, 205968, 'NarSize');
+  eq(await C.narinfo.format(o), text, 'format(parse(t))');
+  const a = await C.nar({ type: 'directory', entries: { b: { type: 'symlink', target: 'x' }, a: { type: 'regular', contents: new Blob(['hi']) } } });
+  let n = 0;
+  for await (const ev of C.narEntries([a])) if (ev.kind === 'node') n++;
+  eq(n, 3, 'nodes read back');
+});
+
 const failures = results.filter((r) => r.error).map((r) => `${r.name}: ${r.error}`);
 window.__result = { passed: results.length - failures.length, failed: failures.length, failures };

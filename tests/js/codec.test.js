@@ -102,3 +102,51 @@ describe('TransformStreams', () => {
     await expect(through([data], C.compressStream({ codec: 'gzip' }))).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
   });
 });
+
+describe('signal and onProgress (sliced one-shot calls)', () => {
+  const big = new Uint8Array([...data, ...data, ...data, ...data, ...data]);   // 5 windows of 1 MiB
+  test.each(Object.keys(tools))('%s: sliced compress decodes with the reference program; progress is monotonic', async (codec) => {
+    const seen = [];
+    const z = await C.compress(big, { codec, onProgress: (n) => seen.push(n) });
+    expect(Buffer.compare(run(tools[codec].dec, z), big)).toBe(0);
+    expect(seen.at(-1)).toBe(big.length);
+    expect(seen.length).toBeGreaterThan(2);
+    expect(seen.every((n, i) => i === 0 || n > seen[i - 1])).toBe(true);
+  });
+  test.each(Object.keys(tools))('%s: sliced decompress equals the one-shot result', async (codec) => {
+    const z = run(tools[codec].enc, big);
+    const seen = [];
+    const out = await C.decompress(z, { signal: new AbortController().signal, onProgress: (n) => seen.push(n) });
+    expect(Buffer.compare(out, big)).toBe(0);
+    expect(seen.at(-1)).toBe(z.length);
+  });
+  test('abort rejects with AbortError / ERR_CANCELLED and leaks no wasm memory', async () => {
+    const z = run(tools.xz.enc, big);
+    const attempt = () => {
+      const ac = new AbortController();
+      return C.decompress(z, { signal: ac.signal, onProgress: () => ac.abort('stop') });
+    };
+    await expect(attempt()).rejects.toMatchObject({ code: 'ERR_CANCELLED', name: 'AbortError', cause: 'stop' });
+    await expect(C.compress(big, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(C.AbortError);
+    for (let i = 0; i < 5; i++) await attempt().catch(() => {});
+    const before = C.memoryUsage().codecs;
+    for (let i = 0; i < 200; i++) await attempt().catch(() => {});
+    expect(C.memoryUsage().codecs).toBe(before);
+    await expect(C.compress(big, { onProgress: 5 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+  }, 60000);
+  test('sliced decompress keeps maxOutput', async () => {
+    const z = run(tools.zstd.enc, big);
+    await expect(C.decompress(z, { maxOutput: 1000, onProgress: () => {} })).rejects.toMatchObject({ code: 'ERR_OUTPUT_LIMIT' });
+  });
+  test('one-shot decompress of a frame whose header declares the size, and of concatenated frames', async () => {
+    const ours = await C.compress(big, { codec: 'lz4' });
+    expect(Buffer.compare(run(tools.lz4.dec, ours), big)).toBe(0);
+    expect(Buffer.compare(await C.decompress(ours), big)).toBe(0);
+    const two = new Uint8Array([...ours, ...ours]);   // the first header covers only half the output
+    expect(Buffer.compare(await C.decompress(two), new Uint8Array([...big, ...big]))).toBe(0);
+    await expect(C.decompress(two, { maxOutput: big.length })).rejects.toMatchObject({ code: 'ERR_OUTPUT_LIMIT' });
+    const zz = await C.compress(big, { codec: 'zstd' });
+    await expect(C.decompress(zz, { maxOutput: big.length - 1 })).rejects.toMatchObject({ code: 'ERR_OUTPUT_LIMIT' });
+    expect((await C.decompress(zz, { maxOutput: big.length })).length).toBe(big.length);
+  });
+});

@@ -96,3 +96,19 @@ describe('Nix base32 (nix-hash fixtures)', () => {
     expect(() => C.hex.decode('zz')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
   });
 });
+
+describe('hashStream', () => {
+  test('blake3 and sha256 of a Blob / async iterable equal b3sum and node:crypto; abort and progress', async () => {
+    const data = randomBytes(9 << 20, 12);
+    const pieces = (async function* () { for (let i = 0; i < data.length; i += 1000003) yield data.subarray(i, i + 1000003); })();
+    const seen = [];
+    const b3 = await C.hashStream(pieces, { hash: 'blake3', onProgress: (n) => seen.push(n) });
+    expect(toHex(b3)).toBe(execFileSync('b3sum', ['--no-names'], { input: data }).toString().trim());
+    expect(seen.at(-1)).toBe(data.length);
+    expect(toHex(await C.hashStream(new Blob([data]), { backend: 'wasm' }))).toBe(crypto.createHash('sha256').update(data).digest('hex'));
+    const ac = new AbortController();
+    await expect(C.hashStream(new Blob([data]), { signal: ac.signal, onProgress: () => ac.abort() }))
+      .rejects.toMatchObject({ code: 'ERR_CANCELLED', name: 'AbortError' });
+    await expect(C.hashStream(new Blob([data]), { hash: 'md5' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+  });
+});

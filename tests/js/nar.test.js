@@ -66,3 +66,58 @@ describe('narEntries over a nix-store --dump archive', () => {
     expect(C.memoryUsage().codecs).toBe(before);
   });
 });
+
+describe('writing NARs: byte-identical to nix-store --dump', () => {
+  const fileTree = () => ({
+    type: 'directory',
+    entries: {   // deliberately unsorted: the writer sorts as Nix does
+      share: { type: 'directory', entries: { 'empty-file': { type: 'regular', contents: '' }, empty: { type: 'directory', entries: {} } } },
+      bin: {
+        type: 'directory',
+        entries: [
+          ['tool', { type: 'regular', executable: true, contents: fs.readFileSync(path.join(tree, 'bin/tool')) }],
+          ['link', { type: 'symlink', target: '../big.bin' }],
+        ],
+      },
+      'big.bin': { type: 'regular', size: 3 << 20, contents: () => fs.createReadStream(path.join(tree, 'big.bin')) },
+    },
+  });
+  test('nar(), narStream() and the streamed contents give the same bytes as nix-store --dump', async () => {
+    const seen = [];
+    const a = await C.nar(fileTree(), { onProgress: (n) => seen.push(n) });
+    expect(Buffer.compare(a, nar)).toBe(0);
+    expect(seen.at(-1)).toBe(nar.length);
+    const parts = [];
+    for await (const p of C.narStream(fileTree())) parts.push(p);
+    expect(Buffer.compare(Buffer.concat(parts), nar)).toBe(0);
+    // And the reader reads back what the writer wrote.
+    let nodes = 0;
+    for await (const ev of C.narEntries([a])) if (ev.kind === 'node') nodes++;
+    expect(nodes).toBe(8);
+  });
+  test('single file and symlink roots match nix-store --dump', async () => {
+    const s = path.join(dir, 'nix');
+    const env = { ...process.env, NIX_STATE_DIR: `${s}/state`, NIX_STORE_DIR: `${s}/store`, NIX_LOG_DIR: `${s}/log`,
+      NIX_CONF_DIR: `${s}/conf`, NIX_REMOTE: '', HOME: s };
+    const dump = (p) => new Uint8Array(execFileSync('nix-store', ['--dump', p], { env, maxBuffer: 1 << 28 }));
+    const tool = fs.readFileSync(path.join(tree, 'bin/tool'));
+    expect(Buffer.compare(await C.nar({ type: 'regular', executable: true, contents: new Blob([tool]) }), dump(path.join(tree, 'bin/tool')))).toBe(0);
+    expect(Buffer.compare(await C.nar({ type: 'symlink', target: '../big.bin' }), dump(path.join(tree, 'bin/link')))).toBe(0);
+  });
+  test('low-level NarWriter: misuse and bad trees are ERR_INVALID_ARGUMENT, no leak', async () => {
+    const w = await C.NarWriter.create();
+    const parts = [w.beginDirectory(), w.beginEntry('b'), w.symlink('x'), w.endEntry()];
+    expect(() => w.beginEntry('a')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));   // not sorted
+    w.free();
+    expect(parts[0].length).toBeGreaterThan(0);
+    await expect(C.nar({ type: 'regular', size: 5, contents: [new Uint8Array(3)] })).rejects.toHaveProperty('code', 'ERR_INVALID_ARGUMENT');
+    await expect(C.nar({ type: 'directory', entries: { 'a/b': { type: 'symlink', target: 'x' } } })).rejects.toHaveProperty('code', 'ERR_INVALID_ARGUMENT');
+    await expect(C.nar({ type: 'fifo' })).rejects.toHaveProperty('code', 'ERR_INVALID_ARGUMENT');
+    await expect(C.nar({ type: 'directory', entries: {} }, { signal: AbortSignal.abort() })).rejects.toHaveProperty('code', 'ERR_CANCELLED');
+    const bad = () => C.nar({ type: 'directory', entries: { x: { type: 'regular', size: 9, contents: [new Uint8Array(1 << 16)] } } }).catch(() => {});
+    for (let i = 0; i < 5; i++) await bad();
+    const before = C.memoryUsage().codecs;
+    for (let i = 0; i < 300; i++) await bad();
+    expect(C.memoryUsage().codecs).toBe(before);
+  });
+});

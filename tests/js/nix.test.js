@@ -71,3 +71,42 @@ describe('narinfo (real cache.nixos.org files)', () => {
     await expect(C.narinfo.verify('garbage', [publicKey])).rejects.toHaveProperty('code');
   });
 });
+
+describe('narinfo parse / format (real cache.nixos.org files)', () => {
+  test.each(narinfos)('%s: parse gives the fields; format(parse(t)) is byte-identical', async (_, text) => {
+    const field = (k) => text.match(new RegExp(`^${k}: (.*)$`, 'm'))[1];
+    const o = await C.narinfo.parse(text);
+    expect(o.StorePath).toBe(field('StorePath'));
+    expect(o.URL).toBe(field('URL'));
+    expect(o.Compression).toBe(field('Compression'));
+    expect(o.FileHash).toBe(field('FileHash'));
+    expect(o.FileSize).toBe(Number(field('FileSize')));
+    expect(o.NarHash).toBe(field('NarHash'));
+    expect(o.NarSize).toBe(Number(field('NarSize')));
+    expect(o.References).toEqual(field('References').split(' '));
+    expect(o.Sig).toEqual([field('Sig')]);
+    expect(o.Deriver).toBeUndefined();
+    expect(o.extra).toEqual([]);
+    expect(await C.narinfo.format(o)).toBe(text);
+    // Through JSON (a plain object) and with fields in another order.
+    const shuffled = Object.fromEntries(Object.entries(JSON.parse(JSON.stringify(o))).reverse());
+    expect(await C.narinfo.format(shuffled)).toBe(text);
+  });
+  test('edits round-trip and keep the signature check honest', async () => {
+    const [, text] = narinfos[0];
+    const o = await C.narinfo.parse(text);
+    const edited = await C.narinfo.format({ ...o, Deriver: 'z3ndxagmx2rnqmg3y2ry2y7xwmdjhyrx-hello-2.10.drv', extra: [['Note', 'x y']] });
+    expect(edited).toMatch(/^Deriver: z3ndxagmx2rnqmg3y2ry2y7xwmdjhyrx-hello-2.10.drv$/m);
+    expect(edited.endsWith('Note: x y\n')).toBe(true);
+    expect(await C.narinfo.verify(edited, [CACHE_KEY])).toBe(true);   // Deriver is not in the fingerprint
+    expect(await C.narinfo.verify(await C.narinfo.format({ ...o, NarSize: o.NarSize + 1 }), [CACHE_KEY])).toBe(false);
+  });
+  test('bad input: parse -> ERR_CORRUPT_INPUT naming the line; format -> ERR_INVALID_ARGUMENT', async () => {
+    await expect(C.narinfo.parse('StorePath: /nix/store/x\n')).rejects.toMatchObject({ code: 'ERR_CORRUPT_INPUT', message: expect.stringMatching(/line 1/) });
+    const o = await C.narinfo.parse(narinfos[0][1]);
+    await expect(C.narinfo.format({ ...o, NarSize: 0 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(C.narinfo.format({ ...o, References: 'x' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(C.narinfo.format({ ...o, URL: 'a\nSig: x:y' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(C.narinfo.format({ ...o, Bogus: 1 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+  });
+});
