@@ -18,15 +18,18 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# dist/: every file the demo serves or imports must exist and be newer than
-# every source of the package (as in scripts/ci/60-wasm.sh, but skipped when fresh).
+# dist/: every file the demo serves or imports must exist, and no source of the
+# package may be newer than the last build (`npm run build` always rewrites
+# dist/esm, so the newest file in dist/ dates the last build). Same steps as
+# scripts/ci/60-wasm.sh, skipped when dist/ is fresh.
 need=(dist/esm/index.node.js dist/esm/index.browser.js dist/node/core-mt.js dist/node/codecs-mt.js
       dist/web/core-mt.mjs dist/web/core-st.mjs dist/web/codecs-mt.mjs dist/web/codecs-st.mjs)
 stale=0
 for f in "${need[@]}"; do [[ -f $f ]] || stale=1; done
 if [[ $stale == 0 ]]; then
-  oldest=$(ls -t "${need[@]}" | tail -1)
-  if [[ -n $(find js wasm core native/include -type f -newer "$oldest" -print -quit 2>/dev/null) ]]; then stale=1; fi
+  newest=$(ls -t $(find dist -type f) | head -1)
+  changed=$(find js wasm core native/include -type f -newer "$newest" -print -quit 2>/dev/null)
+  if [[ -n $changed ]]; then echo "dist/ is older than $changed"; stale=1; fi
 fi
 if [[ $stale == 1 ]]; then
   echo "building the npm package (dist/ missing or stale)..."

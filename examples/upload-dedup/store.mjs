@@ -123,7 +123,7 @@ export class Store {
     for (const k of ['min', 'avg', 'max']) {
       if (!Number.isInteger(c[k]) || c[k] <= 0) throw new Error(`${file}: chunking.${k} must be a positive integer`);
     }
-    this.config = { ...cfg, chunking: { level: 1, seed: 0, ...c } };
+    this.config = { ...cfg, chunking: { min: c.min, avg: c.avg, max: c.max, level: c.level ?? 1, seed: c.seed ?? 0 } };
     this.max = this.config.chunking.max;
   }
 

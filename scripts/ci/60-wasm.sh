@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm package stage: wasm deps (cached in $CHUNKER_CACHE/wasm-deps), both
 # Emscripten variants + JS (`npm run build`), Vitest in Node for each variant,
-# headless Chromium with and without cross-origin isolation, pack-and-install.
+# headless Chromium with and without cross-origin isolation, the upload-dedup
+# demo end to end (its server tests are in the Vitest runs), pack-and-install.
 set -euo pipefail
 cd "${CHUNKER_ROOT:-$(dirname "$0")/../..}"
 export CHUNKER_CACHE=${CHUNKER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chunker}
@@ -25,6 +26,8 @@ t vitest, single variant
 CHUNKER_WASM_VARIANT=single npx vitest run
 t browser tests
 node tests/browser/run.mjs
+t upload-dedup demo, end to end in Chromium
+node tests/browser/demo.mjs
 t pack test
 node tests/pack/run.mjs
 t done

@@ -8,7 +8,7 @@ const q = new URLSearchParams(location.search);
 const MiB = 1 << 20;
 const fmt = (n) => (n >= MiB ? `${(n / MiB).toFixed(n >= 100 * MiB ? 0 : 1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
 const rate = (bytes, ms) => (ms > 0 ? `${(bytes / MiB / (ms / 1000)).toFixed(1)} MiB/s` : '–');
-const UPLOADS_IN_FLIGHT = 4;
+const UPLOADS_IN_FLIGHT = 6;   // compress (workers) and PUT (network + server fsync) overlap
 
 async function api(path, opts = {}) {
   const r = await fetch(path, opts);

@@ -1,0 +1,164 @@
+// End-to-end test of the upload-dedup demo (examples/upload-dedup) in headless
+// Chromium, against the real server on 127.0.0.1:
+//   1. with COOP/COEP -> the page's workers get the threads variant
+//   2. without        -> single variant, same flow
+// Each run: upload a file through the page's file input; upload a copy with
+// bytes inserted in the middle and count the chunk PUTs the browser actually
+// sent (from the network, not from the page's own report); download both
+// through the page (BLAKE3-verified there) and over plain HTTP (compared with
+// the files on disk); a forged chunk from the page is rejected with 4xx.
+// The isolated run saves a screenshot (build/artifacts/upload-dedup.png, or
+// docs/upload-dedup.png with UPDATE_SCREENSHOT=1).
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chunkStream } from '../../dist/esm/index.node.js';
+import { createServer } from '../../examples/upload-dedup/server.mjs';
+import { launch } from './harness.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const b3sum = (file) => execFileSync('b3sum', ['--no-names', file]).toString().trim();
+
+// ~6 MiB: pseudo-random runs and text runs (so zstd has something to do).
+function makeFile(n) {
+  const out = Buffer.alloc(n);
+  let x = 0x9e3779b9;
+  const text = Buffer.from('Upload dedup demo: content-defined chunks, BLAKE3 and zstd. ');
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    out[i] = ((i >> 15) & 3) === 0 ? text[i % text.length] : x & 255;
+  }
+  return out;
+}
+
+let passed = 0, failed = 0;
+function check(cond, what) {
+  if (cond) { passed++; console.log(`  ok   ${what}`); } else { failed++; console.log(`  FAIL ${what}`); }
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-e2e-'));
+const original = makeFile(6 << 20);
+const edited = Buffer.concat([original.subarray(0, 3 << 20), Buffer.from('*** 1000 inserted bytes ***'.repeat(37).slice(0, 1000)), original.subarray(3 << 20)]);
+const origPath = path.join(tmp, 'sample.bin');
+const editPath = path.join(tmp, 'sample-edited.bin');
+fs.writeFileSync(origPath, original);
+fs.writeFileSync(editPath, edited);
+
+const browser = await launch();
+try {
+  for (const isolated of [true, false]) {
+    const expect = isolated ? 'threads' : 'single';
+    console.log(`${isolated ? 'isolated' : 'not isolated'} (${expect} variant expected):`);
+    const storeDir = path.join(tmp, `store-${expect}`);
+    const server = await createServer({ storeDir, isolated });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${server.address().port}`;
+    const page = await browser.ctx.newPage();
+    await page.setViewportSize({ width: 1100, height: 820 });
+    const logs = [];
+    page.on('console', (m) => logs.push(`[console.${m.type()}] ${m.text()}`));
+    page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
+    const puts = [];
+    page.on('request', (r) => { if (r.method() === 'PUT' && new URL(r.url()).pathname.startsWith('/api/chunks/')) puts.push(r.url()); });
+    const chunkFiles = () => fs.readdirSync(path.join(storeDir, 'chunks')).flatMap((d) => fs.readdirSync(path.join(storeDir, 'chunks', d)));
+    try {
+      await page.goto(`${base}/`);
+      await page.waitForFunction(() => window.__demo && window.__demo.ready, null, { timeout: 60000 });
+      const env = await page.evaluate(() => ({ info: window.__demo.info, isolated: globalThis.crossOriginIsolated, workers: window.__demo.workers }));
+      check(env.info.variant === expect && env.isolated === isolated, `page workers run the ${expect} variant (got ${env.info.variant}, crossOriginIsolated=${env.isolated}, ${env.workers} workers)`);
+
+      const upload = async (file, i) => {
+        await page.setInputFiles('#files', file);
+        await page.waitForFunction((n) => window.__demo.uploads.length > n && ['done', 'error'].includes(window.__demo.uploads[n].state), i, { timeout: 120000 });
+        return page.evaluate((n) => window.__demo.uploads[n], i);
+      };
+
+      const u1 = await upload(origPath, 0);
+      check(u1.state === 'done', `first upload finished (${u1.state}${u1.error ? `: ${u1.error}` : ''})`);
+      check(u1.blake3 === b3sum(origPath), 'page BLAKE3 of the file = b3sum');
+      const after1 = chunkFiles().length;
+      check(puts.length === u1.uniqueChunks && after1 === u1.uniqueChunks && u1.chunks > 50,
+        `first upload sent every unique chunk once: ${puts.length} PUTs, ${after1} chunk files, ${u1.chunks} chunks`);
+
+      const before2 = puts.length;
+      const u2 = await upload(editPath, 1);
+      const sent2 = puts.length - before2;
+      check(u2.state === 'done', `edited copy finished (${u2.state}${u2.error ? `: ${u2.error}` : ''})`);
+      check(sent2 >= 1 && sent2 <= 3, `edited copy (1000 bytes inserted mid-file) sent only ${sent2} of ${u2.chunks} chunks`);
+      check(chunkFiles().length === after1 + sent2 && u2.chunksSent === sent2, `store grew by exactly those ${sent2} chunks; page counted ${u2.chunksSent}`);
+      check(u2.bytesSent < edited.length / 20, `edited copy: ${u2.bytesSent} bytes on the wire for ${edited.length} bytes`);
+
+      for (const [name, file, buf] of [['sample.bin', origPath, original], ['sample-edited.bin', editPath, edited]]) {
+        const v = await page.evaluate((n) => window.__demo.download(n, { save: false }), name);
+        check(v.ok && v.blake3 === b3sum(file) && v.size === buf.length, `page download of ${name} verified (BLAKE3 ${v.blake3.slice(0, 12)}…)`);
+        const got = Buffer.from(await (await fetch(`${base}/api/files/${encodeURIComponent(name)}`)).arrayBuffer());
+        check(got.equals(buf), `HTTP download of ${name} equals the file on disk`);
+      }
+
+      // A forged chunk sent by the page: the bytes of one chunk under the hash of another.
+      const forged = await page.evaluate(async () => {
+        const hashes = (await (await fetch('/api/files/sample.bin')).headers.get('x-blake3'));
+        const body = new TextEncoder().encode('these bytes do not hash to the URL');
+        const r = await fetch(`/api/chunks/${hashes}`, { method: 'PUT', headers: { 'X-Chunk-Encoding': 'raw' }, body });
+        return { status: r.status, body: await r.json() };
+      });
+      check(forged.status >= 400 && forged.status < 500 && forged.body.code === 'HASH_MISMATCH', `forged chunk rejected: ${forged.status} ${forged.body.code}`);
+
+      // The UI shows the result: two cards, chunk strips drawn, stored files listed with download buttons.
+      const ui = await page.evaluate(() => ({
+        cards: document.querySelectorAll('#uploads .file').length,
+        strips: [...document.querySelectorAll('#uploads canvas')].map((c) => c.width),
+        rows: document.querySelectorAll('#stored tbody tr').length,
+        saved: document.querySelector('#uploads .file .stats').textContent,
+      }));
+      check(ui.cards === 2 && ui.strips.every((w) => w > 100) && ui.rows === 2 && /saved/.test(ui.saved), `page shows 2 upload cards with chunk strips and 2 stored files ("${ui.saved.slice(0, 60)}…")`);
+
+      if (isolated) {
+        // Big file: the pool cuts it into 64 MiB segments chunked in parallel and
+        // stitched at a common cut. 2 workers must give exactly the chunks of
+        // 1 worker and of the package in Node reading the file sequentially.
+        const bigPath = path.join(tmp, 'big.bin');
+        const fd = fs.openSync(bigPath, 'w');
+        for (let i = 0; i < 35; i++) fs.writeSync(fd, makeFile(4 << 20).map((b, j) => b ^ ((i * 131 + (j >> 12)) & 255)));
+        fs.closeSync(fd);
+        const ref = [];
+        for await (const c of chunkStream(fs.createReadStream(bigPath), { ...server.store.config.chunking, hash: 'blake3' })) ref.push(c.hash);
+        await page.evaluate(() => { const i = document.createElement('input'); i.type = 'file'; i.id = 'bigfile'; i.hidden = true; document.body.append(i); });
+        await page.setInputFiles('#bigfile', bigPath);
+        const lists = await page.evaluate(async () => {
+          const f = document.querySelector('#bigfile').files[0];
+          const one = await window.__demo.benchChunk(f, 1), two = await window.__demo.benchChunk(f, 2);
+          return { one: one.hashes, two: two.hashes, b1: one.blake3, b2: two.blake3 };
+        });
+        const same = (a, b) => a.length === b.length && a.every((h, i) => h === b[i]);
+        check(same(lists.two, ref) && same(lists.one, ref) && ref.length > 1000,
+          `140 MiB file: 2 workers (3 segments, stitched) = 1 worker = Node chunkStream (${ref.length} chunks)`);
+        check(lists.b1 === b3sum(bigPath) && lists.b2 === lists.b1, 'whole-file BLAKE3 with 1 and 2 workers = b3sum');
+        fs.rmSync(bigPath);
+
+        // Click the verified download button of the first stored file for the picture.
+        await page.click('#stored tbody tr:first-child button');
+        await page.waitForFunction(() => /verified/.test(document.querySelector('#stored tbody tr:first-child span').textContent), null, { timeout: 30000 });
+        const out = process.env.UPDATE_SCREENSHOT ? path.join(ROOT, 'docs/upload-dedup.png') : path.join(ROOT, 'build/artifacts/upload-dedup.png');
+        fs.mkdirSync(path.dirname(out), { recursive: true });
+        await page.screenshot({ path: out, fullPage: true });
+        const png = fs.readFileSync(out);
+        check(png.subarray(1, 4).toString() === 'PNG' && png.readUInt32BE(16) >= 1000, `screenshot ${path.relative(ROOT, out)} (${png.length} bytes, ${png.readUInt32BE(16)}x${png.readUInt32BE(20)})`);
+      }
+    } catch (e) {
+      failed++;
+      console.log(`  FAIL ${e.stack || e}`);
+    } finally {
+      if (failed) for (const l of logs) console.log(`  ${l}`);
+      await page.close();
+      await new Promise((r) => { server.close(r); server.closeAllConnections(); });
+    }
+  }
+} finally {
+  await browser.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+console.log(`demo e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
