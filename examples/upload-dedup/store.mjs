@@ -123,6 +123,9 @@ export class Store {
     for (const k of ['min', 'avg', 'max']) {
       if (!Number.isInteger(c[k]) || c[k] <= 0) throw new Error(`${file}: chunking.${k} must be a positive integer`);
     }
+    if (!(c.min <= c.avg && c.avg <= c.max)) throw new Error(`${file}: chunking needs min <= avg <= max`);
+    if (c.level !== undefined && ![0, 1, 2, 3].includes(c.level)) throw new Error(`${file}: chunking.level must be 0..3`);
+    if (c.seed !== undefined && !Number.isSafeInteger(c.seed)) throw new Error(`${file}: chunking.seed must be an integer`);
     this.config = { ...cfg, chunking: { min: c.min, avg: c.avg, max: c.max, level: c.level ?? 1, seed: c.seed ?? 0 } };
     this.max = this.config.chunking.max;
   }

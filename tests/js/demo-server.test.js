@@ -215,6 +215,29 @@ describe('upload-dedup server: rejections', () => {
     expect(noChunkFiles()).toEqual([]);
   });
 
+  test('mutated zstd frames: always a 4xx with a code, never a 500 or a stored chunk', async () => {
+    const z = zstdCli(good);
+    let seed = 12345;
+    const rnd = (n) => { seed = (seed * 1103515245 + 12345) >>> 0; return seed % n; };
+    const seen = new Set();
+    for (let i = 0; i < 300; i++) {
+      const m = Buffer.from(z);
+      const k = 1 + rnd(4);
+      for (let j = 0; j < k; j++) {
+        const at = rnd(4) === 0 ? 4 + rnd(Math.min(12, m.length - 4)) : rnd(m.length);   // often hit the frame header
+        m[at] = rnd(256);
+      }
+      const body = rnd(5) === 0 ? m.subarray(0, rnd(m.length)) : m;
+      if (body.equals(z)) continue;   // a mutation that changed nothing
+      const r = await put(s.base, goodHash, body);
+      const j = await r.json();
+      seen.add(`${r.status} ${j.code}`);
+      expect(r.status >= 400 && r.status < 500, `mutation ${i}: ${r.status} ${j.code} ${j.error}`).toBe(true);
+    }
+    expect([...seen].every((x) => /^(400 BAD_FRAME|413 CHUNK_TOO_LARGE|422 HASH_MISMATCH|400 EMPTY_CHUNK)$/.test(x))).toBe(true);
+    expect(noChunkFiles()).toEqual([]);
+  });
+
   test('oversized bodies -> 413 BODY_TOO_LARGE (declared length and streamed without one)', async () => {
     const cap = s.server.limits.chunkBody;
     const big = makeData(cap + 1, 5);
