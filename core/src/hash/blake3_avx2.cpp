@@ -8,25 +8,26 @@ namespace chunker::blake3::detail {
 namespace {
 
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(CHUNKER_B3_NO_ASM)
-// The seven rounds as one inline-asm block. Compilers spill BLAKE3's 16 state
-// vectors (plus temporaries) badly, putting store->load round trips on the
-// critical path; this schedule keeps v0-v7 and v9-v15 in ymm registers for the
-// whole block and parks only v8 in memory while ymm8 serves as the temporary
-// for the shift-based rotations (rotations by 16 and 8 are one vpshufb each,
-// with the masks as memory operands). The message stays in memory: each word is
-// a memory operand of a vpaddd, so it costs no register.
+// The seven rounds as inline asm. Compilers spill BLAKE3's 16 state vectors
+// (plus temporaries) badly, putting store->load round trips on the critical
+// path; these schedules keep v0-v7 and v9-v15 in ymm registers and park only
+// v8 in memory while ymm8 serves as the temporary for the shift-based rotations
+// (rotations by 16 and 8 are one vpshufb each, masks as memory operands). The
+// message stays in memory: each word is a memory operand of a vpaddd.
+// B3R<i> names the register holding state word i; each asm block below
+// defines them before use (the macros expand inside that function's body).
 #define CHUNKER_B3_AVX2_ASM 1
-#define B3_ADD(x, y) "vpaddd %%ymm" #x ", %%ymm" #y ", %%ymm" #y "\n\t"
-#define B3_XOR(x, y) "vpxor %%ymm" #x ", %%ymm" #y ", %%ymm" #y "\n\t"
-#define B3_ADDM(off, y) "vpaddd " off "(%[m]), %%ymm" #y ", %%ymm" #y "\n\t"
-#define B3_ROT16(y) "vpshufb (%[r16]), %%ymm" #y ", %%ymm" #y "\n\t"
-#define B3_ROT8(y) "vpshufb (%[r8]), %%ymm" #y ", %%ymm" #y "\n\t"
-#define B3_ROTS(y, r, l)                     \
-  "vpsrld $" #r ", %%ymm" #y ", %%ymm8\n\t"  \
-  "vpslld $" #l ", %%ymm" #y ", %%ymm" #y "\n\t" \
-  "vpor %%ymm8, %%ymm" #y ", %%ymm" #y "\n\t"
-#define B3_LOAD8 "vmovdqa 256(%[v]), %%ymm8\n\t"
-#define B3_PARK8 "vmovdqa %%ymm8, 256(%[v])\n\t"
+#define B3_ADD(x, y) "vpaddd " B3R##x ", " B3R##y ", " B3R##y "\n\t"
+#define B3_XOR(x, y) "vpxor " B3R##x ", " B3R##y ", " B3R##y "\n\t"
+#define B3_ADDM(off, y) "vpaddd " off "(%[m]), " B3R##y ", " B3R##y "\n\t"
+#define B3_ROT16(y) "vpshufb " B3_R16 ", " B3R##y ", " B3R##y "\n\t"
+#define B3_ROT8(y) "vpshufb " B3_R8 ", " B3R##y ", " B3R##y "\n\t"
+#define B3_ROTS(y, r, l)                            \
+  "vpsrld $" #r ", " B3R##y ", %%ymm8\n\t"          \
+  "vpslld $" #l ", " B3R##y ", " B3R##y "\n\t"      \
+  "vpor %%ymm8, " B3R##y ", " B3R##y "\n\t"
+#define B3_LOAD8 "vmovdqa " B3_PARK ", %%ymm8\n\t"
+#define B3_PARK8 "vmovdqa %%ymm8, " B3_PARK "\n\t"
 // Half of four G functions at once (a += m + b; d = rot(d ^ a); c += d; b = rot(b ^ c)).
 #define B3_HALF(a0, b0, c0, d0, a1, b1, c1, d1, a2, b2, c2, d2, a3, b3, c3, d3, m0, m1, m2, m3, ROTD, rr, rl) \
   B3_ADDM(m0, a0) B3_ADDM(m1, a1) B3_ADDM(m2, a2) B3_ADDM(m3, a3)                                            \
@@ -44,11 +45,40 @@ namespace {
   B3_HALF(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15, m1, m3, m5, m7, B3_ROT8, 7, 25)     \
   B3_HALF(0, 5, 10, 15, 1, 6, 11, 12, 2, 7, 8, 13, 3, 4, 9, 14, m8, m10, m12, m14, B3_ROT16, 12, 20) \
   B3_HALF(0, 5, 10, 15, 1, 6, 11, 12, 2, 7, 8, 13, 3, 4, 9, 14, m9, m11, m13, m15, B3_ROT8, 7, 25)
+#define B3_SEVEN_ROUNDS                                                                                    \
+  B3_ROUND("0", "32", "64", "96", "128", "160", "192", "224", "256", "288", "320", "352", "384", "416", "448", "480") \
+  B3_ROUND("64", "192", "96", "320", "224", "0", "128", "416", "32", "352", "384", "160", "288", "448", "480", "256") \
+  B3_ROUND("96", "128", "320", "384", "416", "64", "224", "448", "192", "160", "288", "0", "352", "480", "256", "32") \
+  B3_ROUND("320", "224", "384", "288", "448", "96", "416", "480", "128", "0", "352", "64", "160", "256", "32", "192") \
+  B3_ROUND("384", "416", "288", "352", "480", "320", "448", "256", "224", "64", "160", "96", "0", "32", "192", "128") \
+  B3_ROUND("288", "448", "352", "160", "256", "384", "480", "32", "416", "96", "0", "320", "64", "192", "128", "224") \
+  B3_ROUND("352", "480", "160", "0", "32", "288", "256", "192", "448", "320", "64", "384", "96", "128", "224", "416")
+#define B3R8 "%%ymm8"
+#define B3R9 "%%ymm9"
+#define B3R10 "%%ymm10"
+#define B3R11 "%%ymm11"
+#define B3R12 "%%ymm12"
+#define B3R13 "%%ymm13"
+#define B3R14 "%%ymm14"
+#define B3R15 "%%ymm15"
 
 alignas(32) const std::uint8_t kRot16[32] = {2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13,
                                              2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13};
 alignas(32) const std::uint8_t kRot8[32] = {1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12,
                                             1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12};
+
+// --- Generic rounds on a v[16] array (used by the XOF path) -----------------
+#define B3R0 "%%ymm0"
+#define B3R1 "%%ymm1"
+#define B3R2 "%%ymm2"
+#define B3R3 "%%ymm3"
+#define B3R4 "%%ymm4"
+#define B3R5 "%%ymm5"
+#define B3R6 "%%ymm6"
+#define B3R7 "%%ymm7"
+#define B3_R16 "(%[r16])"
+#define B3_R8 "(%[r8])"
+#define B3_PARK "256(%[v])"
 
 // v: 16 state vectors (32-byte aligned, updated in place); m: 16 message vectors.
 CHUNKER_B3_INLINE void rounds_asm(__m256i v[16], const __m256i m[16]) {
@@ -68,13 +98,7 @@ CHUNKER_B3_INLINE void rounds_asm(__m256i v[16], const __m256i m[16]) {
       "vmovdqa 416(%[v]), %%ymm13\n\t"
       "vmovdqa 448(%[v]), %%ymm14\n\t"
       "vmovdqa 480(%[v]), %%ymm15\n\t"
-      B3_ROUND("0", "32", "64", "96", "128", "160", "192", "224", "256", "288", "320", "352", "384", "416", "448", "480")
-      B3_ROUND("64", "192", "96", "320", "224", "0", "128", "416", "32", "352", "384", "160", "288", "448", "480", "256")
-      B3_ROUND("96", "128", "320", "384", "416", "64", "224", "448", "192", "160", "288", "0", "352", "480", "256", "32")
-      B3_ROUND("320", "224", "384", "288", "448", "96", "416", "480", "128", "0", "352", "64", "160", "256", "32", "192")
-      B3_ROUND("384", "416", "288", "352", "480", "320", "448", "256", "224", "64", "160", "96", "0", "32", "192", "128")
-      B3_ROUND("288", "448", "352", "160", "256", "384", "480", "32", "416", "96", "0", "320", "64", "192", "128", "224")
-      B3_ROUND("352", "480", "160", "0", "32", "288", "256", "192", "448", "320", "64", "384", "96", "128", "224", "416")
+      B3_SEVEN_ROUNDS
       "vmovdqa %%ymm0, 0(%[v])\n\t"
       "vmovdqa %%ymm1, 32(%[v])\n\t"
       "vmovdqa %%ymm2, 64(%[v])\n\t"
@@ -94,6 +118,111 @@ CHUNKER_B3_INLINE void rounds_asm(__m256i v[16], const __m256i m[16]) {
       : [v] "r"(v), [m] "r"(m), [r16] "r"(kRot16), [r8] "r"(kRot8)
       : "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",
         "xmm12", "xmm13", "xmm14", "xmm15");
+}
+#undef B3R0
+#undef B3R1
+#undef B3R2
+#undef B3R3
+#undef B3R4
+#undef B3R5
+#undef B3R6
+#undef B3R7
+#undef B3_R16
+#undef B3_R8
+#undef B3_PARK
+
+// --- Whole-block compression for hash_many ----------------------------------
+// The chaining value h0-h7 stays in registers from block to block (the asm's
+// in/out operands), and each block's message is loaded and transposed inside
+// the asm (two 16-byte halves per register, unpack + shufps), so a block costs
+// the rounds plus ~30 other instructions and no state round trip through memory.
+struct alignas(32) BlockConsts {
+  __m256i ctr_lo, ctr_hi, block_len, flags, iv0, park, rot16, rot8, iv1, iv2, iv3;
+};
+#define B3R0 "%[h0]"
+#define B3R1 "%[h1]"
+#define B3R2 "%[h2]"
+#define B3R3 "%[h3]"
+#define B3R4 "%[h4]"
+#define B3R5 "%[h5]"
+#define B3R6 "%[h6]"
+#define B3R7 "%[h7]"
+#define B3_R16 "192(%[k])"
+#define B3_R8 "224(%[k])"
+#define B3_PARK "160(%[k])"
+// Words 4g..4g+3 of the eight inputs (bytes 16g..16g+15), transposed into m.
+#define B3_MSG4(G, M0, M1, M2, M3)                        \
+  "vmovdqu " G "(%%r8,%[off]), %%xmm8\n\t"                 \
+  "vinserti128 $1, " G "(%%r12,%[off]), %%ymm8, %%ymm8\n\t"  \
+  "vmovdqu " G "(%%r9,%[off]), %%xmm9\n\t"                 \
+  "vinserti128 $1, " G "(%%r13,%[off]), %%ymm9, %%ymm9\n\t"  \
+  "vmovdqu " G "(%%r10,%[off]), %%xmm10\n\t"               \
+  "vinserti128 $1, " G "(%%r14,%[off]), %%ymm10, %%ymm10\n\t" \
+  "vmovdqu " G "(%%r11,%[off]), %%xmm11\n\t"               \
+  "vinserti128 $1, " G "(%%r15,%[off]), %%ymm11, %%ymm11\n\t" \
+  "vunpcklpd %%ymm9, %%ymm8, %%ymm12\n\t"                  \
+  "vunpckhpd %%ymm9, %%ymm8, %%ymm13\n\t"                  \
+  "vunpcklpd %%ymm11, %%ymm10, %%ymm14\n\t"                \
+  "vunpckhpd %%ymm11, %%ymm10, %%ymm15\n\t"                \
+  "vshufps $136, %%ymm14, %%ymm12, %%ymm8\n\t"             \
+  "vshufps $221, %%ymm14, %%ymm12, %%ymm9\n\t"             \
+  "vshufps $136, %%ymm15, %%ymm13, %%ymm10\n\t"            \
+  "vshufps $221, %%ymm15, %%ymm13, %%ymm11\n\t"            \
+  "vmovdqa %%ymm8, " M0 "(%[m])\n\t"                       \
+  "vmovdqa %%ymm9, " M1 "(%[m])\n\t"                       \
+  "vmovdqa %%ymm10, " M2 "(%[m])\n\t"                      \
+  "vmovdqa %%ymm11, " M3 "(%[m])\n\t"
+
+// One 64-byte block of each of the 8 inputs at byte offset `off`.
+CHUNKER_B3_INLINE void block8_asm(__m256i h[8], const std::uint8_t* const* in, std::size_t off, __m256i* m,
+                                  BlockConsts* k) {
+  __m256i h0 = h[0], h1 = h[1], h2 = h[2], h3 = h[3], h4 = h[4], h5 = h[5], h6 = h[6], h7 = h[7];
+  __asm__ volatile(
+      "mov 0(%[in]), %%r8\n\t"
+      "mov 8(%[in]), %%r9\n\t"
+      "mov 16(%[in]), %%r10\n\t"
+      "mov 24(%[in]), %%r11\n\t"
+      "mov 32(%[in]), %%r12\n\t"
+      "mov 40(%[in]), %%r13\n\t"
+      "mov 48(%[in]), %%r14\n\t"
+      "mov 56(%[in]), %%r15\n\t"
+      B3_MSG4("0", "0", "32", "64", "96")
+      B3_MSG4("16", "128", "160", "192", "224")
+      B3_MSG4("32", "256", "288", "320", "352")
+      B3_MSG4("48", "384", "416", "448", "480")
+      // Inputs come in contiguous batches of 8 chunks: fetch this block of the next batch.
+      "prefetcht0 8192(%%r8,%[off])\n\t"
+      "prefetcht0 8192(%%r9,%[off])\n\t"
+      "prefetcht0 8192(%%r10,%[off])\n\t"
+      "prefetcht0 8192(%%r11,%[off])\n\t"
+      "prefetcht0 8192(%%r12,%[off])\n\t"
+      "prefetcht0 8192(%%r13,%[off])\n\t"
+      "prefetcht0 8192(%%r14,%[off])\n\t"
+      "prefetcht0 8192(%%r15,%[off])\n\t"
+      "vmovdqa 128(%[k]), %%ymm8\n\t"
+      "vmovdqa %%ymm8, 160(%[k])\n\t"
+      "vmovdqa 256(%[k]), %%ymm9\n\t"
+      "vmovdqa 288(%[k]), %%ymm10\n\t"
+      "vmovdqa 320(%[k]), %%ymm11\n\t"
+      "vmovdqa 0(%[k]), %%ymm12\n\t"
+      "vmovdqa 32(%[k]), %%ymm13\n\t"
+      "vmovdqa 64(%[k]), %%ymm14\n\t"
+      "vmovdqa 96(%[k]), %%ymm15\n\t"
+      B3_SEVEN_ROUNDS
+      "vpxor 160(%[k]), %[h0], %[h0]\n\t"
+      "vpxor %%ymm9, %[h1], %[h1]\n\t"
+      "vpxor %%ymm10, %[h2], %[h2]\n\t"
+      "vpxor %%ymm11, %[h3], %[h3]\n\t"
+      "vpxor %%ymm12, %[h4], %[h4]\n\t"
+      "vpxor %%ymm13, %[h5], %[h5]\n\t"
+      "vpxor %%ymm14, %[h6], %[h6]\n\t"
+      "vpxor %%ymm15, %[h7], %[h7]\n\t"
+      : [h0] "+x"(h0), [h1] "+x"(h1), [h2] "+x"(h2), [h3] "+x"(h3), [h4] "+x"(h4), [h5] "+x"(h5), [h6] "+x"(h6),
+        [h7] "+x"(h7)
+      : [in] "r"(in), [off] "r"(off), [m] "r"(m), [k] "r"(k)
+      : "memory", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",
+        "xmm13", "xmm14", "xmm15");
+  h[0] = h0, h[1] = h1, h[2] = h2, h[3] = h3, h[4] = h4, h[5] = h5, h[6] = h6, h[7] = h7;
 }
 #endif
 
@@ -152,6 +281,39 @@ struct Avx2 {
   }
 #ifdef CHUNKER_B3_AVX2_ASM
   static CHUNKER_B3_INLINE void rounds(T v[16], const T m[16]) { rounds_asm(v, m); }
+  // Replaces lanes::hash_n: the block loop runs on block8_asm.
+  static CHUNKER_B3_INLINE void hash_n(const std::uint8_t* const* inputs, std::size_t blocks,
+                                       const std::uint32_t key[8], std::uint64_t counter, bool increment_counter,
+                                       std::uint8_t flags, std::uint8_t flags_start, std::uint8_t flags_end,
+                                       std::uint8_t* out) {
+    BlockConsts k;
+    alignas(32) std::uint32_t lo[8], hi[8];
+    for (int i = 0; i < 8; ++i) {
+      std::uint64_t c = counter + (increment_counter ? static_cast<std::uint64_t>(i) : 0);
+      lo[i] = counter_low(c);
+      hi[i] = counter_high(c);
+    }
+    k.ctr_lo = _mm256_load_si256(reinterpret_cast<const __m256i*>(lo));
+    k.ctr_hi = _mm256_load_si256(reinterpret_cast<const __m256i*>(hi));
+    k.block_len = set1(kBlock);
+    k.iv0 = set1(kIV[0]);
+    k.iv1 = set1(kIV[1]);
+    k.iv2 = set1(kIV[2]);
+    k.iv3 = set1(kIV[3]);
+    k.rot16 = _mm256_load_si256(reinterpret_cast<const __m256i*>(kRot16));
+    k.rot8 = _mm256_load_si256(reinterpret_cast<const __m256i*>(kRot8));
+    alignas(32) __m256i m[16];
+    T h[8];
+    for (int i = 0; i < 8; ++i) h[i] = set1(key[i]);
+    std::uint8_t block_flags = flags | flags_start;
+    for (std::size_t b = 0; b < blocks; ++b) {
+      if (b + 1 == blocks) block_flags |= flags_end;
+      k.flags = set1(block_flags);
+      block8_asm(h, inputs, b * kBlock, m, &k);
+      block_flags = flags;
+    }
+    store_cvs(h, out);
+  }
 #endif
   static CHUNKER_B3_INLINE void store_cvs(const T h[8], std::uint8_t* out) {
     T x[8] = {h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]};

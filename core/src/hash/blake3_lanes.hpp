@@ -147,6 +147,19 @@ CHUNKER_B3_INLINE void hash_n(const std::uint8_t* const* inputs, std::size_t blo
   V::store_cvs(h, out);
 }
 
+// The ISA file's own hash_n when it has one (a hand-written block loop).
+template <class V>
+CHUNKER_B3_INLINE void hash_n_best(const std::uint8_t* const* inputs, std::size_t blocks, const std::uint32_t key[8],
+                                   std::uint64_t counter, bool increment_counter, std::uint8_t flags,
+                                   std::uint8_t flags_start, std::uint8_t flags_end, std::uint8_t* out) {
+  if constexpr (requires { V::hash_n(inputs, blocks, key, counter, increment_counter, flags, flags_start,
+                                     flags_end, out); }) {
+    V::hash_n(inputs, blocks, key, counter, increment_counter, flags, flags_start, flags_end, out);
+  } else {
+    hash_n<V>(inputs, blocks, key, counter, increment_counter, flags, flags_start, flags_end, out);
+  }
+}
+
 // Full batches of V::N lanes, then `tail` (a narrower kernel) for the rest.
 template <class V>
 CHUNKER_B3_INLINE void hash_many(const std::uint8_t* const* inputs, std::size_t num_inputs, std::size_t blocks,
@@ -154,7 +167,7 @@ CHUNKER_B3_INLINE void hash_many(const std::uint8_t* const* inputs, std::size_t 
                                  std::uint8_t flags, std::uint8_t flags_start, std::uint8_t flags_end,
                                  std::uint8_t* out, HashManyFn tail) {
   while (num_inputs >= V::N) {
-    hash_n<V>(inputs, blocks, key, counter, increment_counter, flags, flags_start, flags_end, out);
+    hash_n_best<V>(inputs, blocks, key, counter, increment_counter, flags, flags_start, flags_end, out);
     if (increment_counter) counter += V::N;
     inputs += V::N;
     num_inputs -= V::N;
@@ -169,7 +182,7 @@ CHUNKER_B3_INLINE void hash_many(const std::uint8_t* const* inputs, std::size_t 
     const std::uint8_t* padded[V::N];
     for (std::size_t i = 0; i < V::N; ++i) padded[i] = inputs[i < num_inputs ? i : num_inputs - 1];
     alignas(32) std::uint8_t cvs[V::N * kCv];
-    hash_n<V>(padded, blocks, key, counter, increment_counter, flags, flags_start, flags_end, cvs);
+    hash_n_best<V>(padded, blocks, key, counter, increment_counter, flags, flags_start, flags_end, cvs);
     std::memcpy(out, cvs, num_inputs * kCv);
   } else if (num_inputs > 0) {
     tail(inputs, num_inputs, blocks, key, counter, increment_counter, flags, flags_start, flags_end, out);
