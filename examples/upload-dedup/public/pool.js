@@ -1,52 +1,61 @@
-// A small pool of module workers (worker.js) with a FIFO task queue, and the
+import { createWorkerClient, hex } from '/pkg/esm/index.browser.js';
+
+// A small pool of the package's worker clients (createWorkerClient: a module
+// Worker running chunker-wasm) with a FIFO task queue, and the
 // page's chunk+hash plan: a large file is cut into segments that the workers
 // chunk in parallel; neighbouring results are stitched at the first cut point
 // both agree on (FastCDC restarts its state at every cut, so from a common
 // cut on the two chunkings are identical).
 
+// One task at a time per worker client (so that a big file's segments spread
+// over all workers), FIFO.
+const OPS = {
+  // Chunks file[start, end) with BLAKE3 per chunk (offsets relative to start);
+  // with wholeHash also the whole file's BLAKE3 (a second pass on this worker).
+  async chunk(client, { file, start, end, params, wholeHash }, onProgress) {
+    const chunks = await client.chunk(file.slice(start, end), { ...params, hash: 'blake3', onProgress });
+    const r = { start, end, hashes: chunks.map((c) => c.hash), lengths: chunks.map((c) => c.length) };
+    if (wholeHash) r.blake3 = hex.encode(await client.blake3(file));
+    return r;
+  },
+  async hash(client, { blob }, onProgress) {
+    return { blake3: hex.encode(await client.blake3(blob, { onProgress })), size: blob.size };
+  },
+  // One chunk, ready to upload: a zstd-3 frame, or the raw bytes when the
+  // frame would not be smaller (incompressible data).
+  async compress(client, { file, offset, length }) {
+    const raw = new Uint8Array(await file.slice(offset, offset + length).arrayBuffer());
+    if (raw.length !== length) throw new Error(`file changed while uploading (read ${raw.length} of ${length} bytes)`);
+    const z = await client.compress(raw, { codec: 'zstd', level: 3 });
+    return z.length < raw.length ? { body: z, encoding: 'zstd' } : { body: raw, encoding: 'raw' };
+  },
+};
+
 export class Pool {
-  constructor(n, url = new URL('./worker.js', import.meta.url)) {
+  constructor(n) {
     this.size = n;
     this.queue = [];
-    this.tasks = new Map();
-    this.nextId = 1;
-    this.workers = [];
-    this.ready = Promise.all(Array.from({ length: n }, () => new Promise((resolve, reject) => {
-      const w = new Worker(url, { type: 'module' });
-      w.busy = false;
-      w.onerror = (e) => reject(new Error(`worker failed to load: ${e.message || 'error'}`));
-      w.onmessage = ({ data }) => {
-        if (data.type === 'ready') { this.info = data.info; this.workers.push(w); resolve(); this._pump(); return; }
-        const t = this.tasks.get(data.id);
-        if (!t) return;
-        if (data.type === 'progress') { if (t.onProgress) t.onProgress(data.bytes); return; }
-        this.tasks.delete(data.id);
-        w.busy = false;
-        if (data.type === 'done') t.resolve(data.result);
-        else { const e = new Error(data.error); e.code = data.code; t.reject(e); }
-        this._pump();
-      };
-    })));
+    this.clients = Array.from({ length: n }, () => { const c = createWorkerClient(); c.busy = false; return c; });
+    this.ready = Promise.all(this.clients.map((c) => c.ready)).then((infos) => { this.info = infos[0]; });
   }
 
   run(op, args, onProgress) {
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, op, args, onProgress, resolve, reject });
+      this.queue.push({ op, args, onProgress, resolve, reject });
       this._pump();
     });
   }
 
   _pump() {
-    for (const w of this.workers) {
-      if (w.busy || !this.queue.length) continue;
+    for (const c of this.clients) {
+      if (c.busy || !this.queue.length) continue;
       const t = this.queue.shift();
-      w.busy = true;
-      this.tasks.set(t.id, t);
-      w.postMessage({ id: t.id, op: t.op, ...t.args });
+      c.busy = true;
+      OPS[t.op](c, t.args, t.onProgress).then(t.resolve, t.reject).finally(() => { c.busy = false; this._pump(); });
     }
   }
 
-  terminate() { for (const w of this.workers) w.terminate(); }
+  terminate() { for (const c of this.clients) c.terminate(); }
 }
 
 export const SEGMENT = 64 << 20;    // bytes per parallel chunking task
