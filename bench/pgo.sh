@@ -3,7 +3,7 @@
 # corpus, then compared with the normal release build (build/native) in the same
 # run. The PGO build is NOT the default: it is kept only if it measurably helps
 # (see docs/benchmarks.md for the last verdict).
-#   bash bench/pgo.sh [RUNS=3]
+#   bash bench/pgo.sh [RUNS=3]          (PGO_COMPARE_ONLY=1: reuse build/pgo, only compare)
 # Build dir: build/pgo (instrumented, trained, then rebuilt in place with the
 # profile, so the object paths the profile is keyed by stay the same).
 set -euo pipefail
@@ -15,6 +15,7 @@ prof=$PWD/$dir/profile
 targets=(--target chunker --target bench_chunk --target bench_blake3)
 common=(-DCMAKE_BUILD_TYPE=Release -DCHUNKER_LTO=ON -DCHUNKER_BUILD_TESTS=OFF)
 
+if [ -z "${PGO_COMPARE_ONLY:-}" ]; then
 echo "--- instrumented build" >&2
 rm -rf "$prof"
 cmake -S . -B "$dir" "${common[@]}" \
@@ -36,9 +37,10 @@ echo "--- optimised build with the profile" >&2
 cmake -S . -B "$dir" "${common[@]}" \
   -DCMAKE_CXX_FLAGS="-fprofile-use -fprofile-dir=$prof -fprofile-partial-training -Wno-missing-profile" >/dev/null
 cmake --build "$dir" -j2 --clean-first "${targets[@]}" >/dev/null
+fi
 
 echo "--- release vs PGO, interleaved, best of $runs" >&2
-tmp=$(mktemp -d); trap 'rm -rf "$tmp" "$sample"' EXIT
+tmp=$(mktemp -d); trap 'rm -rf "$tmp" "${sample:-}"' EXIT
 for r in $(seq "$runs"); do
   build/native/bench/bench_chunk --runs 2 > "$tmp/rel.$r.json" 2>/dev/null
   "$dir/bench/bench_chunk" --runs 2 > "$tmp/pgo.$r.json" 2>/dev/null
