@@ -12,7 +12,7 @@ runs=${1:-3}
 dir=build/pgo
 prof=$PWD/$dir/profile
 [ -x build/native/bench/bench_chunk ] || { echo "build the release preset first" >&2; exit 2; }
-targets=(--target chunker --target bench_chunk --target bench_blake3)
+targets=(--target chunker_cli --target bench_chunk --target bench_blake3)
 common=(-DCMAKE_BUILD_TYPE=Release -DCHUNKER_LTO=ON -DCHUNKER_BUILD_TESTS=OFF)
 
 if [ -z "${PGO_COMPARE_ONLY:-}" ]; then
