@@ -314,6 +314,27 @@ describe('upload-dedup server: rejections', () => {
     expect(Buffer.from(await (await fetch(`${s.base}/api/files/${name}`)).arrayBuffer()).equals(good)).toBe(true);
   });
 
+  test('a chunk corrupted on disk late in a file cuts the download short', async () => {
+    const parts = [21, 22, 23].map((seed) => makeData(30000, seed));
+    const hs = parts.map((p) => b3sum(p));
+    for (const [i, p] of parts.entries()) expect((await put(s.base, hs[i], p, 'raw')).status).toBe(201);
+    const whole = Buffer.concat(parts);
+    const man = { name: 'three.bin', size: whole.length, blake3: b3sum(whole), chunks: hs.map((h) => [h, 30000]) };
+    expect((await json(s.base, '/api/files', man)).status).toBe(201);
+    const f = path.join(s.dir, 'chunks', hs[2].slice(0, 2), hs[2]);
+    const bytes = fs.readFileSync(f);
+    const bad = Buffer.from(bytes); bad[bad.length - 1] ^= 1;
+    fs.writeFileSync(f, bad);
+    try {
+      const r = await fetch(`${s.base}/api/files/three.bin`);
+      expect(r.status).toBe(200);   // headers went out with the first, good chunk
+      await expect(r.arrayBuffer()).rejects.toThrow();
+    } finally {
+      fs.writeFileSync(f, bytes);
+    }
+    expect(Buffer.from(await (await fetch(`${s.base}/api/files/three.bin`)).arrayBuffer()).equals(whole)).toBe(true);
+  });
+
   test('unknown routes and methods -> 404/405 with a code', async () => {
     await expectError(fetch(`${s.base}/api/nope`), 404, 'NOT_FOUND');
     await expectError(fetch(`${s.base}/api/chunks/${goodHash}`, { method: 'DELETE' }), 404, 'NOT_FOUND');
