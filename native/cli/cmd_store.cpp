@@ -1,0 +1,138 @@
+// chunker store: a content-addressed chunk store on disk (docs/store-format.md).
+// This file: dispatch, init and ls.
+#include "cmd_store.hpp"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "args.hpp"
+#include "chunk_options.hpp"
+#include "chunker/json_reader.hpp"
+#include "chunker/store.hpp"
+#include "command.hpp"
+#include "output.hpp"
+
+namespace chunker::cli {
+namespace {
+
+constexpr const char* kStoreUsage =
+    "Usage: chunker store <subcommand> DIR [args]\n\n"
+    "A content-addressed chunk store: each file is split with FastCDC, every unique chunk is kept\n"
+    "once (BLAKE3-named, zstd-compressed when that helps), one manifest per file. Format:\n"
+    "docs/store-format.md. Writes are crash-safe (tmp file, fsync, rename, fsync directory).\n\n"
+    "Subcommands:\n"
+    "  init DIR [--preset P | --min/--avg/--max SIZE] [--level N] [--seed N]\n"
+    "                                  create a store (default chunking: preset 64k = 16K/64K/256K)\n"
+    "  put DIR PATH... [--name NAME]   store files (directories recursively); the stored name is the\n"
+    "                                  path as given, normalised (or NAME, a prefix for a directory)\n"
+    "  get DIR NAME [-o OUT|-]         restore a file byte-exact (every chunk and the whole file are\n"
+    "                                  hash-checked); default: standard output\n"
+    "  ls DIR [--json]                 list stored files: size, chunks, name\n"
+    "  verify DIR                      re-hash every chunk and check every manifest; exit 1 on problems\n"
+    "  gc DIR [--grace SECONDS] [--dry-run]\n"
+    "                                  delete unreferenced chunks and stale tmp files older than the\n"
+    "                                  grace period (default 3600 s)\n\n"
+    "Run 'chunker store <subcommand> --help' for details.\n";
+
+int run_store(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(kStoreUsage, stderr);
+    return kExitUsage;
+  }
+  const std::string sub = argv[1];
+  if (sub == "-h" || sub == "--help" || sub == "help") {
+    std::fputs(kStoreUsage, stdout);
+    return kExitOk;
+  }
+  if (sub == "init") return run_store_init(argc - 1, argv + 1);
+  if (sub == "put") return run_store_put(argc - 1, argv + 1);
+  if (sub == "get") return run_store_get(argc - 1, argv + 1);
+  if (sub == "ls") return run_store_ls(argc - 1, argv + 1);
+  if (sub == "verify") return run_store_verify(argc - 1, argv + 1);
+  if (sub == "gc") return run_store_gc(argc - 1, argv + 1);
+  std::fprintf(stderr, "chunker store: unknown subcommand '%s'\nTry 'chunker store --help'.\n", sub.c_str());
+  return kExitUsage;
+}
+
+const Command reg{"store", "a deduplicating chunk store on disk: init, put, get, ls, verify, gc", run_store, 16};
+
+}  // namespace
+
+int run_store_init(int argc, char** argv) {
+  ChunkOptions co;
+  ArgParser ap("store init", "DIR [options]",
+               "Creates a chunk store in DIR (created if missing; must not already be a store).\n"
+               "The chunking parameters are fixed for the store's lifetime (store.json).");
+  add_chunk_options(ap, co, "default 64k = 16K/64K/256K");
+  std::vector<std::string> pos;
+  switch (ap.parse(argc, argv, pos)) {
+    case ArgParser::Outcome::exit_ok: return kExitOk;
+    case ArgParser::Outcome::exit_usage: return kExitUsage;
+    case ArgParser::Outcome::run: break;
+  }
+  if (pos.size() != 1) return ap.usage_error("expected exactly one DIR");
+  auto p = resolve_chunk_options(co, *fastcdc::preset("64k"));
+  if (!p) return ap.usage_error(p.status().message());
+  auto s = store::Store::init(pos[0], *p);
+  if (!s) {
+    if (s.status().code() == Errc::invalid_argument) {  // "already a store": a data error, not usage
+      std::fprintf(stderr, "chunker store init: %s\n", s.status().message().c_str());
+      return kExitFailure;
+    }
+    return report(s.status());
+  }
+  std::printf("initialised chunk store %s (min %u, avg %u, max %u, level %u, seed %llu)\n", pos[0].c_str(),
+              p->min_size, p->avg_size, p->max_size, p->level, static_cast<unsigned long long>(p->seed));
+  return kExitOk;
+}
+
+int run_store_ls(int argc, char** argv) {
+  bool json = false;
+  ArgParser ap("store ls", "DIR [--json]",
+               "Lists the stored files, sorted by name: size in bytes, chunk count, name.\n"
+               "--json prints one array of {\"name\",\"size\",\"chunks\",\"blake3\"} objects.");
+  ap.flag("--json", &json, "JSON output");
+  std::vector<std::string> pos;
+  switch (ap.parse(argc, argv, pos)) {
+    case ArgParser::Outcome::exit_ok: return kExitOk;
+    case ArgParser::Outcome::exit_usage: return kExitUsage;
+    case ArgParser::Outcome::run: break;
+  }
+  if (pos.size() != 1) return ap.usage_error("expected exactly one DIR");
+  auto st = store::Store::open(pos[0]);
+  if (!st) return report(st.status());
+  auto list = st->list();
+  if (!list) return report(list.status());
+  OutputBuffer out(stdout);
+  int rc = kExitOk;
+  bool first = true;
+  if (json) out.append("[");
+  for (const auto& e : *list) {
+    if (!e.manifest) {
+      std::fprintf(stderr, "chunker store ls: %s\n", e.manifest.status().message().c_str());
+      rc = kExitFailure;
+      continue;
+    }
+    const auto& m = *e.manifest;
+    if (json) {
+      std::string o = first ? "{\"name\":" : ",{\"name\":";
+      json::append_string(o, m.name);
+      o += ",\"size\":" + std::to_string(m.size) + ",\"chunks\":" + std::to_string(m.chunks.size()) +
+           ",\"blake3\":\"" + store::to_hex(m.blake3) + "\"}";
+      out.append(o);
+    } else {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%14llu %8zu  ", static_cast<unsigned long long>(m.size), m.chunks.size());
+      out.append(buf);
+      out.append(m.name);
+      out.append("\n");
+    }
+    first = false;
+  }
+  if (json) out.append("]\n");
+  if (Status f = out.flush(); !f.ok()) return report(f);
+  return rc;
+}
+
+}  // namespace chunker::cli

@@ -1,0 +1,13 @@
+// `chunker store` subcommands (docs/store.md), split over cmd_store*.cpp.
+#pragma once
+
+namespace chunker::cli {
+
+int run_store_init(int argc, char** argv);
+int run_store_put(int argc, char** argv);
+int run_store_get(int argc, char** argv);
+int run_store_ls(int argc, char** argv);
+int run_store_verify(int argc, char** argv);
+int run_store_gc(int argc, char** argv);
+
+}  // namespace chunker::cli

@@ -1,0 +1,163 @@
+#include "fs_util.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <random>
+
+namespace chunker::store::fs {
+
+Status errno_status(const std::string& what, const std::string& path, int err) {
+  return Status(Errc::io_error, path + ": " + what + ": " + std::strerror(err));
+}
+
+namespace {
+
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+Status write_all(int fd, const std::string& path, std::span<const std::uint8_t> data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno_status("write", path, errno);
+    }
+    data = data.subspan(static_cast<std::size_t>(n));
+  }
+  return {};
+}
+
+std::string random_suffix() {
+  static std::atomic<std::uint64_t> counter{0};
+  thread_local std::mt19937_64 rng{std::random_device{}() ^ (static_cast<std::uint64_t>(::getpid()) << 32)};
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%d-%llu-%016llx", static_cast<int>(::getpid()),
+                static_cast<unsigned long long>(counter.fetch_add(1)), static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+}  // namespace
+
+Status read_file(const std::string& path, std::size_t limit, std::vector<std::uint8_t>& out) {
+  Fd f;
+  f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (f.fd < 0) return errno_status("open", path, errno);
+  struct stat st {};
+  if (::fstat(f.fd, &st) != 0) return errno_status("stat", path, errno);
+  if (!S_ISREG(st.st_mode)) return Status(Errc::io_error, path + ": not a regular file");
+  if (static_cast<std::uint64_t>(st.st_size) > limit)
+    return Status(Errc::output_limit, path + ": file of " + std::to_string(st.st_size) + " bytes exceeds the limit of " +
+                                          std::to_string(limit));
+  out.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t got = 0;
+  while (got < out.size()) {
+    ssize_t n = ::read(f.fd, out.data() + got, out.size() - got);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno_status("read", path, errno);
+    }
+    if (n == 0) break;  // shrank while reading
+    got += static_cast<std::size_t>(n);
+  }
+  out.resize(got);
+  return {};
+}
+
+Status fsync_dir(const std::string& dir) {
+  Fd f;
+  f.fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (f.fd < 0) return errno_status("open directory", dir, errno);
+  if (::fsync(f.fd) != 0) return errno_status("fsync directory", dir, errno);
+  return {};
+}
+
+Status make_dir(const std::string& path, bool* created) {
+  if (created) *created = false;
+  if (::mkdir(path.c_str(), 0777) == 0) {
+    if (created) *created = true;
+    return {};
+  }
+  if (errno != EEXIST) return errno_status("mkdir", path, errno);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return Status(Errc::io_error, path + ": not a directory");
+  return {};
+}
+
+Status write_atomic(const std::string& tmp_dir, const std::string& dest, std::span<const std::uint8_t> data,
+                    bool no_replace, bool* existed) {
+  if (existed) *existed = false;
+  std::string tmp = tmp_dir + "/" + random_suffix();
+  Fd f;
+  f.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (f.fd < 0) return errno_status("create", tmp, errno);
+  Status s = write_all(f.fd, tmp, data);
+  if (s.ok() && ::fsync(f.fd) != 0) s = errno_status("fsync", tmp, errno);
+  int fd = f.fd;
+  f.fd = -1;
+  if (::close(fd) != 0 && s.ok()) s = errno_status("close", tmp, errno);
+  if (s.ok()) {
+    if (no_replace) {
+      // link() fails with EEXIST instead of replacing: a chunk file is never rewritten.
+      if (::link(tmp.c_str(), dest.c_str()) != 0) {
+        if (errno == EEXIST) {
+          if (existed) *existed = true;
+        } else if (errno == EPERM || errno == ENOSYS || errno == EOPNOTSUPP) {
+          // No hard links on this file system: rename (a racing writer has the same bytes).
+          if (::rename(tmp.c_str(), dest.c_str()) != 0) s = errno_status("rename", dest, errno);
+        } else {
+          s = errno_status("link", dest, errno);
+        }
+      }
+    } else if (::rename(tmp.c_str(), dest.c_str()) != 0) {
+      s = errno_status("rename", dest, errno);
+    }
+  }
+  if (no_replace || !s.ok()) ::unlink(tmp.c_str());
+  return s;
+}
+
+Status list_dir(const std::string& dir, std::vector<DirEntry>& out) {
+  out.clear();
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return errno_status("open directory", dir, errno);
+  errno = 0;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n == "." || n == "..") continue;
+    DirEntry de;
+    de.name = n;
+    unsigned char t = e->d_type;
+    if (t == DT_UNKNOWN) {
+      struct stat st {};
+      if (::lstat((dir + "/" + n).c_str(), &st) == 0) t = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
+    }
+    de.is_dir = t == DT_DIR;
+    de.is_regular = t == DT_REG;
+    out.push_back(std::move(de));
+    errno = 0;
+  }
+  int err = errno;
+  ::closedir(d);
+  if (err != 0) return errno_status("read directory", dir, err);
+  std::sort(out.begin(), out.end(), [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+  return {};
+}
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+}  // namespace chunker::store::fs

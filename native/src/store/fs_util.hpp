@@ -1,0 +1,46 @@
+// POSIX helpers for the chunk store: bounded reads, crash-safe writes,
+// directory listing. Every error message names the path.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "chunker/error.hpp"
+
+namespace chunker::store::fs {
+
+Status errno_status(const std::string& what, const std::string& path, int err);
+
+// Whole file, failing with Errc::output_limit if it is larger than `limit`.
+Status read_file(const std::string& path, std::size_t limit, std::vector<std::uint8_t>& out);
+inline Status read_text(const std::string& path, std::size_t limit, std::string& out) {
+  std::vector<std::uint8_t> b;
+  CHUNKER_TRY(read_file(path, limit, b));
+  out.assign(b.begin(), b.end());
+  return {};
+}
+
+Status fsync_dir(const std::string& dir);
+// mkdir that accepts an existing directory; `created` tells whether it was new.
+Status make_dir(const std::string& path, bool* created = nullptr);
+
+// Crash-safe write: tmp_dir/<random>, write, fsync, rename onto `dest`. The
+// caller fsyncs dest's directory (so several renames can share one fsync).
+// With no_replace, an existing `dest` is kept (the tmp file is removed) and
+// *existed is set.
+Status write_atomic(const std::string& tmp_dir, const std::string& dest, std::span<const std::uint8_t> data,
+                    bool no_replace = false, bool* existed = nullptr);
+
+struct DirEntry {
+  std::string name;
+  bool is_dir = false;
+  bool is_regular = false;
+};
+// Entries except "." and "..", sorted by name; a missing directory is an error.
+Status list_dir(const std::string& dir, std::vector<DirEntry>& out);
+
+bool exists(const std::string& path);
+
+}  // namespace chunker::store::fs
