@@ -115,6 +115,28 @@ try {
       }));
       check(ui.cards === 2 && ui.strips.every((w) => w > 100) && ui.rows === 2 && /saved/.test(ui.saved), `page shows 2 upload cards with chunk strips and 2 stored files ("${ui.saved.slice(0, 60)}…")`);
 
+      if (!isolated) {
+        // A folder through the folder picker (names keep the relative path), and a drop.
+        const folder = path.join(tmp, 'photos');
+        fs.mkdirSync(path.join(folder, 'sub'), { recursive: true });
+        fs.writeFileSync(path.join(folder, 'a.txt'), 'alpha\n'.repeat(5000));
+        fs.writeFileSync(path.join(folder, 'sub', 'b.txt'), 'beta\n'.repeat(7000));
+        const n0 = await page.evaluate(() => window.__demo.uploads.length);
+        await page.setInputFiles('#folder', folder);
+        await page.waitForFunction((n) => window.__demo.uploads.length >= n + 2 && window.__demo.uploads.slice(n).every((u) => u.state === 'done'), n0, { timeout: 60000 });
+        await page.evaluate(() => {
+          const dt = new DataTransfer();
+          dt.items.add(new File(['dropped bytes '.repeat(1000)], 'dropped.txt'));
+          document.querySelector('#drop').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        });
+        await page.waitForFunction((n) => window.__demo.uploads.length >= n + 3 && window.__demo.uploads[n + 2].state === 'done', n0, { timeout: 60000 });
+        const names = (await (await fetch(`${base}/api/files`)).json()).files.map((f) => f.name).sort();
+        check(JSON.stringify(names) === JSON.stringify(['dropped.txt', 'photos/a.txt', 'photos/sub/b.txt', 'sample-edited.bin', 'sample.bin']),
+          `folder pick and drop stored as ${names.filter((n) => !n.startsWith('sample')).join(', ')}`);
+        const b = Buffer.from(await (await fetch(`${base}/api/files/${encodeURIComponent('photos/sub/b.txt')}`)).arrayBuffer());
+        check(b.equals(fs.readFileSync(path.join(folder, 'sub', 'b.txt'))), 'photos/sub/b.txt downloads equal to the file');
+      }
+
       if (isolated) {
         // Big file: the pool cuts it into 64 MiB segments chunked in parallel and
         // stitched at a common cut. 2 workers must give exactly the chunks of

@@ -26,6 +26,7 @@ const config = await api('/api/config');
 const nWorkers = Number(q.get('workers')) || Math.max(1, Math.min(2, navigator.hardwareConcurrency || 2));
 const pool = new Pool(nWorkers);
 await pool.ready;
+pool.warmUp();
 $('#nworkers').textContent = nWorkers;
 const c = config.chunking;
 $('#env').textContent = `package variant: ${pool.info.variant} (${pool.info.threads} thread${pool.info.threads > 1 ? 's' : ''} per worker, BLAKE3 ${pool.info.blake3Backend}) · ` +

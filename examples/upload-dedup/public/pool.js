@@ -39,6 +39,11 @@ export class Pool {
     this.ready = Promise.all(this.clients.map((c) => c.ready)).then((infos) => { this.info = infos[0]; });
   }
 
+  // Loads the codecs module (zstd) in every worker now rather than on the first upload.
+  warmUp() {
+    return Promise.all(this.clients.map((c) => c.compress(new Uint8Array(1), { codec: 'zstd' }).catch(() => {})));
+  }
+
   run(op, args, onProgress) {
     return new Promise((resolve, reject) => {
       this.queue.push({ op, args, onProgress, resolve, reject });
