@@ -157,18 +157,28 @@ export async function createServer({ storeDir, preset = '64k', isolated = true, 
         ...baseHeaders(), 'Content-Type': 'application/octet-stream', 'Content-Length': man.size,
         'X-Blake3': man.blake3, 'Content-Disposition': `attachment; filename="${base}"`, 'Cache-Control': 'no-store',
       });
-      if (m === 'HEAD') { res.end(); return; }
+      // A client that goes away ends the loop (the generator's finally frees its hasher).
+      let closed = false;
+      res.on('close', () => { closed = true; });
+      const drained = () => new Promise((r) => {
+        if (closed) { r(); return; }
+        const done = () => { res.off('drain', done); res.off('close', done); r(); };
+        res.on('drain', done); res.on('close', done);
+      });
       try {
-        if (!first.done) {
-          if (!res.write(first.value)) await new Promise((r) => res.once('drain', r));
+        if (m !== 'HEAD' && !first.done) {
+          if (!res.write(first.value)) await drained();
           for await (const piece of it) {
-            if (!res.write(piece)) await new Promise((r) => res.once('drain', r));
+            if (closed) break;
+            if (!res.write(piece)) await drained();
           }
         }
-        res.end();
+        if (!closed) res.end();
       } catch (e) {
         console.error(`download ${JSON.stringify(name)} aborted: ${e.message}`);
         res.destroy(e);   // the client sees a truncated body, never wrong bytes with a 200 ending
+      } finally {
+        await it.return();
       }
     } else if (p === '/api/stats' && m === 'GET') {
       sendJson(res, 200, { ...(await store.stats()), ...counters });

@@ -123,6 +123,14 @@ describe('upload-dedup server: store format', () => {
     expect(stored).toEqual({ format: 'chunker-manifest', version: 1, ...m });
     expect(stored.chunks.reduce((a, c) => a + c[1], 0)).toBe(stored.size);
 
+    const head = await fetch(`${s.base}/api/files/${encodeURIComponent(name)}`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-length'), head.headers.get('x-blake3')]).toEqual([200, String(data.length), m.blake3]);
+    // a client that walks away mid-download does not wedge the server
+    const ac = new AbortController();
+    const partial = await fetch(`${s.base}/api/files/${encodeURIComponent(name)}`, { signal: ac.signal });
+    const reader = partial.body.getReader();
+    await reader.read();
+    ac.abort();
     const list = await (await fetch(`${s.base}/api/files`)).json();
     expect(list.files).toEqual([{ name, size: data.length, blake3: m.blake3, chunks: chunks.length }]);
     const d = await fetch(`${s.base}/api/files/${encodeURIComponent(name)}`);
