@@ -55,6 +55,10 @@ try {
       const z = await ${C}.compress(data, { codec });
       if (Buffer.compare(Buffer.from(await ${C}.decompress(z)), data) !== 0) throw new Error(codec);
     }
+    const w = ${C}.createWorkerClient();
+    const wc = await w.chunk(data, { avg: 65536, hash: 'sha256' });
+    w.terminate();
+    if (wc.length !== chunks.length || wc.some((c, i) => c.hash !== chunks[i].hash)) throw new Error('worker client');
     console.log('OK ' + info.variant);`;
   fs.writeFileSync(path.join(app, 'esm.mjs'),
     `import * as C from 'chunker-wasm';\nimport { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\n${body('C')}\n`);
@@ -76,7 +80,7 @@ try {
   fs.writeFileSync(path.join(app, 'index.html'), `<!doctype html><meta charset="utf-8">
 <script type="importmap">{"imports":{"chunker-wasm":"./node_modules/chunker-wasm/dist/esm/index.browser.js"}}</script>
 <script type="module">
-  import { ready, chunk, blake3, sha256, compress, decompress, nixBase32 } from 'chunker-wasm';
+  import { ready, chunk, blake3, sha256, compress, decompress, nixBase32, createWorkerClient } from 'chunker-wasm';
   const r = { passed: 0, failed: 0, failures: [] };
   try {
     const info = await ready;
@@ -92,6 +96,10 @@ try {
     if (nixBase32.encode(new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(0)))) !== '0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73') throw new Error('nix32');
     const back = await decompress(await compress(data, { codec: 'zstd' }));
     if (hex(back) !== hex(data)) throw new Error('zstd round-trip');
+    const w = createWorkerClient();
+    const wc = await w.chunk(new Blob([data]), { avg: 16384, hash: 'sha256' });
+    w.terminate();
+    if (wc.length !== cs.length || wc.some((c, i) => c.hash !== cs[i].hash)) throw new Error('worker client');
     r.passed = 1;
   } catch (e) { r.failed = 1; r.failures.push(String(e.stack || e)); }
   window.__result = r;

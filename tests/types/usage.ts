@@ -4,7 +4,32 @@ import {
   ready, info, chunk, chunkBatch, chunkStream, Chunker, blake3, sha256, hex, nixBase32,
   compress, decompress, compressStream, decompressStream, ed25519, nix, narinfo,
   ChunkerError, InvalidArgumentError, memoryUsage, type Chunk,
+  hashStream, createWorkerClient, nar, narStream, NarWriter, AbortError, type NarInfo, type WorkerClient,
 } from 'chunker-wasm';
+
+export async function useMore(bytes: Uint8Array, file: Blob): Promise<void> {
+  const ac = new AbortController();
+  const d: Uint8Array = await hashStream(file, { hash: 'blake3', outputLength: 64, signal: ac.signal, onProgress: (n: number) => n });
+  const z: Uint8Array = await compress(bytes, { codec: 'zstd', signal: ac.signal, onProgress: (n) => n });
+  await decompress(z, { maxOutput: 1 << 20, signal: ac.signal });
+  const w: WorkerClient = createWorkerClient();
+  const cs: Chunk[] = await w.chunk(file, { avg: 65536, hash: 'sha256', signal: ac.signal, onProgress: (n) => n });
+  for await (const c of w.chunkStream(bytes, { transfer: true })) c.length.toFixed();
+  const h: Uint8Array = await w.blake3(file);
+  await w.compress(bytes, { codec: 'lz4' });
+  w.terminate();
+  const info: NarInfo = await narinfo.parse('StorePath: x');
+  const text: string = await narinfo.format({ ...info, References: [...info.References], Sig: [] });
+  const n: Uint8Array = await nar({ type: 'directory', entries: { a: { type: 'regular', contents: file }, b: { type: 'symlink', target: 'a' } } });
+  const rs: ReadableStream<Uint8Array> = narStream({ type: 'regular', executable: true, contents: () => file.stream(), size: file.size });
+  const nw = await NarWriter.create();
+  const piece: Uint8Array = nw.beginRegular(false, 1);
+  nw.free();
+  // @ts-expect-error: the constructor is private (use NarWriter.create())
+  new NarWriter();
+  try { await w.sha256(file); } catch (e) { if (e instanceof AbortError) e.code.toUpperCase(); }
+  void [d, cs, h, text, n, rs, piece, info.NarSize.toFixed()];
+}
 
 export async function use(bytes: Uint8Array, file: Blob): Promise<void> {
   const i = await ready;

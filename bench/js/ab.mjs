@@ -1,0 +1,59 @@
+// A/B benchmark of two builds of the package in one process, interleaved
+// round by round (best of BENCH_RUNS), plus the competitors, so the ratios
+// share the machine's load: BENCH_B=/path/to/other/dist/esm/index.node.js
+// node bench/js/ab.mjs   (BENCH_MIB, BENCH_RUNS, BENCH_ONLY=regex)
+import crypto from 'node:crypto';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+
+const require = createRequire(import.meta.url);
+const MIB = Number(process.env.BENCH_MIB || 64), N = MIB << 20, RUNS = Number(process.env.BENCH_RUNS || 7);
+const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
+const A = await import('../../dist/esm/index.node.js');
+const B = process.env.BENCH_B ? await import(process.env.BENCH_B) : null;
+await A.ready; if (B) await B.ready;
+
+const random = new Uint8Array(N);
+for (let i = 0; i < N; i += 65536) crypto.randomFillSync(random.subarray(i, i + 65536));
+const mixed = new Uint8Array(N);
+{
+  const words = ['chunk', 'store', 'hash', 'nix', '{"path":', '"size":', '12345', '\n', 'derivation', 'output'];
+  for (let i = 0, r = 1; i < N;) {
+    r = (r * 1103515245 + 12345) >>> 0;
+    if ((r >>> 28) === 0) { const n = Math.min(N - i, 256); mixed.set(random.subarray(i, i + n), i); i += n; continue; }
+    const w = words[(r >>> 8) % words.length];
+    for (let k = 0; k < w.length && i < N; k++) mixed[i++] = w.charCodeAt(k);
+    if (i < N) mixed[i++] = 32;
+  }
+}
+const hashwasm = await import('hash-wasm');
+const zstdw = require('@bokuweb/zstd-wasm'); await zstdw.init();
+const lz4w = require('lz4-wasm-nodejs');
+
+const groups = [];
+const group = (name, fns) => { if (!only || only.test(name)) groups.push([name, fns]); };
+const both = (f) => (B ? { A: () => f(A), B: () => f(B) } : { A: () => f(A) });
+group('sha256 (wasm)', { ...both((C) => C.sha256(random, { backend: 'wasm' })), 'hash-wasm': () => hashwasm.sha256(random) });
+const ourZ = await A.compress(mixed, { codec: 'zstd', level: 3 }), theirZ = zstdw.compress(mixed, 3);
+group('zstd-3 compress', { ...both((C) => C.compress(mixed, { codec: 'zstd', level: 3 })), '@bokuweb/zstd-wasm': () => zstdw.compress(mixed, 3) });
+group('zstd decompress', { ...both((C) => C.decompress(ourZ)), '@bokuweb/zstd-wasm': () => zstdw.decompress(theirZ) });
+const ourL = await A.compress(mixed, { codec: 'lz4' }), theirL = lz4w.compress(mixed);
+group('lz4 compress', { ...both((C) => C.compress(mixed, { codec: 'lz4' })), 'lz4-wasm-nodejs': () => lz4w.compress(mixed) });
+group('lz4 decompress', { ...both((C) => C.decompress(ourL)), 'lz4-wasm-nodejs': () => lz4w.decompress(theirL) });
+
+console.log(`load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${MIB} MiB, best of ${RUNS}, interleaved; A = dist/${B ? `, B = ${process.env.BENCH_B}` : ''}`);
+for (const [name, fns] of groups) {
+  const best = {};
+  for (const [k, f] of Object.entries(fns)) { await f(); best[k] = Infinity; }
+  for (let r = 0; r < RUNS; r++) {
+    for (const [k, f] of Object.entries(fns)) {
+      const t = performance.now(); await f(); best[k] = Math.min(best[k], performance.now() - t);
+    }
+  }
+  const rate = (k) => MIB / (best[k] / 1000);
+  const comp = Object.keys(fns).find((k) => k !== 'A' && k !== 'B');
+  const cols = Object.keys(fns).map((k) => `${k} ${rate(k).toFixed(0)}`).join(', ');
+  const ratios = ['A', 'B'].filter((k) => fns[k]).map((k) => `${k}/${comp} ${(rate(k) / rate(comp)).toFixed(2)}x`).join(', ');
+  console.log(`${name.padEnd(18)} ${cols} MiB/s; ${ratios}`);
+}
+console.log(`load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
