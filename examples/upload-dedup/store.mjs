@@ -13,6 +13,8 @@ import { blake3, compress, decompress, hex, ready } from 'chunker-wasm';
 
 export const TAG = { stored: 0, zstd: 1, lz4: 2, xz: 3, bzip2: 4 };
 const TAG_NAMES = ['stored', 'zstd', 'lz4', 'xz', 'bzip2'];
+// Frame magic per tag: a tag must match the frame it claims (decompress() alone would accept any codec).
+const MAGIC = [null, [0x28, 0xb5, 0x2f, 0xfd], [0x04, 0x22, 0x4d, 0x18], [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], [0x42, 0x5a, 0x68]];
 export const PRESETS = {
   '4k': { min: 1024, avg: 4096, max: 16384 },
   '16k': { min: 4096, avg: 16384, max: 65536 },
@@ -225,6 +227,10 @@ export class Store {
     let raw;
     if (tag === TAG.stored) raw = data.subarray(1);
     else if (tag >= 1 && tag <= 4) {
+      const magic = MAGIC[tag];
+      if (data.length < 1 + magic.length || magic.some((b, i) => data[1 + i] !== b)) {
+        throw new StoreError(500, 'CORRUPT_CHUNK', `chunk ${h}: tag ${tag} (${TAG_NAMES[tag]}) but no ${TAG_NAMES[tag]} frame`);
+      }
       try {
         raw = await decompress(data.subarray(1), { maxOutput: this.max });
       } catch (e) {

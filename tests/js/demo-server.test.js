@@ -145,6 +145,35 @@ describe('upload-dedup server: store format', () => {
     expect(d2.equals(small)).toBe(true);
   });
 
+  test('reads a store written by other means: tags 0-4 made with the zstd/lz4/xz/bzip2 programs, manifest by hand', async () => {
+    const cfg = '{"format":"chunker-store","version":1,"hash":"blake3","chunking":{"min":16384,"avg":65536,"max":262144,"level":1,"seed":0}}\n';
+    const t = await start({ storeJson: cfg });
+    try {
+      const parts = [0, 1, 2, 3, 4].map((i) => makeData(20000 + i * 1000, 40 + i));
+      const progs = [null, ['zstd', ['-q', '-c']], ['lz4', ['-q', '-c']], ['xz', ['-q', '-c']], ['bzip2', ['-q', '-c']]];
+      const hs = parts.map((p) => b3sum(p));
+      parts.forEach((p, tag) => {
+        const payload = tag ? execFileSync(progs[tag][0], progs[tag][1], { input: p }) : p;
+        fs.mkdirSync(path.join(t.dir, 'chunks', hs[tag].slice(0, 2)), { recursive: true });
+        fs.writeFileSync(path.join(t.dir, 'chunks', hs[tag].slice(0, 2), hs[tag]), Buffer.concat([Buffer.of(tag), payload]));
+      });
+      const whole = Buffer.concat(parts);
+      const name = 'by hand/all codecs.bin';
+      const man = { format: 'chunker-manifest', version: 1, name, size: whole.length, blake3: b3sum(whole), chunks: hs.map((h, i) => [h, parts[i].length]) };
+      fs.writeFileSync(path.join(t.dir, 'manifests', `${b3sum(Buffer.from(name))}.json`), JSON.stringify(man));
+      expect((await (await fetch(`${t.base}/api/files`)).json()).files).toEqual([{ name, size: whole.length, blake3: man.blake3, chunks: 5 }]);
+      const got = Buffer.from(await (await fetch(`${t.base}/api/files/${encodeURIComponent(name)}`)).arrayBuffer());
+      expect(got.equals(whole)).toBe(true);
+      expect((await (await json(t.base, '/api/missing', { hashes: hs })).json()).missing).toEqual([]);
+      // a tag that does not match its frame is a corrupt chunk
+      const f = path.join(t.dir, 'chunks', hs[0].slice(0, 2), hs[0]);
+      fs.writeFileSync(f, Buffer.concat([Buffer.of(1), execFileSync('lz4', ['-q', '-c'], { input: parts[0] })]));
+      await expectError(fetch(`${t.base}/api/files/${encodeURIComponent(name)}`), 500, 'CORRUPT_CHUNK');
+    } finally {
+      await t.close();
+    }
+  });
+
   test('an existing store.json is kept (its chunking wins over the default preset)', async () => {
     const cfg = '{"format":"chunker-store","version":1,"hash":"blake3","chunking":{"min":4096,"avg":16384,"max":65536,"level":1,"seed":0}}\n';
     const t = await start({ storeJson: cfg });
