@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chunk, compress } from '../../dist/esm/index.node.js';
 import { createServer } from '../../examples/upload-dedup/server.mjs';
@@ -376,5 +377,64 @@ describe('upload-dedup server: rejections', () => {
     await expectError(fetch(`${s.base}/api/nope`), 404, 'NOT_FOUND');
     await expectError(fetch(`${s.base}/api/chunks/${goodHash}`, { method: 'DELETE' }), 404, 'NOT_FOUND');
     await expectError(fetch(`${s.base}/index.html`, { method: 'POST' }), 405, 'METHOD_NOT_ALLOWED');
+  });
+});
+
+// Interop with the native `chunker store` (same format, other implementation):
+// CHUNKER_CLI or build/native/chunker (built by scripts/ci/10-native.sh).
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = process.env.CHUNKER_CLI || path.join(ROOT, 'build/native/chunker');
+const hasStoreCli = (() => {
+  try { execFileSync(CLI, ['store', '--help'], { stdio: 'pipe' }); return true; } catch { return false; }
+})();
+if (!hasStoreCli) console.warn(`demo-server: skipping the native interop tests: ${CLI} has no 'store' command (set CHUNKER_CLI)`);
+
+describe.skipIf(!hasStoreCli)('upload-dedup store <-> native chunker store', () => {
+  const cli = (...args) => execFileSync(CLI, args, { maxBuffer: 1 << 28 });
+  const data = makeData(1500000, 99);
+
+  test('a store written by the demo server passes `chunker store verify`, `get` restores the file, `gc` keeps everything', async () => {
+    const s = await start();
+    try {
+      const chunks = chunk(data, { ...CH, hash: 'blake3' });
+      for (const c of chunks) expect((await put(s.base, c.hash, await compress(data.subarray(c.offset, c.offset + c.length)))).status).toBe(201);
+      const name = 'dir/from the demo.bin';
+      expect((await json(s.base, '/api/files', { name, size: data.length, blake3: b3sum(data), chunks: chunks.map((c) => [c.hash, c.length]) })).status).toBe(201);
+      expect(cli('store', 'verify', s.dir).toString()).toMatch(/0 problems/);
+      expect(cli('store', 'get', s.dir, name).equals(data)).toBe(true);
+      expect(cli('store', 'ls', s.dir).toString()).toContain(name);
+      cli('store', 'gc', s.dir, '--grace', '0');
+      const left = fs.readdirSync(path.join(s.dir, 'chunks')).flatMap((d) => fs.readdirSync(path.join(s.dir, 'chunks', d)));
+      expect(left.sort()).toEqual([...new Set(chunks.map((c) => c.hash))].sort());
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a store written by `chunker store put` is served by the demo server', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'native-store-'));
+    const file = path.join(dir, 'input.bin');
+    try {
+      fs.writeFileSync(file, data);
+      cli('store', 'init', path.join(dir, 's'));
+      cli('store', 'put', path.join(dir, 's'), file, '--name', 'native/input.bin');
+      const s = await start({ storeJson: fs.readFileSync(path.join(dir, 's', 'store.json')) });
+      try {
+        // copy the native store's chunks and manifests into the server's directory
+        fs.cpSync(path.join(dir, 's', 'chunks'), path.join(s.dir, 'chunks'), { recursive: true });
+        fs.cpSync(path.join(dir, 's', 'manifests'), path.join(s.dir, 'manifests'), { recursive: true });
+        const list = (await (await fetch(`${s.base}/api/files`)).json()).files;
+        expect(list.map((f) => [f.name, f.size, f.blake3])).toEqual([['native/input.bin', data.length, b3sum(data)]]);
+        const got = Buffer.from(await (await fetch(`${s.base}/api/files/${encodeURIComponent('native/input.bin')}`)).arrayBuffer());
+        expect(got.equals(data)).toBe(true);
+        // the page would find nothing missing: same chunking, same hashes
+        const hashes = chunk(data, { ...CH, hash: 'blake3' }).map((c) => c.hash);
+        expect((await (await json(s.base, '/api/missing', { hashes })).json()).missing).toEqual([]);
+      } finally {
+        await s.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
