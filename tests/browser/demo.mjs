@@ -20,6 +20,7 @@ import { launch } from './harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const b3sum = (file) => execFileSync('b3sum', ['--no-names', file]).toString().trim();
+const b3sumBuf = (input) => execFileSync('b3sum', ['--no-names'], { input }).toString().trim();
 
 // ~6 MiB: pseudo-random runs and text runs (so zstd has something to do).
 function makeFile(n) {
@@ -127,14 +128,17 @@ try {
         await page.evaluate(() => {
           const dt = new DataTransfer();
           dt.items.add(new File(['dropped bytes '.repeat(1000)], 'dropped.txt'));
+          dt.items.add(new File([], 'empty.txt'));
           document.querySelector('#drop').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
         });
-        await page.waitForFunction((n) => window.__demo.uploads.length >= n + 3 && window.__demo.uploads[n + 2].state === 'done', n0, { timeout: 60000 });
+        await page.waitForFunction((n) => window.__demo.uploads.length >= n + 4 && window.__demo.uploads.slice(n + 2).every((u) => u.state === 'done'), n0, { timeout: 60000 });
         const names = (await (await fetch(`${base}/api/files`)).json()).files.map((f) => f.name).sort();
-        check(JSON.stringify(names) === JSON.stringify(['dropped.txt', 'photos/a.txt', 'photos/sub/b.txt', 'sample-edited.bin', 'sample.bin']),
+        check(JSON.stringify(names) === JSON.stringify(['dropped.txt', 'empty.txt', 'photos/a.txt', 'photos/sub/b.txt', 'sample-edited.bin', 'sample.bin']),
           `folder pick and drop stored as ${names.filter((n) => !n.startsWith('sample')).join(', ')}`);
         const b = Buffer.from(await (await fetch(`${base}/api/files/${encodeURIComponent('photos/sub/b.txt')}`)).arrayBuffer());
         check(b.equals(fs.readFileSync(path.join(folder, 'sub', 'b.txt'))), 'photos/sub/b.txt downloads equal to the file');
+        const empty = await fetch(`${base}/api/files/empty.txt`);
+        check(empty.status === 200 && (await empty.arrayBuffer()).byteLength === 0 && empty.headers.get('x-blake3') === b3sumBuf(Buffer.alloc(0)), 'an empty file round-trips');
       }
 
       if (isolated) {
