@@ -61,27 +61,44 @@ export function checkName(name) {
 export const b3hex = (bytes) => hex.encode(blake3(bytes));
 export const nameKey = (name) => b3hex(Buffer.from(name, 'utf8'));
 
-// Walks one zstd frame (RFC 8878 §3.1.1) and returns its length in bytes, or
-// -1 if `b` does not start with a well-formed frame header and block chain.
-// Used to make sure an uploaded body is exactly ONE frame (the format stores
-// "one compressed frame"), not several frames or a frame plus trailing bytes.
-export function zstdFrameLength(b) {
-  if (b.length < 6 || b[0] !== 0x28 || b[1] !== 0xb5 || b[2] !== 0x2f || b[3] !== 0xfd) return -1;
+// Walks one zstd frame (RFC 8878 §3.1.1): returns { length, window, contentSize }
+// (contentSize -1 when the header does not say), or null if `b` does not start
+// with a well-formed frame header and block chain. Used to make sure an
+// uploaded body is exactly ONE frame (the format stores "one compressed
+// frame"), and to refuse frames whose declared window would make the decoder
+// allocate far more than a chunk needs (a 14-byte frame may ask for 128 MiB).
+export function zstdFrameInfo(b) {
+  if (b.length < 6 || b[0] !== 0x28 || b[1] !== 0xb5 || b[2] !== 0x2f || b[3] !== 0xfd) return null;
   const fhd = b[4];
-  if (fhd & 0x08) return -1;                      // reserved bit
+  if (fhd & 0x08) return null;                    // reserved bit
   const single = (fhd >> 5) & 1, fcsFlag = fhd >> 6, dictFlag = fhd & 3;
-  let p = 5 + (single ? 0 : 1) + [0, 1, 2, 4][dictFlag] + [single ? 1 : 0, 2, 4, 8][fcsFlag];
+  let p = 5, window = 0;
+  if (!single) {
+    const wd = b[p++], log = 10 + (wd >> 3);
+    window = 2 ** log + (2 ** log / 8) * (wd & 7);
+  }
+  p += [0, 1, 2, 4][dictFlag];
+  const fcsBytes = [single ? 1 : 0, 2, 4, 8][fcsFlag];
+  if (p + fcsBytes > b.length) return null;
+  let contentSize = -1;
+  if (fcsBytes) {
+    contentSize = 0;
+    for (let i = fcsBytes - 1; i >= 0; i--) contentSize = contentSize * 256 + b[p + i];
+    if (fcsBytes === 2) contentSize += 256;
+  }
+  p += fcsBytes;
+  if (single) window = contentSize;
   for (;;) {
-    if (p + 3 > b.length) return -1;
+    if (p + 3 > b.length) return null;
     const h = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16);
     const last = h & 1, type = (h >> 1) & 3, size = h >>> 3;
-    if (type === 3) return -1;                    // reserved block type
+    if (type === 3) return null;                  // reserved block type
     p += 3 + (type === 1 ? 1 : size);             // RLE blocks carry one byte
-    if (p > b.length) return -1;
+    if (p > b.length) return null;
     if (last) break;
   }
   if (fhd & 0x04) p += 4;                         // content checksum
-  return p > b.length ? -1 : p;
+  return p > b.length ? null : { length: p, window, contentSize };
 }
 
 async function fsyncDir(dir) {
@@ -130,6 +147,9 @@ export class Store {
     if (c.seed !== undefined && !Number.isSafeInteger(c.seed)) throw new Error(`${file}: chunking.seed must be an integer`);
     this.config = { ...cfg, chunking: { min: c.min, avg: c.avg, max: c.max, level: c.level ?? 1, seed: c.seed ?? 0 } };
     this.max = this.config.chunking.max;
+    // zstd frames written without the content size (e.g. `zstd` reading a pipe) declare the level's
+    // window (2 MiB at level 3, 8 MiB at 19); allow those, refuse the 128 MiB kind.
+    this.maxWindow = Math.max(8 << 20, this.max);
   }
 
   chunkPath(h) { return path.join(this.dir, 'chunks', h.slice(0, 2), h); }
@@ -180,9 +200,13 @@ export class Store {
     checkHash(h);
     let raw, frame = null;
     if (encoding === 'zstd') {
-      const n = zstdFrameLength(body);
-      if (n < 0) throw new StoreError(400, 'BAD_FRAME', 'body is not a well-formed zstd frame');
-      if (n !== body.length) throw new StoreError(400, 'BAD_FRAME', `body has ${body.length - n} bytes after the zstd frame`);
+      const f = zstdFrameInfo(body);
+      if (!f) throw new StoreError(400, 'BAD_FRAME', 'body is not a well-formed zstd frame');
+      if (f.length !== body.length) throw new StoreError(400, 'BAD_FRAME', `body has ${body.length - f.length} bytes after the zstd frame`);
+      if (f.contentSize > this.max) throw new StoreError(413, 'CHUNK_TOO_LARGE', `frame declares ${f.contentSize} bytes, more than chunking.max = ${this.max}`);
+      if (f.window > this.maxWindow) {
+        throw new StoreError(400, 'BAD_FRAME', `frame declares a ${f.window}-byte window; at most ${this.maxWindow} is accepted (compress with the content size known, or a smaller window)`);
+      }
       try {
         raw = await decompress(body, { maxOutput: this.max });
       } catch (e) {

@@ -239,6 +239,20 @@ describe('upload-dedup server: rejections', () => {
     expect(noChunkFiles()).toEqual([]);
   });
 
+  test('frames declaring a huge window or content size are refused before decoding', async () => {
+    // 14 bytes: frame header with window log W, one raw block "hello"
+    const frame = (wlog) => Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, (wlog - 10) << 3, 0x29, 0, 0, 104, 101, 108, 108, 111]);
+    const hello = b3sum(Buffer.from('hello'));
+    expect(unzstd(frame(27)).toString()).toBe('hello');   // a valid frame for the zstd program
+    await expectError(put(s.base, hello, frame(27)), 400, 'BAD_FRAME');
+    await expectError(put(s.base, hello, frame(24)), 400, 'BAD_FRAME');
+    // single-segment frame whose content size field says 1 GiB
+    const fcs = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0xa0, 0, 0, 0, 0x40, 0x29, 0, 0, 104, 101, 108, 108, 111]);
+    await expectError(put(s.base, hello, fcs), 413, 'CHUNK_TOO_LARGE');
+    expect((await put(s.base, hello, frame(23))).status).toBe(201);   // 8 MiB window: accepted (zstd -19 from a pipe)
+    fs.rmSync(path.join(s.dir, 'chunks', hello.slice(0, 2), hello));
+  });
+
   test('frames: garbage, two frames, trailing bytes, truncated -> 400 BAD_FRAME; unknown encoding -> 415', async () => {
     const z = zstdCli(good);
     await expectError(put(s.base, goodHash, Buffer.from('not a zstd frame at all')), 400, 'BAD_FRAME');
