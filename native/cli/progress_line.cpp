@@ -7,7 +7,8 @@
 namespace chunker::cli {
 
 ProgressLine::ProgressLine(const char* verb, std::uint64_t total_bytes, bool quiet) : verb_(verb), total_(total_bytes) {
-  enabled_ = !quiet && ::isatty(STDERR_FILENO);
+  // Small jobs finish before a line would be useful.
+  enabled_ = !quiet && total_bytes >= (16u << 20) && ::isatty(STDERR_FILENO);
   start_ = last_ = std::chrono::steady_clock::now();
 }
 
@@ -16,7 +17,7 @@ ProgressLine::~ProgressLine() { done(); }
 void ProgressLine::update(std::uint64_t done_bytes) {
   if (!enabled_) return;
   auto now = std::chrono::steady_clock::now();
-  if (now - last_ < std::chrono::milliseconds(250)) return;
+  if (shown_ && now - last_ < std::chrono::milliseconds(250)) return;  // first draw at once
   last_ = now;
   const double secs = std::chrono::duration<double>(now - start_).count();
   const double mib = done_bytes / 1048576.0;

@@ -1,6 +1,6 @@
 // A progress line with percentage, throughput and ETA on stderr, in the style
 // of the compress CLI's (codec_io.hpp); drawn only when stderr is a terminal
-// and redrawn at most 4 times a second.
+// and the job is at least 16 MiB; redrawn at most 4 times a second.
 #pragma once
 
 #include <chrono>

@@ -1,0 +1,268 @@
+// chunker store through the CLI, checked with independent tools: cmp, b3sum,
+// zstd (chunk files decoded by hand), stat/find.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "test_util.hpp"
+
+using testutil::cli;
+using testutil::run;
+
+namespace {
+
+struct CliStore : ::testing::Test {
+  std::string dir, s;
+  void SetUp() override {
+    if (!testutil::have_program("b3sum") || !testutil::have_program("zstd"))
+      GTEST_SKIP() << "b3sum / zstd not installed (scripts/apt-packages.txt)";
+    dir = testutil::temp_dir();
+    s = dir + "/store";
+    ASSERT_EQ(run(cli() + " store init " + s + " --preset 4k >/dev/null").status, 0);
+  }
+  void TearDown() override {
+    if (!dir.empty()) run("rm -rf " + dir);
+  }
+  std::string b3(const std::string& path) { return run("b3sum --no-names " + path).out.substr(0, 64); }
+  std::string b3_of_text(const std::string& text) {
+    return run("printf '%s' '" + text + "' | b3sum --no-names").out.substr(0, 64);
+  }
+  std::string manifest_path(const std::string& name) { return s + "/manifests/" + b3_of_text(name) + ".json"; }
+  // Writes a manifest file for `name` with the given JSON text.
+  void plant_manifest(const std::string& name, const std::string& text) {
+    testutil::write_file(manifest_path(name), {text.begin(), text.end()});
+  }
+};
+
+}  // namespace
+
+TEST_F(CliStore, RoundTripIsByteExactAndMatchesB3sum) {
+  ASSERT_EQ(run("mkdir -p " + dir + "/in/sub/deeper").status, 0);
+  struct F {
+    std::string name;
+    std::vector<std::uint8_t> data;
+  } files[] = {{"in/empty", {}},
+               {"in/one", {0x7f}},
+               {"in/random.bin", testutil::random_bytes(200000, 1)},  // > 12 x max (16K)
+               {"in/sub/text.txt", testutil::text_bytes(300000, 2)},
+               {"in/sub/deeper/exact-max", testutil::random_bytes(16384, 3)},
+               {"in/sub/deeper/max-plus-one", testutil::random_bytes(16385, 4)}};
+  for (const auto& f : files) testutil::write_file(dir + "/" + f.name, f.data);
+  // Directory put from inside dir, so names are relative ("in/...").
+  auto put = run("cd " + dir + " && " + cli() + " store put " + s + " ./in 2>&1");
+  ASSERT_EQ(put.status, 0) << put.out;
+  EXPECT_NE(put.out.find("stored in/sub/text.txt: 300000 bytes"), std::string::npos) << put.out;
+  auto ls = run(cli() + " store ls --json " + s);
+  ASSERT_EQ(ls.status, 0);
+  auto list = testutil::JsonParser(ls.out).parse();
+  ASSERT_EQ(list.arr.size(), std::size(files));
+  for (const auto& f : files) {
+    const std::string orig = dir + "/" + f.name, back = dir + "/restored";
+    auto g = run(cli() + " store get " + s + " " + f.name + " -o " + back + " 2>&1");
+    ASSERT_EQ(g.status, 0) << f.name << ": " << g.out;
+    EXPECT_EQ(run("cmp " + orig + " " + back + " && echo same").out, "same\n") << f.name;
+    EXPECT_EQ(run(cli() + " store get " + s + " " + f.name + " | cmp - " + orig + " && echo same").out, "same\n");
+    // The manifest's whole-file hash is b3sum's, and its file name is BLAKE3(name).
+    const std::string want = b3(orig);
+    EXPECT_EQ(b3(back), want);
+    bool found = false;
+    for (const auto& e : list.arr)
+      if (e["name"].str == f.name) {
+        found = true;
+        EXPECT_EQ(e["blake3"].str, want);
+        EXPECT_EQ(e["size"].u64(), f.data.size());
+      }
+    EXPECT_TRUE(found) << f.name;
+    auto m = testutil::load_json(manifest_path(f.name));
+    EXPECT_EQ(m["name"].str, f.name);
+    EXPECT_EQ(m["format"].str, "chunker-manifest");
+    std::uint64_t sum = 0;
+    for (const auto& c : m["chunks"].arr) {
+      EXPECT_LE(c[1].u64(), 16384u);
+      sum += c[1].u64();
+    }
+    EXPECT_EQ(sum, f.data.size());
+  }
+  EXPECT_EQ(run(cli() + " store verify " + s + " >/dev/null").status, 0);
+}
+
+TEST_F(CliStore, ChunkFilesDecodeWithStandardToolsToTheirName) {
+  testutil::write_file(dir + "/r", testutil::random_bytes(100000, 1));
+  testutil::write_file(dir + "/t", testutil::text_bytes(100000, 2));
+  ASSERT_EQ(run("cd " + dir + " && " + cli() + " store put " + s + " r t >/dev/null").status, 0);
+  // Strip the tag byte, decode by tag (0 raw, 1 zstd), hash with b3sum, compare with the file name.
+  const std::string script =
+      "for f in $(find " + s + "/chunks -type f); do "
+      "t=$(head -c1 $f | od -An -tu1 | tr -d ' '); "
+      "case $t in 0) h=$(tail -c +2 $f | b3sum --no-names);; 1) h=$(tail -c +2 $f | zstd -dcq | b3sum --no-names);; "
+      "*) h=bad-tag;; esac; "
+      "[ \"${h%% *}\" = \"$(basename $f)\" ] && [ \"$(basename $(dirname $f))\" = \"$(basename $f | cut -c1-2)\" ] "
+      "&& echo ok-$t || echo MISMATCH $f; done | sort | uniq -c";
+  auto r = run(script);
+  EXPECT_EQ(r.out.find("MISMATCH"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ok-0"), std::string::npos) << r.out;  // random data: stored
+  EXPECT_NE(r.out.find("ok-1"), std::string::npos) << r.out;  // text: zstd
+  // Chunk count equals the distinct hashes the manifests reference.
+  auto n = run("cat " + s + "/manifests/*.json | grep -o '\\[\"[0-9a-f]\\{64\\}' | sort -u | wc -l").out;
+  auto files = run("find " + s + "/chunks -type f | wc -l").out;
+  EXPECT_EQ(std::stoul(n), std::stoul(files));
+}
+
+TEST_F(CliStore, VerifyDetectsFlippedByteMissingChunkAndBadManifest) {
+  testutil::write_file(dir + "/t", testutil::text_bytes(100000, 2));
+  ASSERT_EQ(run(cli() + " store put " + s + " " + dir + "/t --name t >/dev/null").status, 0);
+  auto ok = run(cli() + " store verify " + s);
+  ASSERT_EQ(ok.status, 0) << ok.out;
+  EXPECT_NE(ok.out.find(", 0 problems"), std::string::npos);
+  const std::string victim = run("find " + s + "/chunks -type f | sort | head -1").out.substr(0, std::string::npos);
+  const std::string chunk = victim.substr(0, victim.size() - 1);
+  ASSERT_EQ(run("cp " + chunk + " " + dir + "/saved").status, 0);
+  // Flip one byte in the middle of the chunk file.
+  ASSERT_EQ(run("printf '\\x55' | dd of=" + chunk + " bs=1 seek=20 conv=notrunc status=none").status, 0);
+  ASSERT_NE(run("cmp -s " + chunk + " " + dir + "/saved").status, 0);
+  auto bad = run(cli() + " store verify " + s + " 2>&1");
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.out.find("problem: " + chunk + ": "), std::string::npos) << bad.out;
+  auto get = run(cli() + " store get " + s + " t -o " + dir + "/out 2>&1");
+  EXPECT_EQ(get.status, 1);
+  EXPECT_NE(get.out.find(chunk), std::string::npos) << get.out;
+  EXPECT_NE(run("test -e " + dir + "/out").status, 0) << "partial output must be removed";
+  // Missing.
+  ASSERT_EQ(run("rm " + chunk).status, 0);
+  auto missing = run(cli() + " store verify " + s);
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_NE(missing.out.find(": missing"), std::string::npos) << missing.out;
+  ASSERT_EQ(run("cp " + dir + "/saved " + chunk).status, 0);
+  EXPECT_EQ(run(cli() + " store verify " + s + " >/dev/null").status, 0);
+  // Bad manifest.
+  plant_manifest("broken", "{\"format\":\"chunker-manifest\",\"version\":1,\"name\":\"broken\"");
+  auto bm = run(cli() + " store verify " + s);
+  EXPECT_EQ(bm.status, 1);
+  EXPECT_NE(bm.out.find(manifest_path("broken") + ": manifest: invalid JSON at byte"), std::string::npos) << bm.out;
+}
+
+TEST_F(CliStore, GcRemovesUnreferencedKeepsReferencedAndYoung) {
+  testutil::write_file(dir + "/keep", testutil::random_bytes(60000, 1));
+  testutil::write_file(dir + "/drop", testutil::random_bytes(60000, 2));
+  ASSERT_EQ(run("cd " + dir + " && " + cli() + " store put " + s + " keep drop >/dev/null").status, 0);
+  const auto before = std::stoul(run("find " + s + "/chunks -type f | wc -l").out);
+  const auto keep_chunks = testutil::load_json(manifest_path("keep"))["chunks"].arr.size();
+  ASSERT_EQ(run("rm " + manifest_path("drop")).status, 0);
+  testutil::write_file(s + "/tmp/crashed-writer", {1, 2, 3});
+  auto young = run(cli() + " store gc " + s);  // default grace 1 h: nothing is old enough
+  EXPECT_EQ(young.status, 0) << young.out;
+  EXPECT_EQ(std::stoul(run("find " + s + "/chunks -type f | wc -l").out), before);
+  auto dry = run(cli() + " store gc " + s + " --grace 0 --dry-run");
+  EXPECT_EQ(dry.status, 0);
+  EXPECT_NE(dry.out.find("would be removed"), std::string::npos);
+  EXPECT_EQ(std::stoul(run("find " + s + "/chunks -type f | wc -l").out), before);
+  auto gc = run(cli() + " store gc " + s + " --grace 0");
+  EXPECT_EQ(gc.status, 0) << gc.out;
+  EXPECT_EQ(std::stoul(run("find " + s + "/chunks -type f | wc -l").out), keep_chunks);
+  EXPECT_EQ(run("ls " + s + "/tmp | wc -l").out, "0\n");
+  EXPECT_EQ(run(cli() + " store get " + s + " keep | cmp - " + dir + "/keep && echo same").out, "same\n");
+  EXPECT_EQ(run(cli() + " store verify " + s + " >/dev/null").status, 0);
+}
+
+TEST_F(CliStore, LeftoverTmpFilesAreIgnoredByReaders) {
+  testutil::write_file(dir + "/f", testutil::random_bytes(30000, 1));
+  ASSERT_EQ(run(cli() + " store put " + s + " " + dir + "/f --name f >/dev/null").status, 0);
+  testutil::write_file(s + "/tmp/partial-chunk", testutil::random_bytes(1000, 2));
+  testutil::write_file(s + "/tmp/partial-manifest", {'{', '"'});
+  EXPECT_EQ(run(cli() + " store ls " + s + " | wc -l").out, "1\n");
+  EXPECT_EQ(run(cli() + " store verify " + s + " >/dev/null").status, 0);
+  EXPECT_EQ(run(cli() + " store get " + s + " f | cmp - " + dir + "/f && echo same").out, "same\n");
+}
+
+TEST_F(CliStore, ForeignLayoutManifestIsAccepted) {
+  testutil::write_file(dir + "/f", testutil::text_bytes(40000, 1));
+  ASSERT_EQ(run(cli() + " store put " + s + " " + dir + "/f --name docs/f.txt >/dev/null").status, 0);
+  // Re-layout as another JSON writer might: newlines, spaces around ':' and ','.
+  const std::string m = manifest_path("docs/f.txt");
+  ASSERT_EQ(run("sed -e 's/,/ ,\\n  /g' -e 's/:/ : /g' " + m + " > " + dir + "/m && mv " + dir + "/m " + m).status, 0);
+  ASSERT_NE(testutil::read_file(m).size(), 0u);
+  EXPECT_EQ(run(cli() + " store get " + s + " docs/f.txt | cmp - " + dir + "/f && echo same").out, "same\n");
+  EXPECT_EQ(run(cli() + " store verify " + s + " >/dev/null").status, 0);
+}
+
+TEST_F(CliStore, BadNamesAreRejected) {
+  const std::string h = std::string(64, 'a');
+  const std::string rest = ",\"size\":0,\"blake3\":\"" + b3_of_text("") + "\",\"chunks\":[]}";
+  struct Case {
+    std::string file_name;  // name the manifest file is keyed by
+    std::string json_name;  // the "name" field as JSON
+  } cases[] = {{"../evil", "\"../evil\""}, {"/etc/passwd", "\"/etc/passwd\""}, {"a//b", "\"a//b\""},
+               {"", "\"\""},               {"x", "\"x\\u0000y\""},             {"a/./b", "\"a/./b\""}};
+  for (const auto& c : cases) {
+    plant_manifest(c.file_name, "{\"format\":\"chunker-manifest\",\"version\":1,\"name\":" + c.json_name + rest);
+    auto ls = run(cli() + " store ls " + s + " 2>&1");
+    EXPECT_EQ(ls.status, 1) << c.json_name;
+    EXPECT_NE(ls.out.find("invalid stored name"), std::string::npos) << ls.out;
+    EXPECT_EQ(run(cli() + " store verify " + s + " >/dev/null 2>&1").status, 1);
+    run("rm -f " + s + "/manifests/*");
+  }
+  // On the command line: usage errors, nothing written.
+  testutil::write_file(dir + "/f", {1});
+  for (const std::string& n : {"../x", "/abs", "a//b", "a/./b"}) {
+    auto r = run(cli() + " store put " + s + " " + dir + "/f --name '" + n + "' 2>&1");
+    EXPECT_EQ(r.status, 2) << n << ": " << r.out;
+    EXPECT_EQ(run(cli() + " store get " + s + " '" + n + "' 2>/dev/null").status, 2) << n;
+  }
+  auto dots = run("cd " + dir + " && " + cli() + " store put " + s + " ../" + dir.substr(dir.rfind('/') + 1) + "/f 2>&1");
+  EXPECT_EQ(dots.status, 1);
+  EXPECT_NE(dots.out.find("'..' component"), std::string::npos) << dots.out;
+  EXPECT_EQ(run("ls " + s + "/manifests | wc -l").out, "0\n");
+}
+
+TEST_F(CliStore, MalformedJsonIsAClearErrorNeverACrash) {
+  testutil::write_file(dir + "/f", testutil::random_bytes(5000, 1));
+  ASSERT_EQ(run(cli() + " store put " + s + " " + dir + "/f --name f >/dev/null").status, 0);
+  const std::string good = run("cat " + manifest_path("f")).out;
+  const std::string deep(200000, '[');
+  const std::string bads[] = {"",
+                              "{",
+                              good.substr(0, good.size() / 2),
+                              good + "trailing",
+                              deep,
+                              std::string("\xff\xfe\x00\x01garbage", 12),
+                              "{\"format\":\"chunker-manifest\",\"version\":1,\"name\":\"f\",\"name\":\"f\"}",
+                              "[" + good + "]",
+                              "{\"format\":\"chunker-manifest\",\"version\":99}"};
+  for (const auto& b : bads) {
+    plant_manifest("f", b);
+    auto g = run(cli() + " store get " + s + " f 2>&1 >/dev/null");
+    EXPECT_EQ(g.status, 1) << g.out;
+    EXPECT_NE(g.out.find(manifest_path("f")), std::string::npos) << g.out;
+    auto v = run(cli() + " store verify " + s + " 2>&1");
+    EXPECT_EQ(v.status, 1) << v.out.substr(0, 500);
+  }
+  // A bad store.json stops every command with a message naming it.
+  testutil::write_file(s + "/store.json", {'{', '}'});
+  auto ls = run(cli() + " store ls " + s + " 2>&1");
+  EXPECT_EQ(ls.status, 1);
+  EXPECT_NE(ls.out.find("store.json"), std::string::npos) << ls.out;
+  auto nostore = run(cli() + " store ls " + dir + " 2>&1");
+  EXPECT_EQ(nostore.status, 1);
+  EXPECT_NE(nostore.out.find("not a chunk store"), std::string::npos) << nostore.out;
+}
+
+TEST_F(CliStore, UsageAndInit) {
+  EXPECT_EQ(run(cli() + " store 2>/dev/null").status, 2);
+  EXPECT_EQ(run(cli() + " store frob x 2>/dev/null").status, 2);
+  EXPECT_EQ(run(cli() + " store --help").status, 0);
+  for (const char* sub : {"init", "put", "get", "ls", "verify", "gc"})
+    EXPECT_EQ(run(cli() + " store " + sub + " --help >/dev/null").status, 0) << sub;
+  EXPECT_EQ(run(cli() + " store init " + s + " 2>/dev/null").status, 1);  // already a store
+  EXPECT_EQ(run(cli() + " store init " + dir + "/s2 --min 1 2>/dev/null").status, 2);
+  ASSERT_EQ(run(cli() + " store init " + dir + "/s2 --min 8K --avg 32K --max 128K --level 2 --seed 9 >/dev/null").status, 0);
+  auto j = testutil::load_json(dir + "/s2/store.json");
+  EXPECT_EQ(j["format"].str, "chunker-store");
+  EXPECT_EQ(j["version"].u64(), 1u);
+  EXPECT_EQ(j["hash"].str, "blake3");
+  EXPECT_EQ(j["chunking"]["min"].u64(), 8192u);
+  EXPECT_EQ(j["chunking"]["avg"].u64(), 32768u);
+  EXPECT_EQ(j["chunking"]["max"].u64(), 131072u);
+  EXPECT_EQ(j["chunking"]["level"].u64(), 2u);
+  EXPECT_EQ(j["chunking"]["seed"].u64(), 9u);
+  for (const char* sub : {"chunks", "manifests", "tmp"}) EXPECT_EQ(run(std::string("test -d ") + dir + "/s2/" + sub).status, 0);
+}
