@@ -6,7 +6,6 @@
 // status and a stable `code`; nothing in here trusts a hash, a name, a length
 // or a compressed frame it did not check itself.
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { blake3, compress, decompress, hex, ready } from 'chunker-wasm';
@@ -365,8 +364,10 @@ export class Store {
     for (const d of await fsp.readdir(root)) {
       if (!/^[0-9a-f]{2}$/.test(d)) continue;
       for (const f of await fsp.readdir(path.join(root, d))) {
-        chunks++;
-        bytes += fs.statSync(path.join(root, d, f)).size;
+        try {
+          bytes += (await fsp.stat(path.join(root, d, f))).size;
+          chunks++;
+        } catch { /* removed meanwhile (gc) */ }
       }
     }
     return { chunks, bytesOnDisk: bytes };
