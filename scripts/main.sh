@@ -6,9 +6,11 @@
 # 8080), printing the URL to open. STORE_DIR (default
 # examples/upload-dedup/.store) and ISOLATED=0 (no COOP/COEP) are passed on.
 # The former sample job (chunk + hash a file with the native CLI) is
-# `bash scripts/chunk-sample.sh [FILE]`.
+# `bash scripts/chunk-sample.sh [FILE]`; `bash scripts/main.sh FILE ...` still
+# runs it (arguments mean the old job).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [[ $# -gt 0 ]]; then exec bash scripts/chunk-sample.sh "$@"; fi
 export CHUNKER_CACHE=${CHUNKER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chunker}
 mkdir -p "$CHUNKER_CACHE"
 bash scripts/install-deps.sh
