@@ -214,6 +214,22 @@ describe('upload-dedup server: rejections', () => {
     await expectError(json(s.base, '/api/missing', { hashes: [42] }), 400, 'BAD_HASH');
   });
 
+  test('COOP/COEP (+CORP) on pages, package files and API answers; none with isolated: false; wasm MIME type', async () => {
+    for (const p of ['/', '/app.js', '/pkg/esm/index.browser.js', '/pkg/web/core-mt.wasm', '/api/config', '/api/nope']) {
+      const r = await fetch(s.base + p);
+      expect([p, r.headers.get('cross-origin-opener-policy'), r.headers.get('cross-origin-embedder-policy'), r.headers.get('cross-origin-resource-policy')])
+        .toEqual([p, 'same-origin', 'require-corp', 'same-origin']);
+    }
+    expect((await fetch(`${s.base}/pkg/web/core-st.wasm`)).headers.get('content-type')).toBe('application/wasm');
+    const t = await start({ isolated: false });
+    try {
+      const r = await fetch(`${t.base}/`);
+      expect([r.status, r.headers.get('cross-origin-opener-policy'), r.headers.get('cross-origin-embedder-policy')]).toEqual([200, null, null]);
+    } finally {
+      await t.close();
+    }
+  });
+
   test('static files cannot escape their directories', async () => {
     for (const p of ['/pkg/web/..%2F..%2Fpackage.json', '/pkg/esm/../../package.json', '/..%2F..%2F..%2Fpackage.json', '/%2e%2e/store.mjs']) {
       const r = await fetch(s.base + p);
