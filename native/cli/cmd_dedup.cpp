@@ -1,6 +1,9 @@
 // chunker dedup: how much of a set of files/directories is duplicate at the
 // chunk level (FastCDC + BLAKE3, all cores), as a table or one JSON object.
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -9,6 +12,7 @@
 #include "chunk_options.hpp"
 #include "chunker/file.hpp"
 #include "chunker/pipeline.hpp"
+#include "chunker/thread_pool.hpp"
 #include "command.hpp"
 #include "dedup_stats.hpp"
 #include "file_walk.hpp"
@@ -73,26 +77,92 @@ int run_dedup(int argc, char** argv) {
     done += c.length;
     progress.update(done);
   };
-  for (const auto& f : walk.files) {
-    Status s;
+  // One file: mmapped (or read, for files that report size 0 like /proc) through `pl`.
+  auto chunk_one = [&](ChunkPipeline& pl, const WalkedFile& f, auto&& each) -> Status {
     auto in = InputFile::open(f.path);
-    if (!in) {
-      s = in.status();
-    } else if (in->size() && *in->size() > 0) {
+    if (!in) return in.status();
+    auto fwd = [&](const HashedChunk& c, std::span<const std::uint8_t>) { each(c); };
+    if (in->size() && *in->size() > 0) {
       auto map = MappedFile::map(*in);
-      if (!map) s = map.status();
-      else s = pipeline->run(map->bytes(), sink);
-    } else {
-      s = pipeline->run_reader([&](std::span<std::uint8_t> b) { return in->read(b); }, sink);
+      if (!map) return map.status();
+      return pl.run(map->bytes(), fwd);
     }
-    if (!s.ok()) {
-      progress.done();
-      std::fprintf(stderr, "chunker dedup: %s\n", s.message().c_str());
-      ++st.errors;
+    return pl.run_reader([&](std::span<std::uint8_t> b) { return in->read(b); }, fwd);
+  };
+  auto failed = [&](const Status& s) {
+    progress.done();
+    std::fprintf(stderr, "chunker dedup: %s\n", s.message().c_str());
+    ++st.errors;
+  };
+  // Large files: all threads inside the file (ChunkPipeline). Small files: too
+  // short to split well, so batches of them run one per thread (ThreadPool),
+  // each through a single-threaded pipeline; results are merged in order.
+  const std::uint64_t small_limit = std::max<std::uint64_t>(4u << 20, 2ull * params->max_size);
+  const unsigned nthreads = pipeline->threads();
+  std::unique_ptr<ThreadPool> pool;
+  std::vector<ChunkPipeline> singles;
+  if (nthreads > 1) {
+    pool = std::make_unique<ThreadPool>(nthreads);
+    PipelineOptions one = po;
+    one.threads = 1;
+    for (unsigned i = 0; i < nthreads * 4; ++i) {  // one per task slot, see `slot` below
+      auto p1 = ChunkPipeline::create(one);
+      if (!p1) return report(p1.status());
+      singles.push_back(std::move(*p1));
+    }
+  }
+  std::vector<std::size_t> batch;
+  std::vector<std::vector<HashedChunk>> results;
+  std::vector<Status> statuses;
+  auto flush_batch = [&] {
+    if (batch.empty()) return;
+    results.assign(batch.size(), {});
+    statuses.assign(batch.size(), Status{});
+    std::atomic<unsigned> next_slot{0};
+    // Tasks are handed out dynamically; each claims a free pipeline slot.
+    std::vector<std::atomic<bool>> busy(singles.size());
+    for (auto& b : busy) b.store(false);
+    pool->run(batch.size(), [&](std::size_t i) {
+      std::size_t slot = next_slot.fetch_add(1) % singles.size();
+      while (busy[slot].exchange(true)) slot = (slot + 1) % singles.size();
+      statuses[i] = chunk_one(singles[slot], walk.files[batch[i]], [&](const HashedChunk& c) { results[i].push_back(c); });
+      busy[slot] = false;
+    });
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (!statuses[i].ok()) {
+        failed(statuses[i]);
+        continue;
+      }
+      for (const auto& c : results[i]) {
+        st.add(c.hash, c.length);
+        done += c.length;
+      }
+      ++st.files;
+    }
+    progress.update(done);
+    batch.clear();
+  };
+  std::uint64_t batch_bytes = 0;
+  for (std::size_t k = 0; k < walk.files.size(); ++k) {
+    const auto& f = walk.files[k];
+    if (pool && f.size < small_limit) {
+      batch.push_back(k);
+      batch_bytes += f.size;
+      if (batch_bytes >= (64u << 20) || batch.size() >= 4096) {
+        flush_batch();
+        batch_bytes = 0;
+      }
+      continue;
+    }
+    flush_batch();
+    batch_bytes = 0;
+    if (Status s = chunk_one(*pipeline, f, [&](const HashedChunk& c) { sink(c, {}); }); !s.ok()) {
+      failed(s);
       continue;
     }
     ++st.files;
   }
+  flush_batch();
   progress.done();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 

@@ -47,9 +47,9 @@ TEST_F(DedupFixture, FileAndItsCopyCountOnce) {
 TEST_F(DedupFixture, MatchesReferenceChunkingOnMixedTree) {
   // Random files, an edited copy, text with internal repetition, empty and 1-byte files, nested dirs.
   std::vector<std::vector<std::uint8_t>> files;
-  files.push_back(testutil::random_bytes(1 << 20, 1));
+  files.push_back(testutil::random_bytes(5 << 20, 1));  // > 4 MiB: the all-threads-in-one-file path
   auto edited = files[0];
-  edited[500000] ^= 1;
+  edited[3000000] ^= 1;
   edited.insert(edited.begin() + 100, {1, 2, 3});
   files.push_back(edited);
   auto text = testutil::text_bytes(300000, 2);
