@@ -279,5 +279,8 @@ export interface WorkerClient {
   /** Stops the worker; pending calls reject with ERR_CANCELLED. */
   terminate(): void;
 }
-/** Starts a worker running the package; `url` overrides the worker script location (bundlers). */
-export function createWorkerClient(options?: { url?: string | URL }): WorkerClient;
+/**
+ * Starts a worker running the package; `url` overrides the worker script location (bundlers);
+ * `workers` (default 1) starts several and sends each call to the least busy one.
+ */
+export function createWorkerClient(options?: { url?: string | URL; workers?: number }): WorkerClient;

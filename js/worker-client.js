@@ -173,10 +173,42 @@ class WorkerClient {
   _idle() { if (this._calls.size === 0) this._port.idle(true); }
 }
 
+// Several workers behind the same interface: each call goes to the worker
+// with the fewest calls pending, so independent calls (compressing or hashing
+// many chunks) run in parallel.
+class WorkerPool {
+  constructor(clients) {
+    this._clients = clients;
+    this.ready = Promise.all(clients.map((c) => c.ready)).then((infos) => infos[0]);
+  }
+  _pick() {
+    let best = this._clients[0];
+    for (const c of this._clients) if (c._calls.size < best._calls.size) best = c;
+    return best;
+  }
+  chunk(input, opts) { return this._pick().chunk(input, opts); }
+  chunkStream(input, opts) { return this._pick().chunkStream(input, opts); }
+  hash(input, opts) { return this._pick().hash(input, opts); }
+  blake3(input, opts) { return this._pick().blake3(input, opts); }
+  sha256(input, opts) { return this._pick().sha256(input, opts); }
+  compress(bytes, opts) { return this._pick().compress(bytes, opts); }
+  decompress(bytes, opts) { return this._pick().decompress(bytes, opts); }
+  async memoryUsage() {
+    const all = await Promise.all(this._clients.map((c) => c.memoryUsage()));
+    return all.reduce((a, m) => ({ core: a.core + m.core, codecs: a.codecs + m.codecs }), { core: 0, codecs: 0 });
+  }
+  terminate() { this._clients.forEach((c) => c.terminate()); }
+}
+
 // Starts a worker running the package. options.url: the worker script (for
-// bundlers that relocate files); default: the one next to this module.
+// bundlers that relocate files; default: the one next to this module);
+// options.workers: how many workers (default 1) to spread calls over.
 export function createWorkerClient(options = {}) {
   const p = getPlatform();
   if (!p || typeof p.spawnWorker != 'function') throw new ChunkerError('ERR_INVALID_ARGUMENT', 'createWorkerClient: no Worker support here');
-  return new WorkerClient(p.spawnWorker(options));
+  if (options === null || typeof options != 'object') throw invalidArg('createWorkerClient: options must be an object');
+  const n = options.workers === undefined ? 1 : options.workers;
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw invalidArg(`workers: expected an integer in 1..64, got ${String(options.workers)}`);
+  if (n === 1) return new WorkerClient(p.spawnWorker(options));
+  return new WorkerPool(Array.from({ length: n }, () => new WorkerClient(p.spawnWorker(options))));
 }

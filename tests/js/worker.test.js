@@ -72,4 +72,30 @@ describe('worker client', () => {
     expect(n).toBe(1000);
     expect(await w.memoryUsage()).toEqual(before);
   }, 60000);
+
+  test('a consumer that stops early cancels the worker\'s stream; the client stays usable', async () => {
+    let n = 0;
+    for await (const c of w.chunkStream(randomBytes(20 << 20, 8), { avg: 16384 })) { void c; if (++n === 3) break; }
+    expect(n).toBe(3);
+    expect(await w.chunk(data, { avg: 65536, hash: 'none' })).toEqual(C.chunk(data, { avg: 65536, hash: 'none' }));
+  });
+});
+
+describe('worker pool', () => {
+  test('workers: 2 spreads independent compress calls; results as in-thread; bad counts rejected', async () => {
+    const pool = C.createWorkerClient({ workers: 2 });
+    try {
+      expect((await pool.ready).variant).toBe(expectedVariant);
+      const pieces = Array.from({ length: 8 }, (_, i) => textBytes(300000, i + 1));
+      const zs = await Promise.all(pieces.map((p) => pool.compress(p, { codec: 'zstd' })));
+      for (let i = 0; i < pieces.length; i++) {
+        expect(Buffer.compare(Buffer.from(zs[i]), Buffer.from(await C.compress(pieces[i], { codec: 'zstd' })))).toBe(0);
+      }
+      const mem = await pool.memoryUsage();
+      expect(mem.codecs).toBeGreaterThan(0);
+    } finally {
+      pool.terminate();
+    }
+    expect(() => C.createWorkerClient({ workers: 0 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+  });
 });
