@@ -1,7 +1,11 @@
 // Chunking throughput (MiB/s, best of N) on 64 MiB in memory.
-//   bench_chunk [--nar FILE] [--size MiB] [--runs N]
+//   bench_chunk [--nar FILE] [--size MiB] [--runs N] [--kernels all|NAME,...]
+// (NAME: a runnable kernel, or the yardsticks ilp4-v1 and plain, never in "all")
 // Data sets: "random" (incompressible) and "nar" (a real NAR from FILE, repeated
 // to the size; without --nar a synthetic text/binary mix stands in).
+// Every selected FastCDC search kernel (default: all runnable ones) is timed;
+// the runs of different kernels are interleaved (round-robin, best of N), so
+// load from other processes hits them alike.
 // Prints a table to stderr and one JSON object to stdout.
 #include <cstring>
 #include <string>
@@ -9,6 +13,8 @@
 #include "bench_common.hpp"
 #include "chunker/cpu.hpp"
 #include "chunker/fastcdc.hpp"
+#include "fastcdc/scan_ilp.hpp"
+#include "fastcdc/scan_kernel.hpp"
 #include "fastcdc/scan_scalar.hpp"
 
 using namespace chunker;
@@ -21,15 +27,109 @@ static std::vector<std::uint8_t> synthetic_mix(std::size_t n) {
   return v;
 }
 
+// The portable kernel as it was before adaptive block sizes (fixed blocks, a
+// plain-loop remainder, 64-byte warm-up), kept for before/after comparisons.
+namespace {
+template <std::size_t kBlock>
+inline std::size_t old_find_first_ilp(const std::uint8_t* data, std::size_t from, std::size_t to,
+                                  const std::uint64_t* gear, std::uint64_t mask) noexcept {
+  constexpr std::size_t kStreams = 4, kGroup = kStreams * kBlock;
+  std::size_t base = from;
+  for (; base + kGroup <= to; base += kGroup) {
+    const std::uint8_t* p0 = data + base;
+    const std::uint8_t* p1 = p0 + kBlock;
+    const std::uint8_t* p2 = p1 + kBlock;
+    const std::uint8_t* p3 = p2 + kBlock;
+    std::uint64_t h0 = 0, h1 = 0, h2 = 0, h3 = 0;
+    for (std::size_t i = 0; i < std::size_t{64}; ++i) {  // warm-up, no tests
+      const std::ptrdiff_t w = static_cast<std::ptrdiff_t>(i) - static_cast<std::ptrdiff_t>(std::size_t{64});
+      h0 = (h0 << 1) + gear[p0[w]];
+      h1 = (h1 << 1) + gear[p1[w]];
+      h2 = (h2 << 1) + gear[p2[w]];
+      h3 = (h3 << 1) + gear[p3[w]];
+    }
+    for (std::size_t i = 0; i < kBlock; ++i) {
+      h0 = (h0 << 1) + gear[p0[i]];
+      h1 = (h1 << 1) + gear[p1[i]];
+      h2 = (h2 << 1) + gear[p2[i]];
+      h3 = (h3 << 1) + gear[p3[i]];
+      if (((h0 & mask) == 0) | ((h1 & mask) == 0) | ((h2 & mask) == 0) | ((h3 & mask) == 0)) {
+        // Every stream is clean up to offset i-1. The first candidate is in the
+        // lowest stream that has one: finish the lower streams' blocks first.
+        std::uint64_t hs[kStreams] = {h0, h1, h2, h3};
+        for (std::size_t s = 0; s < kStreams; ++s) {
+          const std::size_t at = base + s * kBlock + i;
+          if ((hs[s] & mask) == 0) return at;
+          const std::size_t p = fastcdc::detail::scan_scalar(data, at + 1, base + (s + 1) * kBlock, gear, mask, hs[s]);
+          if (p != fastcdc::detail::kNoCut) return p;
+        }
+        return fastcdc::detail::kNoCut;  // unreachable: some stream tested zero at offset i
+      }
+    }
+  }
+  if (base < to) {
+    std::uint64_t h = 0;
+    for (std::size_t i = base - std::size_t{64}; i < base; ++i) h = (h << 1) + gear[data[i]];
+    return fastcdc::detail::scan_scalar(data, base, to, gear, mask, h);
+  }
+  return fastcdc::detail::kNoCut;
+}
+
+std::size_t old_ilp(const std::uint8_t* data, std::size_t from, std::size_t to, const std::uint64_t* gear,
+                    std::uint64_t mask, std::size_t avg) noexcept {
+  if (avg >= (64u << 10)) return old_find_first_ilp<2048>(data, from, to, gear, mask);
+  return old_find_first_ilp<512>(data, from, to, gear, mask);
+}
+const fastcdc::detail::ScanKernel kOldIlp{"ilp4-v1", old_ilp};
+std::size_t x_plain(const std::uint8_t* data, std::size_t from, std::size_t to, const std::uint64_t* gear,
+                    std::uint64_t mask, std::size_t) noexcept {
+  std::uint64_t h = fastcdc::detail::warm_up(data, from, gear);
+  return fastcdc::detail::scan_scalar(data, from, to, gear, mask, h);
+}
+// The plain one-stream loop over the whole range, as a yardstick for the
+// multi-stream kernels (--kernels ...,plain).
+const fastcdc::detail::ScanKernel kPlain{"plain", x_plain};
+}  // namespace
+
+// Best CPU time of fn() per kernel, runs interleaved round-robin.
+template <class F>
+static std::vector<double> interleaved(const std::vector<const fastcdc::detail::ScanKernel*>& ks, int runs, F&& fn) {
+  std::vector<double> best(ks.size(), 1e30);
+  for (int r = 0; r < runs; ++r)
+    for (std::size_t j = 0; j < ks.size(); ++j) {
+      const std::size_t i = r % 2 ? ks.size() - 1 - j : j;  // alternate the order: no position bias
+      fastcdc::detail::set_scan_kernel_for_testing(ks[i]);
+      double cpu = 0;
+      const double wall = bench::best_of(1, fn, &cpu);
+      best[i] = std::min(best[i], cpu > 0 ? cpu : wall);  // no thread CPU clock (wasm): wall time
+    }
+  fastcdc::detail::set_scan_kernel_for_testing(nullptr);
+  return best;
+}
+
+static std::size_t count_chunks(const fastcdc::Cutter& cutter, const std::vector<std::uint8_t>& d) {
+  fastcdc::BufferChunker it(cutter, d);
+  std::size_t n = 0;
+  while (it.next()) ++n;
+  return n;
+}
+
 int main(int argc, char** argv) {
-  std::string nar;
+  std::string nar, kernels = "all";
   std::size_t mib = 64;
   int runs = 5;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--nar") && i + 1 < argc) nar = argv[++i];
     else if (!std::strcmp(argv[i], "--size") && i + 1 < argc) mib = std::stoul(argv[++i]);
     else if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) runs = std::stoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--kernels") && i + 1 < argc) kernels = argv[++i];
   }
+  std::vector<const fastcdc::detail::ScanKernel*> ks;
+  for (const auto* k : fastcdc::detail::runnable_scan_kernels())
+    if (kernels == "all" || ("," + kernels + ",").find("," + std::string(k->name) + ",") != std::string::npos)
+      ks.push_back(k);
+  if (kernels.find("ilp4-v1") != std::string::npos) ks.push_back(&kOldIlp);  // not in "all"
+  if (("," + kernels + ",").find(",plain,") != std::string::npos) ks.push_back(&kPlain);
   const std::size_t n = mib << 20;
   struct Data {
     const char* name;
@@ -40,34 +140,33 @@ int main(int argc, char** argv) {
     fastcdc::Params p;
   } sizes[] = {{"16K/64K/256K", *fastcdc::preset("64k")}, {"256K/1M/4M", *fastcdc::preset("default")}};
 
-  std::printf("{\"benchmark\":\"chunk\",\"bytes\":%zu,\"runs\":%d,\"cpu\":\"%s\",\"results\":[", n, runs,
-              cpu::describe(cpu::enabled()).c_str());
-  std::fprintf(stderr, "%-8s %-14s %10s %10s %8s\n", "data", "sizes", "MiB/s", "cpu MiB/s", "chunks");
+  std::printf("{\"benchmark\":\"chunk\",\"bytes\":%zu,\"runs\":%d,\"cpu\":\"%s\",\"default_kernel\":\"%s\",\"results\":[",
+              n, runs, cpu::describe(cpu::enabled()).c_str(), fastcdc::backend());
+  std::fprintf(stderr, "%-8s %-14s %-8s %10s %8s\n", "data", "sizes", "kernel", "cpu MiB/s", "chunks");
   bool first = true;
+  double large_ns_per_byte = 1e30;  // best large-chunk rate of the default kernel
   for (auto& d : sets) {
     for (auto& s : sizes) {
       auto cutter = *fastcdc::Cutter::create(s.p);
-      std::size_t count = 0;
-      double cpu = 0;
-      double t = bench::best_of(runs, [&] {
-        fastcdc::BufferChunker it(cutter, d.bytes);
-        count = 0;
-        while (it.next()) ++count;
-      }, &cpu);
-      double rate = bench::mib_per_s(d.bytes.size(), t);
-      double cpu_rate = bench::mib_per_s(d.bytes.size(), cpu);
-      std::printf("%s{\"data\":\"%s\",\"sizes\":\"%s\",\"mib_s\":%.1f,\"cpu_mib_s\":%.1f,\"chunks\":%zu}",
-                  first ? "" : ",", d.name, s.name, rate, cpu_rate, count);
-      std::fprintf(stderr, "%-8s %-14s %10.1f %10.1f %8zu\n", d.name, s.name, rate, cpu_rate, count);
-      first = false;
+      const std::size_t count = count_chunks(cutter, d.bytes);
+      auto cpu = interleaved(ks, runs, [&] { count_chunks(cutter, d.bytes); });
+      for (std::size_t i = 0; i < ks.size(); ++i) {
+        double cpu_rate = bench::mib_per_s(d.bytes.size(), cpu[i]);
+        if (&d == &sets[0] && (!std::strcmp(ks[i]->name, fastcdc::backend()) || i + 1 == ks.size()) &&
+            large_ns_per_byte == 1e30)
+          large_ns_per_byte = std::min(large_ns_per_byte, cpu[i] * 1e9 / static_cast<double>(d.bytes.size()));
+        std::printf("%s{\"data\":\"%s\",\"sizes\":\"%s\",\"kernel\":\"%s\",\"cpu_mib_s\":%.1f,\"chunks\":%zu}",
+                    first ? "" : ",", d.name, s.name, ks[i]->name, cpu_rate, count);
+        std::fprintf(stderr, "%-8s %-14s %-8s %10.1f %8zu\n", d.name, s.name, ks[i]->name, cpu_rate, count);
+        first = false;
+      }
     }
   }
-  // Per-chunk overhead with tiny chunks: CPU time beyond what the bytes it
-  // hashes cost at the large-chunk rate (the scan itself).
-  std::fprintf(stderr, "\n%-14s %10s %10s %14s\n", "tiny sizes", "cpu MiB/s", "chunks", "ns/chunk extra");
+  // Per-chunk overhead with tiny chunks: CPU time per chunk beyond what its
+  // bytes cost at the large-chunk rate of the default kernel on random data
+  // ("vs large"), and beyond what its hashed bytes (past the min-size skip)
+  // cost in one long plain scan ("vs scan").
   auto& rnd = sets[0].bytes;
-  // The scan itself: the plain gear loop over every byte with a mask that
-  // (practically) never matches.
   double t_scan = 0;
   std::uint64_t sink = 0;
   {
@@ -79,9 +178,11 @@ int main(int argc, char** argv) {
     }, &t_scan);
   }
   const double ns_per_hashed_byte = t_scan * 1e9 / static_cast<double>(rnd.size());
-  std::printf(",\"tiny\":[");
+  std::fprintf(stderr, "\n%-16s %-8s %10s %10s %10s %10s\n", "tiny sizes", "kernel", "cpu MiB/s", "chunks", "ns vs large",
+               "ns vs scan");
+  std::printf("],\"tiny\":[");
   first = true;
-  for (std::uint32_t avg : {256u, 1024u, 4096u}) {
+  for (std::uint32_t avg : {256u, 1024u, 4096u, 8192u, 16384u, 32768u, 65536u}) {
     fastcdc::Params p;
     p.min_size = avg / 4 < 64 ? 64 : avg / 4;
     p.avg_size = avg;
@@ -89,24 +190,28 @@ int main(int argc, char** argv) {
     auto cutter = *fastcdc::Cutter::create(p);
     std::size_t count = 0;
     std::uint64_t hashed = 0;
-    double t = 0;
-    bench::best_of(runs, [&] {
+    {
       fastcdc::BufferChunker it(cutter, rnd);
-      count = 0;
-      hashed = 0;
       while (auto c = it.next()) {
         ++count;
         hashed += c->length > (p.min_size & ~1u) ? c->length - (p.min_size & ~1u) : 0;
       }
-    }, &t);
-    const double extra = (t * 1e9 - ns_per_hashed_byte * static_cast<double>(hashed)) / static_cast<double>(count);
+    }
+    auto cpu = interleaved(ks, runs, [&] { count_chunks(cutter, rnd); });
     char name[64];
     std::snprintf(name, sizeof name, "%u/%u/%u", p.min_size, p.avg_size, p.max_size);
-    std::printf("%s{\"sizes\":\"%s\",\"mib_s\":%.1f,\"chunks\":%zu,\"extra_ns_per_chunk\":%.1f}", first ? "" : ",",
-                name, bench::mib_per_s(rnd.size(), t), count, extra);
-    std::fprintf(stderr, "%-14s %10.1f %10zu %14.1f\n", name, bench::mib_per_s(rnd.size(), t), count, extra);
-    first = false;
+    for (std::size_t i = 0; i < ks.size(); ++i) {
+      const double t = cpu[i] * 1e9;
+      const double vs_large = (t - large_ns_per_byte * static_cast<double>(rnd.size())) / static_cast<double>(count);
+      const double vs_scan = (t - ns_per_hashed_byte * static_cast<double>(hashed)) / static_cast<double>(count);
+      std::printf("%s{\"sizes\":\"%s\",\"kernel\":\"%s\",\"cpu_mib_s\":%.1f,\"chunks\":%zu,"
+                  "\"extra_ns_per_chunk_vs_large\":%.1f,\"extra_ns_per_chunk_vs_scan\":%.1f}",
+                  first ? "" : ",", name, ks[i]->name, bench::mib_per_s(rnd.size(), cpu[i]), count, vs_large, vs_scan);
+      std::fprintf(stderr, "%-16s %-8s %10.1f %10zu %10.1f %10.1f\n", name, ks[i]->name,
+                   bench::mib_per_s(rnd.size(), cpu[i]), count, vs_large, vs_scan);
+      first = false;
+    }
   }
-  std::printf("],\"scan_ns_per_byte\":%.3f}\n", ns_per_hashed_byte);
+  std::printf("],\"scan_ns_per_byte\":%.3f,\"large_ns_per_byte\":%.3f}\n", ns_per_hashed_byte, large_ns_per_byte);
   return sink == 42 ? 1 : 0;  // keeps the scan from being optimised away
 }

@@ -27,6 +27,11 @@ std::uint32_t detected() noexcept;
 // disables every SIMD path. Unset or empty: everything detected.
 std::uint32_t enabled() noexcept;
 
+// True when CHUNKER_FORCE_ISA is set (non-empty). Dispatchers whose default is
+// not simply "the highest ISA" (FastCDC picks the measured fastest kernel) then
+// honour the request literally and use the kernel of the highest enabled ISA.
+bool forced() noexcept;
+
 // Non-empty when CHUNKER_FORCE_ISA asked for something this CPU cannot run or
 // that is not a known name (dispatchers then fall back to what is available).
 const std::string& force_warning() noexcept;

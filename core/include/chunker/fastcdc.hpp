@@ -84,6 +84,12 @@ class Cutter {
   Tables t_{};
 };
 
+// The candidate-search kernel in use ("ilp4", "avx2", "neon", "simd128"):
+// the platform's measured fastest, or with CHUNKER_FORCE_ISA set the one of
+// the highest enabled ISA. Every kernel gives identical chunks.
+const char* backend() noexcept;
+const char* available_backends() noexcept;  // comma-separated, runnable here
+
 // Zero-copy iterator over a buffer: yields chunks in order.
 class BufferChunker {
  public:

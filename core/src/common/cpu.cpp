@@ -55,6 +55,7 @@ struct State {
   std::uint32_t detected = 0;
   std::uint32_t enabled = 0;
   std::string warning;
+  bool forced = false;
 };
 
 State compute() {
@@ -65,6 +66,7 @@ State compute() {
     s.enabled = s.detected;
     return s;
   }
+  s.forced = true;
   std::uint32_t allow = 0;
   std::string_view rest(env);
   while (!rest.empty()) {
@@ -102,6 +104,7 @@ State& state() {
 std::uint32_t detected() noexcept { return state().detected; }
 std::uint32_t enabled() noexcept { return state().enabled; }
 const std::string& force_warning() noexcept { return state().warning; }
+bool forced() noexcept { return state().forced; }
 void reload_for_testing() noexcept { state() = compute(); }
 
 std::string describe(std::uint32_t f) {

@@ -2,6 +2,7 @@
 
 #include "chunker/fastcdc.hpp"
 #include "fastcdc/scan_ilp.hpp"
+#include "fastcdc/scan_kernel.hpp"
 #include "fastcdc/scan_scalar.hpp"
 #include "fastcdc/tables.hpp"
 
@@ -58,10 +59,10 @@ Cut Cutter::find_cut(const std::uint8_t* data, std::size_t size) const noexcept 
   if (p == detail::kNoCut && exact_end > e1) p = detail::scan_scalar(data, e1, exact_end, gear, t_.mask_l, h);
   if (p != detail::kNoCut) return finish_cut(p, h);
   if (exact_end == end) return {static_cast<std::uint32_t>(remaining), h};
-  if (exact_end < switch_at) p = detail::find_first(data, exact_end, switch_at, gear, t_.mask_s, params_.avg_size);
+  const detail::FindFirstFn find_first = detail::scan_kernel().find_first;
+  if (exact_end < switch_at) p = find_first(data, exact_end, switch_at, gear, t_.mask_s, params_.avg_size);
   if (p == detail::kNoCut)
-    p = detail::find_first(data, exact_end > switch_at ? exact_end : switch_at, end, gear, t_.mask_l,
-                          params_.avg_size);
+    p = find_first(data, exact_end > switch_at ? exact_end : switch_at, end, gear, t_.mask_l, params_.avg_size);
   if (p == detail::kNoCut) return {static_cast<std::uint32_t>(remaining), detail::window_hash(data, end - 1, gear)};
   return finish_cut(p, detail::window_hash(data, p, gear));
 }

@@ -1,0 +1,94 @@
+// Picks the FastCDC search kernel once. Unlike BLAKE3 ("highest ISA wins"),
+// the default is the kernel measured fastest on each platform, because a wide
+// ISA does not make the table lookups cheaper (see docs/benchmarks.md).
+#include <atomic>
+#include <string>
+
+#include "chunker/cpu.hpp"
+#include "chunker/fastcdc.hpp"
+#include "fastcdc/scan_kernel.hpp"
+
+namespace chunker::fastcdc::detail {
+namespace {
+
+struct Candidate {
+  const ScanKernel* k;
+  std::uint32_t needs;
+  bool fastest;  // measured default on this platform (docs/benchmarks.md)
+};
+
+// Lowest ISA first.
+constexpr Candidate kCandidates[] = {
+    {&kIlpKernel, 0, true},
+#if defined(__x86_64__) || defined(_M_X64)
+    {&kSse41Kernel, cpu::kSse41, false},
+    // Zen 3: vpgatherqq costs more than four scalar loads, so AVX2 loses.
+    {&kAvx2Kernel, cpu::kAvx2, false},
+#endif
+#if defined(__aarch64__)
+    {&kNeonKernel, cpu::kNeon, false},
+#endif
+#if defined(__wasm__)
+    // The build compiles scan_simd128.cpp with -msimd128, so the module already
+    // requires SIMD from the engine: always runnable.
+    {&kSimd128Kernel, 0, false},
+#endif
+};
+
+bool runnable(const Candidate& c, std::uint32_t f) { return (c.needs & f) == c.needs; }
+
+const ScanKernel* select() {
+  const std::uint32_t f = cpu::enabled();
+  const bool forced = cpu::forced();
+  const ScanKernel* best = &kIlpKernel;
+  for (const auto& c : kCandidates)
+    if (runnable(c, f) && (forced || c.fastest)) best = c.k;
+  return best;
+}
+
+std::atomic<const ScanKernel*> g_kernel{nullptr};
+
+}  // namespace
+
+const ScanKernel& scan_kernel() noexcept {
+  const ScanKernel* k = g_kernel.load(std::memory_order_relaxed);
+  if (k == nullptr) {
+    k = select();
+    g_kernel.store(k, std::memory_order_relaxed);
+  }
+  return *k;
+}
+
+std::span<const ScanKernel* const> runnable_scan_kernels() noexcept {
+  static const auto list = [] {
+    struct L {
+      const ScanKernel* k[std::size(kCandidates)];
+      std::size_t n = 0;
+    } l{};
+    for (const auto& c : kCandidates)
+      if (runnable(c, cpu::detected())) l.k[l.n++] = c.k;
+    return l;
+  }();
+  return {list.k, list.n};
+}
+
+void set_scan_kernel_for_testing(const ScanKernel* k) noexcept {
+  g_kernel.store(k ? k : select(), std::memory_order_relaxed);
+}
+
+}  // namespace chunker::fastcdc::detail
+
+namespace chunker::fastcdc {
+
+const char* backend() noexcept { return detail::scan_kernel().name; }
+
+const char* available_backends() noexcept {
+  static const std::string list = [] {
+    std::string s;
+    for (const auto* k : detail::runnable_scan_kernels()) s += (s.empty() ? "" : ",") + std::string(k->name);
+    return s;
+  }();
+  return list.c_str();
+}
+
+}  // namespace chunker::fastcdc
