@@ -51,7 +51,7 @@ if [[ ! -e "$stamp" ]]; then
   touch "$stamp"
 fi
 
-total_bytes=$(find "$tree" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%d", s }')
+total_bytes=$(find "$tree" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f", s }')  # %d overflows in mawk
 files=$(find "$tree" -type f | wc -l)
 echo "tree: $files files, $total_bytes bytes ($(awk -v b="$total_bytes" 'BEGIN { printf "%.2f", b / 1073741824 }') GiB) in $tree" >&2
 
@@ -59,22 +59,29 @@ echo "tree: $files files, $total_bytes bytes ($(awk -v b="$total_bytes" 'BEGIN {
 "$chunker" dedup --quiet --json ${DEDUP_ARGS:-} "$tree" > /dev/null  # warm the page cache
 field() { grep -o "\"$1\":[0-9.]*" <<< "$2" | head -1 | cut -d: -f2; }  # first = top-level key
 rows=()
+timer=()
+[[ -x /usr/bin/time ]] && timer=(/usr/bin/time -f "%U %S" -o "$dir/time.txt")
 for t in $threads_list; do
-  best=""
+  best="" best_cpu=""
   for ((r = 0; r < runs; r++)); do
     # shellcheck disable=SC2086
-    out=$("$chunker" dedup --quiet --json --threads "$t" ${DEDUP_ARGS:-} "$tree")
+    out=$("${timer[@]}" "$chunker" dedup --quiet --json --threads "$t" ${DEDUP_ARGS:-} "$tree")
     s=$(field seconds "$out")
-    if [[ -z "$best" ]] || awk -v a="$s" -v b="$(field seconds "$best")" 'BEGIN { exit !(a < b) }'; then best=$out; fi
+    cpu=$([[ -s "$dir/time.txt" ]] && awk '{ printf "%.2f", $1 + $2 }' "$dir/time.txt" || echo 0)
+    if [[ -z "$best" ]] || awk -v a="$s" -v b="$(field seconds "$best")" 'BEGIN { exit !(a < b) }'; then
+      best=$out best_cpu=$cpu
+    fi
   done
   load=$(uptime | sed -e 's/.*load average: //')
-  echo "{\"bench\":\"dedup\",\"threads\":$t,\"runs\":$runs,\"load\":\"$load\",\"result\":$best}"
-  rows+=("$(printf '%7s %10s %10s %8s %8s %9s  %s' "$t" "$(field seconds "$best")" "$(field mib_per_s "$best")" \
-    "$(field ratio "$best")" "$(field chunks "$best")" "$(field unique_chunks "$best")" "$load")")
+  bytes=$(field total_bytes "$best")
+  cpu_rate=$(awk -v b="$bytes" -v c="$best_cpu" 'BEGIN { printf "%.1f", (c > 0 ? b / 1048576 / c : 0) }')
+  echo "{\"bench\":\"dedup\",\"threads\":$t,\"runs\":$runs,\"load\":\"$load\",\"cpu_seconds\":$best_cpu,\"mib_per_cpu_s\":$cpu_rate,\"result\":$best}"
+  rows+=("$(printf '%7s %9s %9s %9s %11s %7s %7s %7s  %s' "$t" "$(field seconds "$best")" "$(field mib_per_s "$best")" \
+    "$best_cpu" "$cpu_rate" "$(field ratio "$best")" "$(field chunks "$best")" "$(field unique_chunks "$best")" "$load")")
 done
 {
   echo
-  printf '%7s %10s %10s %8s %8s %9s  %s\n' threads seconds "MiB/s" ratio chunks unique "load average (1/5/15 min)"
+  printf '%7s %9s %9s %9s %11s %7s %7s %7s  %s\n' threads seconds "MiB/s" "CPU s" "MiB/CPU-s" ratio chunks unique "load average (1/5/15 min)"
   for row in "${rows[@]}"; do echo "$row"; done
   echo "($(nproc) CPUs; best of $runs, page-cached; chunker dedup ${DEDUP_ARGS:-(default 256K/1M/4M)})"
 } >&2

@@ -23,7 +23,7 @@ struct DedupFixture : ::testing::Test {
     return testutil::JsonParser(r.out).parse();
   }
   std::uint64_t stat_sum(const std::string& find_args) {
-    auto r = run("find " + find_args + " -type f -printf '%s\\n' | awk '{s+=$1} END {printf \"%d\", s}'");
+    auto r = run("find " + find_args + " -type f -printf '%s\\n' | awk '{s+=$1} END {printf \"%.0f\", s}'");
     return std::stoull(r.out.empty() ? "0" : r.out);
   }
 };
