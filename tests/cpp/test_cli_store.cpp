@@ -266,3 +266,34 @@ TEST_F(CliStore, UsageAndInit) {
   EXPECT_EQ(j["chunking"]["seed"].u64(), 9u);
   for (const char* sub : {"chunks", "manifests", "tmp"}) EXPECT_EQ(run(std::string("test -d ") + dir + "/s2/" + sub).status, 0);
 }
+
+TEST_F(CliStore, HandWrittenStoreWithAllFiveCodecTags) {
+  for (const char* tool : {"lz4", "xz", "bzip2"})
+    if (!testutil::have_program(tool)) GTEST_SKIP() << tool << " not installed";
+  // Five chunks, each written by a standard tool with its tag: 0 raw, 1 zstd, 2 lz4, 3 xz, 4 bzip2.
+  const char* encoders[] = {"cat", "zstd -q -c", "lz4 -q -c", "xz -q -c", "bzip2 -q -c"};
+  std::string chunks_json, all;
+  std::uint64_t size = 0;
+  for (int tag = 0; tag < 5; ++tag) {
+    auto part = testutil::text_bytes(3000 + 1000 * tag, 100 + tag);
+    const std::string p = dir + "/part" + std::to_string(tag);
+    testutil::write_file(p, part);
+    const std::string h = b3(p);
+    ASSERT_EQ(run("mkdir -p " + s + "/chunks/" + h.substr(0, 2) + " && printf '\\00" + std::to_string(tag) + "' > " + s +
+                  "/chunks/" + h.substr(0, 2) + "/" + h + " && " + encoders[tag] + " " + p + " >> " + s + "/chunks/" +
+                  h.substr(0, 2) + "/" + h)
+                  .status,
+              0);
+    chunks_json += std::string(tag ? "," : "") + "[\"" + h + "\"," + std::to_string(part.size()) + "]";
+    all += " " + p;
+    size += part.size();
+  }
+  ASSERT_EQ(run("cat" + all + " > " + dir + "/whole").status, 0);
+  plant_manifest("mixed/file", "{\"format\":\"chunker-manifest\",\"version\":1,\"name\":\"mixed/file\",\"size\":" +
+                                   std::to_string(size) + ",\"blake3\":\"" + b3(dir + "/whole") + "\",\"chunks\":[" +
+                                   chunks_json + "]}");
+  auto v = run(cli() + " store verify " + s);
+  EXPECT_EQ(v.status, 0) << v.out;
+  EXPECT_NE(v.out.find("5 chunks, 1 manifests checked, 0 problems"), std::string::npos) << v.out;
+  EXPECT_EQ(run(cli() + " store get " + s + " mixed/file | cmp - " + dir + "/whole && echo same").out, "same\n");
+}
