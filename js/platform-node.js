@@ -34,7 +34,10 @@ export function nodePlatform() {
       return {
         post: (m, transfer) => w.postMessage(m, transfer || []),
         onMessage: (fn) => w.on('message', fn),
-        onError: (fn) => w.on('error', fn),
+        onError: (fn) => {
+          w.on('error', fn);
+          w.on('exit', (code) => fn(new Error(`worker exited (code ${code})`)));
+        },
         idle: (yes) => (yes ? w.unref() : w.ref()),
         terminate: () => w.terminate(),
       };

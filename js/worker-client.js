@@ -21,9 +21,12 @@ class WorkerClient {
     this._closed = false;
     port.onMessage((m) => this._message(m));
     port.onError((e) => {
+      // A dead worker fails what is pending and every later call.
       const err = new ChunkerError('ERR_INTERNAL', `chunker-wasm worker failed: ${(e && e.message) || e}`);
+      this._dead = err;
       for (const c of this._calls.values()) c.fail(err);
       this._calls.clear();
+      this._port.idle(true);
     });
     port.idle(true);
     this.ready = this._call('ready', {});
@@ -81,11 +84,20 @@ class WorkerClient {
 
   _call(op, opts, input, onChunks, wholeBytes, ref = {}) {
     return new Promise((resolve, reject) => {
+      if (this._dead) throw this._dead;
       if (this._closed) throw new ChunkerError('ERR_INVALID_ARGUMENT', 'worker client: terminated');
       if (opts === null || typeof opts != 'object') throw invalidArg(`${op} options: expected an object`);
       const { signal, onProgress, transfer, ...rest } = opts;
       signalOpt(signal); progressOpt(onProgress);
       checkSignal(signal);
+      // Validate the input before anything is registered or posted.
+      const isBlob = typeof Blob != 'undefined' && input instanceof Blob;
+      const isBytes = input instanceof ArrayBuffer || ArrayBuffer.isView(input);
+      if (wholeBytes) toBytes(input);
+      else if (input !== undefined && !isBlob && !isBytes && !(input && (typeof input.getReader == 'function'
+        || typeof input[Symbol.asyncIterator] == 'function' || typeof input[Symbol.iterator] == 'function'))) {
+        throw invalidArg(`${op}: expected bytes, a Blob, a ReadableStream or an (async) iterable of Uint8Array`);
+      }
       const id = this._next++;
       ref.id = id;
       const call = {
@@ -109,12 +121,12 @@ class WorkerClient {
       const msg = { t: 'call', id, op, opts: rest, abortable: !!signal, progress: !!onProgress };
       if (input === undefined) { this._port.post(msg); return; }
       let src = input;
-      if (!wholeBytes && typeof Blob != 'undefined' && input instanceof Blob) {
+      if (!wholeBytes && isBlob) {
         msg.input = { kind: 'blob', blob: input };
         this._port.post(msg);
         return;
       }
-      if (wholeBytes || input instanceof ArrayBuffer || ArrayBuffer.isView(input)) {
+      if (wholeBytes || isBytes) {
         const b = toBytes(input);
         if (wholeBytes || transfer || b.length <= POST_SLICE) {
           msg.input = { kind: 'bytes', bytes: b };

@@ -46,7 +46,10 @@ export function serve(port) {
     const call = { ac: new AbortController(), queue: null };
     calls.set(m.id, call);
     const opts = { ...(m.opts || {}) };
-    if (m.abortable) opts.signal = call.ac.signal;
+    // Streamed operations always watch for cancel (also sent when a consumer
+    // stops early); compress/decompress only when the caller passed a signal,
+    // since the sliced compress writes a frame without the content size.
+    if (m.abortable || m.op === 'chunk' || m.op === 'hash') opts.signal = call.ac.signal;
     if (m.progress) opts.onProgress = (n) => post({ t: 'progress', id: m.id, n });
     try {
       let value;
@@ -86,7 +89,10 @@ export function serve(port) {
     if (m.t === 'call') { run(m); return; }
     const call = calls.get(m.id);
     if (!call) return;
-    if (m.t === 'cancel') call.ac.abort();
+    if (m.t === 'cancel') {
+      call.ac.abort();
+      if (call.queue) call.queue.end();   // no more pieces will come
+    }
     else if (m.t === 'piece' && call.queue) call.queue.push(m.bytes);
     else if (m.t === 'end' && call.queue) call.queue.end();
   });

@@ -57,6 +57,8 @@ describe('worker client', () => {
     const p = w.chunk(big, { avg: 65536, hash: 'sha256', signal: ac.signal, onProgress: () => ac.abort() });
     await expect(p).rejects.toMatchObject({ code: 'ERR_CANCELLED', name: 'AbortError' });
     await expect(w.sha256(big, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ERR_CANCELLED' });
+    await expect(w.chunk('text')).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(w.compress(new Blob([data]))).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     // The worker is still usable afterwards.
     expect(await w.chunk(data.subarray(0, 100000), { avg: 16384 })).toEqual(C.chunk(data.subarray(0, 100000), { avg: 16384 }));
   }, 60000);
@@ -78,6 +80,17 @@ describe('worker client', () => {
     for await (const c of w.chunkStream(randomBytes(20 << 20, 8), { avg: 16384 })) { void c; if (++n === 3) break; }
     expect(n).toBe(3);
     expect(await w.chunk(data, { avg: 65536, hash: 'none' })).toEqual(C.chunk(data, { avg: 65536, hash: 'none' }));
+  });
+});
+
+describe('a worker that dies', () => {
+  test('fails the pending and later calls with ERR_INTERNAL instead of hanging', async () => {
+    const w2 = C.createWorkerClient();
+    await w2.ready;
+    const pending = w2.chunk(randomBytes(64 << 20, 5), { hash: 'sha256' });
+    w2._port.terminate();   // as if the worker crashed (test-only handle)
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
+    await expect(w2.sha256(new Uint8Array(1))).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
   });
 });
 
