@@ -1,5 +1,9 @@
 // chunker store put / get.
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -102,8 +106,8 @@ int run_store_get(int argc, char** argv) {
   ArgParser ap("store get", "DIR NAME [-o OUT|-]",
                "Restores the file stored as NAME, byte-exact. Every chunk is decompressed with the\n"
                "store's max chunk size as the output limit and checked against its BLAKE3 name, and the\n"
-               "whole file against the manifest's BLAKE3; on any mismatch OUT is removed and the exit\n"
-               "status is 1.");
+               "whole file against the manifest's BLAKE3. OUT is written to a temporary file beside it and\n"
+               "renamed into place only after that check, so a failed restore (exit 1) leaves OUT as it was.");
   ap.option("--output", "OUT", "output file ('-' = standard output, the default)", &out_path);
   ap.alias("-o", "--output");
   std::vector<std::string> pos;
@@ -117,12 +121,19 @@ int run_store_get(int argc, char** argv) {
   if (!st) return report(st.status());
   // Check the name and manifest before creating OUT.
   if (auto m = st->read_manifest(pos[1]); !m) return report(m.status());
-  auto out = OutputFile::open(out_path);
+  // A named OUT is written beside itself and renamed into place only once the
+  // whole file has been verified: a failed restore never clobbers an existing OUT.
+  const bool named = out_path != "-";
+  const std::string tmp_path = named ? out_path + ".chunker-get-" + std::to_string(::getpid()) : out_path;
+  auto out = OutputFile::open(tmp_path);
   if (!out) return report(out.status());
   Status s = st->get(pos[1], [&](std::span<const std::uint8_t> b) { return out->write(b); });
   if (s.ok()) s = out->close();
+  if (s.ok() && named && ::rename(tmp_path.c_str(), out_path.c_str()) != 0)
+    s = Status(Errc::io_error, out_path + ": rename: " + std::strerror(errno));
   if (!s.ok()) {
     out->discard();
+    if (named) ::unlink(tmp_path.c_str());
     return report(s);
   }
   return kExitOk;

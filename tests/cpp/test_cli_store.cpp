@@ -127,6 +127,11 @@ TEST_F(CliStore, VerifyDetectsFlippedByteMissingChunkAndBadManifest) {
   EXPECT_EQ(get.status, 1);
   EXPECT_NE(get.out.find(chunk), std::string::npos) << get.out;
   EXPECT_NE(run("test -e " + dir + "/out").status, 0) << "partial output must be removed";
+  // An existing OUT is left as it was, and no temporary file remains.
+  testutil::write_file(dir + "/out", {'o', 'l', 'd'});
+  EXPECT_EQ(run(cli() + " store get " + s + " t -o " + dir + "/out 2>/dev/null").status, 1);
+  EXPECT_EQ(run("cat " + dir + "/out").out, "old");
+  EXPECT_EQ(run("ls " + dir + " | grep -c chunker-get").out, "0\n");
   // Missing.
   ASSERT_EQ(run("rm " + chunk).status, 0);
   auto missing = run(cli() + " store verify " + s);
