@@ -198,7 +198,16 @@ TEST(FastCdcKernels, ForceIsaSelectsKernel) {
     return std::string(chunker::fastcdc::backend());
   };
   EXPECT_EQ(select("portable"), "ilp4");
+  // CHUNKER_FASTCDC_KERNEL picks any runnable kernel by name; unknown names are ignored.
+  for (const auto* k : kernels()) {
+    setenv("CHUNKER_FASTCDC_KERNEL", k->name, 1);
+    EXPECT_EQ(select(nullptr), k->name);
+  }
+  setenv("CHUNKER_FASTCDC_KERNEL", "no-such-kernel", 1);
+  const std::string fallback = select(nullptr);
+  unsetenv("CHUNKER_FASTCDC_KERNEL");
   const std::string dflt = select(nullptr);
+  EXPECT_EQ(fallback, dflt);
   EXPECT_NE(std::string(chunker::fastcdc::available_backends()).find(dflt), std::string::npos);
 #if defined(__x86_64__)
   if (chunker::cpu::detected() & chunker::cpu::kAvx2) EXPECT_EQ(select("avx2"), "avx2");

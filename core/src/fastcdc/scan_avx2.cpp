@@ -1,4 +1,8 @@
-// AVX2 kernel: 8 independent hash streams (two ymm of four 64-bit lanes), each
+// AVX2 kernels.
+//
+// "avx2": the four ILP streams in one ymm, scalar loads (scan_vec4.hpp).
+//
+// "avx2-gather": 8 independent hash streams (two ymm of four 64-bit lanes), each
 // lane hashing its own block of kBlock bytes, table lookups by vpgatherqq.
 //
 // Lane s of group `base` covers [base + s*kBlock, base + (s+1)*kBlock) and is
@@ -14,6 +18,7 @@
 
 #include "fastcdc/scan_kernel.hpp"
 #include "fastcdc/scan_scalar.hpp"
+#include "fastcdc/scan_vec4.hpp"
 
 namespace chunker::fastcdc::detail {
 namespace {
@@ -102,8 +107,15 @@ std::size_t avx2_find_first(const std::uint8_t* data, std::size_t from, std::siz
   return find_first_avx2<256>(data, from, to, gear, mask);
 }
 
+std::size_t avx2_vec_find_first(const std::uint8_t* data, std::size_t from, std::size_t to, const std::uint64_t* gear,
+                                std::uint64_t mask, std::size_t avg) noexcept {
+  if (avg >= (64u << 10)) return find_first_vec4<2048>(data, from, to, gear, mask);
+  return find_first_vec4<512>(data, from, to, gear, mask);
+}
+
 }  // namespace
 
-const ScanKernel kAvx2Kernel{"avx2", avx2_find_first};
+const ScanKernel kAvx2GatherKernel{"avx2-gather", avx2_find_first};
+const ScanKernel kAvx2Kernel{"avx2", avx2_vec_find_first};
 
 }  // namespace chunker::fastcdc::detail

@@ -11,7 +11,8 @@
 // One kernel per ISA file (scan_<isa>.cpp, built with that ISA's flags), chosen
 // once: by default the kernel measured fastest on the platform (see
 // docs/benchmarks.md), with CHUNKER_FORCE_ISA set the kernel of the highest
-// enabled ISA (so slower kernels stay reachable for tests and benchmarks).
+// enabled ISA, and CHUNKER_FASTCDC_KERNEL=<name> picks one by name (so every
+// kernel stays reachable for tests and benchmarks).
 #pragma once
 
 #include <cstddef>
@@ -34,6 +35,7 @@ inline constexpr std::size_t kTestWindow = 48;
 extern const ScanKernel kIlpKernel;  // portable, scan_ilp.hpp
 #if defined(__x86_64__) || defined(_M_X64)
 extern const ScanKernel kSse41Kernel;
+extern const ScanKernel kAvx2GatherKernel;
 extern const ScanKernel kAvx2Kernel;
 #endif
 #if defined(__aarch64__)
