@@ -100,12 +100,14 @@ export function chunk(bytes, opts = {}) {
 export class Chunker {
   constructor(opts = {}) {
     const { args, algo } = params(opts);
-    threadsOpt(opts.threads);   // validated for symmetry with chunk(); hashing here is inline
+    const threads = threadsOpt(opts.threads);
     const M = getCore();
     check(M, M.fastcdcValidate(...args));
     this._M = M;
     this._hash = algo !== 0;
     this._h = new M.StreamChunker(...args, algo);
+    // Threads variant: the chunks of one push() are hashed on up to `threads` pthreads.
+    this._h.setThreads(threads);
     if (registry) registry.register(this, this._h, this);
   }
   push(bytes) {
@@ -176,18 +178,33 @@ export async function* chunkStream(source, opts = {}) {
   const c = new Chunker(opts);
   const yieldNow = makeYielder();
   let read = 0;
+  // The worker host asks for large pushes (many chunks per push, so their
+  // hashing spreads over threads): small pieces are gathered first.
+  const slice = opts._sliceBytes > STREAM_SLICE ? opts._sliceBytes : STREAM_SLICE;
+  let stage = null, fill = 0;
+  async function* pushPart(part) {
+    checkSignal(signal);
+    const chunks = c.push(part);
+    read += part.length;
+    if (onProgress) onProgress(read);
+    yield* chunks;
+    await yieldNow();
+  }
   try {
     for await (const piece of bytesOf(source)) {
-      for (let off = 0; off < piece.length; off += STREAM_SLICE) {
-        checkSignal(signal);
-        const part = piece.subarray(off, off + STREAM_SLICE);
-        const chunks = c.push(part);
-        read += part.length;
-        if (onProgress) onProgress(read);
-        yield* chunks;
-        await yieldNow();
+      if (slice === STREAM_SLICE) {
+        for (let off = 0; off < piece.length; off += slice) yield* pushPart(piece.subarray(off, off + slice));
+        continue;
+      }
+      for (let off = 0; off < piece.length;) {
+        if (!stage) stage = new Uint8Array(slice);
+        const n = Math.min(slice - fill, piece.length - off);
+        stage.set(piece.subarray(off, off + n), fill);
+        fill += n; off += n;
+        if (fill === slice) { fill = 0; yield* pushPart(stage); }
       }
     }
+    if (fill) yield* pushPart(stage.subarray(0, fill));
     checkSignal(signal);
     yield* c.finish();
   } finally {

@@ -57,6 +57,7 @@ export function serve(port) {
         case 'ready': value = await api.ready; break;
         case 'chunk': {
           await api.ready;
+          opts._sliceBytes = 16 << 20;   // large pushes: per-chunk hashing spreads over the pthreads
           let batch = [], last = performance.now();
           for await (const c of api.chunkStream(sourceOf(m.id, m.input, call), opts)) {
             batch.push(c);

@@ -128,7 +128,11 @@ int chunk_batch(std::uintptr_t data, std::uintptr_t lens, std::uintptr_t counts,
 std::uintptr_t records_ptr() { return reinterpret_cast<std::uintptr_t>(g_records.data()); }
 std::uintptr_t bytes_ptr() { return reinterpret_cast<std::uintptr_t>(g_bytes.data()); }
 
-// Incremental chunker (push/finish); hashes each chunk as it is emitted.
+// Incremental chunker (push/finish). Hashes each chunk as it is emitted, or,
+// with setThreads(n > 1) in the threads variant, hashes all chunks of one
+// push() afterwards on up to n pthreads (chunks whose bytes lie in the pushed
+// slice are hashed in place; the few that straddle two pushes are copied
+// first, since the chunker's own buffer moves while it is filled).
 class StreamChunkerJs {
  public:
   StreamChunkerJs(std::uint32_t min, std::uint32_t avg, std::uint32_t max, std::uint32_t level,
@@ -137,11 +141,42 @@ class StreamChunkerJs {
     auto sc = fastcdc::StreamChunker::create(make_params(min, avg, max, level, seed_lo, seed_hi));
     if (sc) sc_.emplace(std::move(*sc));
   }
+  void setThreads(unsigned n) { threads_ = n ? n : 1; }
   // Returns the number of chunks emitted (read them via recordsPtr()).
   int push(std::uintptr_t data, std::size_t len) {
     if (!sc_) return fail({Errc::invalid_argument, "invalid chunker parameters"});
     out_.clear();
-    sc_->push(in_span(data, len), [this](const fastcdc::Chunk& c, std::span<const std::uint8_t> bytes) { emit(c, bytes); });
+    if (algo_ == HashAlgo::none || threads_ <= 1) {
+      sc_->push(in_span(data, len), [this](const fastcdc::Chunk& c, std::span<const std::uint8_t> bytes) { emit(c, bytes); });
+      return static_cast<int>(out_.size());
+    }
+    // Deferred, parallel hashing. src_[i]: the chunk's bytes in the pushed
+    // slice (pointer) or, when kInStaging is set, at that offset in staging_.
+    const auto* lo = reinterpret_cast<const std::uint8_t*>(data);
+    const auto* hi = lo + len;
+    staging_.clear();
+    src_.clear();
+    sc_->push(in_span(data, len), [&](const fastcdc::Chunk& c, std::span<const std::uint8_t> bytes) {
+      out_.push_back({c.offset, c.fingerprint, c.length, 0, {}});
+      if (bytes.data() >= lo && bytes.data() + bytes.size() <= hi) {
+        src_.push_back(reinterpret_cast<std::uintptr_t>(bytes.data()));
+      } else {
+        src_.push_back(kInStaging | staging_.size());
+        staging_.insert(staging_.end(), bytes.begin(), bytes.end());
+      }
+    });
+    ChunkRecord* recs = out_.data();
+    const std::uint8_t* st = staging_.data();
+    parallel_for(
+        out_.size(), threads_,
+        [&](std::size_t i) {
+          const std::uint8_t* p = (src_[i] & kInStaging) ? st + (src_[i] & ~kInStaging)
+                                                         : reinterpret_cast<const std::uint8_t*>(src_[i]);
+          Digest d = chunker::hash(algo_, {p, recs[i].length});
+          std::memcpy(recs[i].hash, d.data(), d.size());
+        },
+        [&](std::size_t i) { return std::uint64_t{recs[i].length}; });
+    if (staging_.capacity() > (16u << 20)) staging_ = {};
     return static_cast<int>(out_.size());
   }
   int finish() {
@@ -154,6 +189,8 @@ class StreamChunkerJs {
   double bytesBuffered() const { return sc_ ? static_cast<double>(sc_->bytes_buffered()) : 0; }
 
  private:
+  // Top bit of a src_ entry: an offset into staging_ (wasm32 addresses stay below 2 GiB).
+  static constexpr std::uintptr_t kInStaging = std::uintptr_t{1} << (sizeof(std::uintptr_t) * 8 - 1);
   void emit(const fastcdc::Chunk& c, std::span<const std::uint8_t> bytes) {
     ChunkRecord r{c.offset, c.fingerprint, c.length, 0, {}};
     if (algo_ != HashAlgo::none) {
@@ -164,7 +201,10 @@ class StreamChunkerJs {
   }
   std::optional<fastcdc::StreamChunker> sc_;
   HashAlgo algo_;
+  unsigned threads_ = 1;
   std::vector<ChunkRecord> out_;
+  std::vector<std::uint8_t> staging_;
+  std::vector<std::uintptr_t> src_;
 };
 
 // BLAKE3. mode: 0 hash, 1 keyed (32-byte key at `key`), 2 derive_key(context).
@@ -254,6 +294,7 @@ EMSCRIPTEN_BINDINGS(chunker_core) {
   function("bytesPtr", &bytes_ptr);
   class_<StreamChunkerJs>("StreamChunker")
       .constructor<std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t, int>()
+      .function("setThreads", &StreamChunkerJs::setThreads)
       .function("push", &StreamChunkerJs::push)
       .function("finish", &StreamChunkerJs::finish)
       .function("recordsPtr", &StreamChunkerJs::recordsPtr)

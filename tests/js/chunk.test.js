@@ -98,6 +98,23 @@ describe('forms agree', () => {
     expect(seen).toEqual([1 << 20]);
   });
 
+  test('incremental push of large slices (hashing spread over threads) equals one-shot, per threads setting', () => {
+    const big = randomBytes(12 << 20, 19);
+    const oo = { avg: 65536, hash: 'sha256' };
+    const want = C.chunk(big, { ...oo, threads: 1 });
+    for (const threads of [1, 2, 4]) {
+      const ch = new C.Chunker({ ...oo, threads });
+      const got = [];
+      for (let off = 0; off < big.length; off += 5000011) got.push(...ch.push(big.subarray(off, off + 5000011)));
+      got.push(...ch.finish());
+      ch.free();
+      expect(got).toEqual(want);
+    }
+    for (const x of want.filter((_, i) => i % 17 === 0)) {
+      expect(x.hash).toBe(crypto.createHash('sha256').update(big.subarray(x.offset, x.offset + x.length)).digest('hex'));
+    }
+  });
+
   test('chunkBatch equals chunk() per buffer', () => {
     const bufs = [data.subarray(0, 100), new Uint8Array(0), data.subarray(5000, 900000), data.subarray(1)];
     const got = C.chunkBatch(bufs, o);
