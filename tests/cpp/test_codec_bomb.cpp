@@ -121,3 +121,47 @@ TEST_F(Bombs, LibraryOneShotNeverGrowsPastTheLimit) {
 
 }  // namespace
 }  // namespace chunker::codectest
+
+namespace chunker::codectest {
+namespace {
+
+// The zstd window is the decoder's big allocation, and a frame header alone can
+// ask for 128 MiB. The cap follows the output limit (but never below 8 MiB): a
+// frame whose window exceeds it is refused before anything is allocated for it.
+TEST(ZstdWindowCap, FollowsTheOutputLimit) {
+  TempDir dir;
+  auto in = dir / "in.bin";
+  auto frame = dir / "in.zst";
+  ASSERT_EQ(run("head -c 1048576 /dev/urandom > " + q(in)).exit_code, 0);
+  // Streamed (no content size in the header), so the frame keeps its 32 MiB window.
+  ASSERT_EQ(run("zstd -q --long=25 -c < " + q(in) + " > " + q(frame)).exit_code, 0);
+  Bytes z = read_file(frame), want = read_file(in);
+  ASSERT_EQ(z[4] & 0x20, 0) << "single-segment frame: no window descriptor";
+  ASSERT_EQ(z[5] >> 3, 25 - 10) << "the CLI did not write a 32 MiB window descriptor";
+
+  Bytes out;
+  Status st = codec::decompress(z, out, {.output_limit = 4u << 20});
+  EXPECT_EQ(st.code(), Errc::output_limit) << st.to_string();
+  EXPECT_NE(st.message().find("window"), std::string::npos) << st.to_string();
+
+  out.clear();
+  st = codec::decompress(z, out, {.output_limit = 64u << 20});
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  EXPECT_EQ(out, want);
+
+  // zstd -19 streamed uses an 8 MiB window: it must still decode under a tiny limit.
+  ASSERT_EQ(run("head -c 1000 " + q(in) + " | zstd -q -19 -c > " + q(frame)).exit_code, 0);
+  out.clear();
+  st = codec::decompress(read_file(frame), out, {.output_limit = 4096});
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  EXPECT_EQ(out, Bytes(want.begin(), want.begin() + 1000));
+
+  // A 14-byte header-only frame that asks for a 128 MiB window.
+  const Bytes tiny = {0x28, 0xb5, 0x2f, 0xfd, 0x00, (27 - 10) << 3, 0x29, 0, 0, 104, 101, 108, 108, 111};
+  out.clear();
+  st = codec::decompress(tiny, out, {.output_limit = 262144});
+  EXPECT_EQ(st.code(), Errc::output_limit) << st.to_string();
+}
+
+}  // namespace
+}  // namespace chunker::codectest

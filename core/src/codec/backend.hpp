@@ -21,8 +21,9 @@ class EncoderBackend {
 class DecoderBackend {
  public:
   virtual ~DecoderBackend() = default;
-  // Ready for a new frame (also after an error).
-  virtual Status begin() = 0;
+  // Ready for a new frame (also after an error). `output_limit` is the most the
+  // caller will accept, so a backend can size (or refuse) its buffers by it.
+  virtual Status begin(std::uint64_t output_limit) = 0;
   // Decodes at most one frame: done=true when its end was reached and all of
   // its output delivered; never consumes bytes past the end of the frame.
   virtual Result<Step> step(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) = 0;

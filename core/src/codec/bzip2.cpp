@@ -97,7 +97,7 @@ class Bz2Decoder final : public DecoderBackend, Bz2Base {
     if (live_) BZ2_bzDecompressEnd(&strm_);
   }
 
-  Status begin() override {
+  Status begin(std::uint64_t) override {
     if (live_) BZ2_bzDecompressEnd(&strm_);
     live_ = false;
     reset_stream();

@@ -173,7 +173,7 @@ Status Decompressor::start_frame(Codec c) {
       case Codec::none: break;
     }
   }
-  CHUNKER_TRY(backend(c)->begin());
+  CHUNKER_TRY(backend(c)->begin(limit_));
   current_ = c;
   in_frame_ = true;
   return {};
@@ -195,7 +195,7 @@ Result<Step> Decompressor::step_frame(std::span<const std::uint8_t> in, std::spa
   if (total_out_ > limit_) {
     in_frame_ = false;
     magic_len_ = magic_fed_ = 0;
-    (void)backend(current_)->begin();
+    (void)backend(current_)->begin(limit_);
     return Status(Errc::output_limit, "decompressed output exceeds the limit of " + std::to_string(limit_) +
                                           " bytes (raise it with --max-output / output_limit)");
   }

@@ -153,7 +153,7 @@ class Lz4Decoder final : public DecoderBackend {
     return {};
   }
 
-  Status begin() override {
+  Status begin(std::uint64_t) override {
     // LZ4F_resetDecompressionContext (1.9.4) leaves the content-size counter
     // of an abandoned frame behind, and the next frame without a content size
     // then fails with frameSize_wrong. After an unfinished frame, start over

@@ -85,7 +85,7 @@ class XzDecoder final : public DecoderBackend, XzBase {
  public:
   explicit XzDecoder(std::uint64_t memlimit) : memlimit_(memlimit) {}
 
-  Status begin() override {
+  Status begin(std::uint64_t) override {
     lzma_ret rc = lzma_stream_decoder(&strm_, memlimit_, 0);
     if (rc != LZMA_OK) return lzma_status(rc, "decoder setup", memlimit_);
     return {};

@@ -24,7 +24,9 @@ Status zstd_error(std::size_t rc, const char* what) {
     case ZSTD_error_frameParameter_unsupported:
       return {Errc::unsupported_format, msg};
     case ZSTD_error_frameParameter_windowTooLarge:
-      return {Errc::unsupported_format, msg + " (window above 128 MiB, as with `zstd --long=31`)"};
+      // The decoder's window cap follows the output limit (see make_zstd_decoder).
+      return {Errc::output_limit, msg + " (the frame's window is larger than max(8 MiB, output limit), at most "
+                                        "128 MiB; raise the output limit)"};
     case ZSTD_error_dictionary_wrong:
       return {Errc::invalid_argument, msg + " (the frame needs a different dictionary)"};
     case ZSTD_error_parameter_outOfBound:
@@ -76,14 +78,22 @@ class ZstdDecoder final : public DecoderBackend {
   Status init(std::span<const std::uint8_t> dict) {
     dctx_ = ZSTD_createDCtx_advanced(custom_mem(&mem_));
     if (!dctx_) return {Errc::out_of_memory, "zstd: cannot allocate a decompression context"};
-    std::size_t rc = ZSTD_DCtx_setParameter(dctx_, ZSTD_d_windowLogMax, 27);  // the CLI's default
-    if (!ZSTD_isError(rc) && !dict.empty()) rc = ZSTD_DCtx_loadDictionary(dctx_, dict.data(), dict.size());
+    std::size_t rc = 0;
+    if (!dict.empty()) rc = ZSTD_DCtx_loadDictionary(dctx_, dict.data(), dict.size());
     if (ZSTD_isError(rc)) return zstd_error(rc, "setup");
     return {};
   }
 
-  Status begin() override {
+  Status begin(std::uint64_t output_limit) override {
     ZSTD_DCtx_reset(dctx_, ZSTD_reset_session_only);
+    // The window is the decoder's big allocation, and a frame header alone can
+    // ask for 128 MiB. A frame never needs a window larger than its output, so
+    // cap it at the output limit; but not below 8 MiB (zstd -19's window), so
+    // that frames from every standard level decode under a small limit.
+    int log = 23;
+    while (log < 27 && (std::uint64_t{1} << log) < output_limit) ++log;
+    std::size_t rc = ZSTD_DCtx_setParameter(dctx_, ZSTD_d_windowLogMax, log);
+    if (ZSTD_isError(rc)) return zstd_error(rc, "setup");
     return {};
   }
 
