@@ -68,6 +68,15 @@ if (info.threads > 1) {
   await bench(`chunk avg 1M + blake3: chunker-wasm, ${info.threads} threads`, N, () => C.chunk(random, { hash: 'blake3' }));
 }
 await bench('chunk avg 64K + sha256: chunker-wasm', N, () => C.chunk(random, { avg: 65536, hash: 'sha256' }));
+// Streaming chunker (what chunkStream and the worker client use), 8 MiB pushes.
+const pushAll = (threads) => {
+  const ch = new C.Chunker({ avg: 65536, hash: 'sha256', threads });
+  for (let o = 0; o < N; o += 8 << 20) ch.push(random.subarray(o, o + (8 << 20)));
+  ch.finish();
+  ch.free();
+};
+await bench('Chunker 8 MiB pushes, avg 64K + sha256, 1 thread', N, () => pushAll(1));
+if (info.threads > 1) await bench(`Chunker 8 MiB pushes, avg 64K + sha256, ${info.threads} threads`, N, () => pushAll(info.threads));
 
 // --- Compression (mixed data)
 const zstdw = require('@bokuweb/zstd-wasm');
