@@ -188,7 +188,7 @@ int main(int argc, char** argv) {
                "ns/chunk", "ns/hashed B", "ns/chunk extra");
   std::printf("],\"tiny\":[");
   first = true;
-  for (std::uint32_t avg : {256u, 1024u, 4096u, 16384u}) {
+  for (std::uint32_t avg : {256u, 1024u, 4096u, 16384u, 32768u}) {
     fastcdc::Params p;
     p.min_size = avg / 4 < 64 ? 64 : avg / 4;
     p.avg_size = avg;
