@@ -110,11 +110,16 @@ TEST(FastCdcKernels, PortableKernelAlwaysAvailable) {
 
 TEST(FastCdcKernels, FindFirstEqualsBruteForce) {
   const auto& t = reference::base_tables();
-  SplitMix64 rng(77);
   const std::uint64_t seeds[] = {0, t.gear[0]};  // the second makes byte 0 hash to zero
   for (const auto* k : kernels()) {
-    for (int iter = 0; iter < 120; ++iter) {
-      const std::uint64_t seed = seeds[iter % 2];
+    SCOPED_TRACE(k->name);
+    SplitMix64 rng(77);  // the same cases for every kernel
+    [&] {  // a failing kernel stops only its own loop: every kernel is reported
+    for (int iter = 0; iter < 240; ++iter) {
+      // Sprinkled zero runs (case 3) with byte 0 hashing to zero and a strict
+      // mask: the only candidates are the runs, spread over lanes and groups.
+      const bool runs_only = iter % 5 == 3;
+      const std::uint64_t seed = runs_only ? t.gear[0] : seeds[iter % 2];
       std::uint64_t gear[256];
       for (int i = 0; i < 256; ++i) gear[i] = t.gear[i] ^ seed;
       const std::size_t n = 64 + rng.below(iter % 4 == 0 ? 40000 : 6000);
@@ -127,7 +132,7 @@ TEST(FastCdcKernels, FindFirstEqualsBruteForce) {
         default: d = std::vector<std::uint8_t>(n, static_cast<std::uint8_t>(rng.next())); break;
       }
       // Masks of every size class (few bits: candidates everywhere; many: rare).
-      const unsigned bits = 5 + static_cast<unsigned>(rng.below(21));
+      const unsigned bits = runs_only ? 18 + static_cast<unsigned>(rng.below(8)) : 5 + static_cast<unsigned>(rng.below(21));
       const std::uint64_t mask = t.masks[bits];
       const std::size_t from = 64 + rng.below(n - 64 + 1);
       const std::size_t to = from + rng.below(n - from + 1);
@@ -136,6 +141,7 @@ TEST(FastCdcKernels, FindFirstEqualsBruteForce) {
       ASSERT_EQ(k->find_first(d.data(), from, to, gear, mask, avg), want)
           << k->name << " iter " << iter << " n " << n << " from " << from << " to " << to << " bits " << bits;
     }
+    }();
   }
 }
 
