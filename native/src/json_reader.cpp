@@ -6,7 +6,7 @@ namespace chunker::json {
 
 const Value* Value::find(std::string_view key) const noexcept {
   for (const auto& m : members)
-    if (m.first == key) return &m.second;
+    if (m.key == key) return &m.value;
   return nullptr;
 }
 
@@ -81,7 +81,7 @@ class Parser {
       ++i_;
       Value member;
       CHUNKER_TRY(value(member, depth));
-      v.members.emplace_back(std::move(key), std::move(member));
+      v.members.push_back({std::move(key), std::move(member)});
       ws();
       if (i_ < s_.size() && s_[i_] == ',') { ++i_; continue; }
       if (i_ < s_.size() && s_[i_] == '}') { ++i_; return {}; }

@@ -13,7 +13,7 @@ TEST(JsonReader, AcceptsAnyValidLayout) {
   ASSERT_TRUE(v.ok()) << v.status().to_string();
   ASSERT_TRUE(v->is_object());
   ASSERT_EQ(v->members.size(), 2u);
-  EXPECT_EQ(v->members[0].first, "b");  // input order kept
+  EXPECT_EQ(v->members[0].key, "b");  // input order kept
   const json::Value* b = v->find("b");
   ASSERT_TRUE(b && b->is_array());
   ASSERT_EQ(b->items.size(), 5u);

@@ -9,12 +9,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "chunker/error.hpp"
 
 namespace chunker::json {
+
+struct Member;
 
 struct Value {
   enum class Kind : std::uint8_t { null, boolean, number, string, array, object };
@@ -22,7 +23,7 @@ struct Value {
   bool boolean = false;
   std::string text;  // string contents (UTF-8, unescaped) or the number's literal text
   std::vector<Value> items;                             // array
-  std::vector<std::pair<std::string, Value>> members;   // object, in input order, keys unique
+  std::vector<Member> members;                          // object, in input order, keys unique
 
   bool is_object() const noexcept { return kind == Kind::object; }
   bool is_array() const noexcept { return kind == Kind::array; }
@@ -31,6 +32,12 @@ struct Value {
   const Value* find(std::string_view key) const noexcept;
   // A number that is a non-negative integer without fraction or exponent and fits in 64 bits.
   std::optional<std::uint64_t> as_u64() const noexcept;
+};
+
+// (Not std::pair: a pair of an incomplete type is ill-formed; libstdc++ accepts it, clang rejects it.)
+struct Member {
+  std::string key;
+  Value value;
 };
 
 struct Limits {
