@@ -101,7 +101,9 @@ TEST(FastCdcKernels, PortableKernelAlwaysAvailable) {
   const std::string avail = chunker::fastcdc::available_backends();
   for (const auto* k : ks) EXPECT_NE(avail.find(k->name), std::string::npos) << avail;
 #if defined(__x86_64__)
-  if (chunker::cpu::detected() & chunker::cpu::kAvx2) EXPECT_NE(avail.find("avx2"), std::string::npos);
+  if (chunker::cpu::detected() & chunker::cpu::kAvx2) {
+    EXPECT_NE(avail.find("avx2"), std::string::npos);
+  }
 #endif
 #if defined(__aarch64__)
   EXPECT_NE(avail.find("neon"), std::string::npos);
@@ -216,8 +218,12 @@ TEST(FastCdcKernels, ForceIsaSelectsKernel) {
   EXPECT_EQ(fallback, dflt);
   EXPECT_NE(std::string(chunker::fastcdc::available_backends()).find(dflt), std::string::npos);
 #if defined(__x86_64__)
-  if (chunker::cpu::detected() & chunker::cpu::kAvx2) EXPECT_EQ(select("avx2"), "avx2");
-  if (chunker::cpu::detected() & chunker::cpu::kSse41) EXPECT_EQ(select("sse41"), "sse41");
+  if (chunker::cpu::detected() & chunker::cpu::kAvx2) {
+    EXPECT_EQ(select("avx2"), "avx2");
+  }
+  if (chunker::cpu::detected() & chunker::cpu::kSse41) {
+    EXPECT_EQ(select("sse41"), "sse41");
+  }
 #endif
 #if defined(__aarch64__)
   EXPECT_EQ(select("neon"), "neon");

@@ -19,6 +19,9 @@
 #include "fastcdc/scan_scalar.hpp"
 
 namespace chunker::fastcdc::detail {
+// Internal linkage: each ISA file compiles its own copy with its own flags, so
+// the linker can never hand an AVX2-built copy to baseline code (ODR).
+namespace {
 
 inline constexpr std::size_t kWindow = 64;
 
@@ -121,4 +124,5 @@ inline std::size_t find_first(const std::uint8_t* data, std::size_t from, std::s
   return find_first_ilp<512>(data, from, to, gear, mask);
 }
 
+}  // namespace
 }  // namespace chunker::fastcdc::detail

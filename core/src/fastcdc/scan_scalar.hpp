@@ -10,6 +10,9 @@
 #include <cstdint>
 
 namespace chunker::fastcdc::detail {
+// Internal linkage: each ISA file compiles its own copy with its own flags, so
+// the linker can never hand an AVX2-built copy to baseline code (ODR).
+namespace {
 
 inline constexpr std::size_t kNoCut = ~std::size_t{0};
 
@@ -47,4 +50,5 @@ inline std::size_t scan_scalar(const std::uint8_t* data, std::size_t from, std::
   return kNoCut;
 }
 
+}  // namespace
 }  // namespace chunker::fastcdc::detail

@@ -16,6 +16,9 @@
 #include "fastcdc/scan_ilp.hpp"
 
 namespace chunker::fastcdc::detail {
+// Internal linkage: each ISA file compiles its own copy with its own flags, so
+// the linker can never hand an AVX2-built copy to baseline code (ODR).
+namespace {
 
 typedef std::uint64_t u64x2 __attribute__((vector_size(16)));
 typedef std::int64_t i64x2 __attribute__((vector_size(16)));
@@ -80,4 +83,5 @@ inline std::size_t vec_find_first(const std::uint8_t* data, std::size_t from, st
   return find_first_vec<512>(data, from, to, gear, mask);
 }
 
+}  // namespace
 }  // namespace chunker::fastcdc::detail

@@ -10,6 +10,9 @@
 #include "fastcdc/scan_ilp.hpp"
 
 namespace chunker::fastcdc::detail {
+// Internal linkage: each ISA file compiles its own copy with its own flags, so
+// the linker can never hand an AVX2-built copy to baseline code (ODR).
+namespace {
 
 typedef std::uint64_t u64x4 __attribute__((vector_size(32)));
 typedef std::int64_t i64x4 __attribute__((vector_size(32)));
@@ -66,4 +69,5 @@ inline std::size_t find_first_vec4(const std::uint8_t* data, std::size_t from, s
   return kNoCut;
 }
 
+}  // namespace
 }  // namespace chunker::fastcdc::detail
