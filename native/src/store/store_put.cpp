@@ -145,6 +145,10 @@ Result<PutResult> Store::put(const std::string& name, const std::string& path, u
   for (const auto& d : dirty_dirs) CHUNKER_TRY(fs::fsync_dir(d));
   if (chunks_dir_dirty) CHUNKER_TRY(fs::fsync_dir(dir_ + "/chunks"));
   std::string doc = manifest_json(m);
+  if (doc.size() > kMaxManifestBytes)  // readers would refuse it (and gc with them)
+    return Status(Errc::output_limit, path + ": " + std::to_string(m.chunks.size()) +
+                                          " chunks make a manifest larger than the readers' limit of " +
+                                          std::to_string(kMaxManifestBytes) + " bytes; use larger chunks");
   CHUNKER_TRY(fs::write_atomic(dir_ + "/tmp", dir_ + "/" + manifest_rel_path(name),
                                {reinterpret_cast<const std::uint8_t*>(doc.data()), doc.size()}));
   CHUNKER_TRY(fs::fsync_dir(dir_ + "/manifests"));
