@@ -152,14 +152,14 @@ struct alignas(32) BlockConsts {
 #define B3_PARK "160(%[k])"
 // Words 4g..4g+3 of the eight inputs (bytes 16g..16g+15), transposed into m.
 #define B3_MSG4(G, M0, M1, M2, M3)                        \
-  "vmovdqu " G "(%%r8,%[off]), %%xmm8\n\t"                 \
-  "vinserti128 $1, " G "(%%r12,%[off]), %%ymm8, %%ymm8\n\t"  \
-  "vmovdqu " G "(%%r9,%[off]), %%xmm9\n\t"                 \
-  "vinserti128 $1, " G "(%%r13,%[off]), %%ymm9, %%ymm9\n\t"  \
-  "vmovdqu " G "(%%r10,%[off]), %%xmm10\n\t"               \
-  "vinserti128 $1, " G "(%%r14,%[off]), %%ymm10, %%ymm10\n\t" \
-  "vmovdqu " G "(%%r11,%[off]), %%xmm11\n\t"               \
-  "vinserti128 $1, " G "(%%r15,%[off]), %%ymm11, %%ymm11\n\t" \
+  "vmovdqu " G "(%[p0],%[off]), %%xmm8\n\t"                 \
+  "vinserti128 $1, " G "(%[p4],%[off]), %%ymm8, %%ymm8\n\t"  \
+  "vmovdqu " G "(%[p1],%[off]), %%xmm9\n\t"                 \
+  "vinserti128 $1, " G "(%[p5],%[off]), %%ymm9, %%ymm9\n\t"  \
+  "vmovdqu " G "(%[p2],%[off]), %%xmm10\n\t"               \
+  "vinserti128 $1, " G "(%[p6],%[off]), %%ymm10, %%ymm10\n\t" \
+  "vmovdqu " G "(%[p3],%[off]), %%xmm11\n\t"               \
+  "vinserti128 $1, " G "(%[p7],%[off]), %%ymm11, %%ymm11\n\t" \
   "vunpcklpd %%ymm9, %%ymm8, %%ymm12\n\t"                  \
   "vunpckhpd %%ymm9, %%ymm8, %%ymm13\n\t"                  \
   "vunpcklpd %%ymm11, %%ymm10, %%ymm14\n\t"                \
@@ -178,27 +178,19 @@ CHUNKER_B3_INLINE void block8_asm(__m256i h[8], const std::uint8_t* const* in, s
                                   BlockConsts* k) {
   __m256i h0 = h[0], h1 = h[1], h2 = h[2], h3 = h[3], h4 = h[4], h5 = h[5], h6 = h[6], h7 = h[7];
   __asm__ volatile(
-      "mov 0(%[in]), %%r8\n\t"
-      "mov 8(%[in]), %%r9\n\t"
-      "mov 16(%[in]), %%r10\n\t"
-      "mov 24(%[in]), %%r11\n\t"
-      "mov 32(%[in]), %%r12\n\t"
-      "mov 40(%[in]), %%r13\n\t"
-      "mov 48(%[in]), %%r14\n\t"
-      "mov 56(%[in]), %%r15\n\t"
       B3_MSG4("0", "0", "32", "64", "96")
       B3_MSG4("16", "128", "160", "192", "224")
       B3_MSG4("32", "256", "288", "320", "352")
       B3_MSG4("48", "384", "416", "448", "480")
       // Inputs come in contiguous batches of 8 chunks: fetch this block of the next batch.
-      "prefetcht0 8192(%%r8,%[off])\n\t"
-      "prefetcht0 8192(%%r9,%[off])\n\t"
-      "prefetcht0 8192(%%r10,%[off])\n\t"
-      "prefetcht0 8192(%%r11,%[off])\n\t"
-      "prefetcht0 8192(%%r12,%[off])\n\t"
-      "prefetcht0 8192(%%r13,%[off])\n\t"
-      "prefetcht0 8192(%%r14,%[off])\n\t"
-      "prefetcht0 8192(%%r15,%[off])\n\t"
+      "prefetcht0 8192(%[p0],%[off])\n\t"
+      "prefetcht0 8192(%[p1],%[off])\n\t"
+      "prefetcht0 8192(%[p2],%[off])\n\t"
+      "prefetcht0 8192(%[p3],%[off])\n\t"
+      "prefetcht0 8192(%[p4],%[off])\n\t"
+      "prefetcht0 8192(%[p5],%[off])\n\t"
+      "prefetcht0 8192(%[p6],%[off])\n\t"
+      "prefetcht0 8192(%[p7],%[off])\n\t"
       "vmovdqa 128(%[k]), %%ymm8\n\t"
       "vmovdqa %%ymm8, 160(%[k])\n\t"
       "vmovdqa 256(%[k]), %%ymm9\n\t"
@@ -219,8 +211,9 @@ CHUNKER_B3_INLINE void block8_asm(__m256i h[8], const std::uint8_t* const* in, s
       "vpxor %%ymm15, %[h7], %[h7]\n\t"
       : [h0] "+x"(h0), [h1] "+x"(h1), [h2] "+x"(h2), [h3] "+x"(h3), [h4] "+x"(h4), [h5] "+x"(h5), [h6] "+x"(h6),
         [h7] "+x"(h7)
-      : [in] "r"(in), [off] "r"(off), [m] "r"(m), [k] "r"(k)
-      : "memory", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",
+      : [p0] "r"(in[0]), [p1] "r"(in[1]), [p2] "r"(in[2]), [p3] "r"(in[3]), [p4] "r"(in[4]), [p5] "r"(in[5]),
+        [p6] "r"(in[6]), [p7] "r"(in[7]), [off] "r"(off), [m] "r"(m), [k] "r"(k)
+      : "memory", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",
         "xmm13", "xmm14", "xmm15");
   h[0] = h0, h[1] = h1, h[2] = h2, h[3] = h3, h[4] = h4, h[5] = h5, h[6] = h6, h[7] = h7;
 }
@@ -229,6 +222,9 @@ CHUNKER_B3_INLINE void block8_asm(__m256i h[8], const std::uint8_t* const* in, s
 struct Avx2 {
   using T = __m256i;
   static constexpr std::size_t N = 8;
+  // Up to four inputs go to hash_rows (below): latency-bound but without the
+  // 8-lane pass's fixed cost, which dominates for the few parents at the top of a tree.
+  static constexpr std::size_t kMinPad = 5;
   static CHUNKER_B3_INLINE T add(T a, T b) { return _mm256_add_epi32(a, b); }
   static CHUNKER_B3_INLINE T xor_(T a, T b) { return _mm256_xor_si256(a, b); }
   static CHUNKER_B3_INLINE T set1(std::uint32_t x) { return _mm256_set1_epi32(static_cast<int>(x)); }
@@ -322,13 +318,142 @@ struct Avx2 {
   }
 };
 
+
+// --- Row-wise compression of 2 or 4 inputs ---------------------------------
+// The single-block layout of blake3_sse41.cpp (one 4-word row of the state per
+// register), with two inputs side by side in the two 128-bit halves of a ymm:
+// every operation it needs is lane-local in AVX2. K register sets are
+// interleaved so the K dependency chains overlap. Used for the last 1-4 inputs
+// of a hash_many call (the top levels of a tree, a chunk-sized tail).
+CHUNKER_B3_INLINE __m256i rot16r(__m256i x) { return Avx2::rot16(x); }
+CHUNKER_B3_INLINE __m256i rot8r(__m256i x) { return Avx2::rot8(x); }
+
+template <int K>
+CHUNKER_B3_INLINE void g_rows(__m256i a[K], __m256i b[K], __m256i c[K], __m256i d[K], const __m256 m[K], bool first) {
+  for (int k = 0; k < K; ++k) a[k] = _mm256_add_epi32(_mm256_add_epi32(a[k], _mm256_castps_si256(m[k])), b[k]);
+  for (int k = 0; k < K; ++k) d[k] = first ? rot16r(_mm256_xor_si256(d[k], a[k])) : rot8r(_mm256_xor_si256(d[k], a[k]));
+  for (int k = 0; k < K; ++k) c[k] = _mm256_add_epi32(c[k], d[k]);
+  for (int k = 0; k < K; ++k)
+    b[k] = first ? Avx2::rot12(_mm256_xor_si256(b[k], c[k])) : Avx2::rot7(_mm256_xor_si256(b[k], c[k]));
+}
+
+// The four message vectors of a round: x/y words of the column G's, then of the diagonal G's.
+struct Msg2 {
+  __m256 xc, yc, xd, yd;
+};
+
+// BLAKE3's message permutation for this layout (see permute() in blake3_sse41.cpp).
+CHUNKER_B3_INLINE Msg2 permute2(const Msg2& m) {
+  Msg2 n;
+  __m256 t = _mm256_shuffle_ps(m.xc, m.yc, _MM_SHUFFLE(3, 1, 2, 1));
+  n.xc = _mm256_shuffle_ps(t, t, _MM_SHUFFLE(1, 3, 2, 0));
+  __m256 u = _mm256_shuffle_ps(m.xc, m.xd, _MM_SHUFFLE(1, 1, 0, 3));
+  __m256 v = _mm256_shuffle_ps(m.xc, m.yd, _MM_SHUFFLE(2, 2, 0, 0));
+  n.yc = _mm256_shuffle_ps(u, v, _MM_SHUFFLE(2, 0, 2, 0));
+  t = _mm256_shuffle_ps(m.yc, m.xd, _MM_SHUFFLE(2, 2, 0, 0));
+  n.xd = _mm256_shuffle_ps(t, m.yd, _MM_SHUFFLE(3, 0, 2, 0));
+  t = _mm256_shuffle_ps(m.yd, m.yc, _MM_SHUFFLE(2, 2, 1, 1));
+  n.yd = _mm256_shuffle_ps(t, m.xd, _MM_SHUFFLE(0, 3, 2, 0));
+  return n;
+}
+
+CHUNKER_B3_INLINE __m256 load_pair(const std::uint8_t* lo, const std::uint8_t* hi) {
+  __m128 l = _mm_loadu_ps(reinterpret_cast<const float*>(lo));  // only moved, never used as floats
+  return _mm256_insertf128_ps(_mm256_castps128_ps256(l), _mm_loadu_ps(reinterpret_cast<const float*>(hi)), 1);
+}
+
+// Hashes 2K inputs (in[0..2K-1], all valid pointers) of `blocks` blocks each.
+template <int K>
+void hash_rows(const std::uint8_t* const* in, std::size_t blocks, const std::uint32_t key[8], std::uint64_t counter,
+               bool increment_counter, std::uint8_t flags, std::uint8_t flags_start, std::uint8_t flags_end,
+               std::uint8_t out[2 * K * kCv]) {
+  const __m256i key_lo = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(key)));
+  const __m256i key_hi = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(key + 4)));
+  const __m256i iv = _mm256_setr_epi32(int(kIV[0]), int(kIV[1]), int(kIV[2]), int(kIV[3]), int(kIV[0]), int(kIV[1]),
+                                       int(kIV[2]), int(kIV[3]));
+  __m256i h0[K], h1[K];
+  std::uint32_t lo[2 * K], hi[2 * K];
+  for (int k = 0; k < K; ++k) h0[k] = key_lo, h1[k] = key_hi;
+  for (int i = 0; i < 2 * K; ++i) {
+    std::uint64_t c = counter + (increment_counter ? static_cast<std::uint64_t>(i) : 0);
+    lo[i] = counter_low(c);
+    hi[i] = counter_high(c);
+  }
+  std::uint8_t block_flags = flags | flags_start;
+  for (std::size_t blk = 0; blk < blocks; ++blk) {
+    if (blk + 1 == blocks) block_flags |= flags_end;
+    const std::size_t off = blk * kBlock;
+    __m256i a[K], b[K], c[K], d[K];
+    Msg2 m[K];
+    for (int k = 0; k < K; ++k) {
+      const std::uint8_t* p = in[2 * k] + off;
+      const std::uint8_t* q = in[2 * k + 1] + off;
+      __m256 m0 = load_pair(p, q), m1 = load_pair(p + 16, q + 16), m2 = load_pair(p + 32, q + 32),
+             m3 = load_pair(p + 48, q + 48);
+      m[k] = {_mm256_shuffle_ps(m0, m1, _MM_SHUFFLE(2, 0, 2, 0)), _mm256_shuffle_ps(m0, m1, _MM_SHUFFLE(3, 1, 3, 1)),
+              _mm256_shuffle_ps(m2, m3, _MM_SHUFFLE(2, 0, 2, 0)), _mm256_shuffle_ps(m2, m3, _MM_SHUFFLE(3, 1, 3, 1))};
+      a[k] = h0[k];
+      b[k] = h1[k];
+      c[k] = iv;
+      d[k] = _mm256_setr_epi32(int(lo[2 * k]), int(hi[2 * k]), int(kBlock), block_flags, int(lo[2 * k + 1]),
+                               int(hi[2 * k + 1]), int(kBlock), block_flags);
+    }
+    for (int r = 0; r < 7; ++r) {
+      if (r > 0)
+        for (int k = 0; k < K; ++k) m[k] = permute2(m[k]);
+      __m256 x[K], y[K];
+      for (int k = 0; k < K; ++k) x[k] = m[k].xc, y[k] = m[k].yc;
+      g_rows<K>(a, b, c, d, x, true);
+      g_rows<K>(a, b, c, d, y, false);
+      for (int k = 0; k < K; ++k) {  // diagonalise
+        b[k] = _mm256_shuffle_epi32(b[k], _MM_SHUFFLE(0, 3, 2, 1));
+        c[k] = _mm256_shuffle_epi32(c[k], _MM_SHUFFLE(1, 0, 3, 2));
+        d[k] = _mm256_shuffle_epi32(d[k], _MM_SHUFFLE(2, 1, 0, 3));
+      }
+      for (int k = 0; k < K; ++k) x[k] = m[k].xd, y[k] = m[k].yd;
+      g_rows<K>(a, b, c, d, x, true);
+      g_rows<K>(a, b, c, d, y, false);
+      for (int k = 0; k < K; ++k) {  // undiagonalise
+        b[k] = _mm256_shuffle_epi32(b[k], _MM_SHUFFLE(2, 1, 0, 3));
+        c[k] = _mm256_shuffle_epi32(c[k], _MM_SHUFFLE(1, 0, 3, 2));
+        d[k] = _mm256_shuffle_epi32(d[k], _MM_SHUFFLE(0, 3, 2, 1));
+      }
+    }
+    for (int k = 0; k < K; ++k) {
+      h0[k] = _mm256_xor_si256(a[k], c[k]);
+      h1[k] = _mm256_xor_si256(b[k], d[k]);
+    }
+    block_flags = flags;
+  }
+  for (int k = 0; k < K; ++k) {
+    // Input 2k: the low halves; input 2k+1: the high halves.
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 2 * k * kCv), _mm256_permute2x128_si256(h0[k], h1[k], 0x20));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + (2 * k + 1) * kCv),
+                        _mm256_permute2x128_si256(h0[k], h1[k], 0x31));
+  }
+}
+
+// The tail of hash_many_avx2: 1-4 inputs.
+void hash_few_avx2(const std::uint8_t* const* inputs, std::size_t num_inputs, std::size_t blocks,
+                   const std::uint32_t key[8], std::uint64_t counter, bool increment_counter, std::uint8_t flags,
+                   std::uint8_t flags_start, std::uint8_t flags_end, std::uint8_t* out) {
+  const std::uint8_t* in[4];
+  for (std::size_t i = 0; i < 4; ++i) in[i] = inputs[i < num_inputs ? i : num_inputs - 1];  // pad with the last
+  alignas(32) std::uint8_t cvs[4 * kCv];
+  if (num_inputs > 2)
+    hash_rows<2>(in, blocks, key, counter, increment_counter, flags, flags_start, flags_end, cvs);
+  else
+    hash_rows<1>(in, blocks, key, counter, increment_counter, flags, flags_start, flags_end, cvs);
+  std::memcpy(out, cvs, num_inputs * kCv);
+}
+
 }  // namespace
 
 void hash_many_avx2(const std::uint8_t* const* inputs, std::size_t num_inputs, std::size_t blocks,
                     const std::uint32_t key[8], std::uint64_t counter, bool increment_counter, std::uint8_t flags,
                     std::uint8_t flags_start, std::uint8_t flags_end, std::uint8_t* out) {
   lanes::hash_many<Avx2>(inputs, num_inputs, blocks, key, counter, increment_counter, flags, flags_start, flags_end,
-                         out, hash_many_sse41);
+                         out, hash_few_avx2);
 }
 
 static void xof_many_avx2(const std::uint32_t cv[8], const std::uint8_t block[kBlock], std::uint8_t block_len,

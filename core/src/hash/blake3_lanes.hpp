@@ -177,7 +177,10 @@ CHUNKER_B3_INLINE void hash_many(const std::uint8_t* const* inputs, std::size_t 
   // input, their outputs are dropped) is cheaper than narrower kernels once a
   // few inputs are left. Chunk-sized inputs that are not a multiple of the
   // width (typical for content-defined chunks) depend on this.
-  constexpr std::size_t min_pad = V::N == 4 ? 3 : (V::N == 8 ? 2 : V::N / 2 + 1);
+  constexpr std::size_t min_pad = [] {
+    if constexpr (requires { V::kMinPad; }) return std::size_t{V::kMinPad};  // the ISA file knows better
+    return V::N == 4 ? std::size_t{3} : (V::N == 8 ? std::size_t{2} : V::N / 2 + 1);
+  }();
   if (num_inputs >= min_pad) {
     const std::uint8_t* padded[V::N];
     for (std::size_t i = 0; i < V::N; ++i) padded[i] = inputs[i < num_inputs ? i : num_inputs - 1];
