@@ -73,6 +73,19 @@ inline std::uint64_t warm_up(const std::uint8_t* data, std::size_t p, const std:
   return kNoCut;
 }
 
+// Line i of each of the next group's four blocks (one group ahead). The
+// hardware prefetchers stop at 4 KiB page boundaries and each stream enters a
+// new page every few KiB; on a page-cache mapping (4 KiB pages, scattered) the
+// vector kernels otherwise stall on DRAM at every page: -25% user time on a
+// page-cached 1 GiB file. Prefetches past the end of the buffer cannot fault.
+[[gnu::always_inline]] inline void prefetch_next_group(const std::uint8_t* p0, std::size_t blk, std::size_t i) noexcept {
+  const std::uint8_t* next = p0 + 4 * blk + i;
+  __builtin_prefetch(next);
+  __builtin_prefetch(next + blk);
+  __builtin_prefetch(next + 2 * blk);
+  __builtin_prefetch(next + 3 * blk);
+}
+
 // One group of four blocks, each stream warmed up on the 48 bytes before it.
 [[gnu::always_inline]] inline std::size_t ilp_group(const std::uint8_t* data, std::size_t base, std::size_t blk,
                                                     const std::uint64_t* gear, std::uint64_t mask) noexcept {

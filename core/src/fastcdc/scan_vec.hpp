@@ -38,6 +38,7 @@ inline std::size_t vec_group(const std::uint8_t* data, std::size_t base, std::si
   }
   std::size_t i = 0;
   for (; i + 8 <= blk; i += 8) {
+    if ((i & 63) == 0) prefetch_next_group(p0, blk, i);
     const u64x2 a0 = a, b0 = b;
     i64x2 hit = {0, 0};
     for (std::size_t k = i; k < i + 8; ++k) {

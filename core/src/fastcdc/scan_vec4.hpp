@@ -31,6 +31,7 @@ inline std::size_t vec4_group(const std::uint8_t* data, std::size_t base, std::s
   }
   std::size_t i = 0;
   for (; i + 8 <= blk; i += 8) {
+    if ((i & 63) == 0) prefetch_next_group(p0, blk, i);
     const u64x4 h0 = h;
     i64x4 hit = {0, 0, 0, 0};
     for (std::size_t k = i; k < i + 8; ++k) {
