@@ -63,7 +63,8 @@ struct PipelineOptions {
   fastcdc::Params params;                 // sizes, level, seed
   HashAlgo hash = HashAlgo::sha256;       // per-chunk strong hash (reference default)
   unsigned threads = 1;                   // 0 = all hardware threads
-  std::size_t window_bytes = 0;           // in-flight budget; 0 = auto (16 MiB per thread, >= 4 x max)
+  std::size_t window_bytes = 0;           // in-flight budget; 0 = auto (16 MiB per thread, >= 4 x max;
+                                          // in memory without a stage 64 MiB per thread)
   // Called after each window with bytes done so far and the total (0 if unknown).
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
   const std::atomic<bool>* cancel = nullptr;  // set to true to stop (-> Errc::cancelled)
@@ -101,6 +102,7 @@ class ChunkPipeline {
                                      HashedChunkSink& sink);
 
   PipelineOptions opts_;
+  bool auto_window_ = false;  // window_bytes was 0: run() may use larger in-memory windows
   std::unique_ptr<fastcdc::Cutter> cutter_;
   std::unique_ptr<ThreadPool> pool_;
   std::vector<std::vector<HashedChunk>> seg_;  // per-segment results, reused
