@@ -105,18 +105,19 @@ inline std::uint64_t warm_up(const std::uint8_t* data, std::size_t p, const std:
 // 4*kMinBlock bytes fall back to the plain loop. Block size trades warm-up
 // cost (48 / block) against work past the cut (the streams run in lock step
 // and lower streams finish their blocks).
-template <std::size_t kBlock>
-inline std::size_t find_first_ilp(const std::uint8_t* data, std::size_t from, std::size_t to,
-                                  const std::uint64_t* gear, std::uint64_t mask) noexcept {
+template <std::size_t kBlock, auto Group>
+[[gnu::always_inline]] inline std::size_t find_first_groups(const std::uint8_t* data, std::size_t from,
+                                                            std::size_t to, const std::uint64_t* gear,
+                                                            std::uint64_t mask) noexcept {
   constexpr std::size_t kStreams = 4, kMinBlock = 128;
   std::size_t base = from;
   for (; base + kStreams * kBlock <= to; base += kStreams * kBlock) {
-    const std::size_t p = ilp_group(data, base, kBlock, gear, mask);
+    const std::size_t p = Group(data, base, kBlock, gear, mask);
     if (p != kNoCut) return p;
   }
   if (to - base >= kStreams * kMinBlock) {
     const std::size_t blk = (to - base) / kStreams;
-    const std::size_t p = ilp_group(data, base, blk, gear, mask);
+    const std::size_t p = Group(data, base, blk, gear, mask);
     if (p != kNoCut) return p;
     base += kStreams * blk;
   }
@@ -125,6 +126,13 @@ inline std::size_t find_first_ilp(const std::uint8_t* data, std::size_t from, st
     return scan_scalar(data, base, to, gear, mask, h);
   }
   return kNoCut;
+}
+
+// `Group` is one of the kernels' group functions (ilp_group, vec_group, vec4_group).
+template <std::size_t kBlock>
+inline std::size_t find_first_ilp(const std::uint8_t* data, std::size_t from, std::size_t to,
+                                  const std::uint64_t* gear, std::uint64_t mask) noexcept {
+  return find_first_groups<kBlock, ilp_group>(data, from, to, gear, mask);
 }
 
 // Below this average chunk size find_cut uses the plain loop only.

@@ -23,7 +23,7 @@ namespace {
 typedef std::uint64_t u64x2 __attribute__((vector_size(16)));
 typedef std::int64_t i64x2 __attribute__((vector_size(16)));
 
-inline std::size_t vec_group(const std::uint8_t* data, std::size_t base, std::size_t blk, const std::uint64_t* gear,
+[[gnu::always_inline]] inline std::size_t vec_group(const std::uint8_t* data, std::size_t base, std::size_t blk, const std::uint64_t* gear,
                              std::uint64_t mask) noexcept {
   const std::uint8_t* p0 = data + base;
   const std::uint8_t* p1 = p0 + blk;
@@ -59,23 +59,7 @@ inline std::size_t vec_group(const std::uint8_t* data, std::size_t base, std::si
 template <std::size_t kBlock>
 inline std::size_t find_first_vec(const std::uint8_t* data, std::size_t from, std::size_t to,
                                   const std::uint64_t* gear, std::uint64_t mask) noexcept {
-  constexpr std::size_t kStreams = 4, kMinBlock = 128;
-  std::size_t base = from;
-  for (; base + kStreams * kBlock <= to; base += kStreams * kBlock) {
-    const std::size_t p = vec_group(data, base, kBlock, gear, mask);
-    if (p != kNoCut) return p;
-  }
-  if (to - base >= kStreams * kMinBlock) {
-    const std::size_t blk = (to - base) / kStreams;
-    const std::size_t p = vec_group(data, base, blk, gear, mask);
-    if (p != kNoCut) return p;
-    base += kStreams * blk;
-  }
-  if (base < to) {
-    std::uint64_t h = warm_up(data, base, gear);
-    return scan_scalar(data, base, to, gear, mask, h);
-  }
-  return kNoCut;
+  return find_first_groups<kBlock, vec_group>(data, from, to, gear, mask);
 }
 
 inline std::size_t vec_find_first(const std::uint8_t* data, std::size_t from, std::size_t to,
