@@ -80,6 +80,17 @@ void ArgParser::option(const std::string& name, const std::string& metavar, cons
   });
 }
 
+void ArgParser::threads_option(unsigned* out, const std::string& help) {
+  option("--threads", "N", help, [out](const std::string& v) -> Status {
+    auto r = parse_uint(v, "--threads");
+    if (!r) return r.status();
+    if (*r > 256) return Status(Errc::invalid_argument, "--threads must be between 0 and 256, got " + v);
+    *out = static_cast<unsigned>(*r);
+    return {};
+  });
+  alias("-j", "--threads");
+}
+
 void ArgParser::alias(const std::string& short_name, const std::string& long_name) {
   aliases_.emplace_back(short_name, long_name);
 }

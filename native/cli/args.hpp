@@ -33,6 +33,8 @@ class ArgParser {
               std::function<Status(const std::string&)> handler);
   void option(const std::string& name, const std::string& metavar, const std::string& help,
               std::string* out);
+  // `--threads N` / `-j N`: 0..256 (0 = all cores) into *out.
+  void threads_option(unsigned* out, const std::string& help);
   // Short alias, e.g. alias('-j', "--threads").
   void alias(const std::string& short_name, const std::string& long_name);
 

@@ -89,15 +89,7 @@ int run_chunk(int argc, char** argv) {
               algo = *r;
               return {};
             });
-  ap.option("--threads", "N", "threads for chunking and hashing (0 = all cores; default 1)",
-            [&](const std::string& v) -> Status {
-              auto r = parse_uint(v, "--threads");
-              if (!r) return r.status();
-              if (*r > 256) return Status(Errc::invalid_argument, "--threads must be between 0 and 256, got " + v);
-              threads = static_cast<unsigned>(*r);
-              return {};
-            });
-  ap.alias("-j", "--threads");
+  ap.threads_option(&threads, "threads for chunking and hashing (0 = all cores; default 1)");
   ap.flag("--stats", &stats, "print counters and per-stage times to stderr at the end");
   ap.option("--io", "MODE", "how to read regular files: auto|mmap|read (default auto = mmap)",
             [&](const std::string& v) -> Status {

@@ -33,15 +33,7 @@ int run_dedup(int argc, char** argv) {
                "unless --follow-symlinks is given. Unreadable files are reported, skipped, and make the\n"
                "exit status 1. A progress line is shown on stderr when it is a terminal.");
   add_chunk_options(ap, co, "default 256K/1M/4M");
-  ap.option("--threads", "N", "threads for chunking and hashing (0 = all cores, the default)",
-            [&](const std::string& v) -> Status {
-              auto r = parse_uint(v, "--threads");
-              if (!r) return r.status();
-              if (*r > 256) return Status(Errc::invalid_argument, "--threads must be between 0 and 256, got " + v);
-              threads = static_cast<unsigned>(*r);
-              return {};
-            });
-  ap.alias("-j", "--threads");
+  ap.threads_option(&threads, "threads for chunking and hashing (0 = all cores, the default)");
   ap.flag("--json", &json, "print one JSON object instead of the table");
   ap.flag("--follow-symlinks", &follow, "follow symlinks (each directory is still visited once)");
   ap.flag("--quiet", &quiet, "no progress line");

@@ -15,13 +15,7 @@ int run_store_verify(int argc, char** argv) {
                "Re-reads every chunk (decompress + BLAKE3 must equal its name) and every manifest (valid,\n"
                "every chunk present with the right length, lengths summing to the size). Prints one line\n"
                "per problem and exits 1 if there is any.");
-  ap.option("--threads", "N", "threads for re-hashing (0 = all cores, the default)", [&](const std::string& v) -> Status {
-    auto r = parse_uint(v, "--threads");
-    if (!r) return r.status();
-    if (*r > 256) return Status(Errc::invalid_argument, "--threads must be between 0 and 256, got " + v);
-    threads = static_cast<unsigned>(*r);
-    return {};
-  });
+  ap.threads_option(&threads, "threads for re-hashing (0 = all cores, the default)");
   std::vector<std::string> pos;
   switch (ap.parse(argc, argv, pos)) {
     case ArgParser::Outcome::exit_ok: return kExitOk;

@@ -14,17 +14,6 @@
 #include "file_walk.hpp"
 
 namespace chunker::cli {
-namespace {
-
-Status parse_threads(const std::string& v, unsigned& threads) {
-  auto r = parse_uint(v, "--threads");
-  if (!r) return r.status();
-  if (*r > 256) return Status(Errc::invalid_argument, "--threads must be between 0 and 256, got " + v);
-  threads = static_cast<unsigned>(*r);
-  return {};
-}
-
-}  // namespace
 
 int run_store_put(int argc, char** argv) {
   std::string name;
@@ -36,9 +25,7 @@ int run_store_put(int argc, char** argv) {
                "a leading '/' removed); '..' is refused. --name NAME stores a single file PATH as NAME,\n"
                "or a directory PATH's files under NAME/. Storing an existing name replaces it.");
   ap.option("--name", "NAME", "stored name (one PATH only)", &name);
-  ap.option("--threads", "N", "threads for chunking, hashing and compression (0 = all cores, the default)",
-            [&](const std::string& v) { return parse_threads(v, threads); });
-  ap.alias("-j", "--threads");
+  ap.threads_option(&threads, "threads for chunking, hashing and compression (0 = all cores, the default)");
   ap.flag("--quiet", &quiet, "print nothing on success");
   std::vector<std::string> pos;
   switch (ap.parse(argc, argv, pos)) {
