@@ -69,31 +69,17 @@ int run_dedup(int argc, char** argv) {
     done += c.length;
     progress.update(done);
   };
-  // One file through `pl`: read (small), mmapped, or streamed (files that report size 0, like /proc).
-  constexpr std::uint64_t kReadBelow = 4u << 20;
+  // One file through `pl`: whole (read or mapped), or streamed (files that report size 0, like /proc).
   auto chunk_one = [&](ChunkPipeline& pl, const WalkedFile& f, auto&& each) -> Status {
     auto in = InputFile::open(f.path);
     if (!in) return in.status();
     auto fwd = [&](const HashedChunk& c, std::span<const std::uint8_t>) { each(c); };
-    if (in->size() && *in->size() > 0 && *in->size() <= kReadBelow) {
-      // Small files are read into a per-thread buffer: mmap + munmap would cost
-      // more, and munmap in a multi-threaded process interrupts the other cores
-      // (TLB shootdown): 2 threads on /usr/share/doc spent 3x the system time.
-      thread_local std::vector<std::uint8_t> buf;
-      buf.resize(static_cast<std::size_t>(*in->size()));
-      std::size_t got = 0;
-      while (got < buf.size()) {
-        auto r = in->read({buf.data() + got, buf.size() - got});
-        if (!r) return r.status();
-        if (*r == 0) break;  // shrank while we read: chunk what is there
-        got += *r;
-      }
-      return pl.run({buf.data(), got}, fwd);
-    }
     if (in->size() && *in->size() > 0) {
-      auto map = MappedFile::map(*in);
-      if (!map) return map.status();
-      return pl.run(map->bytes(), fwd);
+      thread_local std::vector<std::uint8_t> buf;
+      std::optional<MappedFile> map;
+      auto bytes = file_bytes(*in, buf, map);
+      if (!bytes) return bytes.status();
+      return pl.run(*bytes, fwd);
     }
     return pl.run_reader([&](std::span<std::uint8_t> b) { return in->read(b); }, fwd);
   };

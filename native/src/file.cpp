@@ -102,6 +102,26 @@ Status chunk_reader(ReadFn read, const fastcdc::Params& params, fastcdc::ChunkSi
   return {};
 }
 
+Result<std::span<const std::uint8_t>> file_bytes(InputFile& in, std::vector<std::uint8_t>& buf,
+                                                std::optional<MappedFile>& map) {
+  const std::uint64_t size = in.size().value_or(0);
+  if (size > kReadWholeBelow) {
+    auto m = MappedFile::map(in);
+    if (!m) return m.status();
+    map.emplace(std::move(m).value());
+    return map->bytes();
+  }
+  buf.resize(static_cast<std::size_t>(size));
+  std::size_t got = 0;
+  while (got < buf.size()) {
+    auto r = in.read({buf.data() + got, buf.size() - got});
+    if (!r) return r.status();
+    if (*r == 0) break;  // shrank while we read: use what is there
+    got += *r;
+  }
+  return std::span<const std::uint8_t>(buf.data(), got);
+}
+
 Status chunk_file(const std::string& path, const fastcdc::Params& params, fastcdc::ChunkSink sink) {
   auto f = InputFile::open(path);
   if (!f) return f.status();

@@ -86,9 +86,11 @@ Result<PutResult> Store::put(const std::string& name, const std::string& path, u
   auto in = InputFile::open(path);
   if (!in) return in.status();
   if (!in->size()) return Status(Errc::io_error, path + ": not a regular file");
-  auto map = MappedFile::map(*in);
-  if (!map) return map.status();
-  auto bytes = map->bytes();
+  std::vector<std::uint8_t> buf;
+  std::optional<MappedFile> map;
+  auto whole = file_bytes(*in, buf, map);
+  if (!whole) return whole.status();
+  const std::span<const std::uint8_t> bytes = *whole;
 
   StoreStage stage(dir_, threads);
   CHUNKER_TRY(stage.status());
