@@ -127,11 +127,40 @@ fi
 echo "build-deps: building $OUT ($versions $emver)" >&2
 WORK=$CACHE/wasm-deps/work-$key
 rm -rf "$WORK"; mkdir -p "$WORK/src"
-(
-  cd "$WORK/src"
-  apt-get source --download-only "${SRCPKGS[@]}" >/dev/null 2>&1 || apt-get source --download-only "${SRCPKGS[@]}"
-  for d in *.dsc; do dpkg-source --no-check -x "$d" >/dev/null; done
-)
+# Fetch each source package at the newest version the mirror actually serves:
+# an index can list a version (often a security update) whose files are not
+# (yet) on the mirror, so fall back through the listed versions, newest first.
+fetch_source() {
+  local p=$1 v
+  for v in $(apt-cache showsrc --only-source "$p" | awk '/^Version:/{print $2}' | sort -Vr | uniq); do
+    for try in 1 2; do
+      if apt-get source --download-only "$p=$v" >/dev/null 2>&1; then echo "$v"; return 0; fi
+    done
+    echo "build-deps: $p $v is listed but could not be downloaded; trying an older version" >&2
+  done
+  echo "build-deps: no downloadable source for $p" >&2
+  apt-get source --download-only "$p" >&2 || true
+  return 1
+}
+fetched=""
+cd "$WORK/src"
+for p in "${SRCPKGS[@]}"; do v=$(fetch_source "$p"); fetched+="$p=$v;"; done
+for d in *.dsc; do dpkg-source --no-check -x "$d" >/dev/null; done
+cd "$ROOT"
+if [[ $fetched != "$versions" ]]; then
+  # Build under the key of what was fetched; the newest-listed key becomes an
+  # alias to it (below) so later runs hit the cache without downloading again.
+  alias_out=$OUT
+  versions=$fetched
+  key=$( { printf '%s\n%s\n' "$versions" "$emver"; declare -f compile archive build_variant; } | sha256sum | cut -c1-16)
+  OUT=$CACHE/wasm-deps/$key
+  if [[ -f $OUT/.complete ]]; then
+    rm -rf "$alias_out" "$WORK"; ln -s "$OUT" "$alias_out"
+    echo "$OUT" > "$ROOT/build/wasm-deps.path"
+    echo "$OUT"; return 0
+  fi
+  echo "build-deps: building $OUT ($versions)" >&2
+fi
 S=$WORK/src
 ZSTD=$(echo "$S"/libzstd-*/); LZ4=$(echo "$S"/lz4-*/); XZ=$(echo "$S"/xz-utils-*/)
 BZ=$(echo "$S"/bzip2-*/); NA=$(echo "$S"/libsodium-*/)
@@ -146,6 +175,7 @@ printf '%s\n' "$versions" "$emver" > "$OUT.tmp/VERSIONS"
 touch "$OUT.tmp/.complete"
 rm -rf "$OUT"; mv "$OUT.tmp" "$OUT"
 rm -rf "$WORK"
+if [[ -n ${alias_out:-} ]]; then rm -rf "$alias_out"; ln -s "$OUT" "$alias_out"; fi
 echo "$OUT" > "$ROOT/build/wasm-deps.path"
 echo "$OUT"
 }
