@@ -71,6 +71,20 @@ Result<std::size_t> InputFile::read(std::span<std::uint8_t> buf) {
   return got;
 }
 
+Result<std::size_t> InputFile::pread(std::span<std::uint8_t> buf, std::uint64_t offset) const {
+  std::size_t got = 0;
+  while (got < buf.size()) {
+    ssize_t n = ::pread(fd_, buf.data() + got, buf.size() - got, static_cast<off_t>(offset + got));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status(Errc::io_error, name_ + ": " + std::strerror(errno));
+    }
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  return got;
+}
+
 Result<MappedFile> MappedFile::map(const InputFile& f) {
   if (!f.size()) return Status(Errc::invalid_argument, f.name() + ": not a regular file, cannot be mapped");
   const std::size_t n = static_cast<std::size_t>(*f.size());

@@ -21,7 +21,19 @@ fastcdc::Params make(std::uint32_t mn, std::uint32_t av, std::uint32_t mx, std::
   return p;
 }
 
-std::vector<HashedChunk> run_pipeline(const std::vector<std::uint8_t>& d, PipelineOptions o, bool streaming,
+enum class Input { memory, reader, file };
+
+// pread over d with random short reads (read_exact must loop).
+Result<std::size_t> pread_short(const std::vector<std::uint8_t>& d, std::span<std::uint8_t> b, std::uint64_t off,
+                                std::uint64_t salt) {
+  if (off >= d.size()) return std::size_t{0};
+  const std::size_t cap = 1 + static_cast<std::size_t>((off * 0x9E3779B97F4A7C15ull ^ salt) % (3 << 20));
+  const std::size_t n = std::min<std::size_t>({b.size(), d.size() - off, cap});
+  std::copy_n(d.begin() + static_cast<std::ptrdiff_t>(off), n, b.begin());
+  return n;
+}
+
+std::vector<HashedChunk> run_pipeline(const std::vector<std::uint8_t>& d, PipelineOptions o, Input input,
                                       std::uint64_t seed = 1) {
   auto pl = ChunkPipeline::create(o);
   EXPECT_TRUE(pl.ok());
@@ -32,7 +44,10 @@ std::vector<HashedChunk> run_pipeline(const std::vector<std::uint8_t>& d, Pipeli
     out.push_back(c);
   };
   Status s;
-  if (streaming) {
+  if (input == Input::file) {
+    s = pl->run_file([&](std::span<std::uint8_t> b, std::uint64_t off) { return pread_short(d, b, off, seed); },
+                     d.size(), sink);
+  } else if (input == Input::reader) {
     testutil::SplitMix64 rng(seed);
     std::size_t pos = 0;
     s = pl->run_reader(
@@ -61,15 +76,17 @@ TEST(Pipeline, ParallelExactForAnyThreadCountAndWindow) {
     for (const auto& d : inputs) {
       auto ref = reference::chunk_all(d, p.min_size, p.avg_size, p.max_size, p.level, p.seed);
       for (unsigned threads : {1u, 2u, 3u, 4u, 7u}) {
-        for (std::size_t window : {std::size_t{0}, std::size_t{4} * p.max_size, std::size_t{1} << 20}) {
-          for (bool streaming : {false, true}) {
+        for (std::size_t window :
+             {std::size_t{0}, std::size_t{2} * p.max_size, std::size_t{4} * p.max_size, std::size_t{1} << 20}) {
+          for (Input input : {Input::memory, Input::reader, Input::file}) {
             PipelineOptions o;
             o.params = p;
             o.hash = HashAlgo::none;
             o.threads = threads;
             o.window_bytes = window;
-            auto got = run_pipeline(d, o, streaming, threads * 31 + window);
-            ASSERT_EQ(got.size(), ref.size()) << "threads " << threads << " window " << window;
+            auto got = run_pipeline(d, o, input, threads * 31 + window);
+            ASSERT_EQ(got.size(), ref.size())
+                << "threads " << threads << " window " << window << " input " << static_cast<int>(input);
             for (std::size_t i = 0; i < got.size(); ++i) {
               ASSERT_EQ(got[i].offset, ref[i].offset) << i;
               ASSERT_EQ(got[i].length, ref[i].length) << i;
@@ -79,6 +96,65 @@ TEST(Pipeline, ParallelExactForAnyThreadCountAndWindow) {
         }
       }
     }
+  }
+}
+
+TEST(Pipeline, RunFileHashesAndReportsReadErrors) {
+  auto d = testutil::random_bytes(20 << 20, 12);
+  PipelineOptions o;
+  o.params = make(4096, 16384, 65536);
+  o.hash = HashAlgo::blake3;
+  o.threads = 2;
+  o.window_bytes = 1 << 20;
+  auto got = run_pipeline(d, o, Input::file, 3);
+  ASSERT_FALSE(got.empty());
+  std::uint64_t end = 0;
+  for (const auto& c : got) {
+    ASSERT_EQ(c.offset, end);
+    ASSERT_EQ(c.hash, hash(HashAlgo::blake3, std::span<const std::uint8_t>(d.data() + c.offset, c.length)));
+    end += c.length;
+  }
+  EXPECT_EQ(end, d.size());
+
+  auto no_sink = [](const HashedChunk&, std::span<const std::uint8_t>) {};
+  for (unsigned threads : {1u, 2u, 3u}) {
+    o.threads = threads;
+    // The file is shorter than the size it was opened with (truncated meanwhile).
+    auto pl = ChunkPipeline::create(o);
+    ASSERT_TRUE(pl.ok());
+    Status s = pl->run_file(
+        [&](std::span<std::uint8_t> b, std::uint64_t off) { return pread_short(d, b, off, 7); }, d.size() + 12345,
+        no_sink);
+    EXPECT_EQ(s.code(), Errc::io_error) << s.to_string();
+    EXPECT_NE(s.message().find("shrank"), std::string::npos) << s.message();
+    // A read error reaches the caller unchanged, from whichever thread read.
+    pl = ChunkPipeline::create(o);
+    ASSERT_TRUE(pl.ok());
+    s = pl->run_file(
+        [&](std::span<std::uint8_t> b, std::uint64_t off) -> Result<std::size_t> {
+          if (off + b.size() > (9u << 20)) return Status(Errc::io_error, "disk on fire");
+          return pread_short(d, b, off, 8);
+        },
+        d.size(), no_sink);
+    EXPECT_EQ(s.code(), Errc::io_error);
+    EXPECT_EQ(s.message(), "disk on fire");
+    // Empty input: no chunks, no error.
+    pl = ChunkPipeline::create(o);
+    ASSERT_TRUE(pl.ok());
+    std::size_t calls = 0;
+    s = pl->run_file([&](std::span<std::uint8_t>, std::uint64_t) -> Result<std::size_t> { return std::size_t{0}; },
+                     0, [&](const HashedChunk&, std::span<const std::uint8_t>) { ++calls; });
+    EXPECT_TRUE(s.ok()) << s.to_string();
+    EXPECT_EQ(calls, 0u);
+    // Cancellation stops between windows.
+    std::atomic<bool> cancel{true};
+    PipelineOptions oc = o;
+    oc.cancel = &cancel;
+    pl = ChunkPipeline::create(oc);
+    ASSERT_TRUE(pl.ok());
+    s = pl->run_file([&](std::span<std::uint8_t> b, std::uint64_t off) { return pread_short(d, b, off, 9); },
+                     d.size(), no_sink);
+    EXPECT_EQ(s.code(), Errc::cancelled);
   }
 }
 

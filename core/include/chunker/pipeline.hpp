@@ -63,7 +63,7 @@ struct PipelineOptions {
   fastcdc::Params params;                 // sizes, level, seed
   HashAlgo hash = HashAlgo::sha256;       // per-chunk strong hash (reference default)
   unsigned threads = 1;                   // 0 = all hardware threads
-  std::size_t window_bytes = 0;           // in-flight budget; 0 = auto (16 MiB per thread, >= 4 x max;
+  std::size_t window_bytes = 0;           // in-flight budget; 0 = auto (16 MiB per thread, >= 16 x max;
                                           // in memory without a stage 64 MiB per thread)
   // Called after each window with bytes done so far and the total (0 if unknown).
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
@@ -76,6 +76,9 @@ struct PipelineOptions {
 using HashedChunkSink = FunctionRef<void(const HashedChunk&, std::span<const std::uint8_t>)>;
 // Reads into the span, returns bytes read (0 = end of input) or an error.
 using PipelineRead = FunctionRef<Result<std::size_t>(std::span<std::uint8_t>)>;
+// Positional read (pread): fills the span from `offset`, returns bytes read
+// (short only at the end of input). Called from several threads at once.
+using PipelinePread = FunctionRef<Result<std::size_t>(std::span<std::uint8_t>, std::uint64_t offset)>;
 
 class ThreadPool;
 
@@ -90,6 +93,12 @@ class ChunkPipeline {
   Status run(std::span<const std::uint8_t> data, HashedChunkSink sink, std::uint64_t total_hint = 0);
   // Streaming input: reads windows into an internal buffer of window_bytes.
   Status run_reader(PipelineRead read, HashedChunkSink sink, std::uint64_t total_hint = 0);
+  // A file of known size read by position: while the workers chunk window k,
+  // each also reads its share of window k+1 into a second buffer, so reading
+  // is spread over the threads and overlaps chunking. A file that shrinks
+  // while read is an io_error. Budget: window_bytes (auto: in cache-sized
+  // windows, see run_file's comments).
+  Status run_file(PipelinePread pread, std::uint64_t size, HashedChunkSink sink);
 
   const PipelineStats& stats() const noexcept { return stats_; }
   const PipelineOptions& options() const noexcept { return opts_; }
@@ -98,8 +107,10 @@ class ChunkPipeline {
  private:
   ChunkPipeline() = default;
   // Emits every chunk that starts in `data` and is final, returns bytes consumed.
+  // `after(t, n)` runs on worker t (of n) once its segment is done (run_file's reads).
   Result<std::size_t> process_window(std::span<const std::uint8_t> data, std::uint64_t base, bool eof,
-                                     HashedChunkSink& sink);
+                                     HashedChunkSink& sink,
+                                     FunctionRef<void(std::size_t, std::size_t)>* after = nullptr);
 
   PipelineOptions opts_;
   bool auto_window_ = false;  // window_bytes was 0: run() may use larger in-memory windows

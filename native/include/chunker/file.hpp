@@ -26,6 +26,9 @@ class InputFile {
 
   // Fills as much of `buf` as possible; returns 0 only at end of input.
   Result<std::size_t> read(std::span<std::uint8_t> buf);
+  // Positional read (pread(2)): fills buf from `offset` until full or end of
+  // file; safe to call from several threads at once.
+  Result<std::size_t> pread(std::span<std::uint8_t> buf, std::uint64_t offset) const;
   const std::string& name() const noexcept { return name_; }
   int fd() const noexcept { return fd_; }
   // Size for regular files, nullopt for pipes/terminals.

