@@ -33,6 +33,8 @@ cases=(
   "chunk-256K/1M/4M-1t|$cli chunk --preset default --threads 1 $file"
   "chunk-16K/64K/256K-2t|$cli chunk --preset 64k --threads 2 $file"
   "chunk-256K/1M/4M-2t|$cli chunk --preset default --threads 2 $file"
+  "chunk-16K/64K/256K-1t-mmap|$cli chunk --preset 64k --threads 1 --io mmap $file"
+  "chunk-16K/64K/256K-2t-mmap|$cli chunk --preset 64k --threads 2 --io mmap $file"
   "chunk+blake3-256K/1M/4M-1t|$cli chunk --preset default --hash blake3 --threads 1 $file"
   "chunk+blake3-256K/1M/4M-2t|$cli chunk --preset default --hash blake3 --threads 2 $file"
   "chunk+sha256-256K/1M/4M-1t|$cli chunk --preset default --hash sha256 --threads 1 $file"

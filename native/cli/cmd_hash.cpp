@@ -52,7 +52,7 @@ int run(int argc, char** argv) {
   p.alias("-c", "--check");
   p.flag("--quiet", &o.quiet, "--check: do not print OK for each verified file");
   p.flag("--status", &o.status, "--check: print nothing, the exit status tells");
-  p.option("--io", "MODE", "auto (mmap only for multi-threaded BLAKE3), mmap or read", &io);
+  p.option("--io", "MODE", "auto (reads; multi-threaded BLAKE3 reads 8 MiB blocks ahead), mmap or read", &io);
   p.option("--read-block", "SIZE", "Read size when not mapping (default 64K)", &read_block);
   std::vector<std::string> files;
   switch (p.parse(argc, argv, files)) {
