@@ -37,7 +37,11 @@ Result<ChunkPipeline> ChunkPipeline::create(const PipelineOptions& opts) {
   // stays in cache makes both the copy and the scan cheaper: 64K preset on a
   // page-cached file, 1 thread: 8 MiB 0.37 s/GiB, 16 MiB 0.38-0.42, 32 MiB
   // 0.50 (docs/benchmarks.md).
-  if (pl.auto_window_) pl.opts_.window_bytes = std::max(std::size_t{8 << 20} * pl.opts_.threads, min_window);
+  // It must also give every thread a segment (process_window: >= 8 average
+  // chunks each) past the max_size bytes a window keeps back.
+  if (pl.auto_window_)
+    pl.opts_.window_bytes = std::max({std::size_t{8 << 20} * pl.opts_.threads, min_window,
+                                      std::size_t{8} * opts.params.avg_size * pl.opts_.threads + opts.params.max_size});
   pl.opts_.window_bytes = std::max(pl.opts_.window_bytes, min_window);
   pl.cutter_ = std::make_unique<fastcdc::Cutter>(*cutter);
   pl.pool_ = std::make_unique<ThreadPool>(pl.opts_.threads);
@@ -121,16 +125,18 @@ Result<std::size_t> ChunkPipeline::process_window(std::span<const std::uint8_t> 
     if (stage) {
       if (!seg_status_[t].ok()) return seg_status_[t];
       stats_.stage_s += seg_stage_s_[t];
-      stats_.stage_bytes += seg_arena_[t].size();
     }
   }
 
   // Stitch: follow the true chunk sequence across segment boundaries.
   const double t_stitch = now_s();
   // No per-chunk clock reads: with tiny chunks they would cost more than the cut.
+  // Stage bytes are counted here, as emitted: a segment's chunks before the
+  // point where the true sequence joins it are computed but never emitted.
   auto emit = [&](const HashedChunk& c, std::span<const std::uint8_t> bytes) {
     sink(c, bytes);
     ++stats_.chunks;
+    if (stage) stats_.stage_bytes += bytes.size();
   };
   // Chunk i of segment t as the sink sees it: raw bytes, or the stage's output.
   auto seg_bytes = [&](std::size_t t, std::size_t i) -> std::span<const std::uint8_t> {
@@ -157,7 +163,6 @@ Result<std::size_t> ChunkPipeline::process_window(std::span<const std::uint8_t> 
         scratch_.clear();
         // The pool is idle during the stitch, so worker 0's context is free.
         CHUNKER_TRY(stage->process(0, hc, {d + p, c.length}, scratch_));
-        stats_.stage_bytes += scratch_.size();
         emit(hc, scratch_);
       } else {
         emit(hc, {d + p, c.length});
