@@ -258,3 +258,46 @@ TEST(CliChunkHash, HashesMatchSha256sumAndB3sum) {
   }
   testutil::run("rm -rf " + dir);
 }
+
+namespace {
+// Emits the chunk's first byte and its length mod 251: cheap, and different
+// for different chunks, so a miscount or a wrong chunk shows.
+class TagStage : public ChunkStage {
+ public:
+  Status process(unsigned, const HashedChunk& c, std::span<const std::uint8_t> in,
+                 std::vector<std::uint8_t>& out) override {
+    out.assign({in[0], static_cast<std::uint8_t>(c.length % 251)});
+    return {};
+  }
+};
+}  // namespace
+
+TEST(Pipeline, StageBytesCountWhatTheSinkReceives) {
+  auto d = testutil::random_bytes(24 << 20, 13);
+  TagStage stage;
+  for (unsigned threads : {1u, 2u, 3u}) {
+    for (bool file : {false, true}) {
+      PipelineOptions o;
+      o.params = make(4096, 16384, 65536);
+      o.hash = HashAlgo::none;
+      o.threads = threads;
+      o.window_bytes = 1 << 20;  // many windows and segment joins
+      o.stage = &stage;
+      auto pl = ChunkPipeline::create(o);
+      ASSERT_TRUE(pl.ok());
+      std::uint64_t got = 0;
+      auto sink = [&](const HashedChunk& c, std::span<const std::uint8_t> bytes) {
+        ASSERT_EQ(bytes.size(), 2u);
+        EXPECT_EQ(bytes[0], d[c.offset]);
+        EXPECT_EQ(bytes[1], c.length % 251);
+        got += bytes.size();
+      };
+      Status s = file ? pl->run_file([&](std::span<std::uint8_t> b, std::uint64_t off) { return pread_short(d, b, off, 5); },
+                                     d.size(), sink)
+                      : pl->run(std::span<const std::uint8_t>(d), sink);
+      ASSERT_TRUE(s.ok()) << s.to_string();
+      EXPECT_EQ(pl->stats().stage_bytes, got) << "threads " << threads;
+      EXPECT_EQ(got, 2 * pl->stats().chunks);
+    }
+  }
+}
