@@ -13,7 +13,8 @@ class EncoderBackend {
  public:
   virtual ~EncoderBackend() = default;
   // Starts a new frame (called before the first update of every frame).
-  virtual Status begin(std::size_t size_hint_or_0) = 0;
+  // size_or_0: the frame's exact input size when known (one-shot), else 0.
+  virtual Status begin(std::size_t size_or_0) = 0;
   // Consumes input / produces output; with finish, done=true once the frame is flushed.
   virtual Result<Step> step(std::span<const std::uint8_t> in, std::span<std::uint8_t> out, bool finish) = 0;
 };

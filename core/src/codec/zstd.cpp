@@ -52,9 +52,17 @@ class ZstdEncoder final : public EncoderBackend {
     return {};
   }
 
-  Status begin(std::size_t) override {
+  Status begin(std::size_t size_hint) override {
     // Keeps level and dictionary; drops any unfinished frame.
     ZSTD_CCtx_reset(cctx_, ZSTD_reset_session_only);
+    // One-shot calls pass the exact input size (0 = unknown, streaming): the
+    // frame then records its content size, as `zstd FILE` does (some decoders
+    // need it), and zstd sizes its tables to the input, which makes small
+    // inputs (per-chunk compression) cheaper.
+    if (size_hint) {
+      const std::size_t rc = ZSTD_CCtx_setPledgedSrcSize(cctx_, size_hint);
+      if (ZSTD_isError(rc)) return zstd_error(rc, "setup");
+    }
     return {};
   }
 
