@@ -1,6 +1,7 @@
 // Node benchmarks of the npm package against popular wasm packages
 // (`npm run bench`; set CHUNKER_WASM_VARIANT=single for the single variant).
-// Best of 5 runs over 64 MiB (BENCH_MIB to change), MiB/s of input.
+// Best of 5 runs over 64 MiB (BENCH_MIB, BENCH_RUNS to change), MiB/s of input;
+// the cases of each comparison interleaved round by round (see group()).
 import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import * as C from '../../dist/esm/index.node.js';
@@ -27,18 +28,26 @@ const mixed = new Uint8Array(N);
 }
 
 const rows = [];
-async function bench(name, bytes, fn) {
-  if (only && !only.test(name)) return;
-  let best = Infinity;
-  await fn();   // warm-up (JIT, lazy module loads)
+// Cases of one comparison run interleaved, round by round (A B A B ...), so
+// machine drift (large on a shared VM) hits all of them alike; best of RUNS
+// each, then the first case's speed over each other's.
+async function group(cases) {
+  cases = cases.filter(([name]) => !only || only.test(name));
+  if (!cases.length) return;
+  const best = cases.map(() => Infinity);
+  for (const [, fn] of cases) await fn();   // warm-up (JIT, lazy module loads)
   for (let i = 0; i < RUNS; i++) {
-    const t = performance.now();
-    await fn();
-    best = Math.min(best, performance.now() - t);
+    for (let k = 0; k < cases.length; k++) {
+      const t = performance.now();
+      await cases[k][1]();
+      best[k] = Math.min(best[k], performance.now() - t);
+    }
   }
-  const mibs = (bytes / 1048576) / (best / 1000);
-  rows.push([name, mibs]);
-  console.log(`${name.padEnd(48)} ${mibs.toFixed(0).padStart(6)} MiB/s`);
+  cases.forEach(([name], k) => {
+    const mibs = (N / 1048576) / (best[k] / 1000);
+    rows.push([name, mibs]);
+    console.log(`${name.padEnd(48)} ${mibs.toFixed(0).padStart(6)} MiB/s` + (k ? `   (first / this: ${(best[k] / best[0]).toFixed(2)}x)` : ''));
+  });
 }
 
 const info = await C.ready;
@@ -48,26 +57,40 @@ console.log(`chunker-wasm variant=${info.variant} threads=${info.threads} blake3
 // --- BLAKE3
 const hashwasm = await import('hash-wasm');
 const b3wasm = require('blake3-wasm');
-await bench('blake3: chunker-wasm, 1 thread', N, () => C.blake3(random, { threads: 1 }));
-if (info.threads > 1) await bench(`blake3: chunker-wasm, ${info.threads} threads`, N, () => C.blake3(random));
-await bench('blake3: hash-wasm', N, () => hashwasm.blake3(random));
-await bench('blake3: blake3-wasm', N, () => b3wasm.hash(random));
+await group([
+  ['blake3: chunker-wasm, 1 thread', () => C.blake3(random, { threads: 1 })],
+  ['blake3: hash-wasm', () => hashwasm.blake3(random)],
+  ['blake3: blake3-wasm', () => b3wasm.hash(random)],
+]);
+if (info.threads > 1) {
+  await group([
+    [`blake3: chunker-wasm, ${info.threads} threads`, () => C.blake3(random)],
+    ['blake3: hash-wasm ', () => hashwasm.blake3(random)],
+  ]);
+}
 
 // --- SHA-256
-await bench('sha256: chunker-wasm (wasm backend)', N, () => C.sha256(random, { backend: 'wasm' }));
-await bench('sha256: chunker-wasm (auto = node:crypto)', N, () => C.sha256(random));
-await bench('sha256: node:crypto', N, () => crypto.createHash('sha256').update(random).digest());
-await bench('sha256: hash-wasm', N, () => hashwasm.sha256(random));
+await group([
+  ['sha256: chunker-wasm (wasm backend)', () => C.sha256(random, { backend: 'wasm' })],
+  ['sha256: hash-wasm', () => hashwasm.sha256(random)],
+]);
+await group([
+  ['sha256: chunker-wasm (auto = node:crypto)', () => C.sha256(random)],
+  ['sha256: node:crypto', () => crypto.createHash('sha256').update(random).digest()],
+]);
 
 // --- Chunking (avg 16 KiB: rabin bits 14, min 4 KiB, max 64 KiB)
 const rabin = await require('rabin-wasm').create(14, 4096, 65536, 64);
-await bench('chunk avg 16K: chunker-wasm, no hash', N, () => C.chunk(random, { avg: 16384, hash: 'none' }));
-await bench('chunk avg 16K: rabin-wasm', N, () => rabin.fingerprint(random));
-await bench('chunk avg 1M + blake3: chunker-wasm, 1 thread', N, () => C.chunk(random, { hash: 'blake3', threads: 1 }));
+await group([
+  ['chunk avg 16K: chunker-wasm, no hash', () => C.chunk(random, { avg: 16384, hash: 'none' })],
+  ['chunk avg 16K: rabin-wasm', () => rabin.fingerprint(random)],
+]);
+const chunkB3 = [['chunk avg 1M + blake3: chunker-wasm, 1 thread', () => C.chunk(random, { hash: 'blake3', threads: 1 })]];
 if (info.threads > 1) {
-  await bench(`chunk avg 1M + blake3: chunker-wasm, ${info.threads} threads`, N, () => C.chunk(random, { hash: 'blake3' }));
+  chunkB3.unshift([`chunk avg 1M + blake3: chunker-wasm, ${info.threads} threads`, () => C.chunk(random, { hash: 'blake3' })]);
 }
-await bench('chunk avg 64K + sha256: chunker-wasm', N, () => C.chunk(random, { avg: 65536, hash: 'sha256' }));
+await group(chunkB3);
+await group([['chunk avg 64K + sha256: chunker-wasm', () => C.chunk(random, { avg: 65536, hash: 'sha256' })]]);
 // Streaming chunker (what chunkStream and the worker client use), 8 MiB pushes.
 const pushAll = (threads) => {
   const ch = new C.Chunker({ avg: 65536, hash: 'sha256', threads });
@@ -75,8 +98,9 @@ const pushAll = (threads) => {
   ch.finish();
   ch.free();
 };
-await bench('Chunker 8 MiB pushes, avg 64K + sha256, 1 thread', N, () => pushAll(1));
-if (info.threads > 1) await bench(`Chunker 8 MiB pushes, avg 64K + sha256, ${info.threads} threads`, N, () => pushAll(info.threads));
+const pushes = [['Chunker 8 MiB pushes, avg 64K + sha256, 1 thread', () => pushAll(1)]];
+if (info.threads > 1) pushes.unshift([`Chunker 8 MiB pushes, avg 64K + sha256, ${info.threads} threads`, () => pushAll(info.threads)]);
+await group(pushes);
 
 // --- Compression (mixed data)
 const zstdw = require('@bokuweb/zstd-wasm');
@@ -85,15 +109,23 @@ const lz4w = require('lz4-wasm-nodejs');
 const ourZ = await C.compress(mixed, { codec: 'zstd', level: 3 });
 const theirZ = zstdw.compress(mixed, 3);
 console.log(`zstd-3 ratio: ours ${(N / ourZ.length).toFixed(2)}, @bokuweb ${(N / theirZ.length).toFixed(2)}`);
-await bench('zstd-3 compress: chunker-wasm', N, () => C.compress(mixed, { codec: 'zstd', level: 3 }));
-await bench('zstd-3 compress: @bokuweb/zstd-wasm', N, () => zstdw.compress(mixed, 3));
-await bench('zstd decompress: chunker-wasm', N, () => C.decompress(ourZ));
-await bench('zstd decompress: @bokuweb/zstd-wasm', N, () => zstdw.decompress(theirZ));
+await group([
+  ['zstd-3 compress: chunker-wasm', () => C.compress(mixed, { codec: 'zstd', level: 3 })],
+  ['zstd-3 compress: @bokuweb/zstd-wasm', () => zstdw.compress(mixed, 3)],
+]);
+await group([
+  ['zstd decompress: chunker-wasm', () => C.decompress(ourZ)],
+  ['zstd decompress: @bokuweb/zstd-wasm', () => zstdw.decompress(theirZ)],
+]);
 const ourL = await C.compress(mixed, { codec: 'lz4' });
 const theirL = lz4w.compress(mixed);
-await bench('lz4 compress: chunker-wasm (frame format)', N, () => C.compress(mixed, { codec: 'lz4' }));
-await bench('lz4 compress: lz4-wasm-nodejs (own format)', N, () => lz4w.compress(mixed));
-await bench('lz4 decompress: chunker-wasm', N, () => C.decompress(ourL));
-await bench('lz4 decompress: lz4-wasm-nodejs', N, () => lz4w.decompress(theirL));
+await group([
+  ['lz4 compress: chunker-wasm (frame format)', () => C.compress(mixed, { codec: 'lz4' })],
+  ['lz4 compress: lz4-wasm-nodejs (own format)', () => lz4w.compress(mixed)],
+]);
+await group([
+  ['lz4 decompress: chunker-wasm', () => C.decompress(ourL)],
+  ['lz4 decompress: lz4-wasm-nodejs', () => lz4w.decompress(theirL)],
+]);
 
 console.log(JSON.stringify({ variant: info.variant, threads: info.threads, mib: MIB, rows }));
