@@ -2,6 +2,7 @@
 // the default is the kernel measured fastest on each platform, because a wide
 // ISA does not make the table lookups cheaper (see docs/benchmarks.md).
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -9,6 +10,7 @@
 #include "chunker/cpu.hpp"
 #include "chunker/fastcdc.hpp"
 #include "fastcdc/scan_kernel.hpp"
+#include "fastcdc/tables.hpp"
 
 namespace chunker::fastcdc::detail {
 namespace {
@@ -21,6 +23,7 @@ struct Candidate {
 
 // Lowest ISA first.
 constexpr Candidate kCandidates[] = {
+    {&kScalarKernel, 0, false},
     {&kIlpKernel, 0, true},
 #if defined(__x86_64__) || defined(_M_X64)
     // Faster than ilp4 here too (batched test); the default without AVX2.
@@ -43,12 +46,52 @@ constexpr Candidate kCandidates[] = {
 
 bool runnable(const Candidate& c, std::uint32_t f) { return (c.needs & f) == c.needs; }
 
+#if !defined(__wasm__)
+// Which of the measured-fastest kernels and the plain scalar loop wins depends
+// on the core, not only on the ISA: on Zen 3 the AVX2 kernel beats the plain
+// loop by 1.4x, on Zen 5 the plain loop beats it by 6-10 % (docs/benchmarks.md).
+// So time them once per process on 128 KiB that never cuts (~0.5 ms) and keep
+// the fastest; all are exact, so only speed depends on the choice. Not in wasm:
+// browsers coarsen timers to as much as 100 us.
+const ScanKernel* calibrate(std::uint32_t f) {
+  constexpr std::size_t kBytes = 128u << 10;
+  static std::uint8_t data[kBytes];
+  std::uint64_t x = 0x9E3779B97F4A7C15ull;
+  for (auto& b : data) {  // splitmix64 bytes
+    x += 0x9E3779B97F4A7C15ull;
+    std::uint64_t z = x;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    b = static_cast<std::uint8_t>(z ^ (z >> 31));
+  }
+  const std::uint64_t never = (std::uint64_t{1} << 48) - 1;  // all 48 tested bits: p = 2^-48 per byte
+  const ScanKernel* best = nullptr;
+  double best_s = 0;
+  for (int round = 0; round < 3; ++round)
+    for (const auto& c : kCandidates) {
+      if (!runnable(c, f) || !(c.fastest || c.k == &kScalarKernel)) continue;
+      const auto t0 = std::chrono::steady_clock::now();
+      const std::size_t r = c.k->find_first(data, kTestWindow, kBytes, kGear, never, 1u << 16);
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (r != ~std::size_t{0}) continue;  // a cut in this data would mean a broken kernel
+      if (!best || s < best_s) best = c.k, best_s = s;
+    }
+  return best;
+}
+#endif
+
 const ScanKernel* select() {
   const std::uint32_t f = cpu::enabled();
   if (const char* name = std::getenv("CHUNKER_FASTCDC_KERNEL"); name && *name)
     for (const auto& c : kCandidates)
       if (runnable(c, f) && std::strcmp(c.k->name, name) == 0) return c.k;
   const bool forced = cpu::forced();
+#if !defined(__wasm__)
+  if (!forced) {
+    static const ScanKernel* const measured = calibrate(f);  // once per process
+    if (measured) return measured;
+  }
+#endif
   const ScanKernel* best = &kIlpKernel;
   for (const auto& c : kCandidates)
     if (runnable(c, f) && (forced || c.fastest)) best = c.k;

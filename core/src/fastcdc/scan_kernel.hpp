@@ -32,7 +32,8 @@ struct ScanKernel {
 // Test window: bits 0..47 of H(p) need the last 48 bytes only.
 inline constexpr std::size_t kTestWindow = 48;
 
-extern const ScanKernel kIlpKernel;  // portable, scan_ilp.hpp
+extern const ScanKernel kIlpKernel;     // portable, scan_ilp.hpp
+extern const ScanKernel kScalarKernel;  // portable one-stream loop, scan_ilp.cpp
 #if defined(__x86_64__) || defined(_M_X64)
 extern const ScanKernel kSse41Kernel;
 extern const ScanKernel kAvx2GatherKernel;
