@@ -57,32 +57,33 @@ InputFile::~InputFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Result<std::size_t> InputFile::read(std::span<std::uint8_t> buf) {
+namespace {
+// Calls io(dst, len, done) - read(2) or pread(2) - until buf is full or the
+// file ends; retries EINTR.
+template <class Io>
+Result<std::size_t> fill(std::span<std::uint8_t> buf, const std::string& name, Io io) {
   std::size_t got = 0;
   while (got < buf.size()) {
-    ssize_t n = ::read(fd_, buf.data() + got, buf.size() - got);
+    ssize_t n = io(buf.data() + got, buf.size() - got, got);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Status(Errc::io_error, name_ + ": " + std::strerror(errno));
+      return Status(Errc::io_error, name + ": " + std::strerror(errno));
     }
     if (n == 0) break;
     got += static_cast<std::size_t>(n);
   }
   return got;
 }
+}  // namespace
+
+Result<std::size_t> InputFile::read(std::span<std::uint8_t> buf) {
+  return fill(buf, name_, [&](std::uint8_t* p, std::size_t n, std::size_t) { return ::read(fd_, p, n); });
+}
 
 Result<std::size_t> InputFile::pread(std::span<std::uint8_t> buf, std::uint64_t offset) const {
-  std::size_t got = 0;
-  while (got < buf.size()) {
-    ssize_t n = ::pread(fd_, buf.data() + got, buf.size() - got, static_cast<off_t>(offset + got));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status(Errc::io_error, name_ + ": " + std::strerror(errno));
-    }
-    if (n == 0) break;
-    got += static_cast<std::size_t>(n);
-  }
-  return got;
+  return fill(buf, name_, [&](std::uint8_t* p, std::size_t n, std::size_t done) {
+    return ::pread(fd_, p, n, static_cast<off_t>(offset + done));
+  });
 }
 
 Result<MappedFile> MappedFile::map(const InputFile& f) {

@@ -41,9 +41,13 @@ TEST(CliChunk, MatchesReferenceOnFilesAndStdin) {
   testutil::write_file(path, data);
   for (const auto& p : ps) {
     auto want = expected_jsonl(reference::chunk_all(data, p.mn, p.av, p.mx, p.level, p.seed));
-    auto r = run(cli() + " chunk " + p.args + " " + path);
-    EXPECT_EQ(r.status, 0);
-    EXPECT_EQ(r.out, want) << p.args;
+    // Files: by position (auto/read, windows read by the workers) or mapped, 1-3 threads.
+    for (const char* io : {"auto", "read", "mmap"})
+      for (const char* threads : {"1", "2", "3"}) {
+        auto r = run(cli() + " chunk " + p.args + " --io " + io + " --threads " + threads + " " + path);
+        EXPECT_EQ(r.status, 0);
+        EXPECT_EQ(r.out, want) << p.args << " --io " << io << " --threads " << threads;
+      }
     auto s = run("cat " + path + " | " + cli() + " chunk " + p.args + " -");
     EXPECT_EQ(s.status, 0);
     EXPECT_EQ(s.out, want) << "stdin " << p.args;
