@@ -63,7 +63,8 @@ struct PipelineOptions {
   fastcdc::Params params;                 // sizes, level, seed
   HashAlgo hash = HashAlgo::sha256;       // per-chunk strong hash (reference default)
   unsigned threads = 1;                   // 0 = all hardware threads
-  std::size_t window_bytes = 0;           // in-flight budget; 0 = auto (16 MiB per thread, >= 16 x max;
+  std::size_t window_bytes = 0;           // in-flight budget; 0 = auto (8 MiB per thread, at least one
+                                          // segment of 8 average chunks per thread past max_size;
                                           // in memory without a stage 64 MiB per thread)
   // Called after each window with bytes done so far and the total (0 if unknown).
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
