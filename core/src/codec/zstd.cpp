@@ -56,9 +56,10 @@ class ZstdEncoder final : public EncoderBackend {
     // Keeps level and dictionary; drops any unfinished frame.
     ZSTD_CCtx_reset(cctx_, ZSTD_reset_session_only);
     // One-shot calls pass the exact input size (0 = unknown, streaming): the
-    // frame then records its content size, as `zstd FILE` does (some decoders
-    // need it), and zstd sizes its tables to the input, which makes small
-    // inputs (per-chunk compression) cheaper.
+    // frame records its content size, as `zstd FILE` does (some decoders need
+    // it), and zstd sizes its tables to the input. zstd infers both by itself
+    // when the first call ends the frame; pledging also covers a one-shot call
+    // whose output span is smaller than the bound and needs several steps.
     if (size_hint) {
       const std::size_t rc = ZSTD_CCtx_setPledgedSrcSize(cctx_, size_hint);
       if (ZSTD_isError(rc)) return zstd_error(rc, "setup");
