@@ -18,28 +18,36 @@ function strOpt(v, name) {
   return v;
 }
 
-// compress(bytes, { codec: "zstd" | "lz4" | "xz" | "bzip2", level, strategy, signal, onProgress })
-// -> Uint8Array holding one frame in the codec's standard format. With a
-// signal or onProgress the input goes through the streaming compressor in
-// windows, yielding to the event loop between them (the frame then does not
-// record the content size, like the programs' output when reading a pipe).
-export async function compress(bytes, opts = {}) {
-  const b = toBytes(bytes);
+// The compressor's constructor arguments from compress()/compressStream()
+// options: codec (default zstd unless a strategy is named), strategy, level,
+// checksum (the frame's content checksum, default on as in the programs).
+function compressorArgs(opts) {
   const codec = strOpt(opts.codec, 'codec');
   const strategy = strOpt(opts.strategy, 'strategy');
   const level = opts.level;
   if (level !== undefined && (typeof level != 'number' || !Number.isInteger(level))) {
     throw invalidArg(`level: expected an integer, got ${String(level)}`);
   }
-  const signal = signalOpt(opts.signal), onProgress = progressOpt(opts.onProgress);
-  if (signal || onProgress) {
-    return sliced(b, signal, onProgress,
-      (M) => new M.Compressor(codec || (strategy ? '' : 'zstd'), strategy, level !== undefined, level || 0), true);
+  if (opts.checksum !== undefined && typeof opts.checksum != 'boolean') {
+    throw invalidArg(`checksum: expected a boolean, got ${String(opts.checksum)}`);
   }
+  return [codec || (strategy ? '' : 'zstd'), strategy, level !== undefined, level || 0, opts.checksum !== false];
+}
+
+// compress(bytes, { codec: "zstd" | "lz4" | "xz" | "bzip2", level, strategy, checksum, signal, onProgress })
+// -> Uint8Array holding one frame in the codec's standard format. With a
+// signal or onProgress the input goes through the streaming compressor in
+// windows, yielding to the event loop between them (the frame then does not
+// record the content size, like the programs' output when reading a pipe).
+export async function compress(bytes, opts = {}) {
+  const b = toBytes(bytes);
+  const args = compressorArgs(opts);
+  const signal = signalOpt(opts.signal), onProgress = progressOpt(opts.onProgress);
+  if (signal || onProgress) return sliced(b, signal, onProgress, (M) => new M.Compressor(...args), true);
   const M = await getCodecs();
   const p = copyIn(M, b);
   try {
-    const n = check(M, M.compress(p, b.length, codec || (strategy ? '' : 'zstd'), strategy, level !== undefined, level || 0));
+    const n = check(M, M.compress(p, b.length, ...args));
     const out = copyOut(M, M.outPtr(), n);
     M.releaseOut();
     return out;
@@ -168,16 +176,11 @@ function guarded(st, fn) {
 
 // TransformStream<Uint8Array, Uint8Array> writing one frame (same options as compress()).
 export function compressStream(opts = {}) {
-  const codec = strOpt(opts.codec, 'codec');
-  const strategy = strOpt(opts.strategy, 'strategy');
-  const level = opts.level;
-  if (level !== undefined && (typeof level != 'number' || !Number.isInteger(level))) {
-    throw invalidArg(`level: expected an integer, got ${String(level)}`);
-  }
+  const args = compressorArgs(opts);
   let st;
   return new TransformStream({
     async start() {
-      st = await streamState((M) => new M.Compressor(codec || (strategy ? '' : 'zstd'), strategy, level !== undefined, level || 0));
+      st = await streamState((M) => new M.Compressor(...args));
     },
     transform(chunk, ctl) {
       const b = toBytes(chunk, 'stream piece');

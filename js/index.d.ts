@@ -137,6 +137,11 @@ export interface CompressOptions {
   level?: number;
   /** "fastest" | "balanced" | "smallest" instead of a codec. */
   strategy?: 'fastest' | 'balanced' | 'smallest' | 'adaptive';
+  /**
+   * The frame's content checksum (zstd XXH64, lz4 XXH32, xz CRC64); default true, as the zstd,
+   * lz4 and xz programs write it. bzip2 always has its CRCs.
+   */
+  checksum?: boolean;
 }
 /**
  * One frame. With signal/onProgress the input is compressed in 1 MiB windows that yield to the

@@ -35,11 +35,13 @@ void release_out() {
 // same settings (saves re-allocating the context and its tables each call;
 // xz/bzip2 contexts are large, so those are not kept).
 std::optional<codec::Compressor> g_comp;
+bool g_comp_checksum = true;
 
 // codec: a name for codec::parse_codec, or "" with a strategy name instead.
 // has_level false: the strategy's level, else the codec's default level.
+// checksum: the frame's content checksum (default on, as in the programs).
 Result<codec::CompressOptions> compress_options(const std::string& codec_name, const std::string& strategy,
-                                                bool has_level, int level) {
+                                                bool has_level, int level, bool checksum) {
   codec::CompressOptions o;
   if (!strategy.empty()) {
     auto s = codec::parse_strategy(strategy);
@@ -53,19 +55,22 @@ Result<codec::CompressOptions> compress_options(const std::string& codec_name, c
   }
   if (has_level) o.level = level;
   else if (strategy.empty()) o.level = codec::level_range(o.codec).default_level;
+  o.checksum = checksum;
   return o;
 }
 
 double compress_js(std::uintptr_t data, std::size_t len, std::string codec_name, std::string strategy,
-                   bool has_level, int level) {
-  auto o = compress_options(codec_name, strategy, has_level, level);
+                   bool has_level, int level, bool checksum) {
+  auto o = compress_options(codec_name, strategy, has_level, level, checksum);
   if (!o) return fail(o.status());
   release_out();
-  if (!g_comp || g_comp->codec() != o->codec || !o->level || g_comp->level() != *o->level) {
+  if (!g_comp || g_comp->codec() != o->codec || !o->level || g_comp->level() != *o->level ||
+      g_comp_checksum != checksum) {
     g_comp.reset();
     auto c = codec::Compressor::create(*o);
     if (!c) return fail(c.status());
     g_comp.emplace(std::move(*c));
+    g_comp_checksum = checksum;
   }
   const std::size_t bound = codec::compress_bound(o->codec, len);
   g_out = static_cast<std::uint8_t*>(std::malloc(bound ? bound : 1));
@@ -85,8 +90,8 @@ double compress_js(std::uintptr_t data, std::size_t len, std::string codec_name,
 // what it did is read back through inUsed()/outUsed()/done().
 class CompressorJs {
  public:
-  CompressorJs(std::string codec_name, std::string strategy, bool has_level, int level) {
-    auto o = compress_options(codec_name, strategy, has_level, level);
+  CompressorJs(std::string codec_name, std::string strategy, bool has_level, int level, bool checksum) {
+    auto o = compress_options(codec_name, strategy, has_level, level, checksum);
     if (!o) { status_ = o.status(); return; }
     auto c = codec::Compressor::create(*o);
     if (!c) { status_ = c.status(); return; }
@@ -210,7 +215,7 @@ EMSCRIPTEN_BINDINGS(chunker_codecs) {
   function("outPtr", &out_ptr);
   function("releaseOut", &release_out);
   class_<CompressorJs>("Compressor")
-      .constructor<std::string, std::string, bool, int>()
+      .constructor<std::string, std::string, bool, int, bool>()
       .function("status", &CompressorJs::status)
       .function("update", &CompressorJs::update)
       .function("inUsed", &CompressorJs::inUsed)

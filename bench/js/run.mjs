@@ -113,6 +113,11 @@ await group([
   ['zstd-3 compress: chunker-wasm', () => C.compress(mixed, { codec: 'zstd', level: 3 })],
   ['zstd-3 compress: @bokuweb/zstd-wasm', () => zstdw.compress(mixed, 3)],
 ]);
+// Like for like: @bokuweb writes no content checksum (ours does by default, like the zstd program).
+await group([
+  ['zstd-3 compress: chunker-wasm, checksum: false', () => C.compress(mixed, { codec: 'zstd', level: 3, checksum: false })],
+  ['zstd-3 compress: @bokuweb/zstd-wasm ', () => zstdw.compress(mixed, 3)],
+]);
 await group([
   ['zstd decompress: chunker-wasm', () => C.decompress(ourZ)],
   ['zstd decompress: @bokuweb/zstd-wasm', () => zstdw.decompress(theirZ)],
@@ -122,6 +127,11 @@ const theirL = lz4w.compress(mixed);
 await group([
   ['lz4 compress: chunker-wasm (frame format)', () => C.compress(mixed, { codec: 'lz4' })],
   ['lz4 compress: lz4-wasm-nodejs (own format)', () => lz4w.compress(mixed)],
+]);
+// Like for like: lz4-wasm-nodejs's format has no content checksum.
+await group([
+  ['lz4 compress: chunker-wasm, checksum: false', () => C.compress(mixed, { codec: 'lz4', checksum: false })],
+  ['lz4 compress: lz4-wasm-nodejs (own format) ', () => lz4w.compress(mixed)],
 ]);
 await group([
   ['lz4 decompress: chunker-wasm', () => C.decompress(ourL)],

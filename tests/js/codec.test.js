@@ -33,7 +33,44 @@ describe.each(Object.keys(tools))('%s', (codec) => {
   });
 });
 
+// Where each format keeps its content-checksum flag (format specs: zstd frame
+// header descriptor bit 2, LZ4 FLG bit 2, xz stream flags check type).
+const hasChecksum = {
+  zstd: (z) => (z[4] & 4) !== 0,
+  lz4: (z) => (z[4] & 4) !== 0,
+  xz: (z) => (z[7] & 0x0f) !== 0,
+};
+describe.each(Object.keys(hasChecksum))('%s checksum option', (codec) => {
+  test('on by default, off with checksum: false; both decode with the program and with us', async () => {
+    for (const [opts, want] of [[{}, true], [{ checksum: true }, true], [{ checksum: false }, false]]) {
+      const z = await C.compress(data, { codec, ...opts });
+      expect(hasChecksum[codec](z)).toBe(want);
+      expect(Buffer.compare(run(tools[codec].dec, z), data)).toBe(0);
+      expect(Buffer.compare(await C.decompress(z), data)).toBe(0);
+    }
+    const off = await C.compress(data, { codec, checksum: false });
+    const on = await C.compress(data, { codec });
+    expect(off.length).toBeLessThan(on.length);  // the checksum's bytes are gone
+  });
+  test('the stream form takes it too', async () => {
+    const parts = [];
+    const w = C.compressStream({ codec, checksum: false });
+    const done = (async () => { for await (const p of w.readable) parts.push(p); })();
+    const writer = w.writable.getWriter();
+    await writer.write(data);
+    await writer.close();
+    await done;
+    const z = Buffer.concat(parts);
+    expect(hasChecksum[codec](z)).toBe(false);
+    expect(Buffer.compare(run(tools[codec].dec, z), data)).toBe(0);
+  });
+});
+
 describe('limits and bad input', () => {
+  test('checksum must be a boolean', async () => {
+    await expect(C.compress(data, { checksum: 'no' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    expect(() => C.compressStream({ checksum: 0 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+  });
   test('maxOutput is enforced with ERR_OUTPUT_LIMIT', async () => {
     const z = run(tools.zstd.enc, data);
     await expect(C.decompress(z, { maxOutput: 1000 })).rejects.toMatchObject({ code: 'ERR_OUTPUT_LIMIT', name: 'OutputLimitError' });
