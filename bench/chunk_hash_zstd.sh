@@ -36,27 +36,19 @@ PY
 fi
 cat "$file" > /dev/null  # page cache
 
-time_cmd() {
-  local TIMEFORMAT='%R %U %S' out
-  out=$( { time "$@" > /dev/null 2>&1; } 2>&1 )
-  set -- $out
-  echo "$1 $(echo "$2 + $3" | bc -l)"
-}
-declare -A best best_cpu
+source bench/lib.sh
 cases=(
   "zstd-3-1t|zstd -3 -T1 -q -c $file"
   "chunk+blake3+zstd3-1t|$cli chunk --preset 64k --hash blake3 --compress zstd --compress-level 3 --threads 1 $file"
   "zstd-3-2t|zstd -3 -T2 -q -c $file"
   "chunk+blake3+zstd3-2t|$cli chunk --preset 64k --hash blake3 --compress zstd --compress-level 3 --threads 2 $file"
 )
-for ((r = 0; r < runs; r++)); do
-  for c in "${cases[@]}"; do
-    name=${c%%|*}; cmd=${c#*|}
-    read -r w u <<< "$(time_cmd $cmd)"
-    rate=$(echo "$size_mib / $w" | bc -l); crate=$(echo "$size_mib / $u" | bc -l)
-    if [[ -z "${best[$name]:-}" ]] || (( $(echo "$rate > ${best[$name]}" | bc -l) )); then best[$name]=$rate; fi
-    if [[ -z "${best_cpu[$name]:-}" ]] || (( $(echo "$crate > ${best_cpu[$name]}" | bc -l) )); then best_cpu[$name]=$crate; fi
-  done
+run_cases "$runs"
+declare -A best best_cpu  # MiB/s
+for c in "${cases[@]}"; do
+  name=${c%%|*}
+  best[$name]=$(echo "$size_mib / ${best_s[$name]}" | bc -l)
+  best_cpu[$name]=$(echo "$size_mib / ${best_cpu_s[$name]}" | bc -l)
 done
 zsize=$(zstd -3 -q -c "$file" | wc -c)
 csize=$("$cli" chunk --preset 64k --compress zstd --compress-level 3 --format csv "$file" | awk -F, 'NR>1{s+=$NF} END{print s}')

@@ -17,16 +17,8 @@ if [[ ! -f "$file" ]]; then
 fi
 cat "$file" > /dev/null  # page cache
 
-# time_cmd CMD... -> "wall cpu" seconds for one run (output discarded). CPU time
-# (user+sys) stays meaningful when other jobs share the cores.
-time_cmd() {
-  local TIMEFORMAT='%R %U %S' out
-  out=$( { time "$@" > /dev/null 2>&1; } 2>&1 )
-  set -- $out
-  echo "$1 $(echo "$2 + $3" | bc -l)"
-}
+source bench/lib.sh
 
-declare -A best best_cpu
 cases=(
   "b3sum-1t|b3sum --num-threads 1 $file"
   "chunk-16K/64K/256K-1t|$cli chunk --preset 64k --threads 1 $file"
@@ -40,25 +32,18 @@ cases=(
   "chunk+sha256-256K/1M/4M-1t|$cli chunk --preset default --hash sha256 --threads 1 $file"
   "chunk+sha256-256K/1M/4M-2t|$cli chunk --preset default --hash sha256 --threads 2 $file"
 )
-for ((r = 0; r < runs; r++)); do
-  for c in "${cases[@]}"; do
-    name=${c%%|*}; cmd=${c#*|}
-    read -r t c < <(time_cmd $cmd)
-    if [[ -z "${best[$name]:-}" ]] || (( $(echo "$t < ${best[$name]}" | bc -l) )); then best[$name]=$t; fi
-    if [[ -z "${best_cpu[$name]:-}" ]] || (( $(echo "$c < ${best_cpu[$name]}" | bc -l) )); then best_cpu[$name]=$c; fi
-  done
-done
-b3=${best[b3sum-1t]}
-b3c=${best_cpu[b3sum-1t]}
+run_cases "$runs"
+b3=${best_s[b3sum-1t]}
+b3c=${best_cpu_s[b3sum-1t]}
 printf '%-30s %10s %10s %12s %12s\n' case MiB/s x_b3sum cpu_MiB/s cpu_x_b3sum >&2
 json="{\"benchmark\":\"chunk_vs_b3sum\",\"file_mib\":$size_mib,\"runs\":$runs,\"results\":["
 sep=""
 for c in "${cases[@]}"; do
   name=${c%%|*}
-  rate=$(echo "$size_mib / ${best[$name]}" | bc -l)
-  ratio=$(echo "$b3 / ${best[$name]}" | bc -l)
-  crate=$(echo "$size_mib / ${best_cpu[$name]}" | bc -l)
-  cratio=$(echo "$b3c / ${best_cpu[$name]}" | bc -l)
+  rate=$(echo "$size_mib / ${best_s[$name]}" | bc -l)
+  ratio=$(echo "$b3 / ${best_s[$name]}" | bc -l)
+  crate=$(echo "$size_mib / ${best_cpu_s[$name]}" | bc -l)
+  cratio=$(echo "$b3c / ${best_cpu_s[$name]}" | bc -l)
   printf '%-30s %10.0f %10.2f %12.0f %12.2f\n' "$name" "$rate" "$ratio" "$crate" "$cratio" >&2
   json+="$sep{\"case\":\"$name\",\"mib_s\":$(printf %.1f "$rate"),\"vs_b3sum\":$(printf %.3f "$ratio"),"
   json+="\"cpu_mib_s\":$(printf %.1f "$crate"),\"cpu_vs_b3sum\":$(printf %.3f "$cratio")}"

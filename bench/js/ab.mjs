@@ -2,9 +2,9 @@
 // round by round (best of BENCH_RUNS), plus the competitors, so the ratios
 // share the machine's load: BENCH_B=/path/to/other/dist/esm/index.node.js
 // node bench/js/ab.mjs   (BENCH_MIB, BENCH_RUNS, BENCH_ONLY=regex)
-import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import { benchData } from './data.mjs';
 
 const require = createRequire(import.meta.url);
 const MIB = Number(process.env.BENCH_MIB || 64), N = MIB << 20, RUNS = Number(process.env.BENCH_RUNS || 7);
@@ -13,19 +13,7 @@ const A = await import('../../dist/esm/index.node.js');
 const B = process.env.BENCH_B ? await import(process.env.BENCH_B) : null;
 await A.ready; if (B) await B.ready;
 
-const random = new Uint8Array(N);
-for (let i = 0; i < N; i += 65536) crypto.randomFillSync(random.subarray(i, i + 65536));
-const mixed = new Uint8Array(N);
-{
-  const words = ['chunk', 'store', 'hash', 'nix', '{"path":', '"size":', '12345', '\n', 'derivation', 'output'];
-  for (let i = 0, r = 1; i < N;) {
-    r = (r * 1103515245 + 12345) >>> 0;
-    if ((r >>> 28) === 0) { const n = Math.min(N - i, 256); mixed.set(random.subarray(i, i + n), i); i += n; continue; }
-    const w = words[(r >>> 8) % words.length];
-    for (let k = 0; k < w.length && i < N; k++) mixed[i++] = w.charCodeAt(k);
-    if (i < N) mixed[i++] = 32;
-  }
-}
+const { random, mixed } = benchData(N);
 const hashwasm = await import('hash-wasm');
 const zstdw = require('@bokuweb/zstd-wasm'); await zstdw.init();
 const lz4w = require('lz4-wasm-nodejs');

@@ -2,23 +2,12 @@
 // the competitor has a browser ES module (hash-wasm); results to window.__bench.
 import * as C from '/dist/esm/index.browser.js';
 import * as hw from '/node_modules/hash-wasm/dist/index.esm.js';
+import { benchData } from '/bench/js/data.mjs';
 
 const q = new URLSearchParams(location.search);
 const MIB = Number(q.get('mib') || 64), RUNS = Number(q.get('runs') || 5), N = MIB << 20;
 const info = await C.ready;
-const random = new Uint8Array(N);
-for (let i = 0; i < N; i += 65536) crypto.getRandomValues(random.subarray(i, i + 65536));
-const mixed = new Uint8Array(N);
-{
-  const words = ['chunk', 'store', 'hash', 'nix', '{"path":', '"size":', '12345', '\n', 'derivation', 'output'];
-  for (let i = 0, r = 1; i < N;) {
-    r = (r * 1103515245 + 12345) >>> 0;
-    if ((r >>> 28) === 0) { const n = Math.min(N - i, 256); mixed.set(random.subarray(i, i + n), i); i += n; continue; }
-    const w = words[(r >>> 8) % words.length];
-    for (let k = 0; k < w.length && i < N; k++) mixed[i++] = w.charCodeAt(k);
-    if (i < N) mixed[i++] = 32;
-  }
-}
+const { random, mixed } = benchData(N);
 const rows = [];
 async function bench(name, fn) {
   await fn();

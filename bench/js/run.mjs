@@ -5,6 +5,7 @@
 import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import * as C from '../../dist/esm/index.node.js';
+import { benchData } from './data.mjs';
 
 const require = createRequire(import.meta.url);
 const MIB = Number(process.env.BENCH_MIB || 64);
@@ -13,19 +14,7 @@ const RUNS = Number(process.env.BENCH_RUNS || 5);
 const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 
 // Random bytes for hashing/chunking; mixed text + random for compression.
-const random = new Uint8Array(N);
-for (let i = 0; i < N; i += 65536) crypto.randomFillSync(random.subarray(i, i + 65536));
-const mixed = new Uint8Array(N);
-{
-  const words = ['chunk', 'store', 'hash', 'nix', '{"path":', '"size":', '12345', '\n', 'derivation', 'output'];
-  for (let i = 0, r = 1; i < N;) {
-    r = (r * 1103515245 + 12345) >>> 0;
-    if ((r >>> 28) === 0) { const n = Math.min(N - i, 256); mixed.set(random.subarray(i, i + n), i); i += n; continue; }
-    const w = words[(r >>> 8) % words.length];
-    for (let k = 0; k < w.length && i < N; k++) mixed[i++] = w.charCodeAt(k);
-    if (i < N) mixed[i++] = 32;
-  }
-}
+const { random, mixed } = benchData(N);
 
 const rows = [];
 // Cases of one comparison run interleaved, round by round (A B A B ...), so
