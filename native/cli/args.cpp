@@ -183,4 +183,13 @@ int report(const Status& s) {
   return s.code() == Errc::invalid_argument ? kExitUsage : kExitFailure;
 }
 
+std::optional<int> ArgParser::parse_or_exit(int argc, char** argv, std::vector<std::string>& positional) {
+  switch (parse(argc, argv, positional)) {
+    case Outcome::exit_ok: return kExitOk;
+    case Outcome::exit_usage: return kExitUsage;
+    case Outcome::run: break;
+  }
+  return std::nullopt;
+}
+
 }  // namespace chunker::cli

@@ -41,6 +41,10 @@ class ArgParser {
   enum class Outcome { run, exit_ok, exit_usage };
   // Parses argv[1..]; prints help (stdout) or an error + hint (stderr) itself.
   Outcome parse(int argc, char** argv, std::vector<std::string>& positional);
+  // parse() for a command's entry point: the exit code to return when the
+  // command should not run (help printed: kExitOk; bad usage: kExitUsage),
+  // or nullopt to go on. `if (auto rc = ap.parse_or_exit(...)) return *rc;`
+  std::optional<int> parse_or_exit(int argc, char** argv, std::vector<std::string>& positional);
 
   std::string help() const;
   // Prints "chunker <command>: message" and the usage hint to stderr; returns kExitUsage.

@@ -106,11 +106,7 @@ int run_chunk(int argc, char** argv) {
 #endif
 
   std::vector<std::string> pos;
-  switch (ap.parse(argc, argv, pos)) {
-    case ArgParser::Outcome::exit_ok: return kExitOk;
-    case ArgParser::Outcome::exit_usage: return kExitUsage;
-    case ArgParser::Outcome::run: break;
-  }
+  if (auto rc = ap.parse_or_exit(argc, argv, pos)) return *rc;
   if (pos.size() != 1) return ap.usage_error("expected exactly one FILE (or '-' for stdin)");
 
   if (!preset_name.empty()) {

@@ -116,11 +116,7 @@ int run_compress(int argc, char** argv) {
   ap.alias("-v", "--verbose");
   ap.alias("-f", "--force");
   std::vector<std::string> pos;
-  switch (ap.parse(argc, argv, pos)) {
-    case ArgParser::Outcome::exit_ok: return kExitOk;
-    case ArgParser::Outcome::exit_usage: return kExitUsage;
-    case ArgParser::Outcome::run: break;
-  }
+  if (auto rc = ap.parse_or_exit(argc, argv, pos)) return *rc;
   if (pos.size() > 2) return ap.usage_error("expected at most IN and OUT");
   if (!codec_name.empty() && !strategy_name.empty()) return ap.usage_error("use either --codec or --strategy");
   if (level && codec_name.empty()) return ap.usage_error("--level needs --codec");

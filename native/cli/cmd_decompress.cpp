@@ -54,11 +54,7 @@ int run_decompress(int argc, char** argv) {
   ap.flag("--quiet", &quiet, "no progress line");
   ap.alias("-q", "--quiet");
   std::vector<std::string> pos;
-  switch (ap.parse(argc, argv, pos)) {
-    case ArgParser::Outcome::exit_ok: return kExitOk;
-    case ArgParser::Outcome::exit_usage: return kExitUsage;
-    case ArgParser::Outcome::run: break;
-  }
+  if (auto rc = ap.parse_or_exit(argc, argv, pos)) return *rc;
   if (pos.size() > 2) return ap.usage_error("expected at most IN and OUT");
   codec::DecompressOptions opts;
   opts.output_limit = limit;

@@ -38,11 +38,7 @@ int run_dedup(int argc, char** argv) {
   ap.flag("--follow-symlinks", &follow, "follow symlinks (each directory is still visited once)");
   ap.flag("--quiet", &quiet, "no progress line");
   std::vector<std::string> pos;
-  switch (ap.parse(argc, argv, pos)) {
-    case ArgParser::Outcome::exit_ok: return kExitOk;
-    case ArgParser::Outcome::exit_usage: return kExitUsage;
-    case ArgParser::Outcome::run: break;
-  }
+  if (auto rc = ap.parse_or_exit(argc, argv, pos)) return *rc;
   if (pos.empty()) return ap.usage_error("expected at least one PATH");
   auto params = resolve_chunk_options(co, fastcdc::Params{});
   if (!params) return ap.usage_error(params.status().message());

@@ -55,11 +55,7 @@ int run(int argc, char** argv) {
   p.option("--io", "MODE", "auto (reads; multi-threaded BLAKE3 reads 8 MiB blocks ahead), mmap or read", &io);
   p.option("--read-block", "SIZE", "Read size when not mapping (default 64K)", &read_block);
   std::vector<std::string> files;
-  switch (p.parse(argc, argv, files)) {
-    case ArgParser::Outcome::exit_ok: return kExitOk;
-    case ArgParser::Outcome::exit_usage: return kExitUsage;
-    case ArgParser::Outcome::run: break;
-  }
+  if (auto rc = p.parse_or_exit(argc, argv, files)) return *rc;
 
   auto a = parse_hash_algo(algo);
   if (!a || *a == HashAlgo::none) return p.usage_error("--algo: expected blake3 or sha256, got '" + algo + "'");

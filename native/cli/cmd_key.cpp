@@ -35,11 +35,7 @@ int run_generate(int argc, char** argv) {
   ap.option("--secret-file", "FILE", "where to write the secret key (default NAME.secret)", &secret_path);
   ap.option("--public-file", "FILE", "where to write the public key (default NAME.public)", &public_path);
   std::vector<std::string> pos;
-  switch (ap.parse(argc, argv, pos)) {
-    case ArgParser::Outcome::exit_ok: return kExitOk;
-    case ArgParser::Outcome::exit_usage: return kExitUsage;
-    case ArgParser::Outcome::run: break;
-  }
+  if (auto rc = ap.parse_or_exit(argc, argv, pos)) return *rc;
   if (pos.size() != 1) return ap.usage_error("expected exactly one NAME");
   if (Status s = ed25519::validate_key_name(pos[0]); !s.ok()) return ap.usage_error(s.message());
   if (secret_path.empty()) secret_path = pos[0] + ".secret";
@@ -61,11 +57,7 @@ int run_public(int argc, char** argv) {
                "Prints the public key (name:base64) of the Nix secret key in FILE, like\n"
                "`nix key convert-secret-to-public`.");
   std::vector<std::string> pos;
-  switch (ap.parse(argc, argv, pos)) {
-    case ArgParser::Outcome::exit_ok: return kExitOk;
-    case ArgParser::Outcome::exit_usage: return kExitUsage;
-    case ArgParser::Outcome::run: break;
-  }
+  if (auto rc = ap.parse_or_exit(argc, argv, pos)) return *rc;
   if (pos.size() != 1) return ap.usage_error("expected exactly one FILE (or '-')");
   auto text = read_text_file(pos[0], 4096);
   if (!text.ok()) return report(text.status());

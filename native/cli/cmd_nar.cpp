@@ -28,16 +28,6 @@ constexpr const char* kNarUsage =
     "  chunk FILE|-        FastCDC chunks of a NAR, optionally snapped to entry boundaries\n\n"
     "Run 'chunker nar <subcommand> --help' for its options.\n";
 
-int parse_or_exit(ArgParser& ap, int argc, char** argv, std::vector<std::string>& pos, bool& run) {
-  run = false;
-  switch (ap.parse(argc, argv, pos)) {
-    case ArgParser::Outcome::exit_ok: return kExitOk;
-    case ArgParser::Outcome::exit_usage: return kExitUsage;
-    case ArgParser::Outcome::run: run = true; return kExitOk;
-  }
-  return kExitUsage;
-}
-
 Status write_all(int fd, std::span<const std::uint8_t> b, const char* what) {
   while (!b.empty()) {
     const ssize_t n = ::write(fd, b.data(), b.size());
@@ -57,8 +47,7 @@ int run_dump(int argc, char** argv) {
   bool force = false;
   ap.flag("--force", &force, "write even if standard output is a terminal");
   std::vector<std::string> pos;
-  bool run;
-  if (int rc = parse_or_exit(ap, argc, argv, pos, run); !run) return rc;
+  if (auto rc = ap.parse_or_exit(argc, argv, pos)) return *rc;
   if (pos.size() != 1) return ap.usage_error("expected exactly one DIR");
   if (!force && ::isatty(STDOUT_FILENO)) return ap.usage_error("refusing to write a binary NAR to a terminal (use --force or redirect)");
   // Buffer small tokens into large writes.
@@ -167,8 +156,7 @@ int run_ls(int argc, char** argv) {
   bool json = false;
   ap.flag("--json", &json, "one JSON object per line");
   std::vector<std::string> pos;
-  bool run;
-  if (int rc = parse_or_exit(ap, argc, argv, pos, run); !run) return rc;
+  if (auto rc = ap.parse_or_exit(argc, argv, pos)) return *rc;
   if (pos.size() != 1) return ap.usage_error("expected exactly one FILE (or '-')");
   auto in = InputFile::open(pos[0]);
   if (!in.ok()) return report(in.status());
@@ -190,8 +178,7 @@ int run_restore(int argc, char** argv) {
                "rejected; nothing is ever written outside DIR. On error, DIR may hold a\n"
                "partial tree.");
   std::vector<std::string> pos;
-  bool run;
-  if (int rc = parse_or_exit(ap, argc, argv, pos, run); !run) return rc;
+  if (auto rc = ap.parse_or_exit(argc, argv, pos)) return *rc;
   if (pos.size() != 2) return ap.usage_error("expected FILE (or '-') and DIR");
   auto in = InputFile::open(pos[0]);
   if (!in.ok()) return report(in.status());
@@ -211,8 +198,7 @@ int run_hash(int argc, char** argv) {
   bool size = false;
   ap.flag("--size", &size, "also print the NAR size in bytes");
   std::vector<std::string> pos;
-  bool run;
-  if (int rc = parse_or_exit(ap, argc, argv, pos, run); !run) return rc;
+  if (auto rc = ap.parse_or_exit(argc, argv, pos)) return *rc;
   if (pos.size() != 1) return ap.usage_error("expected exactly one DIR");
   auto h = nar::hash_path(pos[0]);
   if (!h.ok()) return report(h.status());
@@ -241,8 +227,7 @@ int run_chunk(int argc, char** argv) {
     return {};
   });
   std::vector<std::string> pos;
-  bool run;
-  if (int rc = parse_or_exit(ap, argc, argv, pos, run); !run) return rc;
+  if (auto rc = ap.parse_or_exit(argc, argv, pos)) return *rc;
   if (pos.size() != 1) return ap.usage_error("expected exactly one FILE (or '-')");
   auto pr = fastcdc::preset(preset_name);
   if (!pr) return ap.usage_error(pr.status().message());

@@ -32,10 +32,9 @@ Result<narinfo::NarInfo> load(const std::string& path) {
 }
 
 bool parse_args(ArgParser& ap, int argc, char** argv, std::vector<std::string>& pos, int& rc) {
-  switch (ap.parse(argc, argv, pos)) {
-    case ArgParser::Outcome::exit_ok: rc = kExitOk; return false;
-    case ArgParser::Outcome::exit_usage: rc = kExitUsage; return false;
-    case ArgParser::Outcome::run: break;
+  if (auto r = ap.parse_or_exit(argc, argv, pos)) {
+    rc = *r;
+    return false;
   }
   if (pos.size() != 1) {
     rc = ap.usage_error("expected exactly one narinfo FILE (or '-')");

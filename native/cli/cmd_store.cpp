@@ -66,11 +66,7 @@ int run_store_init(int argc, char** argv) {
                "The chunking parameters are fixed for the store's lifetime (store.json).");
   add_chunk_options(ap, co, "default 64k = 16K/64K/256K");
   std::vector<std::string> pos;
-  switch (ap.parse(argc, argv, pos)) {
-    case ArgParser::Outcome::exit_ok: return kExitOk;
-    case ArgParser::Outcome::exit_usage: return kExitUsage;
-    case ArgParser::Outcome::run: break;
-  }
+  if (auto rc = ap.parse_or_exit(argc, argv, pos)) return *rc;
   if (pos.size() != 1) return ap.usage_error("expected exactly one DIR");
   auto p = resolve_chunk_options(co, *fastcdc::preset("64k"));
   if (!p) return ap.usage_error(p.status().message());
@@ -94,11 +90,7 @@ int run_store_ls(int argc, char** argv) {
                "--json prints one array of {\"name\",\"size\",\"chunks\",\"blake3\"} objects.");
   ap.flag("--json", &json, "JSON output");
   std::vector<std::string> pos;
-  switch (ap.parse(argc, argv, pos)) {
-    case ArgParser::Outcome::exit_ok: return kExitOk;
-    case ArgParser::Outcome::exit_usage: return kExitUsage;
-    case ArgParser::Outcome::run: break;
-  }
+  if (auto rc = ap.parse_or_exit(argc, argv, pos)) return *rc;
   if (pos.size() != 1) return ap.usage_error("expected exactly one DIR");
   auto st = store::Store::open(pos[0]);
   if (!st) return report(st.status());

@@ -17,11 +17,7 @@ int run_store_verify(int argc, char** argv) {
                "per problem and exits 1 if there is any.");
   ap.threads_option(&threads, "threads for re-hashing (0 = all cores, the default)");
   std::vector<std::string> pos;
-  switch (ap.parse(argc, argv, pos)) {
-    case ArgParser::Outcome::exit_ok: return kExitOk;
-    case ArgParser::Outcome::exit_usage: return kExitUsage;
-    case ArgParser::Outcome::run: break;
-  }
+  if (auto rc = ap.parse_or_exit(argc, argv, pos)) return *rc;
   if (pos.size() != 1) return ap.usage_error("expected exactly one DIR");
   auto st = store::Store::open(pos[0]);
   if (!st) return report(st.status());
@@ -53,11 +49,7 @@ int run_store_gc(int argc, char** argv) {
   });
   ap.flag("--dry-run", &o.dry_run, "only report what would be deleted");
   std::vector<std::string> pos;
-  switch (ap.parse(argc, argv, pos)) {
-    case ArgParser::Outcome::exit_ok: return kExitOk;
-    case ArgParser::Outcome::exit_usage: return kExitUsage;
-    case ArgParser::Outcome::run: break;
-  }
+  if (auto rc = ap.parse_or_exit(argc, argv, pos)) return *rc;
   if (pos.size() != 1) return ap.usage_error("expected exactly one DIR");
   auto st = store::Store::open(pos[0]);
   if (!st) return report(st.status());

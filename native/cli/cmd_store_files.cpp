@@ -28,11 +28,7 @@ int run_store_put(int argc, char** argv) {
   ap.threads_option(&threads, "threads for chunking, hashing and compression (0 = all cores, the default)");
   ap.flag("--quiet", &quiet, "print nothing on success");
   std::vector<std::string> pos;
-  switch (ap.parse(argc, argv, pos)) {
-    case ArgParser::Outcome::exit_ok: return kExitOk;
-    case ArgParser::Outcome::exit_usage: return kExitUsage;
-    case ArgParser::Outcome::run: break;
-  }
+  if (auto rc = ap.parse_or_exit(argc, argv, pos)) return *rc;
   if (pos.size() < 2) return ap.usage_error("expected DIR and at least one PATH");
   std::vector<std::string> paths(pos.begin() + 1, pos.end());
   if (!name.empty() && paths.size() != 1) return ap.usage_error("--name needs exactly one PATH");
@@ -98,11 +94,7 @@ int run_store_get(int argc, char** argv) {
   ap.option("--output", "OUT", "output file ('-' = standard output, the default)", &out_path);
   ap.alias("-o", "--output");
   std::vector<std::string> pos;
-  switch (ap.parse(argc, argv, pos)) {
-    case ArgParser::Outcome::exit_ok: return kExitOk;
-    case ArgParser::Outcome::exit_usage: return kExitUsage;
-    case ArgParser::Outcome::run: break;
-  }
+  if (auto rc = ap.parse_or_exit(argc, argv, pos)) return *rc;
   if (pos.size() != 2) return ap.usage_error("expected DIR and NAME");
   auto st = store::Store::open(pos[0]);
   if (!st) return report(st.status());
