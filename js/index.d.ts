@@ -9,6 +9,8 @@ export interface Info {
   threads: number;
   /** BLAKE3 kernel in use, e.g. "simd128". */
   blake3Backend: string;
+  /** FastCDC search kernel in use ("simd128"; "scalar" or "ilp4" when forced for testing). */
+  fastcdcBackend: string;
 }
 /** Resolves once the core module (chunking, hashing, encodings) is loaded. */
 export const ready: Promise<Info>;

@@ -22,6 +22,7 @@ export function info() {
     variant: platform.variant,
     threads: platform.threads,
     blake3Backend: core ? core.blake3Backend() : undefined,
+    fastcdcBackend: core ? core.fastcdcBackend() : undefined,
   };
 }
 

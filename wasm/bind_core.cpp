@@ -268,6 +268,7 @@ int nix_base32_decode_js(std::string text) {
 std::string errc_name_js(int code) { return errc_name(static_cast<Errc>(code)); }
 std::string last_error_js() { return last_error(); }
 std::string blake3_backend() { return blake3::backend(); }
+std::string fastcdc_backend() { return fastcdc::backend(); }
 std::string sha256_backend() { return sha256::backend(); }
 bool has_threads() {
 #ifdef __EMSCRIPTEN_PTHREADS__
@@ -287,6 +288,7 @@ EMSCRIPTEN_BINDINGS(chunker_core) {
   function("lastError", &last_error_js);
   function("hasThreads", &has_threads);
   function("blake3Backend", &blake3_backend);
+  function("fastcdcBackend", &fastcdc_backend);
   function("sha256Backend", &sha256_backend);
   function("fastcdcValidate", &validate_params);
   function("chunkBatch", &chunk_batch);

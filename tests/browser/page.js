@@ -23,6 +23,7 @@ await test('ready and variant', async () => {
   eq(info.variant, expected, 'variant');
   eq(globalThis.crossOriginIsolated, expected === 'threads', 'crossOriginIsolated');
   eq(info.blake3Backend, 'simd128', 'blake3 backend');
+  eq(info.fastcdcBackend, 'simd128', 'fastcdc backend');
   if (expected === 'single') eq(info.threads, 1, 'threads');
   check(!codecsLoaded(), 'codecs module must not load before compress/decompress is used');
 });

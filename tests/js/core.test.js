@@ -11,6 +11,7 @@ describe('loading', () => {
     if (expectedVariant === 'single') expect(info.threads).toBe(1);
     else expect(info.threads).toBeGreaterThanOrEqual(1);
     expect(info.blake3Backend).toBe('simd128');
+    expect(info.fastcdcBackend).toBe('simd128');
   });
 
   test('errors are ChunkerError subclasses with a stable code', async () => {

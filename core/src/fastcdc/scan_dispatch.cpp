@@ -39,7 +39,8 @@ constexpr Candidate kCandidates[] = {
 #if defined(__wasm__)
     // The build compiles scan_simd128.cpp with -msimd128, so the module already
     // requires SIMD from the engine: always runnable.
-    // Measured 1.04-1.3x ilp4 in Node 20 (noisy machine; far from 2x: no gather).
+    // Measured 1.04-1.3x ilp4 in Node 20 on Zen 3; on Zen 5 1.0-1.07x ilp4 but
+    // 0.87-0.92x the plain loop (far from 2x: no gather in wasm).
     {&kSimd128Kernel, 0, true},
 #endif
 };
@@ -52,7 +53,9 @@ bool runnable(const Candidate& c, std::uint32_t f) { return (c.needs & f) == c.n
 // loop by 1.4x, on Zen 5 the plain loop beats it by 6-10 % (docs/benchmarks.md).
 // So time them once per process on 128 KiB that never cuts (~0.5 ms) and keep
 // the fastest; all are exact, so only speed depends on the choice. Not in wasm:
-// browsers coarsen timers to as much as 100 us.
+// browsers coarsen timers to as much as 100 us, and V8 runs a function's first
+// calls in baseline code (Liftoff), so a first-use timing there measured the
+// tier-up, not the kernel (tried: 8-20 ms and a random winner).
 const ScanKernel* calibrate(std::uint32_t f) {
   constexpr std::size_t kBytes = 128u << 10;
   static std::uint8_t data[kBytes];
