@@ -97,8 +97,9 @@ class ChunkPipeline {
   // A file of known size read by position: while the workers chunk window k,
   // each also reads its share of window k+1 into a second buffer, so reading
   // is spread over the threads and overlaps chunking. A file that shrinks
-  // while read is an io_error. Budget: window_bytes (auto: in cache-sized
-  // windows, see run_file's comments).
+  // while read is an io_error. Memory: with an explicit window_bytes the two
+  // buffers together stay within it; auto sizes each buffer as run_file.cpp
+  // explains (4 MiB per thread, more for large chunk sizes).
   Status run_file(PipelinePread pread, std::uint64_t size, HashedChunkSink sink);
 
   const PipelineStats& stats() const noexcept { return stats_; }
