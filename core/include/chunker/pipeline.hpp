@@ -77,8 +77,9 @@ struct PipelineOptions {
 using HashedChunkSink = FunctionRef<void(const HashedChunk&, std::span<const std::uint8_t>)>;
 // Reads into the span, returns bytes read (0 = end of input) or an error.
 using PipelineRead = FunctionRef<Result<std::size_t>(std::span<std::uint8_t>)>;
-// Positional read (pread): fills the span from `offset`, returns bytes read
-// (short only at the end of input). Called from several threads at once.
+// Positional read (pread): reads into the span from `offset`, returns bytes
+// read (0 = end of input; a short read is retried from where it stopped).
+// Called from several threads at once.
 using PipelinePread = FunctionRef<Result<std::size_t>(std::span<std::uint8_t>, std::uint64_t offset)>;
 
 class ThreadPool;

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <new>
 #include <string>
 
 #include "chunker/cpu.hpp"
@@ -58,9 +60,13 @@ bool runnable(const Candidate& c, std::uint32_t f) { return (c.needs & f) == c.n
 // tier-up, not the kernel (tried: 8-20 ms and a random winner).
 const ScanKernel* calibrate(std::uint32_t f) {
   constexpr std::size_t kBytes = 128u << 10;
-  static std::uint8_t data[kBytes];
+  // Heap, not static: freed after the one use instead of staying resident.
+  std::unique_ptr<std::uint8_t[]> buf(new (std::nothrow) std::uint8_t[kBytes]);
+  if (!buf) return nullptr;  // the static preference then
+  std::uint8_t* const data = buf.get();
   std::uint64_t x = 0x9E3779B97F4A7C15ull;
-  for (auto& b : data) {  // splitmix64 bytes
+  for (std::size_t i = 0; i < kBytes; ++i) {  // splitmix64 bytes
+    auto& b = data[i];
     x += 0x9E3779B97F4A7C15ull;
     std::uint64_t z = x;
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
