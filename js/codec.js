@@ -3,7 +3,8 @@
 // download it.
 import { invalidArg } from './errors.js';
 import {
-  check, checkSignal, copyIn, copyOut, getCodecs, heapU8, makeYielder, malloc, progressOpt, signalOpt, toBytes,
+  check, checkSignal, copyIn, copyOut, getCodecs, heapU8, makeYielder, malloc, progressOpt, signalOpt, threadsOpt,
+  toBytes,
 } from './runtime.js';
 
 const DEFAULT_MAX_OUTPUT = 2 ** 30;   // as native: 1 GiB unless raised
@@ -34,20 +35,24 @@ function compressorArgs(opts) {
   return [codec || (strategy ? '' : 'zstd'), strategy, level !== undefined, level || 0, opts.checksum !== false];
 }
 
-// compress(bytes, { codec: "zstd" | "lz4" | "xz" | "bzip2", level, strategy, checksum, signal, onProgress })
-// -> Uint8Array holding one frame in the codec's standard format. With a
-// signal or onProgress the input goes through the streaming compressor in
+// compress(bytes, { codec: "zstd" | "lz4" | "xz" | "bzip2", level, strategy, checksum, threads, signal, onProgress })
+// -> Uint8Array holding one frame in the codec's standard format. zstd with
+// threads >= 2 (default: the threads variant's count) runs zstd's
+// multithreaded mode: the frame `zstd -T N` writes, the same for any N >= 2;
+// threads: 1 gives `zstd --single-thread`'s frame. With a signal or
+// onProgress the input goes through the streaming compressor (one thread) in
 // windows, yielding to the event loop between them (the frame then does not
 // record the content size, like the programs' output when reading a pipe).
 export async function compress(bytes, opts = {}) {
   const b = toBytes(bytes);
   const args = compressorArgs(opts);
+  const threads = threadsOpt(opts.threads);
   const signal = signalOpt(opts.signal), onProgress = progressOpt(opts.onProgress);
   if (signal || onProgress) return sliced(b, signal, onProgress, (M) => new M.Compressor(...args), true);
   const M = await getCodecs();
   const p = copyIn(M, b);
   try {
-    const n = check(M, M.compress(p, b.length, ...args));
+    const n = check(M, M.compress(p, b.length, ...args, threads));
     const out = copyOut(M, M.outPtr(), n);
     M.releaseOut();
     return out;

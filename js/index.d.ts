@@ -149,7 +149,19 @@ export interface CompressOptions {
  * One frame. With signal/onProgress the input is compressed in 1 MiB windows that yield to the
  * event loop (the frame then does not record the content size).
  */
-export function compress(bytes: Bytes, options?: CompressOptions & ProgressOptions): Promise<Uint8Array>;
+export function compress(
+  bytes: Bytes,
+  options?: CompressOptions &
+    ProgressOptions & {
+      /**
+       * zstd only. 2 or more (default: the threads variant's thread count) runs zstd's
+       * multithreaded mode on the pthread pool: the frame `zstd -T N` writes, the same for every
+       * N >= 2. 1 (and always in the single variant, or with signal/onProgress) writes the frame
+       * of `zstd --single-thread`. Inputs up to 512 KiB always use one thread.
+       */
+      threads?: number;
+    },
+): Promise<Uint8Array>;
 export interface DecompressOptions extends ProgressOptions {
   /** Default and maximum 1 GiB (use decompressStream beyond). */
   maxOutput?: number;

@@ -36,6 +36,7 @@ void release_out() {
 // xz/bzip2 contexts are large, so those are not kept).
 std::optional<codec::Compressor> g_comp;
 bool g_comp_checksum = true;
+unsigned g_comp_threads = 1;
 
 // codec: a name for codec::parse_codec, or "" with a strategy name instead.
 // has_level false: the strategy's level, else the codec's default level.
@@ -59,18 +60,23 @@ Result<codec::CompressOptions> compress_options(const std::string& codec_name, c
   return o;
 }
 
+// threads >= 2 (threads variant): zstd's multithreaded mode on that many
+// pthreads of the pool (the glue sizes the pool for it). That context is not
+// kept: it would hold its pthreads between calls.
 double compress_js(std::uintptr_t data, std::size_t len, std::string codec_name, std::string strategy,
-                   bool has_level, int level, bool checksum) {
+                   bool has_level, int level, bool checksum, unsigned threads) {
   auto o = compress_options(codec_name, strategy, has_level, level, checksum);
   if (!o) return fail(o.status());
+  o->threads = threads;
   release_out();
   if (!g_comp || g_comp->codec() != o->codec || !o->level || g_comp->level() != *o->level ||
-      g_comp_checksum != checksum) {
+      g_comp_checksum != checksum || g_comp_threads != threads) {
     g_comp.reset();
     auto c = codec::Compressor::create(*o);
     if (!c) return fail(c.status());
     g_comp.emplace(std::move(*c));
     g_comp_checksum = checksum;
+    g_comp_threads = threads;
   }
   const std::size_t bound = codec::compress_bound(o->codec, len);
   g_out = static_cast<std::uint8_t*>(std::malloc(bound ? bound : 1));
@@ -82,7 +88,7 @@ double compress_js(std::uintptr_t data, std::size_t len, std::string codec_name,
     return fail(r.status());
   }
   g_out_len = *r;
-  if (o->codec != codec::Codec::zstd && o->codec != codec::Codec::lz4) g_comp.reset();
+  if ((o->codec != codec::Codec::zstd && o->codec != codec::Codec::lz4) || threads > 1) g_comp.reset();
   return static_cast<double>(g_out_len);
 }
 

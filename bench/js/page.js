@@ -25,7 +25,8 @@ try {
   await bench('chunk avg 1M + blake3: chunker-wasm, 1 thread', () => C.chunk(random, { hash: 'blake3', threads: 1 }));
   if (info.threads > 1) await bench(`chunk avg 1M + blake3: chunker-wasm, ${info.threads} threads`, () => C.chunk(random, { hash: 'blake3' }));
   const z = await C.compress(mixed, { codec: 'zstd', level: 3 });
-  await bench('zstd-3 compress: chunker-wasm', () => C.compress(mixed, { codec: 'zstd', level: 3 }));
+  await bench('zstd-3 compress: chunker-wasm, 1 thread', () => C.compress(mixed, { codec: 'zstd', level: 3, threads: 1 }));
+  if (info.threads > 1) await bench(`zstd-3 compress: chunker-wasm, ${info.threads} threads`, () => C.compress(mixed, { codec: 'zstd', level: 3 }));
   await bench('zstd decompress: chunker-wasm', () => C.decompress(z));
   window.__bench = { variant: info.variant, threads: info.threads, rows };
 } catch (e) {

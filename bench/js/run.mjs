@@ -95,16 +95,24 @@ await group(pushes);
 const zstdw = require('@bokuweb/zstd-wasm');
 await zstdw.init();
 const lz4w = require('lz4-wasm-nodejs');
-const ourZ = await C.compress(mixed, { codec: 'zstd', level: 3 });
+const ourZ = await C.compress(mixed, { codec: 'zstd', level: 3, threads: 1 });
 const theirZ = zstdw.compress(mixed, 3);
-console.log(`zstd-3 ratio: ours ${(N / ourZ.length).toFixed(2)}, @bokuweb ${(N / theirZ.length).toFixed(2)}`);
-await group([
-  ['zstd-3 compress: chunker-wasm', () => C.compress(mixed, { codec: 'zstd', level: 3 })],
+const ratio = (z) => (N / z.length).toFixed(3);
+const zstdRows = [
+  ['zstd-3 compress: chunker-wasm, 1 thread', () => C.compress(mixed, { codec: 'zstd', level: 3, threads: 1 })],
   ['zstd-3 compress: @bokuweb/zstd-wasm', () => zstdw.compress(mixed, 3)],
-]);
+];
+let ratios = `ours 1 thread ${ratio(ourZ)}`;
+if (info.threads > 1) {
+  // zstd's multithreaded mode (the default in the threads variant): `zstd -T N`'s frame.
+  zstdRows.splice(1, 0, [`zstd-3 compress: chunker-wasm, ${info.threads} threads`, () => C.compress(mixed, { codec: 'zstd', level: 3 })]);
+  ratios += `, ${info.threads} threads ${ratio(await C.compress(mixed, { codec: 'zstd', level: 3 }))}`;
+}
+console.log(`zstd-3 ratio: ${ratios}, @bokuweb ${ratio(theirZ)}`);
+await group(zstdRows);
 // Like for like: @bokuweb writes no content checksum (ours does by default, like the zstd program).
 await group([
-  ['zstd-3 compress: chunker-wasm, checksum: false', () => C.compress(mixed, { codec: 'zstd', level: 3, checksum: false })],
+  ['zstd-3 compress: chunker-wasm, 1 thread, checksum: false', () => C.compress(mixed, { codec: 'zstd', level: 3, threads: 1, checksum: false })],
   ['zstd-3 compress: @bokuweb/zstd-wasm ', () => zstdw.compress(mixed, 3)],
 ]);
 await group([

@@ -1,9 +1,11 @@
 // chunker compress: stream IN (default stdin) to OUT (default stdout) as a
 // zstd / lz4 frame / xz / bzip2 stream the standard programs can read.
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "args.hpp"
@@ -93,6 +95,7 @@ int run_compress(int argc, char** argv) {
   std::string codec_name, strategy_name;
   std::optional<int> level;
   bool quiet = false, verbose = false, force = false;
+  unsigned threads = 1;
   ArgParser ap("compress", "(--codec zstd|lz4|xz|bzip2 [--level N] | --strategy S) [IN [OUT]]",
                "Compresses IN (default: standard input, '-') to OUT (default: standard output) in the\n"
                "standard format of the chosen codec: zstd frame, LZ4 frame, .xz or .bz2.\n"
@@ -109,6 +112,8 @@ int run_compress(int argc, char** argv) {
     level = x;
     return {};
   });
+  ap.threads_option(&threads, "zstd worker threads (0 = all cores; default 1; N >= 2 writes what `zstd -T N` writes)");
+  ap.alias("-T", "--threads");
   ap.flag("--quiet", &quiet, "no progress line");
   ap.flag("--verbose", &verbose, "print a summary (sizes, ratio, adaptive decisions) to stderr");
   ap.flag("--force", &force, "write compressed data even if standard output is a terminal");
@@ -138,6 +143,7 @@ int run_compress(int argc, char** argv) {
       return ap.usage_error("--level: " + std::string(codec::codec_name(*c)) + " levels are " +
                             std::to_string(range.min) + ".." + std::to_string(range.max));
   }
+  opts.threads = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
   auto comp = codec::Compressor::create(opts);
   if (!comp) return ap.usage_error(comp.status().message());
 

@@ -1,6 +1,9 @@
 // compress()/decompress() against the real zstd, lz4, xz and bzip2 programs:
 // our frames must decode with them, and theirs with us.
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as C from '../../dist/esm/index.node.js';
 import { randomBytes, textBytes } from './helpers.js';
@@ -63,6 +66,40 @@ describe.each(Object.keys(hasChecksum))('%s checksum option', (codec) => {
     const z = Buffer.concat(parts);
     expect(hasChecksum[codec](z)).toBe(false);
     expect(Buffer.compare(run(tools[codec].dec, z), data)).toBe(0);
+  });
+});
+
+// zstd's multithreaded mode: with threads >= 2 (threads variant) compress()
+// writes byte for byte what `zstd -T N FILE` writes; threads: 1 (and the
+// single variant, which caps threads at 1) what `zstd --single-thread FILE`
+// writes. Level 1 has 2 MiB jobs, so 5 MB is three jobs.
+describe('zstd threads option', () => {
+  test('matches the zstd program in both modes', async () => {
+    const info = await C.ready;
+    const big = new Uint8Array([...textBytes(2500000, 5), ...randomBytes(500000, 9), ...textBytes(2000000, 6)]);
+    const dir = mkdtempSync(join(tmpdir(), 'chunker-zstd-'));
+    try {
+      const f = join(dir, 'big');
+      writeFileSync(f, big);
+      const prog = (opt) => new Uint8Array(execFileSync('zstd', ['-q', '-c', '-1', opt, f], { maxBuffer: 1 << 28 }));
+      const mt = prog('-T2'), st = prog('--single-thread');
+      expect(Buffer.compare(mt, st)).not.toBe(0);
+      const one = await C.compress(big, { codec: 'zstd', level: 1, threads: 1 });
+      expect(Buffer.compare(one, st)).toBe(0);
+      for (const threads of [2, 3, undefined]) {
+        const z = await C.compress(big, { codec: 'zstd', level: 1, threads });
+        const parallel = Math.min(threads ?? info.threads, info.threads) >= 2;
+        expect(Buffer.compare(z, parallel ? mt : st)).toBe(0);
+        expect(Buffer.compare(await C.decompress(z), big)).toBe(0);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  test('threads must be a positive integer', async () => {
+    for (const threads of [0, -1, 1.5, 'two']) {
+      await expect(C.compress(data, { codec: 'zstd', threads })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    }
   });
 });
 

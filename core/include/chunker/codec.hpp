@@ -48,6 +48,12 @@ struct CompressOptions {
   // Content checksum in the frame (zstd XXH64, LZ4 XXH32, xz CRC64), on by
   // default as in the programs; bzip2 always has its CRCs.
   bool checksum = true;
+  // zstd only: 2 or more compresses in zstd's multithreaded mode (that many
+  // worker threads, input split into jobs of 4x the window, e.g. 8 MiB at level
+  // 3). The frame is the same for every count >= 2 (and what `zstd -T N` writes),
+  // but not the same as with 1; one-shot inputs of at most 512 KiB use one thread.
+  // Other codecs compress on the calling thread.
+  unsigned threads = 1;
 };
 
 struct DecompressOptions {

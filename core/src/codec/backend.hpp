@@ -31,7 +31,7 @@ class DecoderBackend {
 };
 
 Result<std::unique_ptr<EncoderBackend>> make_zstd_encoder(int level, std::span<const std::uint8_t> dict,
-                                                          bool checksum);
+                                                          bool checksum, unsigned threads);
 Result<std::unique_ptr<EncoderBackend>> make_lz4_encoder(int level, bool checksum);
 Result<std::unique_ptr<EncoderBackend>> make_xz_encoder(int level, bool checksum);
 Result<std::unique_ptr<EncoderBackend>> make_bzip2_encoder(int level);

@@ -75,7 +75,7 @@ Result<Compressor> Compressor::create(const CompressOptions& o) {
     return Status(Errc::invalid_argument, "dictionary: only zstd supports dictionaries");
   Result<std::unique_ptr<EncoderBackend>> b = Status(Errc::internal, "no encoder");
   switch (o.codec) {
-    case Codec::zstd: b = detail::make_zstd_encoder(level, o.dictionary, o.checksum); break;
+    case Codec::zstd: b = detail::make_zstd_encoder(level, o.dictionary, o.checksum, o.threads); break;
     case Codec::lz4: b = detail::make_lz4_encoder(level, o.checksum); break;
     case Codec::xz: b = detail::make_xz_encoder(level, o.checksum); break;
     case Codec::bzip2: b = detail::make_bzip2_encoder(level); break;

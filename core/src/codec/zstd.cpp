@@ -5,6 +5,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include <algorithm>
 #include <string>
 
 #include "codec/alloc.hpp"
@@ -42,10 +43,18 @@ class ZstdEncoder final : public EncoderBackend {
  public:
   ~ZstdEncoder() override { ZSTD_freeCCtx(cctx_); }
 
-  Status init(int level, std::span<const std::uint8_t> dict, bool checksum) {
-    cctx_ = ZSTD_createCCtx_advanced(custom_mem(&mem_));
+  Status init(int level, std::span<const std::uint8_t> dict, bool checksum, unsigned threads) {
+    // Worker threads allocate too, and the Recycler is single-threaded: the
+    // multithreaded mode uses zstd's own malloc/free.
+    cctx_ = threads > 1 ? ZSTD_createCCtx() : ZSTD_createCCtx_advanced(custom_mem(&mem_));
     if (!cctx_) return {Errc::out_of_memory, "zstd: cannot allocate a compression context"};
     std::size_t rc = ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, level);
+    if (!ZSTD_isError(rc) && threads > 1) {
+      const ZSTD_bounds b = ZSTD_cParam_getBounds(ZSTD_c_nbWorkers);
+      if (ZSTD_isError(b.error) || b.upperBound < 1)
+        return {Errc::invalid_argument, "threads: this build of libzstd has no multithreaded mode"};
+      rc = ZSTD_CCtx_setParameter(cctx_, ZSTD_c_nbWorkers, static_cast<int>(std::min<unsigned>(threads, b.upperBound)));
+    }
     if (!ZSTD_isError(rc)) rc = ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, checksum ? 1 : 0);
     if (!ZSTD_isError(rc) && !dict.empty()) rc = ZSTD_CCtx_loadDictionary(cctx_, dict.data(), dict.size());
     if (ZSTD_isError(rc)) return zstd_error(rc, "setup");
@@ -125,9 +134,9 @@ class ZstdDecoder final : public DecoderBackend {
 }  // namespace
 
 Result<std::unique_ptr<EncoderBackend>> make_zstd_encoder(int level, std::span<const std::uint8_t> dict,
-                                                          bool checksum) {
+                                                          bool checksum, unsigned threads) {
   auto e = std::make_unique<ZstdEncoder>();
-  CHUNKER_TRY(e->init(level, dict, checksum));
+  CHUNKER_TRY(e->init(level, dict, checksum, threads));
   return std::unique_ptr<EncoderBackend>(std::move(e));
 }
 
