@@ -11,6 +11,8 @@ export interface Info {
   blake3Backend: string;
   /** FastCDC search kernel in use ("simd128"; "scalar" or "ilp4" when forced for testing). */
   fastcdcBackend: string;
+  /** SHA-256 block function of the wasm backend ("simd128"). */
+  sha256Backend: string;
 }
 /** Resolves once the core module (chunking, hashing, encodings) is loaded. */
 export const ready: Promise<Info>;

@@ -23,6 +23,7 @@ export function info() {
     threads: platform.threads,
     blake3Backend: core ? core.blake3Backend() : undefined,
     fastcdcBackend: core ? core.fastcdcBackend() : undefined,
+    sha256Backend: core ? core.sha256Backend() : undefined,
   };
 }
 

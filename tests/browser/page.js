@@ -24,6 +24,7 @@ await test('ready and variant', async () => {
   eq(globalThis.crossOriginIsolated, expected === 'threads', 'crossOriginIsolated');
   eq(info.blake3Backend, 'simd128', 'blake3 backend');
   eq(info.fastcdcBackend, 'simd128', 'fastcdc backend');
+  eq(info.sha256Backend, 'simd128', 'sha256 backend');
   if (expected === 'single') eq(info.threads, 1, 'threads');
   check(!codecsLoaded(), 'codecs module must not load before compress/decompress is used');
 });

@@ -12,6 +12,7 @@ describe('loading', () => {
     else expect(info.threads).toBeGreaterThanOrEqual(1);
     expect(info.blake3Backend).toBe('simd128');
     expect(info.fastcdcBackend).toBe('simd128');
+    expect(info.sha256Backend).toBe('simd128');
   });
 
   test('errors are ChunkerError subclasses with a stable code', async () => {

@@ -46,7 +46,7 @@ class Hasher {
 
 Digest hash(std::span<const std::uint8_t> data) noexcept;
 
-// Backend a Hasher constructed now would use: "sha_ni", "armv8" or "portable".
+// Backend a Hasher constructed now would use: "sha_ni", "armv8", "simd128" (wasm) or "portable".
 const char* backend() noexcept;
 
 }  // namespace chunker::sha256

@@ -22,6 +22,9 @@ Backend pick() noexcept {
 #if defined(__aarch64__)
   if (f & cpu::kArmv8Sha2) return {detail::compress_armv8, "armv8"};
 #endif
+#if defined(__wasm_simd128__)
+  if (f & cpu::kSimd128) return {detail::compress_simd128, "simd128"};
+#endif
   return {detail::compress_portable, "portable"};
 }
 

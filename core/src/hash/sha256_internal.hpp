@@ -24,6 +24,9 @@ void compress_portable(std::uint32_t state[8], const std::uint8_t* blocks, std::
 #if defined(__x86_64__)
 void compress_shani(std::uint32_t state[8], const std::uint8_t* blocks, std::size_t n) noexcept;
 #endif
+#if defined(__wasm_simd128__)
+void compress_simd128(std::uint32_t state[8], const std::uint8_t* blocks, std::size_t n) noexcept;
+#endif
 #if defined(__aarch64__)
 void compress_armv8(std::uint32_t state[8], const std::uint8_t* blocks, std::size_t n) noexcept;
 #endif
