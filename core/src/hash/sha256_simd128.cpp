@@ -63,9 +63,11 @@ inline v128_t next_quad(v128_t& x0, v128_t& x1, v128_t& x2, v128_t& x3) {
 
 inline v128_t k4(int t) { return wasm_v128_load(kRound + t); }
 
-}  // namespace
-
-void compress_simd128(std::uint32_t state[8], const std::uint8_t* blocks, std::size_t n) noexcept {
+// The block loop, in a helper that compress_simd128 below calls (inlined)
+// rather than as that function's own body: the wasm then has the same
+// operations in another order, which Chromium's V8 (not Node's) runs 1.6x
+// faster. Measured; V8's reasons unknown.
+inline void compress_blocks(std::uint32_t* state, const std::uint8_t* blocks, std::size_t n) {
   // Big-endian words: reverse the bytes of each lane.
   const v128_t bswap = wasm_i8x16_make(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
   for (; n > 0; --n, blocks += 64) {
@@ -95,6 +97,12 @@ void compress_simd128(std::uint32_t state[8], const std::uint8_t* blocks, std::s
     state[6] += g;
     state[7] += h;
   }
+}
+
+}  // namespace
+
+void compress_simd128(std::uint32_t state[8], const std::uint8_t* blocks, std::size_t n) noexcept {
+  compress_blocks(state, blocks, n);
 }
 
 #undef CHUNKER_SHA256_4ROUNDS
