@@ -1,7 +1,7 @@
 // SHA-256 against independent references: the FIPS 180-2 example messages and
 // sha256sum / openssl on random inputs of every size 0..4 KiB and around the
 // 64 KiB and 1 MiB boundaries, one-shot and split into random update pieces,
-// for every backend this CPU can run (portable, sha_ni, armv8).
+// for every backend this CPU can run (portable, avx2, sha_ni, armv8).
 #include <gtest/gtest.h>
 
 #include <map>
@@ -25,6 +25,7 @@ namespace {
 // the suite was started with, as CHUNKER_FORCE_ISA names.
 std::vector<std::string> backends() {
   std::vector<std::string> b = {"portable"};
+  if (cpu::enabled() & cpu::kAvx2) b.push_back("avx2");
   if (cpu::enabled() & cpu::kShaNi) b.push_back("sha_ni");
   if (cpu::enabled() & cpu::kArmv8Sha2) b.push_back("armv8");
   return b;

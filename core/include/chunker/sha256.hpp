@@ -46,7 +46,8 @@ class Hasher {
 
 Digest hash(std::span<const std::uint8_t> data) noexcept;
 
-// Backend a Hasher constructed now would use: "sha_ni", "armv8", "simd128" (wasm) or "portable".
+// Backend a Hasher constructed now would use: "sha_ni", "avx2" (x86 without SHA-NI),
+// "armv8", "simd128" (wasm) or "portable".
 const char* backend() noexcept;
 
 }  // namespace chunker::sha256

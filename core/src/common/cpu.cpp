@@ -35,7 +35,8 @@ std::uint32_t probe() {
   const bool ymm_os = (xcr0 & 0x6) == 0x6;
   const bool zmm_os = (xcr0 & 0xe6) == 0xe6;
   if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
-    if (avx && ymm_os && (b & bit_AVX2)) f |= kAvx2;
+    // The *_avx2.cpp files are built with -mavx2 -mbmi2: require both.
+    if (avx && ymm_os && (b & bit_AVX2) && (b & bit_BMI2)) f |= kAvx2;
     if (zmm_os && (b & bit_AVX512F) && (b & bit_AVX512VL) && (b & bit_AVX512BW)) f |= kAvx512;
     if ((b & bit_SHA) && (f & kSse41)) f |= kShaNi;
   }

@@ -18,6 +18,7 @@ Backend pick() noexcept {
   [[maybe_unused]] const std::uint32_t f = cpu::enabled();
 #if defined(__x86_64__)
   if (f & cpu::kShaNi) return {detail::compress_shani, "sha_ni"};
+  if (f & cpu::kAvx2) return {detail::compress_avx2, "avx2"};
 #endif
 #if defined(__aarch64__)
   if (f & cpu::kArmv8Sha2) return {detail::compress_armv8, "armv8"};

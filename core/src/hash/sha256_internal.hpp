@@ -22,6 +22,7 @@ inline constexpr std::uint32_t kInit[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0
 
 void compress_portable(std::uint32_t state[8], const std::uint8_t* blocks, std::size_t n) noexcept;
 #if defined(__x86_64__)
+void compress_avx2(std::uint32_t state[8], const std::uint8_t* blocks, std::size_t n) noexcept;
 void compress_shani(std::uint32_t state[8], const std::uint8_t* blocks, std::size_t n) noexcept;
 #endif
 #if defined(__wasm_simd128__)

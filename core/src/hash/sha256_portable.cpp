@@ -4,46 +4,31 @@
 // instead of shifted, and the schedule is a rolling 16-word window, so
 // compilers keep everything in registers.
 #include "hash/sha256_internal.hpp"
+#include "hash/sha256_round.hpp"
 
 namespace chunker::sha256::detail {
 namespace {
 
-inline std::uint32_t rotr(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+using round::rotr;
 inline std::uint32_t load_be32(const std::uint8_t* p) {
   return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) |
          std::uint32_t(p[3]);
 }
-inline std::uint32_t big_sigma0(std::uint32_t a) { return rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22); }
-inline std::uint32_t big_sigma1(std::uint32_t e) { return rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25); }
 inline std::uint32_t small_sigma0(std::uint32_t x) { return rotr(x, 7) ^ rotr(x, 18) ^ (x >> 3); }
 inline std::uint32_t small_sigma1(std::uint32_t x) { return rotr(x, 17) ^ rotr(x, 19) ^ (x >> 10); }
-
-// One round; the caller rotates the roles of a..h instead of moving values.
-// Ch is g ^ (e & (f ^ g)) and Maj is b ^ ((a ^ b) & (b ^ c)), where b ^ c is
-// the previous round's a ^ b (kept in `bc`): fewer operations (in wasm, 15%
-// faster than the textbook forms).
-#define CHUNKER_SHA256_ROUND(a, b, c, d, e, f, g, h, k, w)                  \
-  do {                                                                       \
-    const std::uint32_t t1 = h + big_sigma1(e) + (g ^ (e & (f ^ g))) + k + w; \
-    const std::uint32_t ab = a ^ b;                                          \
-    const std::uint32_t t2 = big_sigma0(a) + (b ^ (ab & bc));                \
-    bc = ab;                                                                 \
-    d += t1;                                                                 \
-    h = t1 + t2;                                                             \
-  } while (0)
 
 // Eight rounds starting at round r (a compile-time constant, so every w[]
 // index below is one too) with message words from W(j) (j = r % 16 + i).
 #define CHUNKER_SHA256_8ROUNDS(r, W)                                            \
   do {                                                                          \
-    CHUNKER_SHA256_ROUND(a, b, c, d, e, f, g, h, kRound[r + 0], W((r + 0) & 15)); \
-    CHUNKER_SHA256_ROUND(h, a, b, c, d, e, f, g, kRound[r + 1], W((r + 1) & 15)); \
-    CHUNKER_SHA256_ROUND(g, h, a, b, c, d, e, f, kRound[r + 2], W((r + 2) & 15)); \
-    CHUNKER_SHA256_ROUND(f, g, h, a, b, c, d, e, kRound[r + 3], W((r + 3) & 15)); \
-    CHUNKER_SHA256_ROUND(e, f, g, h, a, b, c, d, kRound[r + 4], W((r + 4) & 15)); \
-    CHUNKER_SHA256_ROUND(d, e, f, g, h, a, b, c, kRound[r + 5], W((r + 5) & 15)); \
-    CHUNKER_SHA256_ROUND(c, d, e, f, g, h, a, b, kRound[r + 6], W((r + 6) & 15)); \
-    CHUNKER_SHA256_ROUND(b, c, d, e, f, g, h, a, kRound[r + 7], W((r + 7) & 15)); \
+    CHUNKER_SHA256_ROUND(a, b, c, d, e, f, g, h, kRound[r + 0] + W((r + 0) & 15)); \
+    CHUNKER_SHA256_ROUND(h, a, b, c, d, e, f, g, kRound[r + 1] + W((r + 1) & 15)); \
+    CHUNKER_SHA256_ROUND(g, h, a, b, c, d, e, f, kRound[r + 2] + W((r + 2) & 15)); \
+    CHUNKER_SHA256_ROUND(f, g, h, a, b, c, d, e, kRound[r + 3] + W((r + 3) & 15)); \
+    CHUNKER_SHA256_ROUND(e, f, g, h, a, b, c, d, kRound[r + 4] + W((r + 4) & 15)); \
+    CHUNKER_SHA256_ROUND(d, e, f, g, h, a, b, c, kRound[r + 5] + W((r + 5) & 15)); \
+    CHUNKER_SHA256_ROUND(c, d, e, f, g, h, a, b, kRound[r + 6] + W((r + 6) & 15)); \
+    CHUNKER_SHA256_ROUND(b, c, d, e, f, g, h, a, kRound[r + 7] + W((r + 7) & 15)); \
   } while (0)
 
 }  // namespace
@@ -70,14 +55,7 @@ void compress_portable(std::uint32_t state[8], const std::uint8_t* blocks, std::
     CHUNKER_SHA256_8ROUNDS(48, W_NEXT);
     CHUNKER_SHA256_8ROUNDS(56, W_NEXT);
 #undef W_NEXT
-    state[0] += a;
-    state[1] += b;
-    state[2] += c;
-    state[3] += d;
-    state[4] += e;
-    state[5] += f;
-    state[6] += g;
-    state[7] += h;
+    round::add_to_state(state, a, b, c, d, e, f, g, h);
   }
 }
 
