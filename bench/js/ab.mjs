@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { benchData } from './data.mjs';
+import { bestInterleaved } from './interleave.mjs';
 
 const require = createRequire(import.meta.url);
 const MIB = Number(process.env.BENCH_MIB || 64), N = MIB << 20, RUNS = Number(process.env.BENCH_RUNS || 7);
@@ -31,13 +32,8 @@ group('lz4 decompress', { ...both((C) => C.decompress(ourL)), 'lz4-wasm-nodejs':
 
 console.log(`load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${MIB} MiB, best of ${RUNS}, interleaved; A = dist/${B ? `, B = ${process.env.BENCH_B}` : ''}`);
 for (const [name, fns] of groups) {
-  const best = {};
-  for (const [k, f] of Object.entries(fns)) { await f(); best[k] = Infinity; }
-  for (let r = 0; r < RUNS; r++) {
-    for (const [k, f] of Object.entries(fns)) {
-      const t = performance.now(); await f(); best[k] = Math.min(best[k], performance.now() - t);
-    }
-  }
+  const times = await bestInterleaved(Object.values(fns), RUNS);
+  const best = Object.fromEntries(Object.keys(fns).map((k, i) => [k, times[i]]));
   const rate = (k) => MIB / (best[k] / 1000);
   const comp = Object.keys(fns).find((k) => k !== 'A' && k !== 'B');
   const cols = Object.keys(fns).map((k) => `${k} ${rate(k).toFixed(0)}`).join(', ');

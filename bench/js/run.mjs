@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import * as C from '../../dist/esm/index.node.js';
 import { benchData } from './data.mjs';
+import { bestInterleaved } from './interleave.mjs';
 
 const require = createRequire(import.meta.url);
 const MIB = Number(process.env.BENCH_MIB || 64);
@@ -17,21 +18,12 @@ const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 const { random, mixed } = benchData(N);
 
 const rows = [];
-// Cases of one comparison run interleaved, round by round (A B A B ...), so
-// machine drift (large on a shared VM) hits all of them alike; best of RUNS
+// Cases of one comparison run interleaved (see interleave.mjs), best of RUNS
 // each, then the first case's speed over each other's.
 async function group(cases) {
   cases = cases.filter(([name]) => !only || only.test(name));
   if (!cases.length) return;
-  const best = cases.map(() => Infinity);
-  for (const [, fn] of cases) await fn();   // warm-up (JIT, lazy module loads)
-  for (let i = 0; i < RUNS; i++) {
-    for (let k = 0; k < cases.length; k++) {
-      const t = performance.now();
-      await cases[k][1]();
-      best[k] = Math.min(best[k], performance.now() - t);
-    }
-  }
+  const best = await bestInterleaved(cases.map(([, fn]) => fn), RUNS);
   cases.forEach(([name], k) => {
     const mibs = (N / 1048576) / (best[k] / 1000);
     rows.push([name, mibs]);
