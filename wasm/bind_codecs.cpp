@@ -61,8 +61,9 @@ Result<codec::CompressOptions> compress_options(const std::string& codec_name, c
 }
 
 // threads >= 2 (threads variant): zstd's multithreaded mode on that many
-// pthreads of the pool (the glue sizes the pool for it). That context is not
-// kept: it would hold its pthreads between calls.
+// pthreads of the pool (the glue sizes it at threads + 1). Once an input
+// over 512 KiB has used them, the kept context holds them between calls;
+// nothing else in this module uses the pool (streams compress on one thread).
 double compress_js(std::uintptr_t data, std::size_t len, std::string codec_name, std::string strategy,
                    bool has_level, int level, bool checksum, unsigned threads) {
   auto o = compress_options(codec_name, strategy, has_level, level, checksum);
@@ -70,7 +71,7 @@ double compress_js(std::uintptr_t data, std::size_t len, std::string codec_name,
   o->threads = threads;
   release_out();
   if (!g_comp || g_comp->codec() != o->codec || !o->level || g_comp->level() != *o->level ||
-      g_comp_checksum != checksum || g_comp_threads != threads) {
+      g_comp_checksum != checksum || (o->codec == codec::Codec::zstd && g_comp_threads != threads)) {
     g_comp.reset();
     auto c = codec::Compressor::create(*o);
     if (!c) return fail(c.status());
@@ -88,7 +89,7 @@ double compress_js(std::uintptr_t data, std::size_t len, std::string codec_name,
     return fail(r.status());
   }
   g_out_len = *r;
-  if ((o->codec != codec::Codec::zstd && o->codec != codec::Codec::lz4) || threads > 1) g_comp.reset();
+  if (o->codec != codec::Codec::zstd && o->codec != codec::Codec::lz4) g_comp.reset();
   return static_cast<double>(g_out_len);
 }
 

@@ -96,6 +96,23 @@ describe('zstd threads option', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  test('the kept multithreaded context and the pool survive switching thread counts and streams', async () => {
+    const big = textBytes(1500000, 11);
+    const back = run(tools.zstd.dec, await C.compress(big, { codec: 'zstd', level: 1, threads: 2 }));
+    expect(Buffer.compare(back, big)).toBe(0);
+    for (const threads of [2, 1, 2, 3, 2]) {
+      const w = C.compressStream({ codec: 'zstd' });   // one thread, alongside the kept context
+      const parts = [];
+      const done = (async () => { for await (const p of w.readable) parts.push(p); })();
+      const writer = w.writable.getWriter();
+      await writer.write(big.subarray(0, 700000));
+      const z = await C.compress(big, { codec: 'zstd', level: 1, threads });
+      await writer.close();
+      await done;
+      expect(Buffer.compare(await C.decompress(z), big)).toBe(0);
+      expect(Buffer.compare(await C.decompress(Buffer.concat(parts)), big.subarray(0, 700000))).toBe(0);
+    }
+  });
   test('threads must be a positive integer', async () => {
     for (const threads of [0, -1, 1.5, 'two']) {
       await expect(C.compress(data, { codec: 'zstd', threads })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
