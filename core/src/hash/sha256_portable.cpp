@@ -1,5 +1,6 @@
-// Portable SHA-256 block function (FIPS 180-4 §6.2.2), used where no SHA
-// instructions exist (wasm, older x86, CHUNKER_FORCE_ISA=portable).
+// Portable SHA-256 block function (FIPS 180-4 §6.2.2), used where neither
+// SHA instructions nor the vector-schedule kernel (avx2, simd128) are there:
+// x86 without AVX2, other CPUs, CHUNKER_FORCE_ISA=portable.
 // Rounds are written out eight at a time with the working variables renamed
 // instead of shifted, and the schedule is a rolling 16-word window, so
 // compilers keep everything in registers.
