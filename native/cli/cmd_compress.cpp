@@ -1,16 +1,15 @@
 // chunker compress: stream IN (default stdin) to OUT (default stdout) as a
 // zstd / lz4 frame / xz / bzip2 stream the standard programs can read.
-#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "args.hpp"
 #include "chunker/codec.hpp"
 #include "chunker/file.hpp"
+#include "chunker/thread_pool.hpp"
 #include "codec_io.hpp"
 #include "command.hpp"
 
@@ -143,7 +142,7 @@ int run_compress(int argc, char** argv) {
       return ap.usage_error("--level: " + std::string(codec::codec_name(*c)) + " levels are " +
                             std::to_string(range.min) + ".." + std::to_string(range.max));
   }
-  opts.threads = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+  opts.threads = threads ? threads : ThreadPool::default_threads();
   auto comp = codec::Compressor::create(opts);
   if (!comp) return ap.usage_error(comp.status().message());
 

@@ -2,11 +2,11 @@
 // b3sum / sha256sum (`<digest>  <name>`), and --check like the coreutils tools.
 #include <cstdio>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "args.hpp"
 #include "chunker/file.hpp"
+#include "chunker/thread_pool.hpp"
 #include "command.hpp"
 #include "hash_cli.hpp"
 
@@ -75,7 +75,7 @@ int run(int argc, char** argv) {
   auto t = parse_uint(threads, "--threads");
   if (!t || *t > blake3::kMaxThreads)
     return p.usage_error("--threads: expected 0.." + std::to_string(blake3::kMaxThreads) + ", got '" + threads + "'");
-  o.threads = *t ? static_cast<unsigned>(*t) : std::max(1u, std::thread::hardware_concurrency());
+  o.threads = *t ? static_cast<unsigned>(*t) : ThreadPool::default_threads();
   if (io == "auto") o.io = Io::automatic;
   else if (io == "mmap") o.io = Io::mmap;
   else if (io == "read") o.io = Io::read;
