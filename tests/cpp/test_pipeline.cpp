@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "chunker/encoding.hpp"
 #include "chunker/pipeline.hpp"
@@ -38,10 +39,13 @@ std::vector<HashedChunk> run_pipeline(const std::vector<std::uint8_t>& d, Pipeli
   auto pl = ChunkPipeline::create(o);
   EXPECT_TRUE(pl.ok());
   std::vector<HashedChunk> out;
+  std::atomic<int> in_sink{0};
   auto sink = [&](const HashedChunk& c, std::span<const std::uint8_t> bytes) {
+    EXPECT_EQ(in_sink.fetch_add(1), 0) << "sink called concurrently";
     EXPECT_EQ(bytes.size(), c.length);
     EXPECT_TRUE(std::equal(bytes.begin(), bytes.end(), d.begin() + static_cast<std::ptrdiff_t>(c.offset)));
     out.push_back(c);
+    in_sink.fetch_sub(1);
   };
   Status s;
   if (input == Input::file) {
@@ -203,6 +207,83 @@ TEST(Pipeline, ProgressAndCancel) {
   auto s = pc->run(std::span<const std::uint8_t>(d), [](const HashedChunk&, std::span<const std::uint8_t>) {});
   EXPECT_EQ(s.code(), Errc::cancelled);
   EXPECT_LT(last, d.size());
+}
+
+// A stage that fails on the chunk at a given offset (threaded runs: from a
+// worker or from the stitch), and cancellation part-way, on every input kind.
+namespace {
+class FailAtStage : public ChunkStage {
+ public:
+  explicit FailAtStage(std::uint64_t at) : at_(at) {}
+  Status process(unsigned, const HashedChunk& c, std::span<const std::uint8_t> in,
+                 std::vector<std::uint8_t>& out) override {
+    if (c.offset <= at_ && at_ < c.offset + c.length) return Status(Errc::corrupt_input, "stage failed");
+    out.assign(in.begin(), in.begin() + 1);
+    return {};
+  }
+
+ private:
+  std::uint64_t at_;
+};
+}  // namespace
+
+TEST(Pipeline, StageErrorAndCancelStopInOrder) {
+  auto d = testutil::random_bytes(12 << 20, 21);
+  const auto p = make(4096, 16384, 65536);
+  auto ref = reference::chunk_all(d, p.min_size, p.avg_size, p.max_size, p.level, p.seed);
+  for (unsigned threads : {1u, 2u, 4u}) {
+    for (Input input : {Input::memory, Input::file}) {
+      for (std::uint64_t at : {std::uint64_t{0}, std::uint64_t{5} << 20, d.size() - 1}) {
+        FailAtStage stage(at);
+        PipelineOptions o;
+        o.params = p;
+        o.hash = HashAlgo::blake3;
+        o.threads = threads;
+        o.window_bytes = 1 << 20;
+        o.stage = &stage;
+        auto pl = ChunkPipeline::create(o);
+        ASSERT_TRUE(pl.ok());
+        std::size_t n = 0;
+        auto sink = [&](const HashedChunk& c, std::span<const std::uint8_t>) {
+          ASSERT_LT(n, ref.size());
+          EXPECT_EQ(c.offset, ref[n].offset);
+          ++n;
+        };
+        Status s = input == Input::file
+                       ? pl->run_file([&](std::span<std::uint8_t> b, std::uint64_t off) { return pread_short(d, b, off, 2); },
+                                      d.size(), sink)
+                       : pl->run(std::span<const std::uint8_t>(d), sink);
+        EXPECT_EQ(s.code(), Errc::corrupt_input) << "threads " << threads << " at " << at;
+        // A prefix of the true chunks (whole windows or segments), never the failing chunk.
+        ASSERT_LT(n, ref.size());
+        if (n > 0) EXPECT_LE(ref[n - 1].offset + ref[n - 1].length, at);
+      }
+      std::atomic<bool> cancel{false};
+      PipelineOptions o;
+      o.params = p;
+      o.hash = HashAlgo::none;
+      o.threads = threads;
+      o.window_bytes = 1 << 20;
+      o.cancel = &cancel;
+      o.progress = [&](std::uint64_t done, std::uint64_t) {
+        if (done > (3u << 20)) cancel = true;
+      };
+      auto pl = ChunkPipeline::create(o);
+      ASSERT_TRUE(pl.ok());
+      std::uint64_t end = 0;
+      auto sink = [&](const HashedChunk& c, std::span<const std::uint8_t>) {
+        EXPECT_EQ(c.offset, end);
+        end += c.length;
+      };
+      Status s = input == Input::file
+                     ? pl->run_file([&](std::span<std::uint8_t> b, std::uint64_t off) { return pread_short(d, b, off, 3); },
+                                    d.size(), sink)
+                     : pl->run(std::span<const std::uint8_t>(d), sink);
+      EXPECT_EQ(s.code(), Errc::cancelled) << "threads " << threads;
+      EXPECT_GT(end, 3u << 20);
+      EXPECT_LT(end, d.size());
+    }
+  }
 }
 
 TEST(Pipeline, RejectsBadOptions) {

@@ -1,13 +1,13 @@
 // Chunk -> hash pipeline: exact FastCDC chunking plus a strong hash per chunk,
 // on one or more threads, results in input order, memory bounded by a window.
 //
-// Parallel chunking is exact: the input window is split into segments, each
-// thread chunks its segment as if a chunk started there (and hashes what it
-// finds), then a sequential stitch follows the true chunk sequence; as soon as
-// it lands on a cut the segment also found, the rest of that segment's chunks
-// (and hashes) are taken as they are. FastCDC resynchronises within a chunk or
-// two, so almost no work is repeated. Output is identical to the sequential
-// chunker for any thread count and window size.
+// Parallel chunking is exact: the input is split into segments, each thread
+// chunks a segment as if a chunk started there (and hashes what it finds),
+// and a sequential stitch follows the true chunk sequence; as soon as it lands
+// on a cut the segment also found, the rest of that segment's chunks (and
+// hashes) are taken as they are. FastCDC resynchronises within a chunk or two,
+// so almost no work is repeated. Output is identical to the sequential chunker
+// for any thread count and window size.
 #pragma once
 
 #include <atomic>
@@ -32,11 +32,11 @@ struct HashedChunk {
   friend bool operator==(const HashedChunk&, const HashedChunk&) = default;
 };
 
-// Counters, cheap enough to leave on (a few clock reads per window).
+// Counters, cheap enough to leave on (a few clock reads per window or read block).
 struct PipelineStats {
   std::uint64_t bytes = 0;
   std::uint64_t chunks = 0;
-  std::uint64_t windows = 0;
+  std::uint64_t windows = 0;    // windows, or segments when threaded
   std::uint64_t rechunked = 0;  // chunks recomputed while stitching segments
   double read_s = 0;            // waiting for input
   double chunk_s = 0;           // summed over threads
@@ -63,17 +63,21 @@ struct PipelineOptions {
   fastcdc::Params params;                 // sizes, level, seed
   HashAlgo hash = HashAlgo::sha256;       // per-chunk strong hash (reference default)
   unsigned threads = 1;                   // 0 = all hardware threads
-  std::size_t window_bytes = 0;           // in-flight budget; 0 = auto (8 MiB per thread, at least one
-                                          // segment of 8 average chunks per thread past max_size;
-                                          // in memory without a stage 64 MiB per thread)
-  // Called after each window with bytes done so far and the total (0 if unknown).
+  std::size_t window_bytes = 0;           // in-flight budget; 0 = auto (run_reader: 8 MiB per thread,
+                                          // at least 8 average chunks per thread past max_size;
+                                          // run_file: threads + 2 read slots of max(8 MiB, 32 average
+                                          // chunks) + max_size each)
+  // Called after each window (segment, when threaded) with bytes done so far
+  // and the total (0 if unknown), on whichever pool thread emits, never two at once.
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
   const std::atomic<bool>* cancel = nullptr;  // set to true to stop (-> Errc::cancelled)
   ChunkStage* stage = nullptr;                // optional, not owned
 };
 
-// Sink for results; `bytes` is the chunk's data (or the stage's output when a
-// ChunkStage is set), valid only during the call.
+// Sink for results, called in input order and never concurrently; `bytes` is
+// the chunk's data (or the stage's output when a ChunkStage is set), valid only
+// during the call. With threads > 1, run() and run_file() call it from
+// whichever pool thread is stitching (the caller's thread among them).
 using HashedChunkSink = FunctionRef<void(const HashedChunk&, std::span<const std::uint8_t>)>;
 // Reads into the span, returns bytes read (0 = end of input) or an error.
 using PipelineRead = FunctionRef<Result<std::size_t>(std::span<std::uint8_t>)>;
@@ -95,12 +99,11 @@ class ChunkPipeline {
   Status run(std::span<const std::uint8_t> data, HashedChunkSink sink, std::uint64_t total_hint = 0);
   // Streaming input: reads windows into an internal buffer of window_bytes.
   Status run_reader(PipelineRead read, HashedChunkSink sink, std::uint64_t total_hint = 0);
-  // A file of known size read by position: while the workers chunk window k,
-  // each also reads its share of window k+1 into a second buffer, so reading
-  // is spread over the threads and overlaps chunking. A file that shrinks
-  // while read is an io_error. Memory: with an explicit window_bytes the two
-  // buffers together stay within it; auto sizes each buffer as run_file.cpp
-  // explains (4 MiB per thread, more for large chunk sizes).
+  // A file of known size read by position: each thread reads, chunks and
+  // hashes whole segments into a ring of threads + 2 slots (run_segments.cpp),
+  // so reading is spread over the threads and overlaps chunking. A file that
+  // shrinks while read is an io_error. Memory: with an explicit window_bytes
+  // the slots together stay within it.
   Status run_file(PipelinePread pread, std::uint64_t size, HashedChunkSink sink);
 
   const PipelineStats& stats() const noexcept { return stats_; }
@@ -110,10 +113,13 @@ class ChunkPipeline {
  private:
   ChunkPipeline() = default;
   // Emits every chunk that starts in `data` and is final, returns bytes consumed.
-  // `after(t, n)` runs on worker t (of n) once its segment is done (run_file's reads).
   Result<std::size_t> process_window(std::span<const std::uint8_t> data, std::uint64_t base, bool eof,
-                                     HashedChunkSink& sink,
-                                     FunctionRef<void(std::size_t, std::size_t)>* after = nullptr);
+                                     HashedChunkSink& sink);
+
+  // Threaded run() and run_file(): segments taken by any free thread, stitched
+  // in order by whichever thread is free (mem: the input; else pread).
+  Status run_segments(std::uint64_t size, std::uint64_t total_hint, const std::uint8_t* mem, PipelinePread* pread,
+                      HashedChunkSink& sink);
 
   PipelineOptions opts_;
   bool auto_window_ = false;  // window_bytes was 0: run() may use larger in-memory windows

@@ -1,6 +1,7 @@
 // Picks the FastCDC search kernel once. Unlike BLAKE3 ("highest ISA wins"),
 // the default is the kernel measured fastest on each platform, because a wide
 // ISA does not make the table lookups cheaper (see docs/benchmarks.md).
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -49,16 +50,29 @@ constexpr Candidate kCandidates[] = {
 
 bool runnable(const Candidate& c, std::uint32_t f) { return (c.needs & f) == c.needs; }
 
+// The static preference: the highest-ISA kernel measured fastest somewhere.
+const ScanKernel* preferred(std::uint32_t f, bool forced) {
+  const ScanKernel* best = &kIlpKernel;
+  for (const auto& c : kCandidates)
+    if (runnable(c, f) && (forced || c.fastest)) best = c.k;
+  return best;
+}
+
 #if !defined(__wasm__)
-// Which of the measured-fastest kernels and the plain scalar loop wins depends
-// on the core, not only on the ISA: on Zen 3 the AVX2 kernel beats the plain
-// loop by 1.4x, on Zen 5 the plain loop beats it by 6-10 % (docs/benchmarks.md).
-// So time them once per process on 128 KiB that never cuts (~0.5 ms) and keep
-// the fastest; all are exact, so only speed depends on the choice. Not in wasm:
-// browsers coarsen timers to as much as 100 us, and V8 runs a function's first
-// calls in baseline code (Liftoff), so a first-use timing there measured the
-// tier-up, not the kernel (tried: 8-20 ms and a random winner).
+// Whether the preferred kernel or the plain scalar loop wins depends on the
+// core, not only on the ISA: on Zen 3 the AVX2 kernel beats the plain loop by
+// 1.4x, on Zen 5 the plain loop beats it by 6-10 % (docs/benchmarks.md). So
+// time the two once per process on 128 KiB that never cuts (~0.4 ms) and keep
+// the faster; all kernels are exact, so only speed depends on the choice.
+// Only these two, best of 5 alternating rounds: with every kernel timed best
+// of 3, a process started next to another busy one picked ilp4 or sse41 (each
+// 20-25 % slower) in 3 of 24 starts on the 2-vCPU Zen 5 VM.
+// Not in wasm: browsers coarsen timers to as much as 100 us, and V8 runs a
+// function's first calls in baseline code (Liftoff), so a first-use timing
+// there measured the tier-up, not the kernel (tried: 8-20 ms, random winner).
 const ScanKernel* calibrate(std::uint32_t f) {
+  const ScanKernel* const pair[2] = {preferred(f, false), &kScalarKernel};
+  if (pair[0] == pair[1]) return pair[0];
   constexpr std::size_t kBytes = 128u << 10;
   // Heap, not static: freed after the one use instead of staying resident.
   std::unique_ptr<std::uint8_t[]> buf(new (std::nothrow) std::uint8_t[kBytes]);
@@ -74,18 +88,16 @@ const ScanKernel* calibrate(std::uint32_t f) {
     b = static_cast<std::uint8_t>(z ^ (z >> 31));
   }
   const std::uint64_t never = (std::uint64_t{1} << 48) - 1;  // all 48 tested bits: p = 2^-48 per byte
-  const ScanKernel* best = nullptr;
-  double best_s = 0;
-  for (int round = 0; round < 3; ++round)
-    for (const auto& c : kCandidates) {
-      if (!runnable(c, f) || !(c.fastest || c.k == &kScalarKernel)) continue;
-      const auto t0 = std::chrono::steady_clock::now();
-      const std::size_t r = c.k->find_first(data, kTestWindow, kBytes, kGear, never, 1u << 16);
-      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (r != ~std::size_t{0}) continue;  // a cut in this data would mean a broken kernel
-      if (!best || s < best_s) best = c.k, best_s = s;
-    }
-  return best;
+  double best_s[2] = {1e9, 1e9};
+  for (int round = 0; round < 10; ++round) {
+    const int i = (round & 1) ^ ((round >> 1) & 1);  // order 0 1 1 0 0 1 1 0 ...
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::size_t r = pair[i]->find_first(data, kTestWindow, kBytes, kGear, never, 1u << 16);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (r != ~std::size_t{0}) return pair[1];  // a cut in this data would mean a broken kernel
+    best_s[i] = std::min(best_s[i], s);
+  }
+  return best_s[1] < best_s[0] ? pair[1] : pair[0];
 }
 #endif
 
@@ -101,10 +113,7 @@ const ScanKernel* select() {
     if (measured) return measured;
   }
 #endif
-  const ScanKernel* best = &kIlpKernel;
-  for (const auto& c : kCandidates)
-    if (runnable(c, f) && (forced || c.fastest)) best = c.k;
-  return best;
+  return preferred(f, forced);
 }
 
 std::atomic<const ScanKernel*> g_kernel{nullptr};

@@ -62,18 +62,14 @@ ChunkPipeline::~ChunkPipeline() = default;
 unsigned ChunkPipeline::threads() const noexcept { return pool_ ? pool_->size() : 1; }
 
 Result<std::size_t> ChunkPipeline::process_window(std::span<const std::uint8_t> data, std::uint64_t base, bool eof,
-                                          HashedChunkSink& sink,
-                                          FunctionRef<void(std::size_t, std::size_t)>* after) {
+                                          HashedChunkSink& sink) {
   const std::uint8_t* d = data.data();
   const std::size_t n = data.size();
   const std::size_t max = opts_.params.max_size;
   // Chunks may start in [0, starts): a cut is final only when max_size bytes
   // (or the true end of input) are visible from the chunk's start.
   const std::size_t starts = eof ? n : (n >= max ? n - max + 1 : 0);
-  if (starts == 0) {
-    if (after) (*after)(0, 1);
-    return 0;
-  }
+  if (starts == 0) return 0;
   const HashAlgo algo = opts_.hash;
   const fastcdc::Cutter& cutter = *cutter_;
 
@@ -117,7 +113,6 @@ Result<std::size_t> ChunkPipeline::process_window(std::span<const std::uint8_t> 
       }
       seg_stage_s_[t] = now_s() - t2;
     }
-    if (after) (*after)(t, segs);
   });
   for (std::size_t t = 0; t < segs; ++t) {
     stats_.chunk_s += seg_chunk_s_[t];
@@ -178,15 +173,13 @@ Result<std::size_t> ChunkPipeline::process_window(std::span<const std::uint8_t> 
 }
 
 Status ChunkPipeline::run(std::span<const std::uint8_t> data, HashedChunkSink sink, std::uint64_t total_hint) {
-  const double t0 = now_s();
   if (total_hint == 0) total_hint = data.size();
-  // In memory nothing is buffered per window, so without a stage (whose
-  // output is) the windows can be larger: each segment boundary costs a
-  // sequential re-chunk + re-hash of a chunk or two in the stitch, which is
-  // what keeps 2 threads from scaling; 4x fewer boundaries per byte.
-  const std::size_t span_window = (auto_window_ && !opts_.stage)
-                                      ? std::max(opts_.window_bytes, std::size_t{64 << 20} * pool_->size())
-                                      : opts_.window_bytes;
+  if (pool_->size() > 1) return run_segments(data.size(), total_hint, data.data(), nullptr, sink);
+  const double t0 = now_s();
+  // One thread: windows only pace progress and cancellation; without a stage
+  // (whose output is buffered per window) they can be large.
+  const std::size_t span_window =
+      (auto_window_ && !opts_.stage) ? std::max(opts_.window_bytes, std::size_t{64} << 20) : opts_.window_bytes;
   std::size_t pos = 0;
   while (pos < data.size()) {
     if (opts_.cancel && opts_.cancel->load(std::memory_order_relaxed))
