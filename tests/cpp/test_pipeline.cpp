@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <stdexcept>
 #include <atomic>
 
 #include "chunker/encoding.hpp"
@@ -282,6 +283,36 @@ TEST(Pipeline, StageErrorAndCancelStopInOrder) {
       EXPECT_EQ(s.code(), Errc::cancelled) << "threads " << threads;
       EXPECT_GT(end, 3u << 20);
       EXPECT_LT(end, d.size());
+    }
+  }
+}
+
+// A sink that throws: the exception reaches the caller (threaded runs call the
+// sink from pool threads), and the pipeline stays usable.
+TEST(Pipeline, SinkExceptionReachesTheCaller) {
+  auto d = testutil::random_bytes(6 << 20, 22);
+  for (unsigned threads : {1u, 2u, 3u}) {
+    for (Input input : {Input::memory, Input::file}) {
+      PipelineOptions o;
+      o.params = make(4096, 16384, 65536);
+      o.hash = HashAlgo::none;
+      o.threads = threads;
+      o.window_bytes = 1 << 20;
+      auto pl = ChunkPipeline::create(o);
+      ASSERT_TRUE(pl.ok());
+      std::size_t n = 0;
+      auto sink = [&](const HashedChunk&, std::span<const std::uint8_t>) {
+        if (++n == 100) throw std::runtime_error("sink full");
+      };
+      auto run = [&] {
+        return input == Input::file
+                   ? pl->run_file([&](std::span<std::uint8_t> b, std::uint64_t off) { return pread_short(d, b, off, 4); },
+                                  d.size(), sink)
+                   : pl->run(std::span<const std::uint8_t>(d), sink);
+      };
+      EXPECT_THROW((void)run(), std::runtime_error) << "threads " << threads;
+      n = 1000;  // no more throwing: the same pipeline runs to the end
+      EXPECT_TRUE(run().ok());
     }
   }
 }

@@ -77,7 +77,8 @@ struct PipelineOptions {
 // Sink for results, called in input order and never concurrently; `bytes` is
 // the chunk's data (or the stage's output when a ChunkStage is set), valid only
 // during the call. With threads > 1, run() and run_file() call it from
-// whichever pool thread is stitching (the caller's thread among them).
+// whichever pool thread is stitching (the caller's thread among them); an
+// exception it throws stops the run and is rethrown on the caller's thread.
 using HashedChunkSink = FunctionRef<void(const HashedChunk&, std::span<const std::uint8_t>)>;
 // Reads into the span, returns bytes read (0 = end of input) or an error.
 using PipelineRead = FunctionRef<Result<std::size_t>(std::span<std::uint8_t>)>;
@@ -103,7 +104,8 @@ class ChunkPipeline {
   // hashes whole segments into a ring of threads + 2 slots (run_segments.cpp),
   // so reading is spread over the threads and overlaps chunking. A file that
   // shrinks while read is an io_error. Memory: with an explicit window_bytes
-  // the slots together stay within it.
+  // the slots together stay within it (at least threads + 2 slots of
+  // avg_size + max_size bytes each).
   Status run_file(PipelinePread pread, std::uint64_t size, HashedChunkSink sink);
 
   const PipelineStats& stats() const noexcept { return stats_; }

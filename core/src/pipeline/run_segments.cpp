@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <exception>
 #include <cstring>
 #include <mutex>
 
@@ -98,7 +99,26 @@ class SegmentRun {
   }
 
   // Run by every pool thread; returns when all is emitted or something failed.
+  // An exception from the caller's sink, progress or stage stops every thread
+  // and is rethrown on the caller's thread (the sink used to run only there).
   void worker(unsigned w) {
+    try {
+      work(w);
+    } catch (...) {
+      std::lock_guard<std::mutex> lk(mu_);
+      if (!exception_) exception_ = std::current_exception();
+      fail(Status(Errc::internal, "a pipeline callback threw"));
+      cv_.notify_all();
+    }
+  }
+
+  Status result() const {
+    if (exception_) std::rethrow_exception(exception_);
+    return failed_;
+  }
+
+ private:
+  void work(unsigned w) {
     std::unique_lock<std::mutex> lk(mu_);
     for (;;) {
       if (!failed_.ok()) return;
@@ -139,9 +159,6 @@ class SegmentRun {
     }
   }
 
-  Status result() const { return failed_; }
-
- private:
   // Guided: full segments, then a thread's share of what is left, so the
   // threads finish together rather than one waiting out a long last segment.
   std::uint64_t next_length() const {
@@ -290,6 +307,7 @@ class SegmentRun {
   std::uint64_t claimed_ = 0, stitched_ = 0, next_a_ = 0, done_bytes_ = 0;
   bool stitching_ = false;
   Status failed_;
+  std::exception_ptr exception_;
   std::uint64_t emitted_ = 0;  // end of the last emitted chunk (stitching thread)
 };
 
