@@ -35,8 +35,12 @@ void release_out() {
 // same settings (saves re-allocating the context and its tables each call;
 // xz/bzip2 contexts are large, so those are not kept).
 std::optional<codec::Compressor> g_comp;
-bool g_comp_checksum = true;
-unsigned g_comp_threads = 1;
+codec::CompressOptions g_comp_opts;  // what g_comp was made with (no dictionary here)
+
+bool same_settings(const codec::CompressOptions& a, const codec::CompressOptions& b) {
+  return a.codec == b.codec && a.level == b.level && a.checksum == b.checksum &&
+         (a.codec != codec::Codec::zstd || a.threads == b.threads);  // threads: zstd only
+}
 
 // codec: a name for codec::parse_codec, or "" with a strategy name instead.
 // has_level false: the strategy's level, else the codec's default level.
@@ -70,14 +74,12 @@ double compress_js(std::uintptr_t data, std::size_t len, std::string codec_name,
   if (!o) return fail(o.status());
   o->threads = threads;
   release_out();
-  if (!g_comp || g_comp->codec() != o->codec || !o->level || g_comp->level() != *o->level ||
-      g_comp_checksum != checksum || (o->codec == codec::Codec::zstd && g_comp_threads != threads)) {
+  if (!g_comp || !o->level || !same_settings(g_comp_opts, *o)) {
     g_comp.reset();
     auto c = codec::Compressor::create(*o);
     if (!c) return fail(c.status());
     g_comp.emplace(std::move(*c));
-    g_comp_checksum = checksum;
-    g_comp_threads = threads;
+    g_comp_opts = *o;
   }
   const std::size_t bound = codec::compress_bound(o->codec, len);
   g_out = static_cast<std::uint8_t*>(std::malloc(bound ? bound : 1));

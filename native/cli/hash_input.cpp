@@ -15,6 +15,7 @@
 #include "chunker/encoding.hpp"
 #include "chunker/file.hpp"
 #include "hash_cli.hpp"
+#include "pipeline/window_buffer.hpp"
 
 namespace chunker::cli::hash {
 namespace {
@@ -44,9 +45,11 @@ Status hash_by_read(InputFile& f, const Options& o, InputHasher& h) {
 // splits over the threads), the next block read on another thread meanwhile.
 // A mapping of the page cache was slower than even one thread here (1 GiB:
 // 0.37-0.41 s on 2 threads vs 0.24 s read on 1; a TLB walk per 4 KiB page).
+// The buffers are the pipeline's huge-page windows: with plain new[] the same
+// 2-thread run took 1.24x as long (docs/benchmarks.md).
 Status hash_by_read_ahead(InputFile& f, InputHasher& h) {
   constexpr std::size_t kBlock = 8u << 20;
-  std::unique_ptr<std::uint8_t[]> mem(new (std::nothrow) std::uint8_t[2 * kBlock]);
+  detail::WindowBuffer mem = detail::alloc_window(2 * kBlock);
   if (!mem) return Status(Errc::out_of_memory, "cannot allocate two read buffers of " + std::to_string(kBlock));
   std::uint8_t* buf[2] = {mem.get(), mem.get() + kBlock};
   Result<std::size_t> cur = f.read({buf[0], kBlock});
