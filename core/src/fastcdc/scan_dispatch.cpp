@@ -97,7 +97,11 @@ const ScanKernel* calibrate(std::uint32_t f) {
     if (r != ~std::size_t{0}) return pair[1];  // a cut in this data would mean a broken kernel
     best_s[i] = std::min(best_s[i], s);
   }
-  return best_s[1] < best_s[0] ? pair[1] : pair[0];
+  // Scalar must win clearly: the vector kernel's speed is the steadier one. On
+  // the 2-vCPU Zen 5 VM, scalar ran 2-5 % ahead in quiet periods but at 0.55-0.6x
+  // of avx2 in others (a busy SMT sibling on the host, presumably), for whole
+  // processes at a time (docs/benchmarks.md).
+  return best_s[1] * 1.10 < best_s[0] ? pair[1] : pair[0];
 }
 #endif
 
