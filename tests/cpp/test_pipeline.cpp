@@ -35,6 +35,29 @@ Result<std::size_t> pread_short(const std::vector<std::uint8_t>& d, std::span<st
   return n;
 }
 
+// Runs pl over d as the given kind of input, with random short reads for the
+// file (pread) and reader kinds.
+Status run_input(ChunkPipeline& pl, const std::vector<std::uint8_t>& d, Input input, HashedChunkSink sink,
+                 std::uint64_t seed) {
+  if (input == Input::file)
+    return pl.run_file([&](std::span<std::uint8_t> b, std::uint64_t off) { return pread_short(d, b, off, seed); },
+                       d.size(), sink);
+  if (input == Input::reader) {
+    testutil::SplitMix64 rng(seed);
+    std::size_t pos = 0;
+    return pl.run_reader(
+        [&](std::span<std::uint8_t> b) -> Result<std::size_t> {
+          // Short reads of random sizes, like a pipe.
+          std::size_t n = std::min<std::size_t>({b.size(), d.size() - pos, 1 + rng.below(3 << 20)});
+          std::copy_n(d.begin() + static_cast<std::ptrdiff_t>(pos), n, b.begin());
+          pos += n;
+          return n;
+        },
+        sink);
+  }
+  return pl.run(std::span<const std::uint8_t>(d), sink);
+}
+
 std::vector<HashedChunk> run_pipeline(const std::vector<std::uint8_t>& d, PipelineOptions o, Input input,
                                       std::uint64_t seed = 1) {
   auto pl = ChunkPipeline::create(o);
@@ -48,25 +71,7 @@ std::vector<HashedChunk> run_pipeline(const std::vector<std::uint8_t>& d, Pipeli
     out.push_back(c);
     in_sink.fetch_sub(1);
   };
-  Status s;
-  if (input == Input::file) {
-    s = pl->run_file([&](std::span<std::uint8_t> b, std::uint64_t off) { return pread_short(d, b, off, seed); },
-                     d.size(), sink);
-  } else if (input == Input::reader) {
-    testutil::SplitMix64 rng(seed);
-    std::size_t pos = 0;
-    s = pl->run_reader(
-        [&](std::span<std::uint8_t> b) -> Result<std::size_t> {
-          // Short reads of random sizes, like a pipe.
-          std::size_t n = std::min<std::size_t>({b.size(), d.size() - pos, 1 + rng.below(3 << 20)});
-          std::copy_n(d.begin() + static_cast<std::ptrdiff_t>(pos), n, b.begin());
-          pos += n;
-          return n;
-        },
-        sink);
-  } else {
-    s = pl->run(std::span<const std::uint8_t>(d), sink);
-  }
+  Status s = run_input(*pl, d, input, sink, seed);
   EXPECT_TRUE(s.ok()) << s.to_string();
   EXPECT_EQ(pl->stats().chunks, out.size());
   return out;
@@ -233,14 +238,15 @@ TEST(Pipeline, StageErrorAndCancelStopInOrder) {
   const auto p = make(4096, 16384, 65536);
   auto ref = reference::chunk_all(d, p.min_size, p.avg_size, p.max_size, p.level, p.seed);
   for (unsigned threads : {1u, 2u, 4u}) {
+    PipelineOptions base;
+    base.params = p;
+    base.threads = threads;
+    base.window_bytes = 1 << 20;  // many segments
     for (Input input : {Input::memory, Input::file}) {
       for (std::uint64_t at : {std::uint64_t{0}, std::uint64_t{5} << 20, d.size() - 1}) {
         FailAtStage stage(at);
-        PipelineOptions o;
-        o.params = p;
+        PipelineOptions o = base;
         o.hash = HashAlgo::blake3;
-        o.threads = threads;
-        o.window_bytes = 1 << 20;
         o.stage = &stage;
         auto pl = ChunkPipeline::create(o);
         ASSERT_TRUE(pl.ok());
@@ -250,21 +256,15 @@ TEST(Pipeline, StageErrorAndCancelStopInOrder) {
           EXPECT_EQ(c.offset, ref[n].offset);
           ++n;
         };
-        Status s = input == Input::file
-                       ? pl->run_file([&](std::span<std::uint8_t> b, std::uint64_t off) { return pread_short(d, b, off, 2); },
-                                      d.size(), sink)
-                       : pl->run(std::span<const std::uint8_t>(d), sink);
+        Status s = run_input(*pl, d, input, sink, 2);
         EXPECT_EQ(s.code(), Errc::corrupt_input) << "threads " << threads << " at " << at;
         // A prefix of the true chunks (whole windows or segments), never the failing chunk.
         ASSERT_LT(n, ref.size());
         if (n > 0) EXPECT_LE(ref[n - 1].offset + ref[n - 1].length, at);
       }
       std::atomic<bool> cancel{false};
-      PipelineOptions o;
-      o.params = p;
+      PipelineOptions o = base;
       o.hash = HashAlgo::none;
-      o.threads = threads;
-      o.window_bytes = 1 << 20;
       o.cancel = &cancel;
       o.progress = [&](std::uint64_t done, std::uint64_t) {
         if (done > (3u << 20)) cancel = true;
@@ -276,10 +276,7 @@ TEST(Pipeline, StageErrorAndCancelStopInOrder) {
         EXPECT_EQ(c.offset, end);
         end += c.length;
       };
-      Status s = input == Input::file
-                     ? pl->run_file([&](std::span<std::uint8_t> b, std::uint64_t off) { return pread_short(d, b, off, 3); },
-                                    d.size(), sink)
-                     : pl->run(std::span<const std::uint8_t>(d), sink);
+      Status s = run_input(*pl, d, input, sink, 3);
       EXPECT_EQ(s.code(), Errc::cancelled) << "threads " << threads;
       EXPECT_GT(end, 3u << 20);
       EXPECT_LT(end, d.size());
@@ -304,12 +301,7 @@ TEST(Pipeline, SinkExceptionReachesTheCaller) {
       auto sink = [&](const HashedChunk&, std::span<const std::uint8_t>) {
         if (++n == 100) throw std::runtime_error("sink full");
       };
-      auto run = [&] {
-        return input == Input::file
-                   ? pl->run_file([&](std::span<std::uint8_t> b, std::uint64_t off) { return pread_short(d, b, off, 4); },
-                                  d.size(), sink)
-                   : pl->run(std::span<const std::uint8_t>(d), sink);
-      };
+      auto run = [&] { return run_input(*pl, d, input, sink, 4); };
       EXPECT_THROW((void)run(), std::runtime_error) << "threads " << threads;
       n = 1000;  // no more throwing: the same pipeline runs to the end
       EXPECT_TRUE(run().ok());
@@ -404,9 +396,7 @@ TEST(Pipeline, StageBytesCountWhatTheSinkReceives) {
         EXPECT_EQ(bytes[1], c.length % 251);
         got += bytes.size();
       };
-      Status s = file ? pl->run_file([&](std::span<std::uint8_t> b, std::uint64_t off) { return pread_short(d, b, off, 5); },
-                                     d.size(), sink)
-                      : pl->run(std::span<const std::uint8_t>(d), sink);
+      Status s = run_input(*pl, d, file ? Input::file : Input::memory, sink, 5);
       ASSERT_TRUE(s.ok()) << s.to_string();
       EXPECT_EQ(pl->stats().stage_bytes, got) << "threads " << threads;
       EXPECT_EQ(got, 2 * pl->stats().chunks);
