@@ -168,6 +168,29 @@ TEST(Pipeline, RunFileHashesAndReportsReadErrors) {
   }
 }
 
+// One pipeline, several files in a row (as chunker dedup does): the read slots
+// are kept and grown between calls; every result stays exact.
+TEST(Pipeline, RunFileReusesItsSlotsAcrossFiles) {
+  const auto p = make(4096, 16384, 65536);
+  PipelineOptions o;
+  o.params = p;
+  o.hash = HashAlgo::none;
+  o.threads = 2;
+  auto pl = ChunkPipeline::create(o);
+  ASSERT_TRUE(pl.ok());
+  std::uint64_t seed = 30;
+  for (std::size_t size : {std::size_t{3} << 20, std::size_t{40} << 20, std::size_t{70000}, std::size_t{9} << 20}) {
+    auto d = testutil::random_bytes(size, ++seed);
+    auto ref = reference::chunk_all(d, p.min_size, p.avg_size, p.max_size, p.level, p.seed);
+    std::vector<HashedChunk> got;
+    Status s = run_input(*pl, d, Input::file, [&](const HashedChunk& c, std::span<const std::uint8_t>) { got.push_back(c); },
+                         seed);
+    ASSERT_TRUE(s.ok()) << s.to_string();
+    ASSERT_EQ(got.size(), ref.size()) << size;
+    for (std::size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i].offset, ref[i].offset) << size << " chunk " << i;
+  }
+}
+
 TEST(Pipeline, HashesEveryChunkWithBothAlgorithms) {
   auto d = testutil::random_bytes(6 << 20, 8);
   for (HashAlgo algo : {HashAlgo::sha256, HashAlgo::blake3}) {

@@ -88,6 +88,9 @@ using PipelineRead = FunctionRef<Result<std::size_t>(std::span<std::uint8_t>)>;
 using PipelinePread = FunctionRef<Result<std::size_t>(std::span<std::uint8_t>, std::uint64_t offset)>;
 
 class ThreadPool;
+namespace detail {
+struct ReadRing;
+}
 
 class ChunkPipeline {
  public:
@@ -134,6 +137,7 @@ class ChunkPipeline {
   std::vector<std::vector<std::size_t>> seg_ends_;
   std::vector<Status> seg_status_;
   std::vector<std::uint8_t> scratch_;
+  std::unique_ptr<detail::ReadRing> read_ring_;  // run_file's slots, reused by the next file
   PipelineStats stats_;
 };
 

@@ -65,10 +65,9 @@ class SegmentRun {
  public:
   SegmentRun(const PipelineOptions& o, const fastcdc::Cutter& cutter, PipelineStats& stats, unsigned threads,
              std::uint64_t size, std::uint64_t total, const std::uint8_t* mem, PipelinePread* pread,
-             HashedChunkSink& sink)
+             HashedChunkSink& sink, detail::ReadRing& ring_mem)
       : o_(o), cutter_(cutter), stats_(stats), threads_(threads), size_(size), total_(total), mem_(mem), pread_(pread),
-        sink_(sink),
-        max_(o.params.max_size), scratch_(threads) {}
+        sink_(sink), max_(o.params.max_size), ring_mem_(ring_mem), scratch_(threads) {}
 
   // Sizes segments and allocates the ring (files only).
   Status prepare(bool auto_window) {
@@ -87,14 +86,24 @@ class SegmentRun {
     }
     tail_min_ = std::min<std::uint64_t>(seg_, std::max<std::uint64_t>(std::uint64_t{1} << 20, 8 * avg));
     if (mem_) return {};
-    slot_bytes_ = static_cast<std::size_t>(std::min<std::uint64_t>(seg_ + max_, size_));
+    // A short input needs fewer and smaller slots: segment lengths never grow,
+    // so the first is the largest, and there may be fewer segments than slots.
+    const std::uint64_t first = next_length();
+    std::size_t segments = 0;
+    for (std::uint64_t a = 0; a < size_ && segments < ring_.size(); ++segments) a += length_at(a);
+    ring_.resize(segments);
+    slot_bytes_ = static_cast<std::size_t>(std::min<std::uint64_t>(first + max_, size_));
     slot_bytes_ = (slot_bytes_ + 4095) / 4096 * 4096;
     // 2 MiB aligned and THP-advised: without huge pages the same run took
     // 2.5x as long on the 2-vCPU VM (a nested TLB walk per 4 KiB page).
-    mem_slots_ = detail::alloc_window(slot_bytes_ * ring_.size());
-    if (!mem_slots_)
-      return Status(Errc::out_of_memory, "cannot allocate " + std::to_string(ring_.size()) + " read slots of " +
-                                             std::to_string(slot_bytes_) + " bytes");
+    const std::size_t need = slot_bytes_ * ring_.size();
+    if (ring_mem_.bytes < need) {
+      ring_mem_.buf = detail::alloc_window(need);
+      ring_mem_.bytes = ring_mem_.buf ? need : 0;
+      if (!ring_mem_.buf)
+        return Status(Errc::out_of_memory, "cannot allocate " + std::to_string(ring_.size()) + " read slots of " +
+                                               std::to_string(slot_bytes_) + " bytes");
+    }
     return {};
   }
 
@@ -161,8 +170,9 @@ class SegmentRun {
 
   // Guided: full segments, then a thread's share of what is left, so the
   // threads finish together rather than one waiting out a long last segment.
-  std::uint64_t next_length() const {
-    const std::uint64_t left = size_ - next_a_;
+  std::uint64_t next_length() const { return length_at(next_a_); }
+  std::uint64_t length_at(std::uint64_t a) const {
+    const std::uint64_t left = size_ - a;
     return std::min(left, std::clamp(left / threads_, tail_min_, seg_));
   }
 
@@ -178,7 +188,7 @@ class SegmentRun {
     g.status = Status();
     g.read_s = g.chunk_s = g.hash_s = g.stage_s = 0;
     const std::uint64_t a = g.a, e = g.e, hi = std::min(e + max_, size_);
-    std::uint8_t* buf = mem_ ? nullptr : mem_slots_.get() + slot * slot_bytes_;
+    std::uint8_t* buf = mem_ ? nullptr : ring_mem_.buf.get() + slot * slot_bytes_;
     const std::uint8_t* d = mem_ ? mem_ + a : buf;
     g.data = d;
     std::uint64_t have = a;  // bytes [a, have) are in place
@@ -297,7 +307,7 @@ class SegmentRun {
   const std::uint64_t max_;
   std::uint64_t seg_ = 0, tail_min_ = 0;
   std::size_t slot_bytes_ = 0;
-  detail::WindowBuffer mem_slots_;
+  detail::ReadRing& ring_mem_;
   std::vector<Segment> ring_;
   std::vector<std::vector<std::uint8_t>> scratch_;  // per worker
 
@@ -317,7 +327,8 @@ Status ChunkPipeline::run_segments(std::uint64_t size, std::uint64_t total_hint,
                                    PipelinePread* pread, HashedChunkSink& sink) {
   const double t0 = now_s();
   if (size == 0) return {};
-  SegmentRun run(opts_, *cutter_, stats_, pool_->size(), size, total_hint, mem, pread, sink);
+  if (!read_ring_) read_ring_ = std::make_unique<detail::ReadRing>();
+  SegmentRun run(opts_, *cutter_, stats_, pool_->size(), size, total_hint, mem, pread, sink, *read_ring_);
   CHUNKER_TRY(run.prepare(auto_window_));
   pool_->run(pool_->size(), [&](std::size_t w) { run.worker(static_cast<unsigned>(w)); });
   CHUNKER_TRY(run.result());

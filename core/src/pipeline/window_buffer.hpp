@@ -32,4 +32,11 @@ inline WindowBuffer alloc_window(std::size_t bytes) {
   return b;
 }
 
+// run_file's read slots, kept by the pipeline between calls so that many
+// files in a row (chunker dedup) do not each allocate and fault in fresh memory.
+struct ReadRing {
+  WindowBuffer buf;
+  std::size_t bytes = 0;
+};
+
 }  // namespace chunker::detail
