@@ -111,7 +111,9 @@ void reload_for_testing() noexcept { state() = compute(); }
 std::string describe(std::uint32_t f) {
   std::string out;
   auto add = [&](std::uint32_t bit, const char* name) {
-    if (f & bit) out += (out.empty() ? "" : ",") + std::string(name);
+    if (!(f & bit)) return;
+    if (!out.empty()) out += ',';  // (appending a temporary string drew GCC 12 -Wstringop-overflow noise under LTO)
+    out += name;
   };
   add(kSse41, "sse41");
   add(kAvx2, "avx2");

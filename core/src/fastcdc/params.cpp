@@ -47,7 +47,10 @@ Result<Params> preset(std::string_view name) {
   for (const auto& pr : kPresets)
     if (name == pr.name) return pr.params;
   std::string names;
-  for (const auto& pr : kPresets) names += (names.empty() ? "" : ", ") + std::string(pr.name);
+  for (const auto& pr : kPresets) {
+    if (!names.empty()) names += ", ";
+    names += pr.name;
+  }
   return Status(Errc::invalid_argument, "unknown preset '" + std::string(name) + "' (known: " + names + ")");
 }
 
