@@ -6,6 +6,7 @@
 #include <new>
 
 #include "chunker/thread_pool.hpp"
+#include "pipeline/chunk_work.hpp"
 #include "pipeline/window_buffer.hpp"
 
 namespace chunker {
@@ -90,27 +91,15 @@ Result<std::size_t> ChunkPipeline::process_window(std::span<const std::uint8_t> 
       s += c.length;
     }
     const double t1 = now_s();
-    if (algo != HashAlgo::none)
-      for (auto& c : out) c.hash = digest_of(algo, d + (c.offset - base), c.length);
+    detail::hash_chunks(algo, out, d, base);
     const double t2 = now_s();
     seg_chunk_s_[t] = t1 - t0;
     seg_hash_s_[t] = t2 - t1;
     if (stage) {
-      auto& arena = seg_arena_[t];
-      auto& ends = seg_ends_[t];
-      arena.clear();
-      ends.clear();
-      seg_status_[t] = Status();
-      for (const auto& c : out) {
-        scratch_local.clear();
-        Status st = stage->process(static_cast<unsigned>(t), c, {d + (c.offset - base), c.length}, scratch_local);
-        if (!st.ok()) {
-          seg_status_[t] = st;
-          break;
-        }
-        arena.insert(arena.end(), scratch_local.begin(), scratch_local.end());
-        ends.push_back(arena.size());
-      }
+      seg_arena_[t].clear();
+      seg_ends_[t].clear();
+      seg_status_[t] = detail::stage_chunks(*stage, static_cast<unsigned>(t), out, d, base, scratch_local,
+                                            seg_arena_[t], seg_ends_[t]);
       seg_stage_s_[t] = now_s() - t2;
     }
   });

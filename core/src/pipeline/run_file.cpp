@@ -11,6 +11,7 @@
 
 #include "chunker/pipeline.hpp"
 #include "chunker/thread_pool.hpp"
+#include "pipeline/chunk_work.hpp"
 
 namespace chunker {
 
@@ -20,14 +21,7 @@ Status ChunkPipeline::run_file(PipelinePread pread, std::uint64_t size, HashedCh
   return run_reader(
       [&](std::span<std::uint8_t> b) -> Result<std::size_t> {
         const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(b.size(), size - off));
-        std::size_t got = 0;
-        while (got < want) {  // a short read is retried; none at all means the file shrank
-          auto r = pread(b.subspan(got, want - got), off + got);
-          if (!r) return r.status();
-          if (*r == 0)
-            return Status(Errc::io_error, "input shrank while being read (at byte " + std::to_string(off + got) + ")");
-          got += *r;
-        }
+        CHUNKER_TRY(detail::read_exact(pread, b.first(want), off));
         off += want;
         return want;
       },

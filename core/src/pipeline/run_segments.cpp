@@ -25,6 +25,7 @@
 
 #include "chunker/pipeline.hpp"
 #include "chunker/thread_pool.hpp"
+#include "pipeline/chunk_work.hpp"
 #include "pipeline/window_buffer.hpp"
 
 namespace chunker {
@@ -39,17 +40,6 @@ double now_s() {
 // noise, small enough that the bytes are still in L2 when scanned and hashed.
 // (256 KiB to 2 MiB measured the same, 2 threads, 64K preset + BLAKE3.)
 constexpr std::uint64_t kReadBlock = std::uint64_t{1} << 20;
-
-Status read_exact(PipelinePread& pread, std::uint8_t* dst, std::size_t n, std::uint64_t off) {
-  std::size_t got = 0;
-  while (got < n) {
-    auto r = pread({dst + got, n - got}, off + got);
-    if (!r) return r.status();
-    if (*r == 0) return Status(Errc::io_error, "input shrank while being read (at byte " + std::to_string(off + got) + ")");
-    got += *r;
-  }
-  return {};
-}
 
 struct Segment {
   std::uint64_t a = 0, e = 0;           // the chunks that start in [a, e) are this segment's
@@ -200,7 +190,8 @@ class SegmentRun {
       if (have < need) {
         const std::uint64_t to = std::min(hi, std::max(need, have + kReadBlock));
         if (!mem_) {
-          if (Status st = read_exact(*pread_, buf + (have - a), static_cast<std::size_t>(to - have), have); !st.ok()) {
+          if (Status st = detail::read_exact(*pread_, {buf + (have - a), static_cast<std::size_t>(to - have)}, have);
+              !st.ok()) {
             g.status = st;
             return;
           }
@@ -216,24 +207,12 @@ class SegmentRun {
         s += c.length;
       }
       const double t2 = now_s();
-      if (o_.hash != HashAlgo::none)
-        for (std::size_t i = first; i < g.chunks.size(); ++i) {
-          HashedChunk& c = g.chunks[i];
-          c.hash = hash(o_.hash, std::span<const std::uint8_t>(d + (c.offset - a), c.length));
-        }
+      const std::span<HashedChunk> found(g.chunks.data() + first, g.chunks.size() - first);
+      detail::hash_chunks(o_.hash, found, d, a);
       const double t3 = now_s();
       if (o_.stage) {
-        for (std::size_t i = first; i < g.chunks.size(); ++i) {
-          const HashedChunk& c = g.chunks[i];
-          auto& out = scratch_[w];
-          out.clear();
-          if (Status st = o_.stage->process(w, c, {d + (c.offset - a), c.length}, out); !st.ok()) {
-            g.status = st;
-            return;
-          }
-          g.arena.insert(g.arena.end(), out.begin(), out.end());
-          g.ends.push_back(g.arena.size());
-        }
+        g.status = detail::stage_chunks(*o_.stage, w, found, d, a, scratch_[w], g.arena, g.ends);
+        if (!g.status.ok()) return;
       }
       const double t4 = now_s();
       g.read_s += t1 - t0;
