@@ -43,6 +43,14 @@ describe('BLAKE3 large inputs vs b3sum', () => {
     const h = C.blake3.create();
     h.update(data.subarray(0, 12345)).update(data.subarray(12345));
     expect(toHex(h.digest())).toBe(want);
+    // One thread feeds wasm 1 MiB slices: here they start off chunk boundaries.
+    const h1 = C.blake3.create({ threads: 1 });
+    h1.update(data.subarray(0, 12345)).update(data.subarray(12345));
+    expect(toHex(h1.digest())).toBe(want);
+    for (const n of [(1 << 20) - 1, 1 << 20, (1 << 20) + 1, (3 << 20) + 1025]) {
+      const b3 = execFileSync('b3sum', ['--no-names'], { input: data.subarray(0, n) }).toString().trim();
+      expect(toHex(C.blake3(data.subarray(0, n), { threads: 1 })), `${n} bytes`).toBe(b3);
+    }
     const xof = execFileSync('b3sum', ['--no-names', '-l', '100'], { input: data.subarray(0, 5000) }).toString().trim();
     expect(toHex(C.blake3(data.subarray(0, 5000), { outputLength: 100 }))).toBe(xof);
   }, 60000);

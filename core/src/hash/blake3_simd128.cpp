@@ -15,12 +15,18 @@ struct Simd128 {
   static CHUNKER_B3_INLINE T set1(std::uint32_t x) { return wasm_u32x4_splat(x); }
   static CHUNKER_B3_INLINE T loadu(const void* p) { return wasm_v128_load(p); }
   static constexpr bool kMsgFromMemory = true;  // see lanes::msg
-  // rot16 is a 16-bit shuffle (V8: pshuflw + pshufhw). rot8 as a byte
-  // shuffle would be a pshufb whose mask V8 rebuilds from immediates at every
-  // use (4 extra instructions), so it is two shifts and an or, like the rest.
-  static CHUNKER_B3_INLINE T rot16(T x) { return wasm_i8x16_shuffle(x, x, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13); }
+  // rot16 and rot8 are byte swizzles by a constant mask: V8 (Node 20 and
+  // current Chromium) emits a single pshufb for a swizzle whose constant
+  // indices are all in range. The same permutation written as i8x16.shuffle
+  // costs pshuflw + pshufhw (rot16) or a mask rebuilt from immediates at every
+  // use (rot8). Measured: +10% over shuffle / shift-shift-or.
+  static CHUNKER_B3_INLINE T rot16(T x) {
+    return wasm_i8x16_swizzle(x, wasm_i8x16_const(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
+  }
+  static CHUNKER_B3_INLINE T rot8(T x) {
+    return wasm_i8x16_swizzle(x, wasm_i8x16_const(1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12));
+  }
   static CHUNKER_B3_INLINE T rot12(T x) { return wasm_v128_or(wasm_u32x4_shr(x, 12), wasm_i32x4_shl(x, 20)); }
-  static CHUNKER_B3_INLINE T rot8(T x) { return wasm_v128_or(wasm_u32x4_shr(x, 8), wasm_i32x4_shl(x, 24)); }
   static CHUNKER_B3_INLINE T rot7(T x) { return wasm_v128_or(wasm_u32x4_shr(x, 7), wasm_i32x4_shl(x, 25)); }
 
   static CHUNKER_B3_INLINE void transpose(T x[4]) {
