@@ -22,6 +22,8 @@ const lz4w = require('lz4-wasm-nodejs');
 const groups = [];
 const group = (name, fns) => { if (!only || only.test(name)) groups.push([name, fns]); };
 const both = (f) => (B ? { A: () => f(A), B: () => f(B) } : { A: () => f(A) });
+group('blake3 1 thread', { ...both((C) => C.blake3(random, { threads: 1 })), 'hash-wasm': () => hashwasm.blake3(random) });
+group('blake3 threads', { ...both((C) => C.blake3(random)), 'hash-wasm': () => hashwasm.blake3(random) });
 group('sha256 (wasm)', { ...both((C) => C.sha256(random, { backend: 'wasm' })), 'hash-wasm': () => hashwasm.sha256(random) });
 const ourZ = await A.compress(mixed, { codec: 'zstd', level: 3 }), theirZ = zstdw.compress(mixed, 3);
 group('zstd-3 compress', { ...both((C) => C.compress(mixed, { codec: 'zstd', level: 3 })), '@bokuweb/zstd-wasm': () => zstdw.compress(mixed, 3) });
