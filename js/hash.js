@@ -2,18 +2,17 @@
 // SHA-256. Large inputs go through wasm in slices so wasm memory stays small.
 import { invalidArg } from './errors.js';
 import {
-  checkSignal, copyIn, copyOut, getCore, getPlatform, heapU8, intOpt, makeYielder, malloc, progressOpt, signalOpt,
-  threadsOpt, toBytes,
+  check, checkSignal, copyIn, copyOut, getCore, getPlatform, heapU8, intOpt, makeYielder, malloc, progressOpt,
+  signalOpt, threadsOpt, toBytes,
 } from './runtime.js';
 import { bytesOf } from './chunk.js';
 
 const SLICE = 16 * 1024 * 1024;
-// BLAKE3 on one thread takes 1 MiB slices: the copy into wasm memory then
-// stays in the core's cache for the hash that reads it back (+8-10% on 64 MiB
-// in Node against 16 MiB slices). Threaded calls keep 16 MiB: there, 1-4 MiB
-// slices measured 5-15% slower, even with threads parked between slices
-// instead of started per slice.
-const SLICE_1T = 1024 * 1024;
+// BLAKE3 inputs over 1 MiB go through Hasher::update_from: wasm asks for the
+// input 1 MiB at a time (fillFrom below), so each copy is still in cache when
+// it is hashed (+8-10% on one thread against 16 MiB slices), and with threads
+// the copies overlap the hashing of earlier MiBs on the other threads.
+const B3_DIRECT = 1024 * 1024;
 const MAX_OUT = 1 << 30;
 const registry = typeof FinalizationRegistry != 'undefined'
   ? new FinalizationRegistry((h) => { try { h.delete(); } catch { /* already gone */ } })
@@ -34,13 +33,23 @@ function blake3Mode(opts) {
   return { mode: 0, key: null, context: '' };
 }
 
-// Feeds `bytes` to update(ptr, len) through a wasm scratch buffer of at most `slice` bytes.
-function feed(M, bytes, update, slice) {
-  const n = Math.min(bytes.length, slice);
+// The fill(ptr, n) callback for update_from: copies the next n bytes of `bytes`.
+function fillFrom(M, bytes) {
+  let off = 0;
+  return (p, n) => {
+    heapU8(M).set(bytes.subarray(off, off + n), p);
+    off += n;
+    return true;
+  };
+}
+
+// Feeds `bytes` to update(ptr, len) through a wasm scratch buffer of at most SLICE bytes.
+function feed(M, bytes, update) {
+  const n = Math.min(bytes.length, SLICE);
   const p = malloc(M, n);
   try {
-    for (let off = 0; off < bytes.length || off === 0; off += slice) {
-      const piece = bytes.subarray(off, off + slice);
+    for (let off = 0; off < bytes.length || off === 0; off += SLICE) {
+      const piece = bytes.subarray(off, off + SLICE);
       heapU8(M).set(piece, p);
       update(p, piece.length);
       if (bytes.length === 0) break;
@@ -56,11 +65,10 @@ export function blake3(bytes, opts = {}) {
   const { mode, key, context } = blake3Mode(opts);
   const threads = threadsOpt(opts.threads);
   const M = getCore();
-  const slice = threads > 1 ? SLICE : SLICE_1T;
   const out = malloc(M, outLen);
   const kp = key ? copyIn(M, key) : 0;
   try {
-    if (b.length <= slice) {
+    if (b.length <= B3_DIRECT) {
       const p = copyIn(M, b);
       try {
         M.blake3(p, b.length, mode, kp, context, out, outLen, threads);
@@ -68,13 +76,7 @@ export function blake3(bytes, opts = {}) {
         M._free(p);
       }
     } else {
-      const h = new M.Blake3(mode, kp, context);
-      try {
-        feed(M, b, (p, n) => h.update(p, n, threads), slice);
-        h.finalize(out, outLen);
-      } finally {
-        h.delete();
-      }
+      check(M, M.blake3From(b.length, fillFrom(M, b), mode, kp, context, out, outLen, threads));
     }
     return copyOut(M, out, outLen);
   } finally {
@@ -100,7 +102,9 @@ export class Blake3Hasher {
   }
   update(bytes) {
     const b = toBytes(bytes);
-    feed(this._M, b, (p, n) => this._live().update(p, n, this._threads), this._threads > 1 ? SLICE : SLICE_1T);
+    const h = this._live();
+    if (b.length <= B3_DIRECT) feed(this._M, b, (p, n) => h.update(p, n, this._threads));
+    else check(this._M, h.updateFrom(b.length, fillFrom(this._M, b), this._threads));
     return this;
   }
   // Output bytes [seek, seek + outputLength) of the extendable output.
@@ -154,7 +158,7 @@ export function sha256(bytes, opts = {}) {
     } else {
       const h = new M.Sha256();
       try {
-        feed(M, b, (p, n) => h.update(p, n), SLICE);
+        feed(M, b, (p, n) => h.update(p, n));
         h.finalize(out);
       } finally {
         h.delete();
@@ -181,7 +185,7 @@ export class Sha256Hasher {
   update(bytes) {
     const b = toBytes(bytes);
     if (this._nodeFactory) this._node.update(b);
-    else feed(this._M, b, (p, n) => this._live().update(p, n), SLICE);
+    else feed(this._M, b, (p, n) => this._live().update(p, n));
     return this;
   }
   // The digest of everything so far; the hasher then starts a new message.

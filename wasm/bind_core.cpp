@@ -3,6 +3,7 @@
 // API (options, objects, errors) lives in js/. See bind_common.hpp for the
 // calling convention.
 #include <emscripten/bind.h>
+#include <emscripten/val.h>
 
 #include <algorithm>
 #include <cstring>
@@ -222,10 +223,29 @@ void blake3_hash(std::uintptr_t data, std::size_t len, int mode, std::uintptr_t 
   h.finalize(out_span(out, out_len));
 }
 
+// Hasher::update_from with a JS fill(ptr, n) that copies the caller's next n
+// bytes to ptr: with threads, those copies overlap the hashing of earlier bytes.
+// Returns 0, or a negative status if the 1 MiB ring could not be allocated.
+int blake3_update_from(blake3::Hasher& h, double len, const emscripten::val& fill, unsigned threads) {
+  bool ok = h.update_from(static_cast<std::uint64_t>(len), [&](std::uint8_t* dst, std::size_t n) {
+    return fill(reinterpret_cast<std::uintptr_t>(dst), n).as<bool>();
+  }, threads);
+  return ok ? 0 : fail({Errc::out_of_memory, "blake3: cannot allocate the copy buffers"});
+}
+
+int blake3_from(double len, emscripten::val fill, int mode, std::uintptr_t key, std::string context,
+                std::uintptr_t out, std::size_t out_len, unsigned threads) {
+  blake3::Hasher h = make_blake3(mode, key, context);
+  if (int r = blake3_update_from(h, len, fill, threads); r < 0) return r;
+  h.finalize(out_span(out, out_len));
+  return 0;
+}
+
 class Blake3Js {
  public:
   Blake3Js(int mode, std::uintptr_t key, std::string context) : h_(make_blake3(mode, key, context)) {}
   void update(std::uintptr_t data, std::size_t len, unsigned threads) { h_.update_parallel(in_span(data, len), threads); }
+  int updateFrom(double len, emscripten::val fill, unsigned threads) { return blake3_update_from(h_, len, fill, threads); }
   void finalize(std::uintptr_t out, std::size_t out_len) const { h_.finalize(out_span(out, out_len)); }
   void finalizeSeek(double offset, std::uintptr_t out, std::size_t out_len) const {
     h_.finalize_seek(static_cast<std::uint64_t>(offset), out_span(out, out_len));
@@ -302,9 +322,11 @@ EMSCRIPTEN_BINDINGS(chunker_core) {
       .function("recordsPtr", &StreamChunkerJs::recordsPtr)
       .function("bytesBuffered", &StreamChunkerJs::bytesBuffered);
   function("blake3", &blake3_hash);
+  function("blake3From", &blake3_from);
   class_<Blake3Js>("Blake3")
       .constructor<int, std::uintptr_t, std::string>()
       .function("update", &Blake3Js::update)
+      .function("updateFrom", &Blake3Js::updateFrom)
       .function("finalize", &Blake3Js::finalize)
       .function("finalizeSeek", &Blake3Js::finalizeSeek)
       .function("reset", &Blake3Js::reset)

@@ -43,6 +43,8 @@ class InputHasher {
   // Output bytes [offset, offset + out.size()); SHA-256 only supports one
   // call with offset 0 and 32 bytes.
   void output(std::uint64_t offset, std::span<std::uint8_t> out);
+  // The BLAKE3 hasher, or nullptr for SHA-256.
+  blake3::Hasher* blake3() { return std::get_if<blake3::Hasher>(&h_); }
 
  private:
   unsigned threads_;

@@ -4,18 +4,15 @@
 // stays in L2: on a page-cached 1 GiB file that costs less CPU than mmap
 // (whose page faults and cold loads cost more than the copy) and much less
 // than 1 MiB+ reads (see docs/benchmarks-hash.md). With --threads > 1 BLAKE3
-// reads 8 MiB blocks, each split across the threads (hash_by_read_ahead).
+// reads 1 MiB at a time while other threads hash what was read (hash_by_fill).
 #include <sys/mman.h>
 
 #include <cstring>
 #include <memory>
-#include <system_error>
-#include <thread>
 
 #include "chunker/encoding.hpp"
 #include "chunker/file.hpp"
 #include "hash_cli.hpp"
-#include "pipeline/window_buffer.hpp"
 
 namespace chunker::cli::hash {
 namespace {
@@ -41,34 +38,22 @@ Status hash_by_read(InputFile& f, const Options& o, InputHasher& h) {
   }
 }
 
-// Multi-threaded BLAKE3: 8 MiB blocks (each a whole subtree the hasher
-// splits over the threads), the next block read on another thread meanwhile.
-// A mapping of the page cache was slower than even one thread here (1 GiB:
-// 0.37-0.41 s on 2 threads vs 0.24 s read on 1; a TLB walk per 4 KiB page).
-// The buffers are the pipeline's huge-page windows: with plain new[] the same
-// 2-thread run took 1.24x as long (docs/benchmarks.md).
-Status hash_by_read_ahead(InputFile& f, InputHasher& h) {
-  constexpr std::size_t kBlock = 8u << 20;
-  detail::WindowBuffer mem = detail::alloc_window(2 * kBlock);
-  if (!mem) return Status(Errc::out_of_memory, "cannot allocate two read buffers of " + std::to_string(kBlock));
-  std::uint8_t* buf[2] = {mem.get(), mem.get() + kBlock};
-  Result<std::size_t> cur = f.read({buf[0], kBlock});
-  for (int c = 0;; c = 1 - c) {
-    if (!cur) return cur.status();
-    if (*cur == 0) return {};
-    Result<std::size_t> next = std::size_t{0};
-    std::thread reader;
-    if (*cur == kBlock) {  // a short read means end of file (InputFile::read fills)
-      try {
-        reader = std::thread([&] { next = f.read({buf[1 - c], kBlock}); });
-      } catch (const std::system_error&) {
-        next = f.read({buf[1 - c], kBlock});
-      }
-    }
-    h.update({buf[c], *cur});
-    if (reader.joinable()) reader.join();
-    cur = std::move(next);
-  }
+// Multi-threaded BLAKE3 of a file: Hasher::update_from reads the next MiB on
+// this thread while the other threads hash the MiBs read before (each MiB a
+// whole subtree), in a small ring that stays in cache. It replaced 8 MiB
+// blocks split across the threads with the next block read on a thread of its
+// own: 0.86x the time on 2 threads (docs/benchmarks.md). A mapping of the page cache
+// was slower than even one thread here (a TLB walk per 4 KiB page).
+Status hash_by_fill(InputFile& f, const std::string& path, std::uint64_t size, const Options& o, InputHasher& h) {
+  Status err;
+  bool ok = h.blake3()->update_from(size, [&](std::uint8_t* dst, std::size_t n) {
+    Result<std::size_t> r = f.read({dst, n});  // fills unless the file ends
+    if (!r) err = r.status();
+    else if (*r != n) err = Status(Errc::io_error, path + ": the file shrank while it was read");
+    return err.ok();
+  }, o.threads);
+  if (!ok) return err.ok() ? Status(Errc::out_of_memory, "cannot allocate the read buffers") : err;
+  return hash_by_read(f, o, h);  // whatever was appended since size() (usually nothing)
 }
 
 }  // namespace
@@ -113,7 +98,7 @@ Status hash_path(const std::string& path, const Options& o, InputHasher& h) {
     // Mapping can fail on special files; reading works everywhere.
   }
   if (o.io == Io::automatic && o.threads > 1 && o.algo == HashAlgo::blake3 && size && *size >= kParallelMin)
-    return hash_by_read_ahead(*f, h);
+    return hash_by_fill(*f, path, *size, o, h);
   return hash_by_read(*f, o, h);
 }
 

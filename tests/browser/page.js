@@ -67,6 +67,18 @@ await test('BLAKE3 official vectors', async () => {
   }
 });
 
+await test('BLAKE3 of 5 MiB vs b3sum, threads on and off, incremental', async () => {
+  const big = new Uint8Array(await (await fetch('/fixtures/big.bin')).arrayBuffer());
+  const want = (await (await fetch('/fixtures/big.b3')).text()).trim();
+  eq(want.length, 64, 'reference present');
+  eq(hex(C.blake3(big)), want, 'default threads');
+  eq(hex(C.blake3(big, { threads: 1 })), want, 'one thread');
+  const h = C.blake3.create();
+  h.update(big.subarray(0, 3000)).update(big.subarray(3000, (2 << 20) + 7)).update(big.subarray((2 << 20) + 7));
+  eq(hex(h.digest()), want, 'incremental');
+  h.free();
+});
+
 await test('SHA-256 vs WebCrypto', async () => {
   const d = new Uint8Array(3 << 20);
   for (let i = 0; i < d.length; i += 65536) crypto.getRandomValues(d.subarray(i, i + 65536));

@@ -23,6 +23,11 @@ function makeFixtures() {
   for (const [ext, [cmd, args]] of Object.entries(progs)) {
     fs.writeFileSync(path.join(dir, `data.${ext}`), execFileSync(cmd, args, { input: data }));
   }
+  // > 1 MiB, so BLAKE3 takes the fill-callback path (copies overlapped with hashing).
+  const big = Buffer.alloc((5 << 20) + 1025);
+  for (let i = 0, x = 7; i < big.length; i++) { x = (x * 1103515245 + 12345) >>> 0; big[i] = x >>> 24; }
+  fs.writeFileSync(path.join(dir, 'big.bin'), big);
+  fs.writeFileSync(path.join(dir, 'big.b3'), execFileSync('b3sum', ['--no-names'], { input: big }).toString().trim());
   return dir;
 }
 

@@ -13,6 +13,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "chunker/blake3.hpp"
@@ -411,6 +412,68 @@ TEST(Blake3B3sum, BoundarySizesSplitsAndThreads) {
     b3::hash(inputs[i], out, 4);
     EXPECT_EQ(hex(out), ref[i]);
     EXPECT_EQ(hex(hash_in_pieces(b3::Hasher(), inputs[i], i + 2, 600000, 32, 2)), ref[i]);
+  }
+}
+
+// update_from: data handed over by a fill callback, hashed on helper threads
+// while the caller fills the next MiB. Inputs start after a prefix given to
+// update() (so units start on and off 1 MiB boundaries), plain and keyed.
+TEST(Blake3B3sum, UpdateFromFillCallback) {
+  if (!have_b3sum()) GTEST_SKIP() << "b3sum not installed";
+  TempDir dir;
+  ASSERT_FALSE(dir.path.empty());
+  const std::vector<std::size_t> sizes = {(std::size_t{1} << 20) - 1, std::size_t{2} << 20, (std::size_t{2} << 20) + 1,
+                                          (std::size_t{9} << 20) + 1025};
+  std::vector<Bytes> inputs;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    inputs.push_back(random_bytes(sizes[i], 900 + i));
+    write_file(dir.path + "/" + std::to_string(i), inputs.back());
+  }
+  Bytes key = random_bytes(32, 98);
+  write_file(dir.path + ".key", key);
+  auto plain = b3sum_files(dir.path, sizes.size(), "");
+  auto keyed = b3sum_files(dir.path, sizes.size(), "--keyed < '" + dir.path + ".key'");
+  std::remove((dir.path + ".key").c_str());
+  std::array<std::uint8_t, 32> k32;
+  std::memcpy(k32.data(), key.data(), 32);
+  const auto caller = std::this_thread::get_id();
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    for (std::size_t prefix : {std::size_t{0}, std::size_t{1000}, std::size_t{1024}, (std::size_t{1} << 20) - 5,
+                               std::size_t{1} << 20}) {
+      if (prefix > sizes[i]) continue;
+      for (unsigned threads : {1u, 2u, 4u}) {
+        SCOPED_TRACE("n=" + std::to_string(sizes[i]) + " prefix=" + std::to_string(prefix) +
+                     " threads=" + std::to_string(threads));
+        for (bool use_key : {false, true}) {
+          b3::Hasher h = use_key ? b3::Hasher::keyed(k32) : b3::Hasher();
+          h.update({inputs[i].data(), prefix});
+          std::size_t pos = prefix;
+          bool other_thread = false, too_big = false;
+          bool ok = h.update_from(sizes[i] - prefix, [&](std::uint8_t* dst, std::size_t n) {
+            other_thread |= std::this_thread::get_id() != caller;
+            too_big |= n > (std::size_t{1} << 20) || pos + n > sizes[i];
+            if (too_big) return false;
+            std::memcpy(dst, inputs[i].data() + pos, n);
+            pos += n;
+            return true;
+          }, threads);
+          EXPECT_TRUE(ok);
+          EXPECT_FALSE(other_thread);
+          EXPECT_FALSE(too_big);
+          EXPECT_EQ(pos, sizes[i]);
+          EXPECT_EQ(h.count(), sizes[i]);
+          EXPECT_EQ(hex(h.finalize().data(), 32), use_key ? keyed[i] : plain[i]);
+        }
+      }
+    }
+  }
+  // A fill that fails stops the call (and no more fills follow).
+  for (unsigned threads : {1u, 2u}) {
+    b3::Hasher h;
+    int calls = 0;
+    EXPECT_FALSE(h.update_from(std::uint64_t{8} << 20, [&](std::uint8_t*, std::size_t) { return ++calls < 3; },
+                               threads));
+    EXPECT_EQ(calls, 3);
   }
 }
 

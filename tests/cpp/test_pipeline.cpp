@@ -283,7 +283,9 @@ TEST(Pipeline, StageErrorAndCancelStopInOrder) {
         EXPECT_EQ(s.code(), Errc::corrupt_input) << "threads " << threads << " at " << at;
         // A prefix of the true chunks (whole windows or segments), never the failing chunk.
         ASSERT_LT(n, ref.size());
-        if (n > 0) EXPECT_LE(ref[n - 1].offset + ref[n - 1].length, at);
+        if (n > 0) {
+          EXPECT_LE(ref[n - 1].offset + ref[n - 1].length, at);
+        }
       }
       std::atomic<bool> cancel{false};
       PipelineOptions o = base;

@@ -14,6 +14,8 @@
 #include <span>
 #include <string_view>
 
+#include "chunker/function_ref.hpp"
+
 namespace chunker::blake3 {
 
 inline constexpr std::size_t kOutLen = 32;
@@ -39,6 +41,16 @@ class Hasher {
   // Same result as update(in); large inputs are hashed on up to `threads`
   // threads (0 or 1 = calling thread only).
   void update_parallel(std::span<const std::uint8_t> in, unsigned threads) noexcept;
+  // Same result as update() of `len` bytes that `fill(dst, n)` writes, in
+  // order, into buffers of this call (n <= 1 MiB each; return false to stop).
+  // For data that must be copied or read in before it can be hashed: fill
+  // runs on the calling thread only, while up to threads - 1 other threads
+  // hash what it wrote before, so filling and hashing overlap. Uses a ring of
+  // 2 * threads + 2 MiB. Returns false if fill did (or that ring could not be
+  // allocated: then nothing was filled); the hasher then holds part of the
+  // input and should be reset.
+  bool update_from(std::uint64_t len, FunctionRef<bool(std::uint8_t* dst, std::size_t n)> fill,
+                   unsigned threads) noexcept;
 
   // Write out.size() bytes of output (any length; the first 32 bytes are the
   // standard digest). The hasher is not modified and stays usable.
@@ -59,6 +71,9 @@ class Hasher {
   void push_cv(const std::uint8_t cv[32], std::uint64_t chunk_counter) noexcept;
   void merge_stack(std::uint64_t total_chunks) noexcept;
   void chunk_update(const std::uint8_t* in, std::size_t len) noexcept;
+  void close_chunk() noexcept;
+  bool update_units(std::uint64_t units, std::uint8_t* ring, std::size_t slots,
+                    FunctionRef<bool(std::uint8_t*, std::size_t)> fill, unsigned threads) noexcept;
   void update_impl(const std::uint8_t* in, std::size_t len, unsigned threads) noexcept;
 
   // 54 levels cover 2^64 bytes of input; +1 for the lazy merge.

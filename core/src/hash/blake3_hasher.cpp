@@ -154,6 +154,23 @@ void Hasher::push_cv(const std::uint8_t cv[kCv], std::uint64_t chunk_counter) no
   ++cv_stack_len_;
 }
 
+void Hasher::close_chunk() noexcept {
+  std::uint8_t cv[kCv];
+  Output o;
+  std::memcpy(o.cv, chunk_cv_, sizeof o.cv);
+  std::memcpy(o.block, buf_, kBlock);
+  o.block_len = buf_len_;
+  o.counter = chunk_counter_;
+  o.flags = flags_ | (blocks_compressed_ == 0 ? kChunkStart : 0) | kChunkEnd;
+  o.chaining_value(kernel(), cv);
+  push_cv(cv, chunk_counter_);
+  std::memcpy(chunk_cv_, key_, sizeof chunk_cv_);
+  ++chunk_counter_;
+  std::memset(buf_, 0, sizeof buf_);
+  buf_len_ = 0;
+  blocks_compressed_ = 0;
+}
+
 void Hasher::update(std::span<const std::uint8_t> in) noexcept { update_impl(in.data(), in.size(), 1); }
 
 void Hasher::update_parallel(std::span<const std::uint8_t> in, unsigned threads) noexcept {
@@ -169,21 +186,7 @@ void Hasher::update_impl(const std::uint8_t* in, std::size_t len, unsigned threa
     in += take;
     len -= take;
     if (len == 0) return;
-    // More input follows, so this chunk is not the root.
-    std::uint8_t cv[kCv];
-    Output o;
-    std::memcpy(o.cv, chunk_cv_, sizeof o.cv);
-    std::memcpy(o.block, buf_, kBlock);
-    o.block_len = buf_len_;
-    o.counter = chunk_counter_;
-    o.flags = flags_ | (blocks_compressed_ == 0 ? kChunkStart : 0) | kChunkEnd;
-    o.chaining_value(k, cv);
-    push_cv(cv, chunk_counter_);
-    std::memcpy(chunk_cv_, key_, sizeof chunk_cv_);
-    ++chunk_counter_;
-    std::memset(buf_, 0, sizeof buf_);
-    buf_len_ = 0;
-    blocks_compressed_ = 0;
+    close_chunk();  // more input follows, so this chunk is not the root
   }
   // Whole subtrees straight from the input. Keep at least one byte back unless
   // a subtree ends exactly at the end (finalize handles an empty chunk).
