@@ -342,6 +342,16 @@ std::vector<std::string> b3sum_files(const std::string& dir, std::size_t n, cons
   return r;
 }
 
+// Random inputs of `sizes` (seeded from `seed`), written as files 0..n-1 of `dir` for b3sum_files.
+std::vector<Bytes> write_inputs(const std::string& dir, const std::vector<std::size_t>& sizes, std::uint64_t seed) {
+  std::vector<Bytes> inputs;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    inputs.push_back(random_bytes(sizes[i], seed + i));
+    write_file(dir + "/" + std::to_string(i), inputs.back());
+  }
+  return inputs;
+}
+
 TEST(Blake3B3sum, EverySizeTo4KiBAllKernels) {
   if (!have_b3sum()) GTEST_SKIP() << "b3sum not installed";
   TempDir dir;
@@ -384,11 +394,7 @@ TEST(Blake3B3sum, BoundarySizesSplitsAndThreads) {
   auto sizes = boundary_sizes();
   const std::size_t num_small = sizes.size();
   sizes.insert(sizes.end(), kLargeSizes.begin(), kLargeSizes.end());
-  std::vector<Bytes> inputs;
-  for (std::size_t i = 0; i < sizes.size(); ++i) {
-    inputs.push_back(random_bytes(sizes[i], 77 + i));
-    write_file(dir.path + "/" + std::to_string(i), inputs.back());
-  }
+  std::vector<Bytes> inputs = write_inputs(dir.path, sizes, 77);
   auto ref = b3sum_files(dir.path, sizes.size(), "--num-threads 1");
   auto ref_mt = b3sum_files(dir.path, sizes.size(), "--num-threads 2");
   for (std::size_t i = 0; i < sizes.size(); ++i) ASSERT_EQ(ref[i], ref_mt[i]) << sizes[i];
@@ -424,11 +430,7 @@ TEST(Blake3B3sum, UpdateFromFillCallback) {
   ASSERT_FALSE(dir.path.empty());
   const std::vector<std::size_t> sizes = {(std::size_t{1} << 20) - 1, std::size_t{2} << 20, (std::size_t{2} << 20) + 1,
                                           (std::size_t{9} << 20) + 1025};
-  std::vector<Bytes> inputs;
-  for (std::size_t i = 0; i < sizes.size(); ++i) {
-    inputs.push_back(random_bytes(sizes[i], 900 + i));
-    write_file(dir.path + "/" + std::to_string(i), inputs.back());
-  }
+  std::vector<Bytes> inputs = write_inputs(dir.path, sizes, 900);
   Bytes key = random_bytes(32, 98);
   write_file(dir.path + ".key", key);
   auto plain = b3sum_files(dir.path, sizes.size(), "");
@@ -482,11 +484,7 @@ TEST(Blake3B3sum, KeyedDeriveKeyAndLength) {
   TempDir dir;
   ASSERT_FALSE(dir.path.empty());
   std::vector<std::size_t> sizes = {0, 1, 64, 1023, 1024, 1025, 4097, 65537, (1 << 20) + 1};
-  std::vector<Bytes> inputs;
-  for (std::size_t i = 0; i < sizes.size(); ++i) {
-    inputs.push_back(random_bytes(sizes[i], 500 + i));
-    write_file(dir.path + "/" + std::to_string(i), inputs.back());
-  }
+  std::vector<Bytes> inputs = write_inputs(dir.path, sizes, 500);
   Bytes key = random_bytes(32, 99);
   write_file(dir.path + ".key", key);
   const std::string ctx = "chunker 2026-11-23 blake3 test context";
