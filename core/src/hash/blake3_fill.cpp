@@ -11,6 +11,7 @@
 
 #include "chunker/blake3.hpp"
 #include "hash/blake3_impl.hpp"
+#include "pipeline/window_buffer.hpp"
 
 #ifdef __EMSCRIPTEN__
 #ifdef __EMSCRIPTEN_PTHREADS__
@@ -133,7 +134,9 @@ bool Hasher::update_from(std::uint64_t len, FunctionRef<bool(std::uint8_t*, std:
   threads = 1;
 #endif
   const std::size_t slots = threads == 1 ? 1 : 2 * threads + 2;
-  std::unique_ptr<std::uint8_t[]> ring(new (std::nothrow) std::uint8_t[slots * kUnit]);
+  // Huge-page memory where there is some: the fill (a file read, a copy) and
+  // the hash each touch every page of the ring once per MiB.
+  ::chunker::detail::WindowBuffer ring = ::chunker::detail::alloc_window(slots * kUnit);
   if (!ring) return false;
   // Whole units need the hasher on a unit boundary with no chunk held back.
   auto piece = [&](std::size_t n) {
@@ -178,6 +181,8 @@ bool Hasher::update_units(std::uint64_t units, std::uint8_t* ring, std::size_t s
 #ifdef CHUNKER_FILL_THREADS
     Helper helpers[kMaxThreads];
     for (unsigned i = 0; i + 1 < threads; ++i) helpers[i].start(&sh);
+#else
+    (void)threads;  // never more than one here: update_from passes 1
 #endif
     std::uint64_t filled = 0, merged = 0;
     while (merged < units) {

@@ -23,6 +23,10 @@ using WindowBuffer = std::unique_ptr<std::uint8_t[], FreeDeleter>;
 
 // nullptr when the allocation fails.
 inline WindowBuffer alloc_window(std::size_t bytes) {
+#if defined(__EMSCRIPTEN__)
+  // wasm memory has no pages to align to: the 2 MiB alignment would only waste heap.
+  return WindowBuffer(static_cast<std::uint8_t*>(std::malloc(bytes == 0 ? 1 : bytes)));
+#else
   constexpr std::size_t kAlign = std::size_t{2} << 20;
   const std::size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
   WindowBuffer b(static_cast<std::uint8_t*>(std::aligned_alloc(kAlign, rounded)));
@@ -30,6 +34,7 @@ inline WindowBuffer alloc_window(std::size_t bytes) {
   if (b) ::madvise(b.get(), rounded, MADV_HUGEPAGE);  // advice only: failure is harmless
 #endif
   return b;
+#endif
 }
 
 // run_file's read slots, kept by the pipeline between calls so that many
