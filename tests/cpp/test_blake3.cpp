@@ -469,6 +469,10 @@ TEST(Blake3B3sum, UpdateFromFillCallback) {
       }
     }
   }
+  // Nothing to fill: no call to fill, nothing absorbed.
+  b3::Hasher empty;
+  EXPECT_TRUE(empty.update_from(0, [](std::uint8_t*, std::size_t) { return false; }, 2));
+  EXPECT_EQ(hex(empty.finalize().data(), 32), hex(b3::hash({}).data(), 32));
   // A fill that fails stops the call (and no more fills follow).
   for (unsigned threads : {1u, 2u}) {
     b3::Hasher h;

@@ -208,7 +208,7 @@ TEST_F(CliStore, BadNamesAreRejected) {
   }
   // On the command line: usage errors, nothing written.
   testutil::write_file(dir + "/f", {1});
-  for (const std::string& n : {"../x", "/abs", "a//b", "a/./b"}) {
+  for (const char* n : {"../x", "/abs", "a//b", "a/./b"}) {
     auto r = run(cli() + " store put " + s + " " + dir + "/f --name '" + n + "' 2>&1");
     EXPECT_EQ(r.status, 2) << n << ": " << r.out;
     EXPECT_EQ(run(cli() + " store get " + s + " '" + n + "' 2>/dev/null").status, 2) << n;

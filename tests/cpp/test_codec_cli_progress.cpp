@@ -17,7 +17,8 @@ TEST(CodecCliProgress, ProgressLineOnlyOnATerminal) {
   EXPECT_EQ(pipe.status, 0);
   EXPECT_EQ(pipe.out, "");
   // The output is a real .bz2 of the input.
-  if (testutil::have_program("bzip2"))
+  if (testutil::have_program("bzip2")) {
     EXPECT_EQ(testutil::run("bzip2 -dc " + dir + "/out.bz2 | cmp - " + dir + "/zeros && echo same").out, "same\n");
+  }
   testutil::run("rm -rf " + dir);
 }

@@ -90,7 +90,9 @@ TEST_P(RoundTrip, OneShotIntoAndStreamed) {
   EXPECT_EQ(codec::detect(z).codec, c);
   ASSERT_TRUE(dec->decompress(z, back).ok());
   EXPECT_TRUE(back == data);
-  if (kind == 1 || kind == 2) EXPECT_LT(z.size(), data.size() / 2) << "text/zeros must shrink";
+  if (kind == 1 || kind == 2) {
+    EXPECT_LT(z.size(), data.size() / 2) << "text/zeros must shrink";
+  }
 
   // Caller-provided buffers, exactly sized for decompression.
   Bytes zb(codec::compress_bound(c, data.size()));

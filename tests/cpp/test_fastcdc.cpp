@@ -144,7 +144,9 @@ TEST(FastCdcStreaming, EqualsOneShotAllLevelsAndDataKinds) {
         for (std::size_t i = 0; i < a.size(); ++i) {
           EXPECT_EQ(a[i].offset, off);
           EXPECT_LE(a[i].length, p.max_size);
-          if (i + 1 < a.size()) EXPECT_GE(a[i].length, p.min_size - 1);  // pair alignment: >= 2*floor(min/2)
+          if (i + 1 < a.size()) {
+            EXPECT_GE(a[i].length, p.min_size - 1);  // pair alignment: >= 2*floor(min/2)
+          }
           off += a[i].length;
         }
         EXPECT_EQ(off, d.size());
@@ -173,7 +175,9 @@ TEST(FastCdcEdges, SizesAroundMinAndMax) {
                                                                     : std::vector<std::uint8_t>(n, 0xff);
       expect_same_as_reference(d, p);
       auto c = one_shot(d, p);
-      if (n == 0) EXPECT_TRUE(c.empty());
+      if (n == 0) {
+        EXPECT_TRUE(c.empty());
+      }
       if (n > 0 && n <= p.min_size) {
         ASSERT_EQ(c.size(), 1u);
         EXPECT_EQ(c[0].length, n);

@@ -119,8 +119,9 @@ TEST(NarChunking, SnappedCutsRespectBoundariesLimitsAndWindow) {
         const std::uint64_t taken = end > natural ? end - natural : natural - end;
         for (std::uint64_t bd : b.bounds) {
           const std::uint64_t d = bd > natural ? bd - natural : natural - bd;
-          if (bd > pos + o.params.min_size - 1 && bd <= pos + o.params.max_size && d <= window && bd < b.nar.size())
+          if (bd > pos + o.params.min_size - 1 && bd <= pos + o.params.max_size && d <= window && bd < b.nar.size()) {
             EXPECT_GE(d, taken) << "boundary " << bd << " closer than cut " << end;
+          }
         }
       }
       pos = end;

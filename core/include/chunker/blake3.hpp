@@ -42,7 +42,8 @@ class Hasher {
   // threads (0 or 1 = calling thread only).
   void update_parallel(std::span<const std::uint8_t> in, unsigned threads) noexcept;
   // Same result as update() of `len` bytes that `fill(dst, n)` writes, in
-  // order, into buffers of this call (n <= 1 MiB each; return false to stop).
+  // order, into buffers of this call (n <= 1 MiB each; return false to stop;
+  // fill must not throw).
   // For data that must be copied or read in before it can be hashed: fill
   // runs on the calling thread only, while up to threads - 1 other threads
   // hash what it wrote before, so filling and hashing overlap. Uses a ring of

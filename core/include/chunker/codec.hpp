@@ -43,8 +43,8 @@ inline constexpr std::uint64_t kDefaultOutputLimit = std::uint64_t{1} << 30;  //
 
 struct CompressOptions {
   Codec codec = Codec::zstd;
-  std::optional<int> level;                   // unset = the codec's default level
-  std::span<const std::uint8_t> dictionary;   // zstd only; copied into the context
+  std::optional<int> level{};                 // unset = the codec's default level
+  std::span<const std::uint8_t> dictionary{}; // zstd only; copied into the context
   // Content checksum in the frame (zstd XXH64, LZ4 XXH32, xz CRC64), on by
   // default as in the programs; bzip2 always has its CRCs.
   bool checksum = true;
@@ -59,7 +59,7 @@ struct CompressOptions {
 struct DecompressOptions {
   Codec codec = Codec::none;                  // none = auto-detect each frame by magic
   std::uint64_t output_limit = kDefaultOutputLimit;
-  std::span<const std::uint8_t> dictionary;   // zstd only; copied into the context
+  std::span<const std::uint8_t> dictionary{}; // zstd only; copied into the context
 };
 
 // What one update() call did.

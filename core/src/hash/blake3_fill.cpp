@@ -129,6 +129,7 @@ class Helper {
 
 bool Hasher::update_from(std::uint64_t len, FunctionRef<bool(std::uint8_t*, std::size_t)> fill,
                          unsigned threads) noexcept {
+  if (len == 0) return true;
   threads = std::clamp(threads, 1u, kMaxThreads);
 #ifndef CHUNKER_FILL_THREADS
   threads = 1;
