@@ -225,7 +225,7 @@ void blake3_hash(std::uintptr_t data, std::size_t len, int mode, std::uintptr_t 
 
 // Hasher::update_from with a JS fill(ptr, n) that copies the caller's next n
 // bytes to ptr: with threads, those copies overlap the hashing of earlier bytes.
-// Returns 0, or a negative status if the 1 MiB ring could not be allocated.
+// Returns 0, or a negative status if its ring of buffers could not be allocated.
 int blake3_update_from(blake3::Hasher& h, double len, const emscripten::val& fill, unsigned threads) {
   bool ok = h.update_from(static_cast<std::uint64_t>(len), [&](std::uint8_t* dst, std::size_t n) {
     return fill(reinterpret_cast<std::uintptr_t>(dst), n).as<bool>();

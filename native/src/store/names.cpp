@@ -19,7 +19,7 @@ Status validate_name(std::string_view name) {
     std::size_t end = name.find('/', start);
     std::string_view comp = name.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
     if (comp.empty()) return bad("empty path component");
-    if (comp == "." || comp == "..") return bad(comp == "." ? "'.' component" : "'..' component");
+    if (comp == "." || comp == "..") return bad("'" + std::string(comp) + "' component");
     if (end == std::string_view::npos) break;
     start = end + 1;
   }
@@ -46,8 +46,7 @@ Result<std::string> normalize_name(std::string_view path) {
     if (end == std::string_view::npos) end = path.size();
     std::string_view comp = path.substr(start, end - start);
     if (comp == "..")
-      // Appended piecewise: GCC 12 warns (-Wrestrict, a false positive) on "'" + std::string.
-      return Status(Errc::invalid_argument, std::string(1, '\'').append(path).append("': a '..' component cannot be stored; use --name"));
+      return Status(Errc::invalid_argument, "'" + std::string(path) + "': a '..' component cannot be stored; use --name");
     if (!comp.empty() && comp != ".") {
       if (!out.empty()) out += '/';
       out.append(comp);
