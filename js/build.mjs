@@ -16,7 +16,13 @@ const js = (f) => path.join(ROOT, 'js', f);
 fs.rmSync(path.join(DIST, 'esm'), { recursive: true, force: true });
 fs.rmSync(path.join(DIST, 'cjs'), { recursive: true, force: true });
 
-const common = { bundle: true, target: 'es2022', logLevel: 'warning', legalComments: 'none' };
+// The web loaders stay separate files, imported by literal relative paths
+// that resolve from dist/esm/ (see platform-browser.js).
+const webLoaders = {
+  name: 'web-loaders',
+  setup(b) { b.onResolve({ filter: /^\.\.\/web\// }, (a) => ({ path: a.path, external: true })); },
+};
+const common = { bundle: true, target: 'es2022', logLevel: 'warning', legalComments: 'none', plugins: [webLoaders] };
 await build({
   ...common, format: 'esm', platform: 'node', entryPoints: [js('index.node.js')],
   outfile: path.join(DIST, 'esm/index.node.js'),
@@ -42,5 +48,21 @@ await build({
   banner: { js: 'const __chunker_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
 });
 fs.copyFileSync(js('index.d.ts'), path.join(DIST, 'index.d.ts'));
+// The same declarations for CommonJS TypeScript users ("require" condition).
 fs.copyFileSync(js('index.d.ts'), path.join(DIST, 'index.d.cts'));
+// Notices for the libraries linked into the codecs .wasm, from the Debian
+// packages whose sources wasm/deps/build-deps.sh compiles (their copyright
+// files carry the license texts).
+const NOTICE_PKGS = [['zstd', 'libzstd1'], ['lz4', 'liblz4-1'], ['xz (liblzma)', 'liblzma5'], ['bzip2', 'libbz2-1.0'],
+  ['libsodium', 'libsodium23']];
+const notices = ['# Third-party notices', '',
+  'The .wasm files of chunker-wasm contain code from the libraries below (compiled from their Debian',
+  'source packages). BLAKE3 is our own implementation of the BLAKE3 specification',
+  '(https://github.com/BLAKE3-team/BLAKE3-specs, CC0-1.0 / Apache-2.0); SHA-256 follows FIPS 180-4.', ''];
+for (const [lib, pkg] of NOTICE_PKGS) {
+  const f = `/usr/share/doc/${pkg}/copyright`;
+  if (!fs.existsSync(f)) throw new Error(`${f} missing: install the Debian package ${pkg} (scripts/apt-packages.txt)`);
+  notices.push(`## ${lib}`, '', '```', fs.readFileSync(f, 'utf8').trimEnd(), '```', '');
+}
+fs.writeFileSync(path.join(DIST, 'THIRD_PARTY_NOTICES.md'), notices.join('\n'));
 console.log('js build done: dist/esm, dist/cjs, dist/index.d.ts');

@@ -3,7 +3,7 @@
 // download it.
 import { invalidArg } from './errors.js';
 import {
-  check, checkSignal, copyIn, copyOut, getCodecs, heapU8, makeYielder, malloc, progressOpt, signalOpt, threadsOpt,
+  abortError, check, checkOpts, checkSignal, quote, copyIn, copyOut, getCodecs, heapU8, makeYielder, malloc, progressOpt, signalOpt, threadsOpt,
   toBytes,
 } from './runtime.js';
 
@@ -43,8 +43,10 @@ function compressorArgs(opts) {
 // onProgress the input goes through the streaming compressor (one thread) in
 // windows, yielding to the event loop between them (the frame then does not
 // record the content size, like the programs' output when reading a pipe).
+const COMPRESS_OPTS = ['codec', 'level', 'strategy', 'checksum'];
 export async function compress(bytes, opts = {}) {
-  const b = toBytes(bytes);
+  checkOpts('compress', opts, [...COMPRESS_OPTS, 'threads', 'signal', 'onProgress']);
+  const b = toBytes(bytes, 'compress: input');
   const args = compressorArgs(opts);
   const threads = threadsOpt(opts.threads);
   const signal = signalOpt(opts.signal), onProgress = progressOpt(opts.onProgress);
@@ -63,26 +65,99 @@ export async function compress(bytes, opts = {}) {
 
 // decompress(bytes, { maxOutput }) -> Uint8Array. Detects zstd / lz4 frame /
 // xz / bzip2 by magic, frame by frame; ERR_OUTPUT_LIMIT past maxOutput bytes.
-// With a signal or onProgress: decoded in windows (same output), yielding
-// to the event loop between them.
+//
+// Memory stays bounded for any input: a frame that declares its size (zstd,
+// LZ4 with content size) of at most ONE_SHOT_MAX decodes in one call into an
+// exact buffer; anything else goes through the streaming decoder, one output
+// slice at a time, yielding to the event loop between slices (so `signal` is
+// honoured). Output of unknown size is collected up to COLLECT_MAX; past that
+// the decoder only counts — a bomb fails with ERR_OUTPUT_LIMIT without
+// holding its output — and real output is decoded a second time into one
+// buffer of the counted size.
+const ONE_SHOT_MAX = 64 << 20;
+const COLLECT_MAX = 64 << 20;
 export async function decompress(bytes, opts = {}) {
-  const b = toBytes(bytes);
+  const b = toBytes(bytes, 'decompress: input');
+  checkOpts('decompress', opts, ['maxOutput', 'signal', 'onProgress']);
   const max = opts.maxOutput === undefined ? DEFAULT_MAX_OUTPUT : opts.maxOutput;
   if (typeof max != 'number' || !Number.isInteger(max) || max < 0 || max > MAX_OUTPUT_CAP) {
-    throw invalidArg(`maxOutput: expected an integer in 0..${MAX_OUTPUT_CAP}, got ${String(opts.maxOutput)}`);
+    throw invalidArg(`decompress: maxOutput must be an integer in 0..${MAX_OUTPUT_CAP}, got ${quote(opts.maxOutput)}`);
   }
   const signal = signalOpt(opts.signal), onProgress = progressOpt(opts.onProgress);
-  if (signal || onProgress) return sliced(b, signal, onProgress, (M) => new M.Decompressor(max), false);
+  checkSignal(signal);
   const M = await getCodecs();
   const p = copyIn(M, b);
   try {
-    const n = check(M, M.decompress(p, b.length, max));
-    const out = copyOut(M, M.outPtr(), n);
-    M.releaseOut();
-    return out;
+    const declared = M.declaredSize(p, b.length);
+    if (declared >= 0 && declared <= max && declared <= ONE_SHOT_MAX && !signal && !onProgress) {
+      const r = M.decompress(p, b.length, declared);
+      if (r >= 0) {
+        const out = copyOut(M, M.outPtr(), r);
+        M.releaseOut();
+        return out;
+      }
+      // A header that under-declares falls through to the streaming decoder.
+      if (M.errcName(-r) !== 'ERR_OUTPUT_LIMIT' || declared === max) check(M, r);
+    }
+    const hint = declared >= 0 && declared <= max ? declared : -1;
+    return await decodeSliced(M, p, b.length, max, hint, signal, onProgress);
   } finally {
     M._free(p);
   }
+}
+
+// The streaming decoder over input already in wasm memory at `p`. `size`:
+// the declared size (a first guess for the output buffer) or -1.
+async function decodeSliced(M, p, len, max, size, signal, onProgress) {
+  const st = await streamState((M2) => new M2.Decompressor(max));
+  const yieldNow = makeYielder();
+  try {
+    // Pass 1: decode; keep the output while it fits the collection budget.
+    let out = size >= 0 ? new Uint8Array(size) : null;
+    let parts = out ? null : [];
+    let total = 0, counting = false;
+    const run = async (keep) => {
+      let used = 0;
+      for (;;) {
+        checkSignal(signal);
+        check(st.M, st.h.update(p + used, len - used, st.outP, IO));
+        used += st.h.inUsed();
+        const n = st.h.outUsed();
+        if (n) keep(n);
+        if (onProgress) onProgress(used);
+        if (used >= len && n < IO) break;
+        await yieldNow();
+      }
+      check(st.M, st.h.finish());
+    };
+    await run((n) => {
+      const src = heapU8(st.M).subarray(st.outP, st.outP + n);
+      if (out && total + n <= out.length) out.set(src, total);
+      else if (!counting) {
+        if (out) { parts = [out.subarray(0, total)]; out = null; }
+        if (total + n > COLLECT_MAX) { counting = true; parts = null; } else parts.push(src.slice());
+      }
+      total += n;
+    });
+    if (out) return total === out.length ? out : out.slice(0, total);
+    if (!counting) return concat(parts, total);
+    // Pass 2: the output is real and `total` bytes long; decode it again into one buffer.
+    out = new Uint8Array(total);
+    st.h.reset();
+    let pos = 0;
+    await run((n) => { out.set(heapU8(st.M).subarray(st.outP, st.outP + n), pos); pos += n; });
+    return out;
+  } finally {
+    st.close();
+  }
+}
+
+function concat(parts, total) {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(total);
+  let pos = 0;
+  for (const x of parts) { out.set(x, pos); pos += x.length; }
+  return out;
 }
 
 const IO = 1 << 20;   // wasm-side input/output window of the streaming forms
@@ -181,6 +256,7 @@ function guarded(st, fn) {
 
 // TransformStream<Uint8Array, Uint8Array> writing one frame (same options as compress()).
 export function compressStream(opts = {}) {
+  checkOpts('compressStream', opts, COMPRESS_OPTS);
   const args = compressorArgs(opts);
   let st;
   return new TransformStream({
@@ -205,23 +281,96 @@ export function compressStream(opts = {}) {
   });
 }
 
-// TransformStream<Uint8Array, Uint8Array> decoding any sequence of frames
-// (auto-detected); errors with ERR_OUTPUT_LIMIT past maxOutput total bytes.
+// { writable, readable } pair (use with pipeThrough) decoding any sequence of
+// frames (auto-detected); errors with ERR_OUTPUT_LIMIT past maxOutput total
+// bytes. Pull-driven: one output slice is decoded per read, so memory holds
+// the decoder's window, one input piece and one slice however far the data
+// expands, and a reader that stops reading stops the decoding. `signal` is
+// checked between slices.
 export function decompressStream(opts = {}) {
+  checkOpts('decompressStream', opts, ['maxOutput', 'signal']);
   const max = opts.maxOutput === undefined ? DEFAULT_MAX_OUTPUT : opts.maxOutput;
   if (typeof max != 'number' || !Number.isInteger(max) || max < 0) {
-    throw invalidArg(`maxOutput: expected a non-negative integer, got ${String(opts.maxOutput)}`);
+    throw invalidArg(`decompressStream: maxOutput must be a non-negative integer, got ${quote(opts.maxOutput)}`);
   }
-  let st;
-  return new TransformStream({
-    async start() { st = await streamState((M) => new M.Decompressor(max)); },
-    transform(chunk, ctl) {
-      const b = toBytes(chunk, 'stream piece');
-      if (b.length) guarded(st, () => pump(st, b, ctl, (p, n) => st.h.update(p, n, st.outP, IO)));
+  const signal = signalOpt(opts.signal);
+  let st = null;
+  let piece = null;        // { b, off, done } the input piece being decoded
+  let inLen = 0, inPos = 0, full = false;
+  let reader = null;       // { resolve, reject } of the pending pull
+  let ctl = null, failed = null;
+
+  const fail = (e) => {
+    if (failed) return;
+    failed = e;
+    if (st) st.close();
+    if (piece) piece.reject(e);
+    if (reader) reader.reject(e);
+    try { ctl.error(e); } catch { /* already closed */ }
+  };
+  const onAbort = () => fail(abortError(signal));
+  if (signal) signal.addEventListener('abort', onAbort, { once: true });
+
+  // Decodes until one slice is out (handing it to the pending read) or the
+  // current input piece is used up (letting its write() resolve).
+  const step = () => {
+    if (failed || !reader || !piece || !st) return;
+    try {
+      checkSignal(signal);
+      for (;;) {
+        if (inPos === inLen && !full) {
+          if (piece.off === piece.b.length) { const pc = piece; piece = null; pc.resolve(); return; }
+          inLen = Math.min(IO, piece.b.length - piece.off);
+          heapU8(st.M).set(piece.b.subarray(piece.off, piece.off + inLen), st.inP);
+          piece.off += inLen;
+          inPos = 0;
+        }
+        check(st.M, st.h.update(st.inP + inPos, inLen - inPos, st.outP, IO));
+        inPos += st.h.inUsed();
+        const n = st.h.outUsed();
+        full = n === IO;
+        if (n) {
+          const r = reader; reader = null;
+          ctl.enqueue(copyOut(st.M, st.outP, n));
+          r.resolve();
+          return;
+        }
+      }
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const readable = new ReadableStream({
+    start(c) { ctl = c; },
+    pull() {
+      return new Promise((resolve, reject) => { reader = { resolve, reject }; step(); });
     },
-    flush() {
-      guarded(st, () => check(st.M, st.h.finish()));
-      st.close();
+    cancel(reason) { fail(reason instanceof Error ? reason : abortError(signal)); },
+  }, { highWaterMark: 0 });
+
+  const writable = new WritableStream({
+    async write(chunk) {
+      const b = toBytes(chunk, 'decompressStream: stream piece');
+      if (failed) throw failed;
+      if (!st) st = await streamState((M) => new M.Decompressor(max));
+      if (!b.length) return;
+      await new Promise((resolve, reject) => { piece = { b, off: 0, resolve, reject }; step(); });
     },
-  });
+    async close() {
+      if (failed) throw failed;
+      try {
+        if (st) check(st.M, st.h.finish());
+      } catch (e) {
+        fail(e);
+        throw e;
+      }
+      if (st) st.close();
+      if (signal) signal.removeEventListener('abort', onAbort);
+      if (reader) { reader.resolve(); reader = null; }
+      ctl.close();
+    },
+    abort(reason) { fail(reason instanceof Error ? reason : abortError(signal)); },
+  }, { highWaterMark: 1 });
+  return { readable, writable };
 }

@@ -46,9 +46,18 @@ export interface Chunk {
   hash?: string;
 }
 
-export function chunk(bytes: Bytes, options?: ChunkOptions): Chunk[];
+/** A chunk with its digest: what every chunking call returns unless `hash: "none"`. */
+export interface HashedChunk extends Chunk {
+  hash: string;
+}
+/** Options that turn per-chunk digests off (chunks then have no `hash`). */
+export type UnhashedOptions = ChunkOptions & { hash: 'none' };
+
+export function chunk(bytes: Bytes, options: UnhashedOptions): Chunk[];
+export function chunk(bytes: Bytes, options?: ChunkOptions): HashedChunk[];
 /** Chunks many buffers in one call into wasm; offsets are per buffer. */
-export function chunkBatch(buffers: Bytes[], options?: ChunkOptions): Chunk[][];
+export function chunkBatch(buffers: Bytes[], options: UnhashedOptions): Chunk[][];
+export function chunkBatch(buffers: Bytes[], options?: ChunkOptions): HashedChunk[][];
 
 /** Incremental chunker: push() slices, then finish(). Same chunks as chunk(). */
 export class Chunker {
@@ -70,7 +79,8 @@ export interface StreamOptions extends ChunkOptions {
   signal?: AbortSignal;
   onProgress?: (bytesRead: number) => void;
 }
-export function chunkStream(source: ByteSource, options?: StreamOptions): AsyncGenerator<Chunk, void, undefined>;
+export function chunkStream(source: ByteSource, options: StreamOptions & { hash: 'none' }): AsyncGenerator<Chunk, void, undefined>;
+export function chunkStream(source: ByteSource, options?: StreamOptions): AsyncGenerator<HashedChunk, void, undefined>;
 
 export interface Blake3Options {
   /** Output bytes (default 32; any length: BLAKE3 is an XOF). */
@@ -237,7 +247,8 @@ export const narinfo: {
 /** TransformStream writing one frame (same options as compress()). */
 export function compressStream(options?: CompressOptions): TransformStream<Uint8Array, Uint8Array>;
 /** TransformStream decoding concatenated frames (auto-detected); ERR_OUTPUT_LIMIT past maxOutput. */
-export function decompressStream(options?: { maxOutput?: number }): TransformStream<Uint8Array, Uint8Array>;
+/** Pull-driven: holds one window + one output slice; `signal` is checked between slices. */
+export function decompressStream(options?: { maxOutput?: number; signal?: AbortSignal }): ReadableWritablePair<Uint8Array, Uint8Array>;
 
 export type NarEvent =
   | { kind: 'node'; path: string; type: 'regular' | 'symlink' | 'directory'; executable?: boolean; size?: number; target?: string }
@@ -289,8 +300,10 @@ export type WorkerInput = Bytes | ByteSource;
 export interface WorkerClient {
   /** Info of the module loaded inside the worker. */
   readonly ready: Promise<Info>;
-  chunk(input: WorkerInput, options?: ChunkOptions & WorkerInputOptions): Promise<Chunk[]>;
-  chunkStream(input: WorkerInput, options?: ChunkOptions & WorkerInputOptions): AsyncGenerator<Chunk, void, undefined>;
+  chunk(input: WorkerInput, options: UnhashedOptions & WorkerInputOptions): Promise<Chunk[]>;
+  chunk(input: WorkerInput, options?: ChunkOptions & WorkerInputOptions): Promise<HashedChunk[]>;
+  chunkStream(input: WorkerInput, options: UnhashedOptions & WorkerInputOptions): AsyncGenerator<Chunk, void, undefined>;
+  chunkStream(input: WorkerInput, options?: ChunkOptions & WorkerInputOptions): AsyncGenerator<HashedChunk, void, undefined>;
   hash(input: WorkerInput, options?: HashStreamOptions & WorkerInputOptions): Promise<Uint8Array>;
   blake3(input: WorkerInput, options?: Omit<HashStreamOptions, 'hash'> & WorkerInputOptions): Promise<Uint8Array>;
   sha256(input: WorkerInput, options?: WorkerInputOptions): Promise<Uint8Array>;

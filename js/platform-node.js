@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { loadModule } from './load.js';
 
 const require = createRequire(import.meta.url);
 
@@ -18,11 +19,13 @@ export function nodePlatform() {
   return {
     variant,
     threads,
+    async choose() {},
     async load(group) {
-      const file = fileURLToPath(new URL(`../node/${group}-${suffix}.js`, import.meta.url));
-      const factory = require(file);
+      const name = `${group}-${suffix}`;
+      const file = fileURLToPath(new URL(`../node/${name}.js`, import.meta.url));
       // Pool: enough pthreads for `threads`-way work plus codec helper threads.
-      const M = await factory({ poolSize: Math.max(1, threads + (group === 'codecs' ? 1 : 0)) });
+      const M = await loadModule(name, async () => ({ default: require(file) }),
+        { poolSize: Math.max(1, threads + (group === 'codecs' ? 1 : 0)) });
       M.unrefThreads();   // idle pool workers must not keep the process alive
       return M;
     },
@@ -32,6 +35,7 @@ export function nodePlatform() {
       const file = opts.url || fileURLToPath(new URL('../esm/worker.node.js', import.meta.url));
       const w = new Worker(file, { env: process.env });
       return {
+        url: String(file),
         post: (m, transfer) => w.postMessage(m, transfer || []),
         onMessage: (fn) => w.on('message', fn),
         onError: (fn) => {

@@ -6,15 +6,29 @@ let platform = null;   // { variant, threads, load(group), sha256? }
 let core = null;
 let codecsPromise = null;
 let codecs = null;
-let resolveReady, rejectReady;
+let loading = null;
 
-export const ready = new Promise((res, rej) => { resolveReady = res; rejectReady = rej; });
-ready.catch(() => {});  // surfaced to whoever awaits it
+// Loads the core module on first use (await ready, or a codec call), not at
+// import: importing the package — say, only createWorkerClient — runs no
+// wasm and fetches nothing on this thread ("sideEffects": false holds).
+function load() {
+  if (!loading) {
+    loading = platform.choose().then(() => platform.load('core')).then((m) => { core = m; return info(); });
+    loading.catch(() => {});  // surfaced to whoever awaits it
+  }
+  return loading;
+}
+
+// `ready` is a promise that starts the load when first awaited (then/catch/finally).
+class LazyReady extends Promise {
+  static get [Symbol.species]() { return Promise; }
+  then(onOk, onErr) { return load().then(onOk, onErr); }
+}
+export const ready = new LazyReady(() => {});
 
 // Called once by the entry point (index.node.js / index.browser.js).
 export function start(p) {
   platform = p;
-  p.load('core').then((m) => { core = m; resolveReady(info()); }, rejectReady);
 }
 
 export function info() {
@@ -50,6 +64,10 @@ export function heapU8(M) { return new Uint8Array(M.getMemory().buffer); }
 
 // Accepts Uint8Array, any ArrayBufferView or ArrayBuffer; returns a Uint8Array view.
 export function toBytes(x, what = 'input') {
+  const buf = ArrayBuffer.isView(x) ? x.buffer : x;
+  if (buf instanceof ArrayBuffer && buf.detached === true) {
+    throw invalidArg(`${what}: the ArrayBuffer is detached (it was transferred, e.g. to a Worker)`);
+  }
   if (x instanceof Uint8Array) return x;
   if (ArrayBuffer.isView(x)) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
   if (x instanceof ArrayBuffer || (typeof SharedArrayBuffer != 'undefined' && x instanceof SharedArrayBuffer)) {
@@ -86,6 +104,23 @@ export function copyOut(M, p, n) {
 export function check(M, r) {
   if (r >= 0) return r;
   throw makeError(M.errcName(-r), M.lastError());
+}
+
+// A value as an error message shows it: strings quoted, objects by kind.
+export function quote(v) {
+  if (typeof v == 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
+  if (typeof v == 'bigint') return `${v}n`;
+  if (v === null || typeof v != 'object') return String(v);
+  return Array.isArray(v) ? 'an array' : `a ${v.constructor ? v.constructor.name : 'object'}`;
+}
+
+// Rejects option keys the function does not know (a typo such as `maxOuput`
+// would otherwise silently keep the default).
+export function checkOpts(fn, opts, known) {
+  if (opts === null || typeof opts != 'object') throw invalidArg(`${fn}: options must be an object, got ${quote(opts)}`);
+  for (const k of Object.keys(opts)) {
+    if (!known.includes(k)) throw invalidArg(`${fn}: unknown option ${quote(k)} (known: ${known.join(', ')})`);
+  }
 }
 
 // Integer option check: undefined -> dflt; else an integer in [lo, hi].

@@ -19,10 +19,15 @@ class WorkerClient {
     this._next = 1;
     this._calls = new Map();
     this._closed = false;
-    port.onMessage((m) => this._message(m));
+    this._heard = false;
+    port.onMessage((m) => { this._heard = true; this._message(m); });
     port.onError((e) => {
-      // A dead worker fails what is pending and every later call.
-      const err = new ChunkerError('ERR_INTERNAL', `chunker-wasm worker failed: ${(e && e.message) || e}`);
+      // A dead worker fails what is pending and every later call. One that
+      // never answered did not load (404, CSP, wrong MIME type): ERR_LOAD.
+      const why = (e && e.message) || (e && e.type) || String(e);
+      const err = this._heard
+        ? new ChunkerError('ERR_INTERNAL', `chunker-wasm worker failed: ${why}`)
+        : new ChunkerError('ERR_LOAD', `chunker-wasm: cannot start the worker ${port.url}: ${why}`);
       this._dead = err;
       for (const c of this._calls.values()) c.fail(err);
       this._calls.clear();

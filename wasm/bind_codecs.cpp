@@ -22,13 +22,11 @@ namespace {
 // would zero-fill the whole worst-case size first), freed by releaseOut().
 std::uint8_t* g_out = nullptr;
 std::size_t g_out_len = 0;
-std::vector<std::uint8_t> g_vec;  // the growing-buffer path of decompress()
 
 void release_out() {
   std::free(g_out);
   g_out = nullptr;
   g_out_len = 0;
-  g_vec = {};
 }
 
 // The last zstd/lz4 one-shot compressor, kept for the next call with the
@@ -141,6 +139,10 @@ class DecompressorJs {
     step_ = *r;
     return 0;
   }
+  // Starts over: no frame in progress, output count (limit) from zero.
+  void reset() {
+    if (d_) d_->reset();
+  }
   int finish() {
     if (!d_) return fail(status_);
     Status s = d_->finish();
@@ -176,38 +178,35 @@ std::optional<std::uint64_t> declared_size(std::span<const std::uint8_t> in) {
   return std::nullopt;
 }
 
-// Auto-detects each frame; fails with output_limit past `max_output` bytes.
-double decompress_js(std::uintptr_t data, std::size_t len, double max_output) {
-  codec::DecompressOptions o;
-  o.output_limit = static_cast<std::uint64_t>(max_output);
+// declaredSize(): the hint above for JS, -1 when there is none. JS decides
+// between the exact-size one-shot below and the streaming decoder.
+double declared_size_js(std::uintptr_t data, std::size_t len) {
+  auto n = declared_size(in_span(data, len));
+  return n ? static_cast<double>(*n) : -1.0;
+}
+
+// One-shot into an exact-size buffer of `size` bytes (the declared size,
+// which JS has checked against its limit): output_limit when the frames hold
+// more than that. Everything else goes through the Decompressor in slices, so
+// wasm memory never holds more than the input, one output and one window.
+double decompress_js(std::uintptr_t data, std::size_t len, double size) {
   release_out();
-  auto in = in_span(data, len);
-  if (auto n = declared_size(in); n && *n <= o.output_limit && *n < (std::size_t{1} << 31)) {
-    // Exact-size buffer: no zero-filling, no regrowth copies.
-    g_out = static_cast<std::uint8_t*>(std::malloc(*n ? *n : 1));
-    if (g_out) {
-      auto r = codec::decompress_into(in, out_span(reinterpret_cast<std::uintptr_t>(g_out), *n), o);
-      if (r) {
-        g_out_len = *r;
-        return static_cast<double>(g_out_len);
-      }
-      release_out();
-      // Anything but "did not fit" is the answer; otherwise grow as usual.
-      if (r.status().code() != Errc::output_limit || *n == o.output_limit) return fail(r.status());
-    }
+  const auto n = static_cast<std::size_t>(size);
+  codec::DecompressOptions o;
+  o.output_limit = n;
+  g_out = static_cast<std::uint8_t*>(std::malloc(n ? n : 1));
+  if (!g_out) return fail({Errc::out_of_memory, "decompress: cannot allocate the output buffer"});
+  auto r = codec::decompress_into(in_span(data, len), out_span(reinterpret_cast<std::uintptr_t>(g_out), n), o);
+  if (!r) {
+    release_out();
+    return fail(r.status());
   }
-  Status s = codec::decompress(in, g_vec, o);
-  if (!s.ok()) {
-    g_vec = {};  // give the memory back after a failed (possibly huge) attempt
-    return fail(s);
-  }
-  return static_cast<double>(g_vec.size());
+  g_out_len = *r;
+  return static_cast<double>(g_out_len);
 }
 
 // releaseOut() (above) drops the result once JS has copied it out.
-std::uintptr_t out_ptr() {
-  return g_out ? reinterpret_cast<std::uintptr_t>(g_out) : reinterpret_cast<std::uintptr_t>(g_vec.data());
-}
+std::uintptr_t out_ptr() { return reinterpret_cast<std::uintptr_t>(g_out); }
 std::string errc_name_js(int code) { return errc_name(static_cast<Errc>(code)); }
 std::string last_error_js() { return last_error(); }
 
@@ -221,6 +220,7 @@ EMSCRIPTEN_BINDINGS(chunker_codecs) {
   function("lastError", &last_error_js);
   function("compress", &compress_js);
   function("decompress", &decompress_js);
+  function("declaredSize", &declared_size_js);
   function("outPtr", &out_ptr);
   function("releaseOut", &release_out);
   class_<CompressorJs>("Compressor")
@@ -235,6 +235,7 @@ EMSCRIPTEN_BINDINGS(chunker_codecs) {
       .function("status", &DecompressorJs::status)
       .function("update", &DecompressorJs::update)
       .function("finish", &DecompressorJs::finish)
+      .function("reset", &DecompressorJs::reset)
       .function("inUsed", &DecompressorJs::inUsed)
       .function("outUsed", &DecompressorJs::outUsed);
 }

@@ -6,6 +6,10 @@
 //   mt = -pthread (threads variant), st = no threads (single variant)
 //   dist/node/*.js   CommonJS, ENVIRONMENT=node (nested package.json marks it commonjs)
 //   dist/web/*.mjs   EXPORT_ES6, ENVIRONMENT=web,worker
+// Each .wasm is shipped once, in dist/web: the Node loaders read it from there
+// (wasm/js/pre-node.js), so the node link's own .wasm is dropped.
+// The threads variant's web loader is rewritten so bundlers can carry it
+// (webPthreadLoader below).
 // Objects are compiled once per variant (incrementally) and linked 8 times.
 //
 // Env: CHUNKER_WASM_DEPS=<dir> skips wasm/deps/build-deps.sh; JOBS (default 2).
@@ -75,6 +79,50 @@ const VARIANTS = {
   st: ['-O3', '-msimd128'],
 };
 
+// libsodium's JS randombytes falls back to require("crypto") when Web Crypto
+// is missing; in a web loader that makes webpack 5 fail to resolve "crypto".
+// Browsers and workers always have Web Crypto, so the fallback just fails.
+function webNoNode(file) {
+  const s = fs.readFileSync(file, 'utf8').replace(/require\((["'])crypto\1\)/g,
+    '(function(){throw new Error("no Web Crypto")})()');
+  if (/\brequire\(/.test(s)) throw new Error(`${rel(file)}: a web loader still calls require()`);
+  fs.writeFileSync(file, s);
+}
+
+// Bundlers cannot carry Emscripten 3.1.6's pthread worker: it is a classic
+// script that import()s the loader again by a computed path. So the threads
+// web loader gets its pthread worker as source text instead: worker.js with
+// a classic-script copy of the loader in front (no import.meta, no export),
+// started from a blob: URL. The worker never fetches anything (the main
+// thread posts it the compiled module and the memory), so bundlers only have
+// to handle the main loader's literal `new URL('x.wasm', import.meta.url)`.
+function webPthreadLoader(file, name) {
+  const workerFile = file.replace(/\.mjs$/, '.worker.js');
+  let loader = fs.readFileSync(file, 'utf8');
+  let worker = fs.readFileSync(workerFile, 'utf8');
+  const factory = `create_${name.replace('-', '_')}`;
+  const importLoader = /\(e\.data\.urlOrBlob\s*\?\s*import\(e\.data\.urlOrBlob\)\s*:\s*import\([^)]*\)\)\.then\(function\s*\((\w+)\)\s*\{\s*return\s+\1\.default\(Module\)/;
+  if (!importLoader.test(worker)) throw new Error(`${rel(workerFile)}: unexpected pthread worker shape`);
+  worker = worker.replace(importLoader, `Promise.resolve().then(function(){return ${factory}(Module)`);
+  const classic = loader.replace(/export default \w+;\s*$/, '')
+    // The copy only runs as a pthread (wasm module and memory come by message);
+    // the URL just has to parse.
+    .replace(/import\.meta\.url/g, '"https://chunker-wasm.invalid/"');
+  if (/import\.meta|^\s*export\s/m.test(classic)) throw new Error(`${rel(file)}: loader copy still has module syntax`);
+  const spawn = /new Worker\(new URL\((["'])[^"']*\.worker\.js\1,\s*import\.meta\.url\)\)/;
+  if (!spawn.test(loader)) throw new Error(`${rel(file)}: pthread worker creation not found`);
+  loader = loader.replace(spawn, 'new Worker(chunkerPthreadUrl())')
+    .replace(/new Worker\(pthreadMainJs\)/g, 'new Worker(chunkerPthreadUrl())') +
+    `\n// The pthread worker script (see wasm/build.mjs webPthreadLoader).\n` +
+    `var chunkerPthreadSrc = ${JSON.stringify(`${classic}\n${worker}`)};\n` +
+    `var chunkerPthreadBlobUrl;\n` +
+    `function chunkerPthreadUrl() {\n` +
+    `  if (!chunkerPthreadBlobUrl) chunkerPthreadBlobUrl = URL.createObjectURL(new Blob([chunkerPthreadSrc], { type: 'text/javascript' }));\n` +
+    `  return chunkerPthreadBlobUrl;\n}\n`;
+  fs.writeFileSync(file, loader);
+  fs.rmSync(workerFile);
+}
+
 async function main() {
   const deps = depsDir();
   console.log(`wasm deps: ${deps}`);
@@ -124,6 +172,9 @@ async function main() {
         '-sALLOW_MEMORY_GROWTH=1', '-sMAXIMUM_MEMORY=2GB',
         `-sINITIAL_MEMORY=${group === 'core' ? '32MB' : '64MB'}`,
         '-sEXPORTED_FUNCTIONS=_malloc,_free', '-sFILESYSTEM=0', '-sASSERTIONS=0',
+        // A library must not install process-wide handlers that rethrow (the
+        // Node defaults): the host application owns those.
+        '-sNODEJS_CATCH_EXIT=0', '-sNODEJS_CATCH_REJECTION=0',
         '--pre-js', path.join(ROOT, 'wasm/js/pre.js'), '--post-js', path.join(ROOT, 'wasm/js/post.js')];
       if (v === 'mt') {
         // Pool size chosen by our glue (cores); STRICT=2: an exhausted pool makes
@@ -131,16 +182,20 @@ async function main() {
         common.push("-sPTHREAD_POOL_SIZE=Module['poolSize']||4", '-sPTHREAD_POOL_SIZE_STRICT=2');
       }
       // Up to date: both outputs newer than every input (objects, libs, pre/post.js, this script).
-      const outs = [path.join(DIST, 'node', `${name}.wasm`), path.join(DIST, 'web', `${name}.wasm`)];
-      const ins = [...inputs, fileURLToPath(import.meta.url), path.join(ROOT, 'wasm/js/pre.js'),
-        path.join(ROOT, 'wasm/js/post.js'), ...(group === 'core' ? [] : [path.join(deps, v, 'lib', 'libzstd.a')])];
+      const outs = [path.join(DIST, 'node', `${name}.js`), path.join(DIST, 'web', `${name}.wasm`)];
+      const ins = [...inputs, fileURLToPath(import.meta.url), ...['pre.js', 'pre-node.js', 'post.js'].map((f) => path.join(ROOT, 'wasm/js', f)),
+        ...(group === 'core' ? [] : [path.join(deps, v, 'lib', 'libzstd.a')])];
       const newestIn = Math.max(...ins.map((f) => fs.statSync(f).mtimeMs));
       if (outs.every((o) => fs.existsSync(o) && fs.statSync(o).mtimeMs > newestIn)) continue;
       links.push(async () => {
         console.log(`link ${name} (node, web)`);
-        await run('em++', [...common, v === 'mt' ? '-sENVIRONMENT=node,worker' : '-sENVIRONMENT=node', '-o', path.join(DIST, 'node', `${name}.js`)]);
-        await run('em++', [...common, '-sENVIRONMENT=web,worker', '-sEXPORT_ES6=1',
-          '-o', path.join(DIST, 'web', `${name}.mjs`)]);
+        await run('em++', [...common, v === 'mt' ? '-sENVIRONMENT=node,worker' : '-sENVIRONMENT=node',
+          '--pre-js', path.join(ROOT, 'wasm/js/pre-node.js'), '-o', path.join(DIST, 'node', `${name}.js`)]);
+        fs.rmSync(path.join(DIST, 'node', `${name}.wasm`), { force: true });
+        const web = path.join(DIST, 'web', `${name}.mjs`);
+        await run('em++', [...common, '-sENVIRONMENT=web,worker', '-sEXPORT_ES6=1', '-o', web]);
+        webNoNode(web);
+        if (v === 'mt') webPthreadLoader(web, name);
       });
     }
   }

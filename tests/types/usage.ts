@@ -3,7 +3,7 @@
 import {
   ready, info, chunk, chunkBatch, chunkStream, Chunker, blake3, sha256, hex, nixBase32,
   compress, decompress, compressStream, decompressStream, ed25519, nix, narinfo,
-  ChunkerError, InvalidArgumentError, memoryUsage, type Chunk,
+  ChunkerError, InvalidArgumentError, memoryUsage, type Chunk, type HashedChunk,
   hashStream, createWorkerClient, nar, narStream, NarWriter, AbortError, type NarInfo, type WorkerClient,
 } from 'chunker-wasm';
 
@@ -34,9 +34,12 @@ export async function useMore(bytes: Uint8Array, file: Blob): Promise<void> {
 export async function use(bytes: Uint8Array, file: Blob): Promise<void> {
   const i = await ready;
   const v: 'threads' | 'single' = i.variant;
-  const chunks: Chunk[] = chunk(bytes, { min: 4096, avg: 16384, max: 65536, level: 1, seed: 0n, hash: 'blake3' });
+  const chunks: HashedChunk[] = chunk(bytes, { min: 4096, avg: 16384, max: 65536, level: 1, seed: 0n, hash: 'blake3' });
   const fp: bigint = chunks[0].fingerprint;
-  const h: string | undefined = chunks[0].hash;
+  const h: string = chunks[0].hash;
+  const bare = chunk(bytes, { hash: 'none' });
+  // @ts-expect-error: no digest with hash: "none"
+  const hb: string = bare[0].hash;
   const many: Chunk[][] = chunkBatch([bytes, bytes.buffer], { avg: 16384 });
   const c = new Chunker({ avg: 65536 });
   c.push(bytes).concat(c.finish());
@@ -67,5 +70,5 @@ export async function use(bytes: Uint8Array, file: Blob): Promise<void> {
   chunk(bytes, { hash: 'md5' });
   // @ts-expect-error: compress is async
   const notSync: Uint8Array = compress(bytes);
-  void [v, fp, h, many, ok, fpr, mem, notSync];
+  void [v, fp, h, hb, many, ok, fpr, mem, notSync];
 }

@@ -4,6 +4,10 @@
 // made earlier may be stale, so the glue builds views from this each time.
 Module['getMemory'] = function () { return wasmMemory; };
 
+// Where the web loader fetches its .wasm from (after any bundler rewrite),
+// so load errors can name it.
+if (typeof wasmBinaryFile == 'string' && !Module['wasmUrl']) Module['wasmUrl'] = wasmBinaryFile;
+
 // Node: pool workers keep the event loop alive; unref them so a script that
 // is done can exit. terminateThreads() stops them for good.
 Module['unrefThreads'] = function () {

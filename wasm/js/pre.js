@@ -1,5 +1,7 @@
 // Runs first inside every Emscripten module we build, in the main thread AND
 // in every pthread worker (Emscripten 3.1.6, see docs/wasm-toolchain-notes).
+// Web loaders get only this file, so it must not name Node modules: bundlers
+// would try to resolve them (wasm/js/pre-node.js holds the Node part).
 
 // libsodium's randombytes calls Module.getRandomValue(); sodium_init() only
 // defines it in the thread that calls it, so key generation in a pthread
@@ -9,11 +11,3 @@ Module['getRandomValue'] = Module['getRandomValue'] || function () {
   globalThis.crypto.getRandomValues(b);
   return b[0] >>> 0;
 };
-
-// Node >= 18 has fetch(), and the 3.1.6 loader then fetch()es the .wasm path,
-// which fails ("Failed to parse URL"). Read the file ourselves instead.
-if (typeof process == 'object' && process.versions && process.versions.node &&
-    !Module['ENVIRONMENT_IS_PTHREAD'] && !Module['wasmBinary'] && !Module['instantiateWasm'] &&
-    typeof require == 'function' && typeof __filename == 'string') {
-  Module['wasmBinary'] = require('fs').readFileSync(__filename.replace(/\.c?js$/, '.wasm'));
-}
