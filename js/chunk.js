@@ -3,7 +3,7 @@
 import { invalidArg } from './errors.js';
 import { hexAt } from './encoding.js';
 import {
-  check, checkSignal, copyIn, getCore, heapU8, makeYielder, malloc, progressOpt, signalOpt, threadsOpt, toBytes,
+  check, checkOpts, checkSignal, copyIn, quote, getCore, heapU8, makeYielder, malloc, progressOpt, signalOpt, threadsOpt, toBytes,
 } from './runtime.js';
 
 const HASH_ALGOS = { none: 0, sha256: 1, blake3: 2 };   // chunker::HashAlgo
@@ -17,14 +17,17 @@ const registry = typeof FinalizationRegistry != 'undefined'
 function u32(v, name) {
   if (v === undefined) return 0;   // 0 = the core's default
   if (typeof v != 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
-    throw invalidArg(`${name}: expected a non-negative integer, got ${String(v)}`);
+    throw invalidArg(`${name}: expected a non-negative integer, got ${quote(v)}`);
   }
   return v;
 }
 
-// -> { args: [min, avg, max, level, seedLo, seedHi], algo }
-function params(opts) {
-  if (opts === null || typeof opts != 'object') throw invalidArg('chunk options: expected an object');
+const CHUNK_KEYS = ['min', 'avg', 'max', 'level', 'seed', 'hash', 'threads'];
+
+// -> { args: [min, avg, max, level, seedLo, seedHi], algo }. `fn` names the
+// function called in error messages; `more`: its other option keys.
+function params(opts, fn, more = []) {
+  checkOpts(fn, opts, [...CHUNK_KEYS, ...more]);
   let { min, avg, max } = opts;
   // Only avg given: the usual FastCDC spread (avg/4 .. avg*4).
   if (avg !== undefined && min === undefined && typeof avg == 'number') min = Math.max(64, Math.floor(avg / 4));
@@ -33,14 +36,17 @@ function params(opts) {
   let seed = opts.seed === undefined ? 0n : opts.seed;
   if (typeof seed == 'number' && Number.isSafeInteger(seed) && seed >= 0) seed = BigInt(seed);
   if (typeof seed != 'bigint' || seed < 0n || seed >= 1n << 64n) {
-    throw invalidArg(`seed: expected an integer or bigint in 0..2^64-1, got ${String(opts.seed)}`);
+    throw invalidArg(`${fn}: seed must be an integer or bigint in 0..2^64-1, got ${quote(opts.seed)}`);
   }
   const hash = opts.hash === undefined ? 'sha256' : opts.hash;
   if (!Object.hasOwn(HASH_ALGOS, hash)) {
-    throw invalidArg(`hash: expected "sha256", "blake3" or "none", got ${String(hash)}`);
+    throw invalidArg(`${fn}: hash must be "sha256", "blake3" or "none", got ${quote(hash)}`);
   }
   const args = [u32(min, 'min'), u32(avg, 'avg'), u32(max, 'max'), level,
     Number(seed & 0xffffffffn), Number(seed >> 32n)];
+  // The core names its parameters min_size/avg_size/max_size; say the JS option names.
+  const M = getCore();
+  if (M.fastcdcValidate(...args) < 0) throw invalidArg(`${fn}: ${M.lastError().replace(/\b(min|avg|max)_size\b/g, '$1')}`);
   return { args, algo: HASH_ALGOS[hash] };
 }
 
@@ -61,10 +67,10 @@ function readRecords(M, ptr, n, withHash, out) {
 }
 
 // Chunks many buffers in one call into wasm; returns one chunk list per buffer.
-export function chunkBatch(buffers, opts = {}) {
+export function chunkBatch(buffers, opts = {}, fn = 'chunkBatch') {
   if (!Array.isArray(buffers)) throw invalidArg('chunkBatch: expected an array of byte arrays');
   const list = buffers.map((b, i) => toBytes(b, `chunkBatch[${i}]`));
-  const { args, algo } = params(opts);
+  const { args, algo } = params(opts, fn);
   const threads = threadsOpt(opts.threads);
   const M = getCore();
   let total = 0;
@@ -92,14 +98,14 @@ export function chunkBatch(buffers, opts = {}) {
 
 // One-shot: all chunks of `bytes` -> [{ offset, length, fingerprint, hash }].
 export function chunk(bytes, opts = {}) {
-  return chunkBatch([toBytes(bytes)], opts)[0];
+  return chunkBatch([toBytes(bytes, 'chunk: input')], opts, 'chunk')[0];
 }
 
 // Incremental chunker: push() slices of any size, then finish(); the chunks
 // are exactly those of chunk() over the concatenation.
 export class Chunker {
-  constructor(opts = {}) {
-    const { args, algo } = params(opts);
+  constructor(opts = {}, fn = 'Chunker') {
+    const { args, algo } = params(opts, fn, fn === 'chunkStream' ? ['signal', 'onProgress', '_sliceBytes'] : []);
     const threads = threadsOpt(opts.threads);
     const M = getCore();
     check(M, M.fastcdcValidate(...args));
@@ -175,7 +181,7 @@ export async function* bytesOf(source) {
 export async function* chunkStream(source, opts = {}) {
   const signal = signalOpt(opts.signal), onProgress = progressOpt(opts.onProgress);
   checkSignal(signal);
-  const c = new Chunker(opts);
+  const c = new Chunker(opts, 'chunkStream');
   const yieldNow = makeYielder();
   let read = 0;
   // The worker host asks for large pushes (many chunks per push, so their

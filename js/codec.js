@@ -1,7 +1,7 @@
 // compress()/decompress(): the codecs wasm module (zstd, lz4 frame, xz,
 // bzip2) is loaded on the first call, so users who only chunk and hash never
 // download it.
-import { invalidArg } from './errors.js';
+import { OutputLimitError, invalidArg } from './errors.js';
 import {
   abortError, check, checkOpts, checkSignal, quote, copyIn, copyOut, getCodecs, heapU8, makeYielder, malloc, progressOpt, signalOpt, threadsOpt,
   toBytes,
@@ -101,6 +101,8 @@ export async function decompress(bytes, opts = {}) {
     }
     const hint = declared >= 0 && declared <= max ? declared : -1;
     return await decodeSliced(M, p, b.length, max, hint, signal, onProgress);
+  } catch (e) {
+    throw limitWorded(e, 'decompress', max);
   } finally {
     M._free(p);
   }
@@ -150,6 +152,12 @@ async function decodeSliced(M, p, len, max, size, signal, onProgress) {
   } finally {
     st.close();
   }
+}
+
+// The core's message names the CLI flag; JS callers set `maxOutput`.
+function limitWorded(e, fn, max) {
+  if (!e || e.code !== 'ERR_OUTPUT_LIMIT') return e;
+  return new OutputLimitError('ERR_OUTPUT_LIMIT', `${fn}: the output exceeds maxOutput = ${max} bytes (raise maxOutput${fn === 'decompress' ? ', or use decompressStream' : ''})`, { cause: e });
 }
 
 function concat(parts, total) {
@@ -302,6 +310,7 @@ export function decompressStream(opts = {}) {
 
   const fail = (e) => {
     if (failed) return;
+    e = limitWorded(e, 'decompressStream', max);
     failed = e;
     if (st) st.close();
     if (piece) piece.reject(e);
@@ -363,7 +372,7 @@ export function decompressStream(opts = {}) {
         if (st) check(st.M, st.h.finish());
       } catch (e) {
         fail(e);
-        throw e;
+        throw failed;
       }
       if (st) st.close();
       if (signal) signal.removeEventListener('abort', onAbort);

@@ -123,6 +123,7 @@ export class Blake3Hasher {
   reset() { this._live().reset(); return this; }
   // Releases the wasm state now (otherwise the garbage collector does it).
   free() {
+    this._node = null;   // node:crypto backend: freed like the wasm one (later calls fail)
     if (!this._h) return;
     if (registry) registry.unregister(this);
     this._h.delete();
@@ -183,15 +184,15 @@ export class Sha256Hasher {
     if (registry) registry.register(this, this._h, this);
   }
   update(bytes) {
-    const b = toBytes(bytes);
-    if (this._nodeFactory) this._node.update(b);
+    const b = toBytes(bytes, 'sha256 hasher update');
+    if (this._nodeFactory) this._nodeLive().update(b);
     else feed(this._M, b, (p, n) => this._live().update(p, n));
     return this;
   }
   // The digest of everything so far; the hasher then starts a new message.
   digest() {
     if (this._nodeFactory) {
-      const d = new Uint8Array(this._node.digest());
+      const d = new Uint8Array(this._nodeLive().digest());
       this._node = this._nodeFactory.create();
       return d;
     }
@@ -205,11 +206,11 @@ export class Sha256Hasher {
     }
   }
   reset() {
-    if (this._nodeFactory) this._node = this._nodeFactory.create();
-    else this._live().reset();
+    if (this._nodeFactory) { this._nodeLive(); this._node = this._nodeFactory.create(); } else this._live().reset();
     return this;
   }
   free() {
+    this._node = null;   // node:crypto backend: freed like the wasm one (later calls fail)
     if (!this._h) return;
     if (registry) registry.unregister(this);
     this._h.delete();
@@ -218,6 +219,10 @@ export class Sha256Hasher {
   _live() {
     if (!this._h) throw invalidArg('sha256 hasher: already freed');
     return this._h;
+  }
+  _nodeLive() {
+    if (!this._node) throw invalidArg('sha256 hasher: already freed');
+    return this._node;
   }
 }
 

@@ -71,7 +71,11 @@ export function toBytes(x, what = 'input') {
   if (x instanceof Uint8Array) return x;
   if (ArrayBuffer.isView(x)) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
   if (x instanceof ArrayBuffer || (typeof SharedArrayBuffer != 'undefined' && x instanceof SharedArrayBuffer)) {
-    return new Uint8Array(x);
+    try {
+      return new Uint8Array(x);
+    } catch {   // detached, where ArrayBuffer.prototype.detached does not exist yet (Node 20)
+      throw invalidArg(`${what}: the ArrayBuffer is detached (it was transferred, e.g. to a Worker)`);
+    }
   }
   throw invalidArg(`${what}: expected a Uint8Array, ArrayBufferView or ArrayBuffer, got ${describe(x)}`);
 }

@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import * as C from '../../dist/esm/index.node.js';
 import { benchData } from './data.mjs';
+import { firstLoad } from './firstload.mjs';
 import { bestInterleaved } from './interleave.mjs';
 
 const require = createRequire(import.meta.url);
@@ -111,6 +112,13 @@ await group([
   ['zstd decompress: chunker-wasm', () => C.decompress(ourZ)],
   ['zstd decompress: @bokuweb/zstd-wasm', () => zstdw.decompress(theirZ)],
 ]);
+// Like for like: the same frame without a content checksum (the peer's has
+// none; verifying XXH64 is a second pass over the output).
+const ourZnc = await C.compress(mixed, { codec: 'zstd', level: 3, threads: 1, checksum: false });
+await group([
+  ['zstd decompress: chunker-wasm, no checksum', () => C.decompress(ourZnc)],
+  ['zstd decompress: @bokuweb/zstd-wasm ', () => zstdw.decompress(theirZ)],
+]);
 const ourL = await C.compress(mixed, { codec: 'lz4' });
 const theirL = lz4w.compress(mixed);
 await group([
@@ -127,4 +135,12 @@ await group([
   ['lz4 decompress: lz4-wasm-nodejs', () => lz4w.decompress(theirL)],
 ]);
 
-console.log(JSON.stringify({ variant: info.variant, threads: info.threads, mib: MIB, rows }));
+// Like for like: lz4-wasm-nodejs's blocks carry no checksum.
+const ourLnc = await C.compress(mixed, { codec: 'lz4', checksum: false });
+await group([
+  ['lz4 decompress: chunker-wasm, no checksum', () => C.decompress(ourLnc)],
+  ['lz4 decompress: lz4-wasm-nodejs ', () => lz4w.decompress(theirL)],
+]);
+
+const load = only ? null : firstLoad();
+console.log(JSON.stringify({ variant: info.variant, threads: info.threads, mib: MIB, rows, load }));

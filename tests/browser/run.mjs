@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launch, runPage, serve } from './harness.mjs';
+import { loadErrorTests } from './load-errors.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -44,6 +45,10 @@ try {
     for (const f of r.failures) console.log(`  FAIL ${f}`);
     for (const l of r.logs || []) console.log(`  ${l}`);
     passed += r.passed; failed += r.failed;
+  }
+  for (const r of await loadErrorTests(browser.ctx)) {
+    console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name}${r.ok ? '' : `: ${r.detail}`}`);
+    if (r.ok) passed++; else failed++;
   }
 } finally {
   await browser.close();

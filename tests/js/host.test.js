@@ -90,7 +90,8 @@ describe('host safety', () => {
   });
 });
 
-describe('bounded memory', () => {
+// The same JS and wasm code paths in both variants: run once (threads run).
+describe.skipIf(process.env.CHUNKER_WASM_VARIANT === 'single')('bounded memory', () => {
   let dir;
   // Bombs: one small frame of 64 MiB of zeros per codec, repeated 17 times
   // (concatenated frames/streams are valid input for every decoder): 1.06 GiB
@@ -145,4 +146,46 @@ describe('bounded memory', () => {
     expect(r.out.stoppedMiB).toBeLessThan(16);
     expect(r.out.maxRssMiB).toBeLessThan(400);
   }, 180000);
+});
+
+describe('JS-worded errors', () => {
+  let C;
+  beforeAll(async () => { C = await import(ENTRY); await C.ready; });
+  const err = async (f) => { try { await f(); } catch (e) { return e; } return null; };
+
+  test('unknown option keys are rejected, naming the function and the key', async () => {
+    const e = await err(() => C.decompress(new Uint8Array(1), { maxOuput: 5 }));
+    expect(e).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    expect(e.message).toMatch(/^decompress: unknown option "maxOuput"/);
+    expect((await err(() => C.chunk(new Uint8Array(1), { average: 4096 }))).message).toMatch(/^chunk: unknown option "average"/);
+    expect((await err(() => C.compress(new Uint8Array(1), { codex: 'zstd' }))).message).toMatch(/^compress: unknown option "codex"/);
+  });
+
+  test('messages use the JS option names and quote values', async () => {
+    expect((await err(() => C.chunk(new Uint8Array(1), { avg: 100 }))).message).toBe('chunk: avg must be between 256 and 4194304 bytes, got 100');
+    expect((await err(() => C.chunkStream([], { min: 5000, avg: 4096 }).next())).message).toBe('chunkStream: min (5000) must not exceed avg (4096)');
+    expect((await err(() => C.chunk(new Uint8Array(1), { hash: 'md5' }))).message).toBe('chunk: hash must be "sha256", "blake3" or "none", got "md5"');
+    const z = await C.compress(new Uint8Array(5000));
+    const e = await err(() => C.decompress(z, { maxOutput: 100 }));
+    expect(e).toMatchObject({ code: 'ERR_OUTPUT_LIMIT', name: 'OutputLimitError' });
+    expect(e.message).toMatch(/^decompress: the output exceeds maxOutput = 100 bytes/);
+  });
+
+  test('a detached ArrayBuffer is ERR_INVALID_ARGUMENT, not a bare TypeError', async () => {
+    const buf = new ArrayBuffer(8);
+    structuredClone(buf, { transfer: [buf] });
+    const e = await err(() => C.compress(buf));
+    expect(e).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    expect(e.message).toMatch(/^compress: input: the ArrayBuffer is detached/);
+  });
+
+  test('a freed sha256 hasher fails with ERR_INVALID_ARGUMENT (node:crypto and wasm backends)', () => {
+    for (const opts of [{}, { backend: 'wasm' }]) {
+      const h = C.sha256.create(opts);
+      h.update(new Uint8Array(3));
+      h.free();
+      expect(() => h.update(new Uint8Array(1))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', message: 'sha256 hasher: already freed' }));
+      expect(() => h.digest()).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    }
+  });
 });

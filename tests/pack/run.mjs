@@ -26,8 +26,11 @@ try {
   console.log(`packed ${packed.filename}: ${files.length} files, ${packed.size} bytes`);
   report('tarball holds only dist/ and package metadata',
     files.every((f) => /^(dist\/|package\.json$|README|LICENSE)/.test(f)), files.filter((f) => !f.startsWith('dist/')).join(' '));
-  report('tarball has both variants of both modules',
-    ['core-mt', 'core-st', 'codecs-mt', 'codecs-st'].every((m) => files.includes(`dist/web/${m}.wasm`) && files.includes(`dist/node/${m}.wasm`)));
+  report('tarball has both variants of both modules, each .wasm once',
+    ['core-mt', 'core-st', 'codecs-mt', 'codecs-st'].every((m) => files.includes(`dist/web/${m}.wasm`) && files.includes(`dist/node/${m}.js`)) &&
+    files.filter((f) => f.endsWith('.wasm')).length === 4, files.filter((f) => f.endsWith('.wasm')).join(' '));
+  report('tarball has LICENSE, third-party notices, both type files and the worker export',
+    ['LICENSE', 'dist/THIRD_PARTY_NOTICES.md', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/esm/worker.browser.js'].every((f) => files.includes(f)));
 
   const app = path.join(tmp, 'app');
   fs.mkdirSync(app);
