@@ -50,7 +50,7 @@ export async function compress(bytes, opts = {}) {
   const args = compressorArgs(opts);
   const threads = threadsOpt(opts.threads);
   const signal = signalOpt(opts.signal), onProgress = progressOpt(opts.onProgress);
-  if (signal || onProgress) return sliced(b, signal, onProgress, (M) => new M.Compressor(...args), true);
+  if (signal || onProgress) return slicedCompress(b, signal, onProgress, args);
   const M = await getCodecs();
   const p = copyIn(M, b);
   try {
@@ -214,11 +214,11 @@ function pump(st, bytes, ctl, call) {
   } while (off < bytes.length);
 }
 
-// One-shot compress/decompress through the streaming codec objects, one IO
-// window at a time: checks `signal`, reports input bytes consumed, yields.
-async function sliced(b, signal, onProgress, make, compressing) {
+// One-shot compress through the streaming compressor, one IO window at a
+// time: checks `signal`, reports input bytes consumed, yields.
+async function slicedCompress(b, signal, onProgress, args) {
   checkSignal(signal);
-  const st = await streamState(make);
+  const st = await streamState((M) => new M.Compressor(...args));
   const parts = [];
   let total = 0;
   const ctl = { enqueue: (p) => { parts.push(p); total += p.length; } };
@@ -227,30 +227,21 @@ async function sliced(b, signal, onProgress, make, compressing) {
     for (let off = 0; off < b.length; off += IO) {
       checkSignal(signal);
       const piece = b.subarray(off, off + IO);
-      if (compressing) pump(st, piece, ctl, (p, n) => st.h.update(p, n, st.outP, IO, false));
-      else pump(st, piece, ctl, (p, n) => st.h.update(p, n, st.outP, IO));
+      pump(st, piece, ctl, (p, n) => st.h.update(p, n, st.outP, IO, false));
       if (onProgress) onProgress(off + piece.length);
       await yieldNow();
     }
     checkSignal(signal);
-    if (compressing) {
-      for (;;) {
-        check(st.M, st.h.update(st.inP, 0, st.outP, IO, true));
-        const out = st.h.outUsed();
-        if (out) ctl.enqueue(copyOut(st.M, st.outP, out));
-        if (st.h.done()) break;
-      }
-    } else {
-      check(st.M, st.h.finish());
+    for (;;) {
+      check(st.M, st.h.update(st.inP, 0, st.outP, IO, true));
+      const out = st.h.outUsed();
+      if (out) ctl.enqueue(copyOut(st.M, st.outP, out));
+      if (st.h.done()) break;
     }
   } finally {
     st.close();
   }
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(total);
-  let pos = 0;
-  for (const p of parts) { out.set(p, pos); pos += p.length; }
-  return out;
+  return concat(parts, total);
 }
 
 function guarded(st, fn) {
