@@ -233,7 +233,7 @@ Status PutSession::write_pack(PackBuilder& b) {
   CHUNKER_TRY(fs::make_dir(sub, &created));
   auto tmp = fs::write_tmp(dir_ + "/tmp", bytes, /*sync=*/true);
   if (!tmp) return tmp.status();
-  CHUNKER_TRY(fs::link_into_place(*tmp, dir_ + "/" + rel, nullptr));
+  CHUNKER_TRY(fs::link_pack(*tmp, dir_ + "/" + rel));
   std::lock_guard g(mu_);
   dirty_dirs_.insert(sub);
   if (created) dirty_dirs_.insert(dir_ + "/packs");
