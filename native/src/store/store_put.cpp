@@ -65,7 +65,8 @@ Status read_file_through(ChunkPipeline& pipeline, const std::string& path, Hashe
   if (!s.ok()) return Status(s.code(), s.message().starts_with(path) ? s.message() : path + ": " + s.message());
   if (::fstat(in->fd(), &after) != 0) return fs::errno_status("stat", path, errno);
   stamp = stamp_of(before);
-  if (S_ISREG(before.st_mode) && (stamp_of(after) != stamp || bytes != stamp.size))
+  // st_size 0 with data is procfs/sysfs (sizes unknown until read): only the stamps count there.
+  if (S_ISREG(before.st_mode) && (stamp_of(after) != stamp || (stamp.size != 0 && bytes != stamp.size)))
     return Status(Errc::io_error, path + ": changed while being read (size, mtime or ctime differ before and after); "
                                          "not stored");
   whole = h.finalize();
