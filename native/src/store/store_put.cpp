@@ -13,6 +13,7 @@
 #include "chunker/blake3.hpp"
 #include "chunker/codec.hpp"
 #include "chunker/file.hpp"
+#include "chunker/input.hpp"
 #include "chunker/pipeline.hpp"
 #include "chunker/store.hpp"
 #include "chunker/thread_pool.hpp"
@@ -86,11 +87,6 @@ Result<PutResult> Store::put(const std::string& name, const std::string& path, u
   auto in = InputFile::open(path);
   if (!in) return in.status();
   if (!in->size()) return Status(Errc::io_error, path + ": not a regular file");
-  std::vector<std::uint8_t> buf;
-  std::optional<MappedFile> map;
-  auto whole = file_bytes(*in, buf, map);
-  if (!whole) return whole.status();
-  const std::span<const std::uint8_t> bytes = *whole;
 
   StoreStage stage(dir_, threads);
   CHUNKER_TRY(stage.status());
@@ -106,10 +102,8 @@ Result<PutResult> Store::put(const std::string& name, const std::string& path, u
 
   Manifest m;
   m.name = name;
-  m.size = bytes.size();
   PutResult res;
   res.name = name;
-  res.size = bytes.size();
   std::unordered_set<Digest, DigestHash> written;
   std::set<std::string> dirty_dirs;
   bool chunks_dir_dirty = false;
@@ -137,12 +131,17 @@ Result<PutResult> Store::put(const std::string& name, const std::string& path, u
       res.new_bytes += out.size();
     }
   };
-  Status s = pipeline->run(bytes, sink, bytes.size());
+  // Chunks, their names, their stored bytes and the whole-file hash all come
+  // from one read of the file; a file that changed meanwhile fails here.
+  InputOptions io;
+  io.whole_blake3 = true;
+  auto rep = read_input(*pipeline, *in, sink, io);
   if (!sink_error.ok()) return sink_error;
-  if (!s.ok()) return Status(s.code(), path + ": " + s.message());
+  if (!rep) return rep.status().code() == Errc::changed ? rep.status()
+                                                        : Status(rep.status().code(), path + ": " + rep.status().message());
+  m.size = res.size = rep->bytes;
+  m.blake3 = rep->whole_blake3;
   res.chunks = m.chunks.size();
-
-  blake3::hash(bytes, m.blake3, threads);
   // Chunks durable before the manifest that references them.
   for (const auto& d : dirty_dirs) CHUNKER_TRY(fs::fsync_dir(d));
   if (chunks_dir_dirty) CHUNKER_TRY(fs::fsync_dir(dir_ + "/chunks"));
