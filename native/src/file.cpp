@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -61,13 +62,18 @@ InputFile::~InputFile() {
 }
 
 namespace {
+// At most this much per read(2)/pread(2): procfs sysctl files allocate the
+// whole count in the kernel and fail with ENOMEM from 4 MiB on. Larger calls
+// save nothing measurable (a syscall per MiB copied).
+constexpr std::size_t kMaxIoPerCall = 1u << 20;
+
 // Calls io(dst, len, done) - read(2) or pread(2) - until buf is full or the
 // file ends; retries EINTR.
 template <class Io>
 Result<std::size_t> fill(std::span<std::uint8_t> buf, const std::string& name, Io io) {
   std::size_t got = 0;
   while (got < buf.size()) {
-    ssize_t n = io(buf.data() + got, buf.size() - got, got);
+    ssize_t n = io(buf.data() + got, std::min(buf.size() - got, kMaxIoPerCall), got);
     if (n < 0) {
       if (errno == EINTR) continue;
       return Status(Errc::io_error, name + ": " + std::strerror(errno));

@@ -42,7 +42,7 @@ struct InputReport {
 // commands that do not chunk: hash, compress). finish() is the verdict.
 class InputReader {
  public:
-  explicit InputReader(InputFile& in) noexcept : in_(in) {}
+  explicit InputReader(InputFile& in) noexcept;
   InputReader(const InputReader&) = delete;
   InputReader& operator=(const InputReader&) = delete;
 
@@ -74,6 +74,13 @@ class InputReader {
   bool eof_ = false;  // read() returned 0 at pos_
   // Where a short pread() found the end of the file (~0 = not seen).
   mutable std::atomic<std::uint64_t> eof_at_{~std::uint64_t{0}};
+  // Test hook (CHUNKER_TEST_STOP_AFTER_READ=PATH): SIGSTOP once after the
+  // first read of PATH, so a test can change the file at a known point.
+  mutable std::atomic<bool> stop_after_read_{false};
+  void after_read() const noexcept {
+    if (stop_after_read_.load(std::memory_order_relaxed)) stop_now();
+  }
+  void stop_now() const noexcept;
 };
 
 struct InputOptions {

@@ -1,4 +1,6 @@
 // InputReader: the one reading primitive (reads to EOF, stamps before/after).
+#include <csignal>
+#include <cstdlib>
 #include <string>
 
 #include "chunker/input.hpp"
@@ -18,19 +20,35 @@ std::string differences(const FileStamp& a, const FileStamp& b) {
   return d;
 }
 
+// The test hook's path, looked up once.
+const char* stop_after_read_path() noexcept {
+  static const char* p = std::getenv("CHUNKER_TEST_STOP_AFTER_READ");
+  return p;
+}
+
 }  // namespace
+
+InputReader::InputReader(InputFile& in) noexcept : in_(in) {
+  if (const char* p = stop_after_read_path(); p && in.name() == p) stop_after_read_.store(true);
+}
+
+void InputReader::stop_now() const noexcept {
+  if (stop_after_read_.exchange(false)) std::raise(SIGSTOP);
+}
 
 Result<std::size_t> InputReader::read(std::span<std::uint8_t> buf) {
   auto n = in_.read(buf);
   if (!n) return n;
   pos_ += *n;
   if (*n < buf.size()) eof_ = true;  // InputFile::read fills unless the input ends
+  after_read();
   return n;
 }
 
 Result<std::size_t> InputReader::pread(std::span<std::uint8_t> buf, std::uint64_t offset) const {
   auto n = in_.pread(buf, offset);
   if (n && *n < buf.size()) eof_at_.store(offset + *n, std::memory_order_relaxed);
+  after_read();
   return n;
 }
 
