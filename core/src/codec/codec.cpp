@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "chunker/codec.hpp"
 #include "codec/backend.hpp"
@@ -88,6 +89,7 @@ Result<Compressor> Compressor::create(const CompressOptions& o) {
 Result<Step> Compressor::update(std::span<const std::uint8_t> in, std::span<std::uint8_t> out, bool finish) {
   if (!in_frame_) {
     CHUNKER_TRY(b_->begin(0));
+    if (pledged_) CHUNKER_TRY(b_->pledge(*std::exchange(pledged_, std::nullopt)));
     in_frame_ = true;
   }
   auto r = b_->step(in, out, finish);
@@ -201,7 +203,10 @@ Result<Step> Decompressor::step_frame(std::span<const std::uint8_t> in, std::spa
   }
   if (r->done) {
     in_frame_ = false;
-    magic_len_ = magic_fed_ = 0;
+    magic_fed_ = 0;
+    // A format that ends only where the next frame's magic starts (lz4
+    // legacy) hands that magic back for detection.
+    magic_len_ = backend(current_)->take_next_magic(magic_);
     ++frames_;
   }
   return r;
@@ -211,6 +216,9 @@ Result<Step> Decompressor::update(std::span<const std::uint8_t> in, std::span<st
   Step s;
   for (;;) {
     if (!in_frame_) {
+      if (lzma_alone_ && frames_ > 0 && s.in_used < in.size())
+        return Status(Errc::trailing_data, "trailing data after an LZMA-alone (.lzma) stream at byte offset " +
+                                               std::to_string(total_in_));
       // Between frames: .xz allows NUL stream padding after a stream.
       if (current_ == Codec::xz && magic_len_ == 0)
         while (s.in_used < in.size() && in[s.in_used] == 0) {
@@ -248,6 +256,16 @@ Result<Step> Decompressor::update(std::span<const std::uint8_t> in, std::span<st
       if (xz_padding_ % 4 != 0)
         return Status(Errc::corrupt_input, "xz: stream padding is not a multiple of four bytes");
       xz_padding_ = 0;
+      // LZMA-alone has no end-of-stream framing that would allow anything
+      // after it (xz -d rejects that too), nor after another stream before it.
+      const bool alone = d.codec == Codec::xz && magic_[0] != 0xFD;
+      if (alone && frames_ > 0) {
+        const std::uint64_t at = total_in_ - magic_len_;
+        magic_len_ = 0;
+        return Status(Errc::trailing_data, "trailing data at byte offset " + std::to_string(at) +
+                                               ": an LZMA-alone (.lzma) stream cannot follow another frame");
+      }
+      lzma_alone_ = alone;
       Codec c = d.codec;
       if (fixed_ != Codec::none && c != fixed_) {
         // LZ4 frames may contain the skippable frames we classify as zstd.
@@ -285,6 +303,11 @@ Result<Step> Decompressor::update(std::span<const std::uint8_t> in, std::span<st
 }
 
 Status Decompressor::finish() {
+  if (in_frame_ && magic_fed_ == magic_len_ && backend(current_)->can_end_here()) {
+    in_frame_ = false;  // a frame that ends with the input (lz4 legacy)
+    magic_len_ = magic_fed_ = 0;
+    ++frames_;
+  }
   if (in_frame_ || magic_len_ > 0) {
     bool partial_magic = !in_frame_;
     std::string what = partial_magic ? "the start of a frame" : std::string("a ") + codec_name(current_) + " frame";
@@ -302,6 +325,7 @@ void Decompressor::reset() {
   total_out_ = total_in_ = frames_ = 0;
   magic_len_ = magic_fed_ = 0;
   xz_padding_ = 0;
+  lzma_alone_ = false;
 }
 
 Result<std::size_t> Decompressor::decompress_into(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) {
