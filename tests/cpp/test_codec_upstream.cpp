@@ -100,6 +100,7 @@ TEST_F(Upstream, ZstdGoldenFiles) {
   // Legal frames decode (zeroSeq_2B.zst: libzstd 1.5.4 refuses it)...
   int n = 0;
   for (const auto& e : std::filesystem::directory_iterator(src / "tests/golden-decompression")) {
+    if (e.path().filename().string()[0] == '.') continue;  // .gitignore
     SCOPED_TRACE(e.path().filename().string());
     ASSERT_EQ(run("zstd -q -dc " + q(e.path()) + " > " + q(dir_ / "ref")).exit_code, 0);
     Bytes out;
@@ -112,6 +113,7 @@ TEST_F(Upstream, ZstdGoldenFiles) {
   // ... corrupt ones fail (1.5.4 accepts them), on every path, as data errors.
   n = 0;
   for (const auto& e : std::filesystem::directory_iterator(src / "tests/golden-decompression-errors")) {
+    if (e.path().filename().string()[0] == '.') continue;  // .gitignore
     SCOPED_TRACE(e.path().filename().string());
     EXPECT_NE(run("zstd -q -dc " + q(e.path()) + " > /dev/null 2>&1").exit_code, 0);
     const Bytes z = read_file(e.path());
@@ -127,6 +129,7 @@ TEST_F(Upstream, ZstdGoldenFiles) {
   EXPECT_GE(n, 3);
   // golden-compression: what we write, the reference decodes to the input.
   for (const auto& e : std::filesystem::directory_iterator(src / "tests/golden-compression")) {
+    if (e.path().filename().string()[0] == '.') continue;  // .gitignore
     SCOPED_TRACE(e.path().filename().string());
     const Bytes in = read_file(e.path());
     for (int level : {1, 3, 19}) {
@@ -263,7 +266,7 @@ TEST_F(Upstream, Lz4LegacyFramesFromLz4) {
     }
     ASSERT_TRUE(d->finish().ok());
     EXPECT_TRUE(out == read_file(dir_ / "ref"));
-    EXPECT_EQ(d->frames(), 2u);
+    EXPECT_EQ(d->frames(), second[0] == 'l' ? 1u : 2u);  // legacy + legacy is one (continued) stream
   }
   // Garbage after a legacy frame: lz4 fails, and so do we.
   Bytes garbage = read_file(dir_ / "l");

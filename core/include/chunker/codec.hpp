@@ -27,6 +27,7 @@
 namespace chunker::codec {
 
 enum class Codec : std::uint8_t { none = 0, zstd, lz4, xz, bzip2 };
+struct Detection;  // format detection, below
 
 // "none", "zstd", "lz4", "xz", "bzip2".
 const char* codec_name(Codec c) noexcept;
@@ -156,6 +157,7 @@ class Decompressor {
   Result<Step> step_frame(std::span<const std::uint8_t> in, std::span<std::uint8_t> out);
   Status start_frame(Codec c);
   detail::DecoderBackend* backend(Codec c);
+  Detection detect_at_frame_start() const noexcept;
 
   std::unique_ptr<detail::DecoderBackend> zstd_, lz4_, xz_, bzip2_;
   std::vector<std::uint8_t> dictionary_;

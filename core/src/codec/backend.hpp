@@ -39,6 +39,10 @@ class DecoderBackend {
   virtual std::size_t take_next_magic(std::uint8_t* /*buf of 6*/) { return 0; }
 };
 
+// detect() for the start of a second or later frame: LZMA-alone, which can
+// only stand alone, is not a candidate there.
+Detection detect_next(std::span<const std::uint8_t> prefix) noexcept;
+
 Result<std::unique_ptr<EncoderBackend>> make_zstd_encoder(int level, std::span<const std::uint8_t> dict,
                                                           bool checksum, unsigned threads);
 Result<std::unique_ptr<EncoderBackend>> make_lz4_encoder(int level, bool checksum);

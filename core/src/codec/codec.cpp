@@ -212,6 +212,11 @@ Result<Step> Decompressor::step_frame(std::span<const std::uint8_t> in, std::spa
   return r;
 }
 
+Detection Decompressor::detect_at_frame_start() const noexcept {
+  const std::span<const std::uint8_t> m{magic_, magic_len_};
+  return frames_ == 0 ? detect(m) : detail::detect_next(m);
+}
+
 Result<Step> Decompressor::update(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) {
   Step s;
   for (;;) {
@@ -230,13 +235,13 @@ Result<Step> Decompressor::update(std::span<const std::uint8_t> in, std::span<st
       while (s.in_used < in.size() && magic_len_ < sizeof magic_) {
         magic_[magic_len_++] = in[s.in_used++];
         ++total_in_;
-        if (detect({magic_, magic_len_}).state != Detect::need_more) break;
+        if (detect_at_frame_start().state != Detect::need_more) break;
       }
       if (magic_len_ == 0) {
         s.done = true;
         return s;
       }
-      Detection d = detect({magic_, magic_len_});
+      Detection d = detect_at_frame_start();
       if (d.state == Detect::need_more) return s;
       if (d.state == Detect::unknown) {
         // Show a few more of the offending bytes when the input has them.
@@ -256,16 +261,9 @@ Result<Step> Decompressor::update(std::span<const std::uint8_t> in, std::span<st
       if (xz_padding_ % 4 != 0)
         return Status(Errc::corrupt_input, "xz: stream padding is not a multiple of four bytes");
       xz_padding_ = 0;
-      // LZMA-alone has no end-of-stream framing that would allow anything
-      // after it (xz -d rejects that too), nor after another stream before it.
-      const bool alone = d.codec == Codec::xz && magic_[0] != 0xFD;
-      if (alone && frames_ > 0) {
-        const std::uint64_t at = total_in_ - magic_len_;
-        magic_len_ = 0;
-        return Status(Errc::trailing_data, "trailing data at byte offset " + std::to_string(at) +
-                                               ": an LZMA-alone (.lzma) stream cannot follow another frame");
-      }
-      lzma_alone_ = alone;
+      // LZMA-alone has no framing that would allow anything after it (xz -d
+      // rejects that too); detect_at_frame_start() never finds it after a frame.
+      lzma_alone_ = d.codec == Codec::xz && magic_[0] != 0xFD;
       Codec c = d.codec;
       if (fixed_ != Codec::none && c != fixed_) {
         // LZ4 frames may contain the skippable frames we classify as zstd.

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "chunker/codec.hpp"
+#include "codec/backend.hpp"
 
 namespace chunker::codec {
 
@@ -62,7 +63,9 @@ Detect detect_lzma_alone(std::span<const std::uint8_t> p) noexcept {
 
 }  // namespace
 
-Detection detect(std::span<const std::uint8_t> prefix) noexcept {
+namespace {
+
+Detection detect_frame(std::span<const std::uint8_t> prefix, bool first) noexcept {
   bool partial = false;
   for (const auto& m : kMagics) {
     std::size_t n = prefix.size() < m.len ? prefix.size() : m.len;
@@ -73,13 +76,21 @@ Detection detect(std::span<const std::uint8_t> prefix) noexcept {
     partial = true;
   }
   // The xz backend reads .lzma too (liblzma's auto-decoder).
-  switch (detect_lzma_alone(prefix)) {
+  switch (first ? detect_lzma_alone(prefix) : Detect::unknown) {
     case Detect::known: return {Detect::known, Codec::xz};
     case Detect::need_more: partial = true; break;
     case Detect::unknown: break;
   }
   return {partial ? Detect::need_more : Detect::unknown, Codec::none};
 }
+
+}  // namespace
+
+Detection detect(std::span<const std::uint8_t> prefix) noexcept { return detect_frame(prefix, true); }
+
+namespace detail {
+Detection detect_next(std::span<const std::uint8_t> prefix) noexcept { return detect_frame(prefix, false); }
+}  // namespace detail
 
 std::string describe_unknown(std::span<const std::uint8_t> prefix) {
   std::string hex;
