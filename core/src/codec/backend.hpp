@@ -26,7 +26,8 @@ class DecoderBackend {
  public:
   virtual ~DecoderBackend() = default;
   // Ready for a new frame (also after an error). `output_limit` is the most the
-  // caller will accept, so a backend can size (or refuse) its buffers by it.
+  // caller will accept from this frame, so a backend can size (or refuse) its
+  // buffers by it.
   virtual Status begin(std::uint64_t output_limit) = 0;
   // Decodes at most one frame: done=true when its end was reached and all of
   // its output delivered; never consumes bytes past the end of the frame.

@@ -175,7 +175,9 @@ Status Decompressor::start_frame(Codec c) {
       case Codec::none: break;
     }
   }
-  CHUNKER_TRY(backend(c)->begin(limit_));
+  // What this frame may still produce: a zstd frame declaring more fails at
+  // once, whatever buffers the caller uses (see ZstdDecoder::step).
+  CHUNKER_TRY(backend(c)->begin(limit_ > total_out_ ? limit_ - total_out_ : 0));
   current_ = c;
   in_frame_ = true;
   return {};

@@ -162,10 +162,21 @@ class ZstdDecoder final : public DecoderBackend {
     header_known_ = false;
     content_size_ = ZSTD_CONTENTSIZE_UNKNOWN;
     produced_ = 0;
+    limit_ = output_limit;
     return {};
   }
 
   Result<Step> step(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) override {
+    // A frame that declares more content than the limit allows fails before
+    // any decoding, as output_limit. Without this, how it fails would depend
+    // on the caller's buffer: libzstd decodes straight into an output span at
+    // least as large as the declared size, and a frame that holds more than
+    // it declares then fails as "destination too small" (corrupt) there, but
+    // as output_limit when streamed through smaller spans.
+    if (!header_known_ && declared_beyond_limit(in))
+      return fail({Errc::output_limit, "zstd decompression: the frame declares " + std::to_string(content_size_) +
+                                           " bytes of content, more than the output limit allows (" +
+                                           std::to_string(limit_) + " more bytes)"});
     ZSTD_inBuffer ib{in.data(), in.size(), 0};
     ZSTD_outBuffer ob{out.data(), out.size(), 0};
     std::size_t rc = ZSTD_decompressStream(dctx_, &ob, &ib);
@@ -201,11 +212,25 @@ class ZstdDecoder final : public DecoderBackend {
     if (rc == 0 && h.frameType == ZSTD_frame) content_size_ = h.frameContentSize;
   }
 
+  // Peeks at the header (bytes consumed so far + `in`, nothing recorded).
+  bool declared_beyond_limit(std::span<const std::uint8_t> in) {
+    std::uint8_t h[ZSTD_FRAMEHEADERSIZE_MAX];
+    std::copy_n(header_, header_len_, h);
+    const std::size_t n = std::min(in.size(), sizeof h - header_len_);
+    std::copy_n(in.data(), n, h + header_len_);
+    ZSTD_frameHeader fh;
+    if (ZSTD_getFrameHeader(&fh, h, header_len_ + n) != 0 || fh.frameType != ZSTD_frame) return false;
+    if (fh.frameContentSize == ZSTD_CONTENTSIZE_UNKNOWN || fh.frameContentSize <= limit_) return false;
+    content_size_ = fh.frameContentSize;
+    return true;
+  }
+
   std::uint8_t header_[ZSTD_FRAMEHEADERSIZE_MAX] = {};
   std::size_t header_len_ = 0;
   bool header_known_ = false;
   unsigned long long content_size_ = ZSTD_CONTENTSIZE_UNKNOWN;
   std::uint64_t produced_ = 0;
+  std::uint64_t limit_ = 0;  // most this frame may produce
   Recycler mem_;
   ZSTD_DCtx* dctx_ = nullptr;
 };
