@@ -6,8 +6,13 @@
 #   scripts/fuzz-long.sh                    # every target, 10 min each
 #   scripts/fuzz-long.sh fuzz_codec_xz 3600 # one target, one hour
 #   JOBS=2 scripts/fuzz-long.sh             # parallel fuzzing processes per target
+#
+# Random seeds (unlike the deterministic CI stage scripts/ci/50-fuzz.sh). A
+# crash input found here belongs in fuzz/corpus/<target>/regress-<what> so CI
+# replays it on every run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+eval "$(bash scripts/zstd-native.sh env)"  # the libzstd the native build links
 only=${1:-}
 secs=${2:-${SECONDS_PER_TARGET:-600}}
 jobs=${JOBS:-1}
@@ -24,6 +29,6 @@ for bin in build/fuzz/fuzz_*; do
   echo "=== $name for ${secs}s"
   "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -jobs="$jobs" -workers="$jobs" \
     -artifact_prefix=build/fuzz/artifacts/"$name"- "build/fuzz/corpus/$name" "${seeds[@]}" || {
-    echo "crash in $name: see build/fuzz/artifacts/"; exit 1; }
+    echo "crash in $name: see build/fuzz/artifacts/; keep it as fuzz/corpus/$name/regress-<what>"; exit 1; }
 done
 echo "To shrink the seed corpus: $bin -merge=1 fuzz/corpus/<target> build/fuzz/corpus/<target>"

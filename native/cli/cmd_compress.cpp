@@ -155,6 +155,9 @@ int run_compress(int argc, char** argv) {
     std::fprintf(stderr, "chunker compress: refusing to write compressed data to a terminal (use -f, or give OUT)\n");
     return kExitUsage;
   }
+  // A named regular file's size goes into the zstd frame header, as `zstd FILE`
+  // writes it (0 may be a procfs file whose size is unknown: not pledged).
+  if (auto size = in->size(); size && *size > 0 && !adaptive) comp->pledge_size(*size);
   Progress prog("compress", in->size(), quiet);
   std::uint64_t total_in = 0, total_out = 0, stored = 0, blocks = 0;
   InputReader rd(*in);  // to EOF; a file that changed while read fails (and OUT is removed)
@@ -165,7 +168,7 @@ int run_compress(int argc, char** argv) {
   if (s.ok()) s = out->close();
   if (!s.ok()) {
     out->discard();
-    return report(s);
+    return report(with_path(pos.size() > 0 ? pos[0] : "-", s));
   }
   if (verbose) {
     std::fprintf(stderr, "%s: %llu -> %llu bytes (%.2f%%)", adaptive ? "adaptive zstd" : codec::codec_name(opts.codec),

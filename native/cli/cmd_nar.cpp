@@ -11,6 +11,7 @@
 #include "chunker/nar.hpp"
 #include "chunker/nar_chunking.hpp"
 #include "chunker/nar_fs.hpp"
+#include "codec_io.hpp"
 #include "command.hpp"
 #include "output.hpp"
 
@@ -159,7 +160,7 @@ int run_ls(int argc, char** argv) {
   if (auto rc = ap.parse_or_exit(argc, argv, pos)) return *rc;
   if (pos.size() != 1) return ap.usage_error("expected exactly one FILE (or '-')");
   auto in = InputFile::open(pos[0]);
-  if (!in.ok()) return report(in.status());
+  if (!in.ok()) return report(with_path(pos[0], in.status()));
   OutputBuffer out(stdout);
   Lister lister(out, json);
   nar::Limits lim;
@@ -167,7 +168,7 @@ int run_ls(int argc, char** argv) {
   nar::Parser p(lister, lim);
   Status s = feed(in.value(), p);
   Status f = out.flush();
-  if (!s.ok()) return report(s);
+  if (!s.ok()) return report(with_path(pos[0], s));
   return f.ok() ? kExitOk : report(f);
 }
 
@@ -181,14 +182,14 @@ int run_restore(int argc, char** argv) {
   if (auto rc = ap.parse_or_exit(argc, argv, pos)) return *rc;
   if (pos.size() != 2) return ap.usage_error("expected FILE (or '-') and DIR");
   auto in = InputFile::open(pos[0]);
-  if (!in.ok()) return report(in.status());
+  if (!in.ok()) return report(with_path(pos[0], in.status()));
   auto r = nar::DirectoryRestorer::create(pos[1]);
   if (!r.ok()) return report(r.status());
   nar::Limits lim;
   lim.total_size = in->size();
   nar::Parser p(r.value(), lim);
   Status s = feed(in.value(), p);
-  return s.ok() ? kExitOk : report(s);
+  return s.ok() ? kExitOk : report(with_path(pos[0], s));
 }
 
 int run_hash(int argc, char** argv) {
@@ -236,7 +237,7 @@ int run_chunk(int argc, char** argv) {
   opt.entry_aware = !plain;
   opt.snap_window = static_cast<std::uint32_t>(window);
   auto in = InputFile::open(pos[0]);
-  if (!in.ok()) return report(in.status());
+  if (!in.ok()) return report(with_path(pos[0], in.status()));
   auto sc = nar::NarStreamChunker::create(opt);
   if (!sc.ok()) return report(sc.status());
   OutputBuffer out(stdout);
@@ -261,11 +262,11 @@ int run_chunk(int argc, char** argv) {
   std::vector<std::uint8_t> buf(1 << 20);
   for (;;) {
     auto n = in->read(buf);
-    if (!n.ok()) return report(n.status());
+    if (!n.ok()) return report(with_path(pos[0], n.status()));
     if (n.value() == 0) break;
-    if (Status s = sc->push({buf.data(), n.value()}, sink); !s.ok()) return report(s);
+    if (Status s = sc->push({buf.data(), n.value()}, sink); !s.ok()) return report(with_path(pos[0], s));
   }
-  if (Status s = sc->finish(sink); !s.ok()) return report(s);
+  if (Status s = sc->finish(sink); !s.ok()) return report(with_path(pos[0], s));
   Status f = out.flush();
   return f.ok() ? kExitOk : report(f);
 }

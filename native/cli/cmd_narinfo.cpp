@@ -8,6 +8,7 @@
 #include "args.hpp"
 #include "chunker/ed25519.hpp"
 #include "chunker/narinfo.hpp"
+#include "codec_io.hpp"
 #include "command.hpp"
 #include "nix_io.hpp"
 
@@ -25,7 +26,7 @@ constexpr const char* kNarinfoUsage =
 
 Result<narinfo::NarInfo> load(const std::string& path) {
   auto text = read_text_file(path);
-  if (!text.ok()) return text.status();
+  if (!text.ok()) return with_path(path, text.status());
   auto info = narinfo::parse(text.value());
   if (!info.ok()) return Status(info.status().code(), path + ": " + info.status().message());
   return info;
@@ -65,7 +66,7 @@ int run_sign(int argc, char** argv) {
   if (!key.ok()) return report(Status(key.status().code(), key_path + ": " + key.status().message()));
   auto info = load(pos[0]);
   if (!info.ok()) return report(info.status());
-  if (Status s = narinfo::sign(info.value(), key.value()); !s.ok()) return report(s);
+  if (Status s = narinfo::sign(info.value(), key.value()); !s.ok()) return report(with_path(pos[0], s));
   const std::string out = narinfo::format(info.value());
   if (in_place) {
     if (Status s = replace_file(pos[0], out); !s.ok()) return report(s);
@@ -117,7 +118,7 @@ int run_verify(int argc, char** argv) {
   if (trusted.empty()) return ap.usage_error("at least one --trusted PUBKEY is required");
   auto info = load(pos[0]);
   if (!info.ok()) return report(info.status());
-  if (Status s = narinfo::verify(info.value(), trusted); !s.ok()) return report(s);
+  if (Status s = narinfo::verify(info.value(), trusted); !s.ok()) return report(with_path(pos[0], s));
   for (const auto& n : narinfo::valid_signers(info.value(), trusted)) std::printf("valid signature by %s\n", n.c_str());
   return kExitOk;
 }

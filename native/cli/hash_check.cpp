@@ -1,7 +1,8 @@
 // `chunker hash --check`: verify '<digest>  <name>' lines the way coreutils'
-// sha256sum -c does: comments and empty lines skipped, escaped names
-// (leading '\'), '*' binary markers, "FAILED open or read" for missing files,
-// WARNING summaries on stderr, exit 1 on any mismatch or unreadable file.
+// sha256sum -c (9.1) does: comments and empty lines skipped, escaped names
+// (leading '\'), '*' binary markers, BSD --tag lines, "FAILED open or read"
+// for missing files, WARNING summaries on stderr; exit 1 on any mismatch,
+// unreadable file or improperly formatted line (sha256sum -c --strict).
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -20,6 +21,7 @@ struct Counts {
   std::size_t ok = 0, mismatched = 0, unreadable = 0, improper = 0;
 };
 
+// Reverses escape_name: only \\, \n and \r are valid escapes (sha256sum 9.1).
 bool unescape(std::string_view in, std::string& out) {
   out.clear();
   for (std::size_t i = 0; i < in.size(); ++i) {
@@ -30,34 +32,63 @@ bool unescape(std::string_view in, std::string& out) {
     if (++i == in.size()) return false;
     if (in[i] == '\\') out += '\\';
     else if (in[i] == 'n') out += '\n';
+    else if (in[i] == 'r') out += '\r';
     else return false;
   }
   return true;
 }
 
-// Splits one line into expected digest bytes and file name.
-bool parse_line(std::string_view line, const Options& o, std::vector<std::uint8_t>& digest, std::string& name) {
+bool is_white(char c) { return c == ' ' || c == '\t'; }
+
+bool decode_digest(std::string_view text, const Options& o, std::vector<std::uint8_t>& digest) {
+  if (text.size() != (o.base32 ? nix_base32_len(o.length) : 2 * o.length)) return false;
+  auto d = o.base32 ? nix_base32_decode(text) : hex_decode(text);
+  if (!d) return false;
+  digest = std::move(*d);
+  return true;
+}
+
+// Splits one line into expected digest bytes and file name, accepting what
+// sha256sum -c accepts: '<digest>  <name>' and '<digest> *<name>', the BSD
+// --tag form 'SHA256 (<name>) = <digest>' ('BLAKE3 (...)' for BLAKE3), and
+// '<digest><blank><name>' ("reversed" BSD form, e.g. a tab; not mixed with the
+// first form in one file, as in coreutils). A leading '\' marks an escaped name.
+bool parse_line(std::string_view line, const Options& o, int& bsd_reversed, std::vector<std::uint8_t>& digest,
+                std::string& name) {
+  while (!line.empty() && is_white(line.front())) line.remove_prefix(1);
   const bool escaped = !line.empty() && line[0] == '\\';
   if (escaped) line.remove_prefix(1);
-  const std::size_t sp = line.find(' ');
-  if (sp == std::string_view::npos || sp + 1 >= line.size()) return false;
-  const std::string_view text = line.substr(0, sp);
-  std::string_view rest = line.substr(sp + 1);
-  if (rest[0] == ' ' || rest[0] == '*') rest.remove_prefix(1);
-  if (rest.empty()) return false;
-  if (o.base32) {
-    if (text.size() != nix_base32_len(o.length)) return false;
-    auto d = nix_base32_decode(text);
-    if (!d) return false;
-    digest = std::move(*d);
+  std::string_view raw;
+  const std::string_view tag = o.algo == HashAlgo::sha256 ? "SHA256" : "BLAKE3";
+  if (line.substr(0, tag.size()) == tag && line.size() > tag.size() &&
+      (line[tag.size()] == '(' || line.substr(tag.size(), 2) == " (")) {
+    line.remove_prefix(tag.size() + (line[tag.size()] == ' ' ? 2 : 1));
+    const std::size_t close = line.rfind(')');
+    if (close == std::string_view::npos) return false;
+    raw = line.substr(0, close);
+    std::string_view rest = line.substr(close + 1);
+    while (!rest.empty() && is_white(rest.front())) rest.remove_prefix(1);
+    if (rest.empty() || rest.front() != '=') return false;
+    rest.remove_prefix(1);
+    while (!rest.empty() && is_white(rest.front())) rest.remove_prefix(1);
+    if (!decode_digest(rest, o, digest)) return false;
   } else {
-    if (text.size() != 2 * o.length) return false;
-    auto d = hex_decode(text);
-    if (!d) return false;
-    digest = std::move(*d);
+    const std::size_t len = o.base32 ? nix_base32_len(o.length) : 2 * o.length;
+    if (line.size() < len + 2 || !is_white(line[len])) return false;
+    if (!decode_digest(line.substr(0, len), o, digest)) return false;
+    std::string_view rest = line.substr(len + 1);
+    if (rest.size() == 1 || (rest[0] != ' ' && rest[0] != '*')) {
+      if (bsd_reversed == 0) return false;
+      bsd_reversed = 1;
+    } else if (bsd_reversed != 1) {
+      bsd_reversed = 0;
+      rest.remove_prefix(1);
+    }
+    raw = rest;
   }
-  if (escaped) return unescape(rest, name);
-  name.assign(rest);
+  if (raw.empty() || raw.find('\0') != std::string_view::npos) return false;
+  if (escaped) return unescape(raw, name);
+  name.assign(raw);
   return true;
 }
 
@@ -106,6 +137,7 @@ int run_check(const std::vector<std::string>& check_files, const Options& o) {
       continue;
     }
     Counts c;
+    int bsd_reversed = -1;  // unknown until the first line says
     bool too_long = false;
     std::uint8_t buf[65536];
     auto handle_line = [&] {
@@ -114,7 +146,7 @@ int run_check(const std::vector<std::string>& check_files, const Options& o) {
       } else {
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (line.empty() || line[0] == '#') return;
-        if (parse_line(line, o, want, name)) check_one(name, want, o, out, c);
+        if (parse_line(line, o, bsd_reversed, want, name)) check_one(name, want, o, out, c);
         else ++c.improper;
       }
     };
@@ -163,7 +195,9 @@ int run_check(const std::vector<std::string>& check_files, const Options& o) {
         std::fprintf(stderr, "chunker: WARNING: %s NOT match\n",
                      plural(c.mismatched, "computed checksum did", "computed checksums did").c_str());
     }
-    if (c.mismatched || c.unreadable) rc = kExitFailure;
+    // Stricter than sha256sum without --strict: a line that cannot be read is
+    // a listed file that was not checked, so the check did not pass.
+    if (c.mismatched || c.unreadable || c.improper) rc = kExitFailure;
   }
   if (Status s = out.flush(); !s) return report(s);
   return rc;

@@ -120,12 +120,13 @@ void append_digest(InputHasher& h, const Options& o, std::uint64_t length, Outpu
 }
 
 bool escape_name(const std::string& name, bool newline_only, std::string& escaped) {
-  const bool has_nl = name.find('\n') != std::string::npos;
-  const bool has_bs = name.find('\\') != std::string::npos;
-  if (!has_nl && (newline_only || !has_bs)) return false;
+  // sha256sum 9.1 escapes '\\', LF and CR; in --check's report lines only a
+  // name with a LF is escaped (then all three are).
+  if (name.find_first_of(newline_only ? "\n" : "\\\n\r") == std::string::npos) return false;
   escaped.clear();
   for (char c : name) {
     if (c == '\n') escaped += "\\n";
+    else if (c == '\r') escaped += "\\r";
     else if (c == '\\') escaped += "\\\\";
     else escaped += c;
   }

@@ -10,6 +10,8 @@ export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}
 # Same writable copy of Emscripten's prebuilt system-library cache as stage 30.
 if [[ ! -d "$CHUNKER_CACHE/emcache" ]]; then cp -a /usr/share/emscripten/cache "$CHUNKER_CACHE/emcache"; fi
 export EM_CACHE="$CHUNKER_CACHE/emcache"
+# The wasm build's zstd is 1.5.7 (wasm/deps/build-deps.sh): compare bytes with that version's program.
+eval "$(bash scripts/zstd-native.sh env)"
 
 t() { echo "--- $* ($(date +%T))"; }
 t npm ci

@@ -122,11 +122,20 @@ TEST_F(CliHash, Base32MatchesNixHash) {
 TEST_F(CliHash, CheckMatchesSha256sum) {
   if (!have_tool("sha256sum")) GTEST_SKIP() << "sha256sum not installed";
   ASSERT_EQ(in_dir("sha256sum" + args_ + " > sums; printf '# comment\\n\\nnot a line\\n' >> sums").exit_code, 0);
-  auto want = in_dir("sha256sum -c sums 2>/dev/null");
+  // An improperly formatted line fails the check, as with sha256sum -c --strict
+  // (plain sha256sum -c only warns): a line we cannot read is a file not checked.
+  auto want = in_dir("sha256sum -c --strict sums 2>/dev/null");
   auto got = in_dir(chunker() + " hash --algo sha256 --check sums 2>/dev/null");
+  EXPECT_EQ(want.exit_code, 1);
+  EXPECT_EQ(got.exit_code, 1);
+  EXPECT_EQ(got.out, want.out);
+  ASSERT_EQ(in_dir("sha256sum" + args_ + " > sums; printf '# comment\\n\\n' >> sums").exit_code, 0);
+  want = in_dir("sha256sum -c --strict sums 2>/dev/null");
+  got = in_dir(chunker() + " hash --algo sha256 --check sums 2>/dev/null");
   EXPECT_EQ(want.exit_code, 0);
   EXPECT_EQ(got.exit_code, 0);
   EXPECT_EQ(got.out, want.out);
+  ASSERT_EQ(in_dir("printf 'not a line\\n' >> sums").exit_code, 0);
   // Change one file: FAILED and exit 1, like coreutils.
   write_file(dir_.file("small"), random_bytes(3, 1234));
   want = in_dir("sha256sum -c sums 2>/dev/null");
@@ -189,7 +198,6 @@ TEST_F(CliHash, ErrorsAndUsage) {
   const std::pair<const char*, const char*> usage[] = {
       {" --algo md5 small", "md5"},
       {" --algo sha256 --length 64 small", "--length"},
-      {" --length 0 small", "--length"},
       {" --keyed shortkey small", "exactly 32 bytes"},
       {" --keyed shortkey --derive-key x small", "exclude"},
       {" --threads many small", "--threads"},
@@ -204,4 +212,75 @@ TEST_F(CliHash, ErrorsAndUsage) {
   r = in_dir(chunker() + " hash --help");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("--check"), std::string::npos);
+}
+
+// sha256sum 9.1 escapes '\', LF and CR in names (line starts with '\'); -c
+// reads those lines, the BSD --tag form and '<hex><TAB><name>' lines.
+TEST_F(CliHash, NameEscapingAndCheckFormatsMatchSha256sum) {
+  if (!have_tool("sha256sum")) GTEST_SKIP() << "sha256sum not installed";
+  for (const char* n : {"carriage\rreturn", "all\\three\r\nkinds", "tab\tname"})
+    write_file(dir_.file(n), random_bytes(77, static_cast<unsigned>(std::string(n).size())));
+  const std::string names = args_ + " " + shell_quote("carriage\rreturn") + " " + shell_quote("all\\three\r\nkinds") +
+                            " " + shell_quote("tab\tname");
+  auto want = in_dir("sha256sum" + names);
+  ASSERT_EQ(want.exit_code, 0);
+  auto got = in_dir(chunker() + " hash --algo sha256" + names);
+  EXPECT_EQ(got.exit_code, 0);
+  EXPECT_EQ(got.out, want.out);
+  EXPECT_NE(got.out.find("\\r"), std::string::npos);
+  // Check files written by sha256sum in each format it writes or reads.
+  ASSERT_EQ(in_dir("sha256sum" + names + " > gnu && sha256sum --tag" + names + " > tag").exit_code, 0);
+  ASSERT_EQ(in_dir("sha256sum small empty | sed 's/  /\\t/' > tabbed").exit_code, 0);
+  for (const char* list : {"gnu", "tag", "tabbed"}) {
+    SCOPED_TRACE(list);
+    want = in_dir(std::string("sha256sum -c --strict ") + list + " 2>&1");
+    got = in_dir(chunker() + " hash --algo sha256 -c " + list + " 2>&1");
+    EXPECT_EQ(want.exit_code, 0) << want.out;
+    EXPECT_EQ(got.exit_code, 0) << got.out;
+    EXPECT_EQ(got.out, want.out);
+  }
+  // A changed file fails every format.
+  write_file(dir_.file("carriage\rreturn"), random_bytes(77, 99));
+  for (const char* list : {"gnu", "tag"}) {
+    SCOPED_TRACE(list);
+    want = in_dir(std::string("sha256sum -c ") + list + " 2>/dev/null");
+    got = in_dir(chunker() + " hash --algo sha256 -c " + list + " 2>/dev/null");
+    EXPECT_EQ(want.exit_code, 1);
+    EXPECT_EQ(got.exit_code, 1);
+    EXPECT_EQ(got.out, want.out);
+  }
+  // A line that cannot be read (bad escape) next to valid lines: exit 1, as
+  // with --strict; sha256sum without --strict would exit 0 with a warning.
+  ASSERT_EQ(in_dir("sha256sum small > mixed && printf '\\\\%s  bad\\\\qname\\n' $(sha256sum small | cut -c1-64) >> mixed")
+                .exit_code,
+            0);
+  want = in_dir("sha256sum -c --strict mixed 2>/dev/null");
+  got = in_dir(chunker() + " hash --algo sha256 -c mixed 2>&1");
+  EXPECT_EQ(want.exit_code, 1);
+  EXPECT_EQ(got.exit_code, 1);
+  EXPECT_NE(got.out.find("small: OK"), std::string::npos) << got.out;
+  EXPECT_NE(got.out.find("1 line is improperly formatted"), std::string::npos) << got.out;
+}
+
+TEST_F(CliHash, TagLinesForBlake3) {
+  if (!have_tool("b3sum")) GTEST_SKIP() << "b3sum not installed";
+  // b3sum has no --tag; build the BSD form from its digests.
+  ASSERT_EQ(in_dir("b3sum small empty | sed -E 's/^([0-9a-f]+)  (.*)$/BLAKE3 (\\2) = \\1/' > tag").exit_code, 0);
+  auto got = in_dir(chunker() + " hash -c tag");
+  EXPECT_EQ(got.exit_code, 0) << got.out;
+  EXPECT_EQ(got.out, "small: OK\nempty: OK\n");
+  write_file(dir_.file("small"), random_bytes(3, 4321));
+  got = in_dir(chunker() + " hash -c tag 2>/dev/null");
+  EXPECT_EQ(got.exit_code, 1);
+  EXPECT_EQ(got.out, "small: FAILED\nempty: OK\n");
+}
+
+TEST_F(CliHash, LengthZeroIsAnEmptyDigestLikeB3sum) {
+  if (!have_tool("b3sum")) GTEST_SKIP() << "b3sum not installed";
+  auto want = in_dir("b3sum --length 0 small empty");
+  auto got = in_dir(chunker() + " hash --length 0 small empty");
+  ASSERT_EQ(want.exit_code, 0);
+  EXPECT_EQ(got.exit_code, 0);
+  EXPECT_EQ(got.out, want.out);
+  EXPECT_EQ(got.out, "  small\n  empty\n");
 }

@@ -197,7 +197,7 @@ TEST_F(Interop, CliStrategiesAndFiles) {
     auto out = dir_ / "back";
     ASSERT_EQ(run(std::string(prog) + " -q -dc < " + q(z) + " > " + q(out)).exit_code, 0);
     EXPECT_TRUE(read_file(out) == input);
-    ASSERT_EQ(run(std::string(cli()) + " decompress " + q(z) + " " + q(out)).exit_code, 0);
+    ASSERT_EQ(run(std::string(cli()) + " decompress -f " + q(z) + " " + q(out)).exit_code, 0);
     EXPECT_TRUE(read_file(out) == input);
   }
 }

@@ -241,3 +241,38 @@ describe('signal and onProgress (sliced one-shot calls)', () => {
     expect((await C.decompress(zz, { maxOutput: big.length })).length).toBe(big.length);
   });
 });
+
+// Formats the programs still read (decode only, auto-detected), and zstd's
+// declared content size, checked in the core for both builds.
+describe('upstream formats and checks', () => {
+  const small = textBytes(50000, 11);
+  test('LZMA-alone (xz --format=lzma) and legacy LZ4 frames (lz4 -l) decode', async () => {
+    const lzma = run(['xz', ['-q', '-c', '--format=lzma', '-6']], small);
+    expect(Buffer.compare(await C.decompress(lzma), small)).toBe(0);
+    const legacy = run(['lz4', ['-q', '-c', '-l']], small);
+    expect(Buffer.compare(await C.decompress(legacy), small)).toBe(0);
+    const both = new Uint8Array([...legacy, ...run(tools.lz4.enc, small)]);
+    expect(Buffer.compare(await C.decompress(both), new Uint8Array([...small, ...small]))).toBe(0);
+    await expect(C.decompress(new Uint8Array([...lzma, ...lzma]))).rejects.toMatchObject({ code: 'ERR_TRAILING_DATA' });
+    expect((await C.compress(small, { codec: 'xz' }))[0]).toBe(0xfd);   // compression stays .xz
+  });
+  test('a zstd frame whose header declares another content size is corrupt, as for zstd -d', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chunker-fcs-'));
+    try {
+      const f = join(dir, 'in');
+      writeFileSync(f, small.subarray(0, 137));
+      const z = new Uint8Array(execFileSync('zstd', ['-q', '-c', f]));
+      expect(z[4] & 0xe0).toBe(0x20);   // single segment, 1-byte content size at offset 5
+      expect(z[5]).toBe(137);
+      for (const declared of [200, 100]) {
+        const bad = z.slice();
+        bad[5] = declared;
+        expect(() => execFileSync('zstd', ['-q', '-d', '-c'], { input: bad, stdio: ['pipe', 'pipe', 'ignore'] })).toThrow();
+        await expect(C.decompress(bad)).rejects.toMatchObject({ code: 'ERR_CORRUPT_INPUT' });
+      }
+      expect(Buffer.compare(await C.decompress(z), small.subarray(0, 137))).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -5,6 +5,7 @@
 #   st  -O3 -msimd128            (single-thread variant)
 # "Plain emcc" method (one emcc -c per file, -P2, then emar): no configure runs,
 # ~1 min per variant. See /work/shared/docs/wasm-toolchain-notes.md §1.
+# Sources: scripts/debian-source.sh (zstd from trixie, the rest from bookworm).
 #
 # Output: $CHUNKER_CACHE/wasm-deps/<key>/{mt,st}/{include,lib}, where <key>
 # hashes the Debian source versions, the emcc version and the build recipe. A
@@ -89,28 +90,17 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${CHUNKER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chunker}
 export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}   # emcc needs acorn from Debian's node path
 JOBS=${JOBS:-2}
-SRCPKGS=(libzstd lz4 xz-utils bzip2 libsodium)
 
-SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
-
-# deb-src must be enabled for apt-get source (idempotent).
-# The newest version, as apt-get source picks it (security updates included).
-src_version() { apt-cache showsrc --only-source "$1" 2>/dev/null | awk '/^Version:/{print $2}' | sort -V | tail -1; }
-# apt lists can be briefly missing while another apt-get update runs: retry.
-for try in 1 2 3; do
-  [[ -n "$(src_version libzstd)" ]] && break
-  f=/etc/apt/sources.list.d/debian.sources
-  if [[ -f $f ]] && ! grep -q 'deb-src' "$f"; then
-    $SUDO sed -i 's/^Types: deb$/Types: deb deb-src/' "$f"
-  fi
-  $SUDO apt-get update -qq || sleep 15
-done
-
+# Sources via scripts/debian-source.sh (own apt configuration, cached by
+# version, retried downloads): zstd from the newest Debian release that has it
+# (trixie: 1.5.7; bookworm's 1.5.4 accepts corrupt frames, docs/codecs.md),
+# the others from bookworm, like the native build's libraries. With the
+# sources cached, nothing here asks apt anything.
+src() { bash "$ROOT/scripts/debian-source.sh" "$@"; }
+ZSTD=$(src trixie libzstd)/ LZ4=$(src bookworm lz4)/ XZ=$(src bookworm xz-utils)/
+BZ=$(src bookworm bzip2)/ NA=$(src bookworm libsodium)/
 versions=""
-for p in "${SRCPKGS[@]}"; do
-  v=$(src_version "$p"); [[ -n "$v" ]] || { echo "build-deps: no source package $p (deb-src?)" >&2; exit 1; }
-  versions+="$p=$v;"
-done
+for d in "$ZSTD" "$LZ4" "$XZ" "$BZ" "$NA"; do versions+="$(basename "$d");"; done
 emver=$(emcc --version 2>/dev/null | head -1)
 # Key: source versions, emcc, and the build recipe (the functions below, as
 # bash prints them: comments and lookup logic do not invalidate the cache).
@@ -126,46 +116,7 @@ fi
 
 echo "build-deps: building $OUT ($versions $emver)" >&2
 WORK=$CACHE/wasm-deps/work-$key
-rm -rf "$WORK"; mkdir -p "$WORK/src"
-# Fetch each source package at the newest version the mirror actually serves:
-# an index can list a version (often a security update) whose files are not
-# (yet) on the mirror, so fall back through the listed versions, newest first.
-fetch_source() {
-  local p=$1 v
-  for v in $(apt-cache showsrc --only-source "$p" | awk '/^Version:/{print $2}' | sort -Vr | uniq); do
-    for try in 1 2; do
-      if apt-get source --download-only "$p=$v" >/dev/null 2>&1; then echo "$v"; return 0; fi
-    done
-    echo "build-deps: $p $v is listed but could not be downloaded; trying an older version" >&2
-  done
-  echo "build-deps: no downloadable source for $p" >&2
-  apt-get source --download-only "$p" >&2 || true
-  return 1
-}
-fetched=""
-cd "$WORK/src"
-for p in "${SRCPKGS[@]}"; do v=$(fetch_source "$p"); fetched+="$p=$v;"; done
-for d in *.dsc; do dpkg-source --no-check -x "$d" >/dev/null; done
-cd "$ROOT"
-if [[ $fetched != "$versions" ]]; then
-  # Build under the key of what was fetched; the newest-listed key becomes an
-  # alias to it (below) so later runs hit the cache without downloading again.
-  alias_out=$OUT
-  versions=$fetched
-  key=$( { printf '%s\n%s\n' "$versions" "$emver"; declare -f compile archive build_variant; } | sha256sum | cut -c1-16)
-  OUT=$CACHE/wasm-deps/$key
-  if [[ -f $OUT/.complete ]]; then
-    rm -rf "$alias_out" "$WORK"; ln -s "$OUT" "$alias_out"
-    echo "$OUT" > "$ROOT/build/wasm-deps.path"
-    echo "$OUT"; return 0
-  fi
-  echo "build-deps: building $OUT ($versions)" >&2
-fi
-S=$WORK/src
-ZSTD=$(echo "$S"/libzstd-*/); LZ4=$(echo "$S"/lz4-*/); XZ=$(echo "$S"/xz-utils-*/)
-BZ=$(echo "$S"/bzip2-*/); NA=$(echo "$S"/libsodium-*/)
-
-rm -rf "$OUT.tmp"
+rm -rf "$WORK" "$OUT.tmp"; mkdir -p "$WORK"
 start=$(date +%s)
 build_variant mt "-O3 -msimd128 -pthread" 1
 echo "build-deps: mt done in $(( $(date +%s) - start ))s" >&2
@@ -175,7 +126,6 @@ printf '%s\n' "$versions" "$emver" > "$OUT.tmp/VERSIONS"
 touch "$OUT.tmp/.complete"
 rm -rf "$OUT"; mv "$OUT.tmp" "$OUT"
 rm -rf "$WORK"
-if [[ -n ${alias_out:-} ]]; then rm -rf "$alias_out"; ln -s "$OUT" "$alias_out"; fi
 echo "$OUT" > "$ROOT/build/wasm-deps.path"
 echo "$OUT"
 }

@@ -27,6 +27,7 @@
 namespace chunker::codec {
 
 enum class Codec : std::uint8_t { none = 0, zstd, lz4, xz, bzip2 };
+struct Detection;  // format detection, below
 
 // "none", "zstd", "lz4", "xz", "bzip2".
 const char* codec_name(Codec c) noexcept;
@@ -93,6 +94,11 @@ class Compressor {
   Result<Step> update(std::span<const std::uint8_t> in, std::span<std::uint8_t> out, bool finish);
   // Abandons a frame in progress; the next update() starts a fresh frame.
   void reset();
+  // The next frame started by update() holds exactly `size` input bytes
+  // (e.g. a named file). zstd records it in the frame header, as `zstd FILE`
+  // does (so the bytes match), and fails the frame if the input differs; the
+  // other codecs ignore it, as their programs do by default.
+  void pledge_size(std::uint64_t size) noexcept { pledged_ = size; }
 
   // One frame holding all of `in`, replacing `out`'s contents.
   Status compress(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& out);
@@ -108,10 +114,14 @@ class Compressor {
   Codec codec_;
   int level_;
   bool in_frame_ = false;
+  std::optional<std::uint64_t> pledged_;
 };
 
 // Streaming decompressor for one or more concatenated frames (or .xz/.bz2
 // streams), detected by magic number at each frame start unless a codec is set.
+// Also decodes, as `xz -d` and `lz4 -d` do, LZMA-alone (.lzma: one stream,
+// nothing after it; reported as Codec::xz) and legacy LZ4 frames (`lz4 -l`,
+// which end with the input or where another frame's magic starts; Codec::lz4).
 class Decompressor {
  public:
   static Result<Decompressor> create(const DecompressOptions& opts = {});
@@ -147,6 +157,7 @@ class Decompressor {
   Result<Step> step_frame(std::span<const std::uint8_t> in, std::span<std::uint8_t> out);
   Status start_frame(Codec c);
   detail::DecoderBackend* backend(Codec c);
+  Detection detect_at_frame_start() const noexcept;
 
   std::unique_ptr<detail::DecoderBackend> zstd_, lz4_, xz_, bzip2_;
   std::vector<std::uint8_t> dictionary_;
@@ -159,6 +170,7 @@ class Decompressor {
   std::size_t magic_len_ = 0;      // bytes of a frame start held back while detecting
   std::size_t magic_fed_ = 0;      // of those, bytes already given to the backend
   std::uint32_t xz_padding_ = 0;   // NUL bytes after an .xz stream (must be 4k)
+  bool lzma_alone_ = false;        // the (only) stream is LZMA-alone: nothing may follow it
 };
 
 // One-shot helpers (a fresh context per call; keep a Compressor/Decompressor
@@ -179,7 +191,9 @@ struct Detection {
   Detect state = Detect::unknown;
   Codec codec = Codec::none;   // when known
 };
-// Looks at the start of a frame: zstd (incl. skippable frames), LZ4 frame, xz, bzip2.
+// Looks at the start of a frame: zstd (incl. skippable frames), LZ4 frame or
+// legacy frame (lz4), xz or LZMA-alone (xz: it has no magic number, so a
+// properties byte and a dictionary size of the form liblzma accepts), bzip2.
 Detection detect(std::span<const std::uint8_t> prefix) noexcept;
 // "unknown format (starts with 1f 8b: gzip, not supported); tried zstd, lz4 frame, xz, bzip2"
 std::string describe_unknown(std::span<const std::uint8_t> prefix);

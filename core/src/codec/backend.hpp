@@ -15,6 +15,9 @@ class EncoderBackend {
   // Starts a new frame (called before the first update of every frame).
   // size_or_0: the frame's exact input size when known (one-shot), else 0.
   virtual Status begin(std::size_t size_or_0) = 0;
+  // After begin(0): the frame's exact input size is known after all (a named
+  // file); codecs whose program records it (zstd) put it in the header.
+  virtual Status pledge(std::uint64_t /*size*/) { return {}; }
   // Consumes input / produces output; with finish, done=true once the frame is flushed.
   virtual Result<Step> step(std::span<const std::uint8_t> in, std::span<std::uint8_t> out, bool finish) = 0;
 };
@@ -23,12 +26,23 @@ class DecoderBackend {
  public:
   virtual ~DecoderBackend() = default;
   // Ready for a new frame (also after an error). `output_limit` is the most the
-  // caller will accept, so a backend can size (or refuse) its buffers by it.
+  // caller will accept from this frame, so a backend can size (or refuse) its
+  // buffers by it.
   virtual Status begin(std::uint64_t output_limit) = 0;
   // Decodes at most one frame: done=true when its end was reached and all of
   // its output delivered; never consumes bytes past the end of the frame.
   virtual Result<Step> step(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) = 0;
+  // Formats without an end marker (lz4 legacy frames end with the input):
+  // true when the input may end here, between blocks.
+  virtual bool can_end_here() const { return false; }
+  // Formats that learn where they end only by reading the next frame's magic
+  // (lz4 legacy): after done=true, hands those already-consumed bytes back.
+  virtual std::size_t take_next_magic(std::uint8_t* /*buf of 6*/) { return 0; }
 };
+
+// detect() for the start of a second or later frame: LZMA-alone, which can
+// only stand alone, is not a candidate there.
+Detection detect_next(std::span<const std::uint8_t> prefix) noexcept;
 
 Result<std::unique_ptr<EncoderBackend>> make_zstd_encoder(int level, std::span<const std::uint8_t> dict,
                                                           bool checksum, unsigned threads);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "chunker/codec.hpp"
 #include "codec/backend.hpp"
@@ -88,6 +89,7 @@ Result<Compressor> Compressor::create(const CompressOptions& o) {
 Result<Step> Compressor::update(std::span<const std::uint8_t> in, std::span<std::uint8_t> out, bool finish) {
   if (!in_frame_) {
     CHUNKER_TRY(b_->begin(0));
+    if (pledged_) CHUNKER_TRY(b_->pledge(*std::exchange(pledged_, std::nullopt)));
     in_frame_ = true;
   }
   auto r = b_->step(in, out, finish);
@@ -173,7 +175,9 @@ Status Decompressor::start_frame(Codec c) {
       case Codec::none: break;
     }
   }
-  CHUNKER_TRY(backend(c)->begin(limit_));
+  // What this frame may still produce: a zstd frame declaring more fails at
+  // once, whatever buffers the caller uses (see ZstdDecoder::step).
+  CHUNKER_TRY(backend(c)->begin(limit_ > total_out_ ? limit_ - total_out_ : 0));
   current_ = c;
   in_frame_ = true;
   return {};
@@ -201,16 +205,27 @@ Result<Step> Decompressor::step_frame(std::span<const std::uint8_t> in, std::spa
   }
   if (r->done) {
     in_frame_ = false;
-    magic_len_ = magic_fed_ = 0;
+    magic_fed_ = 0;
+    // A format that ends only where the next frame's magic starts (lz4
+    // legacy) hands that magic back for detection.
+    magic_len_ = backend(current_)->take_next_magic(magic_);
     ++frames_;
   }
   return r;
+}
+
+Detection Decompressor::detect_at_frame_start() const noexcept {
+  const std::span<const std::uint8_t> m{magic_, magic_len_};
+  return frames_ == 0 ? detect(m) : detail::detect_next(m);
 }
 
 Result<Step> Decompressor::update(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) {
   Step s;
   for (;;) {
     if (!in_frame_) {
+      if (lzma_alone_ && frames_ > 0 && s.in_used < in.size())
+        return Status(Errc::trailing_data, "trailing data after an LZMA-alone (.lzma) stream at byte offset " +
+                                               std::to_string(total_in_));
       // Between frames: .xz allows NUL stream padding after a stream.
       if (current_ == Codec::xz && magic_len_ == 0)
         while (s.in_used < in.size() && in[s.in_used] == 0) {
@@ -222,13 +237,13 @@ Result<Step> Decompressor::update(std::span<const std::uint8_t> in, std::span<st
       while (s.in_used < in.size() && magic_len_ < sizeof magic_) {
         magic_[magic_len_++] = in[s.in_used++];
         ++total_in_;
-        if (detect({magic_, magic_len_}).state != Detect::need_more) break;
+        if (detect_at_frame_start().state != Detect::need_more) break;
       }
       if (magic_len_ == 0) {
         s.done = true;
         return s;
       }
-      Detection d = detect({magic_, magic_len_});
+      Detection d = detect_at_frame_start();
       if (d.state == Detect::need_more) return s;
       if (d.state == Detect::unknown) {
         // Show a few more of the offending bytes when the input has them.
@@ -248,6 +263,9 @@ Result<Step> Decompressor::update(std::span<const std::uint8_t> in, std::span<st
       if (xz_padding_ % 4 != 0)
         return Status(Errc::corrupt_input, "xz: stream padding is not a multiple of four bytes");
       xz_padding_ = 0;
+      // LZMA-alone has no framing that would allow anything after it (xz -d
+      // rejects that too); detect_at_frame_start() never finds it after a frame.
+      lzma_alone_ = d.codec == Codec::xz && magic_[0] != 0xFD;
       Codec c = d.codec;
       if (fixed_ != Codec::none && c != fixed_) {
         // LZ4 frames may contain the skippable frames we classify as zstd.
@@ -285,6 +303,11 @@ Result<Step> Decompressor::update(std::span<const std::uint8_t> in, std::span<st
 }
 
 Status Decompressor::finish() {
+  if (in_frame_ && magic_fed_ == magic_len_ && backend(current_)->can_end_here()) {
+    in_frame_ = false;  // a frame that ends with the input (lz4 legacy)
+    magic_len_ = magic_fed_ = 0;
+    ++frames_;
+  }
   if (in_frame_ || magic_len_ > 0) {
     bool partial_magic = !in_frame_;
     std::string what = partial_magic ? "the start of a frame" : std::string("a ") + codec_name(current_) + " frame";
@@ -302,6 +325,7 @@ void Decompressor::reset() {
   total_out_ = total_in_ = frames_ = 0;
   magic_len_ = magic_fed_ = 0;
   xz_padding_ = 0;
+  lzma_alone_ = false;
 }
 
 Result<std::size_t> Decompressor::decompress_into(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) {

@@ -1,7 +1,12 @@
 // LZ4 *frame* format (what the lz4 program writes) via liblz4's LZ4F API.
 // LZ4F_compressUpdate needs room for a worst-case block, so output that does
 // not fit the caller's buffer is staged and drained on later calls.
+// The decoder also reads the legacy format (`lz4 -l`, Linux initramfs):
+// magic 0x184C2102, then blocks of <u32 LE compressed size><LZ4 block> that
+// each decode to at most 8 MiB, up to the end of input or until a "size"
+// that no block can have, which is the magic number of the next frame.
 #define LZ4F_STATIC_LINKING_ONLY  // LZ4F_*_advanced with a custom allocator
+#include <lz4.h>
 #include <lz4frame.h>
 
 #include <algorithm>
@@ -143,6 +148,77 @@ class Lz4Encoder final : public EncoderBackend {
   bool staging_ = false, begun_ = false, ended_ = false;
 };
 
+// The legacy format's blocks: decoded whole into a staging buffer (at most
+// 8 MiB out), then drained into the caller's buffers.
+class Lz4LegacyBlocks {
+ public:
+  static constexpr std::uint32_t kMagic = 0x184C2102;
+  static constexpr std::size_t kBlockMax = 8u << 20;
+
+  void reset() {
+    have_ = need_ = 0;
+    out_pos_ = out_len_ = 0;
+    in_block_ = false;
+  }
+  // At a block boundary with nothing left to deliver: the stream may end here.
+  bool at_boundary() const { return !in_block_ && have_ == 0 && out_pos_ == out_len_; }
+
+  // Consumes blocks; done=true (with the next frame's magic in `next`) when a
+  // size field holds a value no block can have.
+  Result<Step> step(std::span<const std::uint8_t> in, std::span<std::uint8_t> out, std::uint8_t (&next)[4],
+                    bool& ended) {
+    Step s;
+    for (;;) {
+      if (out_pos_ < out_len_) {
+        const std::size_t n = std::min(out_len_ - out_pos_, out.size() - s.out_used);
+        std::memcpy(out.data() + s.out_used, stage_out_.data() + out_pos_, n);
+        out_pos_ += n;
+        s.out_used += n;
+        if (out_pos_ < out_len_) return s;
+      }
+      if (s.in_used == in.size()) return s;
+      if (!in_block_) {
+        while (have_ < 4 && s.in_used < in.size()) size_[have_++] = in[s.in_used++];
+        if (have_ < 4) return s;
+        const std::uint32_t v = std::uint32_t{size_[0]} | std::uint32_t{size_[1]} << 8 |
+                                std::uint32_t{size_[2]} << 16 | std::uint32_t{size_[3]} << 24;
+        have_ = 0;
+        if (v == kMagic) continue;  // a new legacy stream follows: same format, go on
+        if (v > static_cast<std::uint32_t>(LZ4_COMPRESSBOUND(kBlockMax))) {
+          std::memcpy(next, size_, 4);
+          ended = true;
+          s.done = true;
+          return s;
+        }
+        need_ = v;
+        in_block_ = true;
+        if (stage_in_.size() < need_) stage_in_.resize(need_);
+      }
+      const std::size_t n = std::min(need_ - have_, in.size() - s.in_used);
+      std::memcpy(stage_in_.data() + have_, in.data() + s.in_used, n);
+      have_ += n;
+      s.in_used += n;
+      if (have_ < need_) return s;
+      if (stage_out_.size() < kBlockMax) stage_out_.resize(kBlockMax);
+      const int got = LZ4_decompress_safe(reinterpret_cast<const char*>(stage_in_.data()),
+                                          reinterpret_cast<char*>(stage_out_.data()), static_cast<int>(need_),
+                                          static_cast<int>(kBlockMax));
+      if (got < 0) return Status(Errc::corrupt_input, "lz4 decompression: corrupt block in a legacy (lz4 -l) frame");
+      out_pos_ = 0;
+      out_len_ = static_cast<std::size_t>(got);
+      have_ = need_ = 0;
+      in_block_ = false;
+    }
+  }
+
+ private:
+  std::uint8_t size_[4] = {};
+  std::size_t have_ = 0, need_ = 0;  // bytes of the size field / block gathered, block size
+  bool in_block_ = false;
+  std::vector<std::uint8_t> stage_in_, stage_out_;
+  std::size_t out_pos_ = 0, out_len_ = 0;
+};
+
 class Lz4Decoder final : public DecoderBackend {
  public:
   ~Lz4Decoder() override { LZ4F_freeDecompressionContext(dctx_); }
@@ -164,10 +240,36 @@ class Lz4Decoder final : public DecoderBackend {
       CHUNKER_TRY(init());
     }
     clean_ = false;
+    magic_have_ = 0;
+    legacy_ = false;
+    ended_ = false;
+    legacy_blocks_.reset();
     return {};
   }
 
   Result<Step> step(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) override {
+    if (magic_have_ < 4) {
+      // The frame's first bytes tell frame from legacy format; they are kept
+      // until all four are seen (the facade hands the magic over first).
+      Step s;
+      while (magic_have_ < 4 && s.in_used < in.size()) magic_[magic_have_++] = in[s.in_used++];
+      if (magic_have_ < 4) return s;
+      legacy_ = magic_[0] == 0x02 && magic_[1] == 0x21 && magic_[2] == 0x4C && magic_[3] == 0x18;
+      if (!legacy_) {
+        std::size_t src = 4, dst = 0;
+        std::size_t rc = LZ4F_decompress(dctx_, nullptr, &dst, magic_, &src, nullptr);
+        if (LZ4F_isError(rc)) return lz4_error(rc, "decompression");
+      }
+      auto r = step(in.subspan(s.in_used), out);
+      if (!r) return r;
+      r->in_used += s.in_used;
+      return r;
+    }
+    if (legacy_) {
+      auto r = legacy_blocks_.step(in, out, next_magic_, ended_);
+      if (!r) clean_ = true;  // the LZ4F context was not used
+      return r;
+    }
     std::size_t src = in.size(), dst = out.size();
     std::size_t rc = LZ4F_decompress(dctx_, out.data(), &dst, in.data(), &src, nullptr);
     if (LZ4F_isError(rc)) return lz4_error(rc, "decompression");
@@ -175,10 +277,24 @@ class Lz4Decoder final : public DecoderBackend {
     return Step{src, dst, rc == 0};
   }
 
+  bool can_end_here() const override { return legacy_ && magic_have_ == 4 && legacy_blocks_.at_boundary(); }
+
+  std::size_t take_next_magic(std::uint8_t* buf) override {
+    if (!ended_) return 0;
+    ended_ = false;
+    std::memcpy(buf, next_magic_, 4);
+    return 4;
+  }
+
  private:
   Recycler mem_;
   LZ4F_dctx* dctx_ = nullptr;
   bool clean_ = true;
+  std::uint8_t magic_[4] = {};
+  std::size_t magic_have_ = 0;
+  bool legacy_ = false, ended_ = false;
+  std::uint8_t next_magic_[4] = {};
+  Lz4LegacyBlocks legacy_blocks_;
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
-// .xz streams via liblzma (lzma_easy_encoder / lzma_stream_decoder), one
+// .xz streams via liblzma (lzma_easy_encoder / lzma_auto_decoder), one
 // stream per frame; the facade handles concatenation and stream padding.
+// Decoding also takes LZMA-alone (.lzma); encoding writes .xz only.
 #include <lzma.h>
 
 #include <string>
@@ -86,7 +87,11 @@ class XzDecoder final : public DecoderBackend, XzBase {
   explicit XzDecoder(std::uint64_t memlimit) : memlimit_(memlimit) {}
 
   Status begin(std::uint64_t) override {
-    lzma_ret rc = lzma_stream_decoder(&strm_, memlimit_, 0);
+    // The auto-decoder reads .xz and LZMA-alone (.lzma) streams, as `xz -d`;
+    // the facade has already told them (and nothing else) apart by magic.
+    // An integrity check type liblzma cannot verify is refused (`xz -d`
+    // decodes such a stream unverified, with a warning and exit status 2).
+    lzma_ret rc = lzma_auto_decoder(&strm_, memlimit_, LZMA_TELL_UNSUPPORTED_CHECK);
     if (rc != LZMA_OK) return lzma_status(rc, "decoder setup", memlimit_);
     return {};
   }
@@ -98,6 +103,9 @@ class XzDecoder final : public DecoderBackend, XzBase {
       s.done = true;
       return s;
     }
+    if (rc == LZMA_UNSUPPORTED_CHECK)
+      return Status(Errc::unsupported_format, "xz decompression: the stream's integrity check type is not "
+                                              "supported, so its data cannot be verified");
     if (rc != LZMA_OK && rc != LZMA_BUF_ERROR) return lzma_status(rc, "decompression", memlimit_);
     return s;
   }
