@@ -19,20 +19,24 @@ namespace {
 constexpr const char* kStoreUsage =
     "Usage: chunker store <subcommand> DIR [args]\n\n"
     "A content-addressed chunk store: each file is split with FastCDC, every unique chunk is kept\n"
-    "once (BLAKE3-named, zstd-compressed when that helps), one manifest per file. Format:\n"
-    "docs/store-format.md. Writes are crash-safe (tmp file, fsync, rename, fsync directory).\n\n"
+    "once (BLAKE3-named, zstd-compressed when that helps) in pack files, one manifest per file.\n"
+    "Format: docs/store-format.md (version 2). Crash-safe commit order: packs, index, manifests;\n"
+    "put and gc never race (leases and gc plans, no locks).\n\n"
     "Subcommands:\n"
     "  init DIR [--preset P | --min/--avg/--max SIZE] [--level N] [--seed N]\n"
     "                                  create a store (default chunking: preset 64k = 16K/64K/256K)\n"
-    "  put DIR PATH... [--name NAME]   store files (directories recursively); the stored name is the\n"
-    "                                  path as given, normalised (or NAME, a prefix for a directory)\n"
+    "  put DIR PATH... [--name NAME] [--no-cache]\n"
+    "                                  store files (directories recursively); the stored name is the\n"
+    "                                  path as given, normalised (or NAME, a prefix for a directory);\n"
+    "                                  unchanged files are skipped by the files cache\n"
     "  get DIR NAME [-o OUT|-]         restore a file byte-exact (every chunk and the whole file are\n"
     "                                  hash-checked); default: standard output\n"
     "  ls DIR [--json]                 list stored files: size, chunks, name\n"
-    "  verify DIR                      re-hash every chunk and check every manifest; exit 1 on problems\n"
-    "  gc DIR [--grace SECONDS] [--dry-run]\n"
-    "                                  delete unreferenced chunks and stale tmp files older than the\n"
-    "                                  grace period (default 3600 s)\n\n"
+    "  verify DIR                      check everything get checks, for every file, plus packs and\n"
+    "                                  index; exit 1 on problems\n"
+    "  gc DIR [--grace SECONDS] [--wait SECONDS] [--dry-run]\n"
+    "                                  drop or repack packs with unreferenced chunks, compact the index\n"
+    "  migrate DIR                     convert a version-1 store (one file per chunk) to version 2\n\n"
     "Run 'chunker store <subcommand> --help' for details.\n";
 
 int run_store(int argc, char** argv) {
@@ -51,11 +55,12 @@ int run_store(int argc, char** argv) {
   if (sub == "ls") return run_store_ls(argc - 1, argv + 1);
   if (sub == "verify") return run_store_verify(argc - 1, argv + 1);
   if (sub == "gc") return run_store_gc(argc - 1, argv + 1);
+  if (sub == "migrate") return run_store_migrate(argc - 1, argv + 1);
   std::fprintf(stderr, "chunker store: unknown subcommand '%s'\nTry 'chunker store --help'.\n", sub.c_str());
   return kExitUsage;
 }
 
-const Command reg{"store", "a deduplicating chunk store on disk: init, put, get, ls, verify, gc", run_store, 16};
+const Command reg{"store", "a deduplicating chunk store on disk: init, put, get, ls, verify, gc, migrate", run_store, 16};
 
 }  // namespace
 
@@ -83,10 +88,36 @@ int run_store_init(int argc, char** argv) {
   return kExitOk;
 }
 
+// Control characters (and the backslash that introduces escapes) as \xNN, \u00NN / \\,
+// so a name cannot move the cursor, clear the screen or fake another line.
+std::string printable_name(const std::string& name) {
+  std::string out;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(name[i]);
+    const unsigned char next = i + 1 < name.size() ? static_cast<unsigned char>(name[i + 1]) : 0;
+    if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {  // C1 controls U+0080..U+009F
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", next);
+      out += buf;
+      ++i;
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 int run_store_ls(int argc, char** argv) {
   bool json = false;
   ArgParser ap("store ls", "DIR [--json]",
-               "Lists the stored files, sorted by name: size in bytes, chunk count, name.\n"
+               "Lists the stored files, sorted by name: size in bytes, chunk count, name (control\n"
+               "characters in names shown as \\xNN, a backslash as \\\\).\n"
                "--json prints one array of {\"name\",\"size\",\"chunks\",\"blake3\"} objects.");
   ap.flag("--json", &json, "JSON output");
   std::vector<std::string> pos;
@@ -117,7 +148,7 @@ int run_store_ls(int argc, char** argv) {
       char buf[64];
       std::snprintf(buf, sizeof buf, "%14llu %8zu  ", static_cast<unsigned long long>(m.size), m.chunks.size());
       out.append(buf);
-      out.append(m.name);
+      out.append(printable_name(m.name));
       out.append("\n");
     }
     first = false;

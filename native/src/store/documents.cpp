@@ -3,8 +3,10 @@
 // minor additions stay readable).
 #include <string>
 
+#include "chunker/blake3.hpp"
 #include "chunker/json_reader.hpp"
 #include "chunker/store.hpp"
+#include "le_bytes.hpp"
 
 namespace chunker::store {
 namespace {
@@ -26,7 +28,8 @@ Result<std::string> get_string(const json::Value& obj, const char* key, const st
   return v->text;
 }
 
-Status expect_header(const json::Value& root, const char* format, const std::string& what) {
+// Checks "format" and returns "version" (1 or 2).
+Result<std::uint32_t> expect_header(const json::Value& root, const char* format, const std::string& what) {
   if (!root.is_object()) return bad(what, "expected a JSON object");
   auto f = get_string(root, "format", what);
   if (!f) return f.status();
@@ -34,25 +37,32 @@ Status expect_header(const json::Value& root, const char* format, const std::str
     return Status(Errc::unsupported_format, what + ": unknown format \"" + *f + "\" (expected \"" + format + "\")");
   auto v = get_u64(root, "version", what);
   if (!v) return v.status();
-  if (*v != 1)
-    return Status(Errc::unsupported_format, what + ": unsupported version " + std::to_string(*v) + " (expected 1)");
-  return {};
+  if (*v != 1 && *v != 2)
+    return Status(Errc::unsupported_format, what + ": unsupported version " + std::to_string(*v) + " (expected 1 or 2)");
+  return static_cast<std::uint32_t>(*v);
 }
 
 }  // namespace
 
-std::string store_json(const fastcdc::Params& p) {
-  return "{\"format\":\"chunker-store\",\"version\":1,\"hash\":\"blake3\",\"chunking\":{\"min\":" +
-         std::to_string(p.min_size) + ",\"avg\":" + std::to_string(p.avg_size) + ",\"max\":" +
-         std::to_string(p.max_size) + ",\"level\":" + std::to_string(p.level) + ",\"seed\":" + std::to_string(p.seed) +
-         "}}\n";
+std::string store_json(const StoreConfig& c) {
+  const auto& p = c.chunking;
+  std::string out = "{\"format\":\"chunker-store\",\"version\":" + std::to_string(c.version) + ",\"hash\":\"blake3\"";
+  if (c.version >= 2) out += ",\"id\":\"" + c.id + "\"";
+  out += ",\"chunking\":{\"min\":" + std::to_string(p.min_size) + ",\"avg\":" + std::to_string(p.avg_size) +
+         ",\"max\":" + std::to_string(p.max_size) + ",\"level\":" + std::to_string(p.level) +
+         ",\"seed\":" + std::to_string(p.seed) + "}";
+  if (c.version >= 2) out += ",\"pack_size\":" + std::to_string(c.pack_size);
+  return out + "}\n";
 }
 
-Result<fastcdc::Params> parse_store_json(std::string_view text) {
+Result<StoreConfig> parse_store_json(std::string_view text) {
   const std::string what = "store.json";
   auto root = json::parse(text, {.max_bytes = kMaxStoreJsonBytes, .max_depth = 8});
   if (!root) return Status(root.status().code(), what + ": " + root.status().message());
-  CHUNKER_TRY(expect_header(*root, "chunker-store", what));
+  auto version = expect_header(*root, "chunker-store", what);
+  if (!version) return version.status();
+  StoreConfig cfg;
+  cfg.version = *version;
   auto h = get_string(*root, "hash", what);
   if (!h) return h.status();
   if (*h != "blake3") return Status(Errc::unsupported_format, what + ": unsupported hash \"" + *h + "\" (expected \"blake3\")");
@@ -74,29 +84,61 @@ Result<fastcdc::Params> parse_store_json(std::string_view text) {
   p.level = static_cast<std::uint32_t>(vals[3]);
   p.seed = vals[4];
   if (Status s = fastcdc::validate(p); !s.ok()) return bad(what, s.message());
-  return p;
+  cfg.chunking = p;
+  if (cfg.version >= 2) {
+    auto id = get_string(*root, "id", what);
+    if (!id) return id.status();
+    bool hex = id->size() == 32;
+    for (char ch : *id) hex = hex && ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'));
+    if (!hex) return bad(what, "\"id\" must be 32 lower-case hex digits");
+    cfg.id = *id;
+    auto ps = get_u64(*root, "pack_size", what);
+    if (!ps) return ps.status();
+    if (*ps < (1u << 20) || *ps > kMaxPackBytes) return bad(what, "\"pack_size\" must be between 1 MiB and 1 GiB");
+    cfg.pack_size = *ps;
+  }
+  return cfg;
+}
+
+Digest manifest_checksum(const Manifest& m) {
+  std::vector<std::uint8_t> b;
+  b.reserve(20 + 4 + m.name.size() + 8 + 32 + 8 + m.chunks.size() * 36);
+  static constexpr char kTag[] = "chunker-manifest-v2\n";
+  b.insert(b.end(), kTag, kTag + 20);
+  le::put_u32(b, static_cast<std::uint32_t>(m.name.size()));
+  b.insert(b.end(), m.name.begin(), m.name.end());
+  le::put_u64(b, m.size);
+  b.insert(b.end(), m.blake3.begin(), m.blake3.end());
+  le::put_u64(b, m.chunks.size());
+  for (const auto& c : m.chunks) {
+    b.insert(b.end(), c.hash.begin(), c.hash.end());
+    le::put_u32(b, c.length);
+  }
+  return blake3::hash(b);
 }
 
 std::string manifest_json(const Manifest& m) {
   std::string out;
   out.reserve(160 + m.name.size() + m.chunks.size() * 80);
-  out += "{\"format\":\"chunker-manifest\",\"version\":1,\"name\":";
+  out += "{\"format\":\"chunker-manifest\",\"version\":2,\"name\":";
   json::append_string(out, m.name);
   out += ",\"size\":" + std::to_string(m.size) + ",\"blake3\":\"" + to_hex(m.blake3) + "\",\"chunks\":[";
   for (std::size_t i = 0; i < m.chunks.size(); ++i) {
     if (i) out += ',';
     out += "[\"" + to_hex(m.chunks[i].hash) + "\"," + std::to_string(m.chunks[i].length) + "]";
   }
-  out += "]}\n";
+  out += "],\"checksum\":\"" + to_hex(manifest_checksum(m)) + "\"}\n";
   return out;
 }
 
-Result<Manifest> parse_manifest(std::string_view text, const fastcdc::Params& chunking) {
+Result<Manifest> parse_manifest(std::string_view text, const fastcdc::Params& chunking, bool require_v2) {
   std::string what = "manifest";
   auto root = json::parse(text, {.max_bytes = kMaxManifestBytes, .max_depth = 8});
   if (!root) return Status(root.status().code(), what + ": " + root.status().message());
-  CHUNKER_TRY(expect_header(*root, "chunker-manifest", what));
+  auto version = expect_header(*root, "chunker-manifest", what);
+  if (!version) return version.status();
   Manifest m;
+  m.version = *version;
   auto name = get_string(*root, "name", what);
   if (!name) return name.status();
   if (Status s = validate_name(*name); !s.ok()) return bad(what, s.message());
@@ -130,6 +172,16 @@ Result<Manifest> parse_manifest(std::string_view text, const fastcdc::Params& ch
   }
   if (sum != m.size)
     return bad(what, "chunk lengths sum to " + std::to_string(sum) + ", not the size " + std::to_string(m.size));
+  if (m.version == 1) {
+    if (require_v2) return bad(what, "version-1 manifest (no checksum) in a version-2 store");
+    return m;
+  }
+  auto sum_hex = get_string(*root, "checksum", what);
+  if (!sum_hex) return sum_hex.status();
+  auto cs = parse_hex(*sum_hex);
+  if (!cs) return bad(what, "\"checksum\": " + cs.status().message());
+  if (*cs != manifest_checksum(m))
+    return bad(what, "checksum mismatch: the manifest was altered or damaged after it was written");
   return m;
 }
 

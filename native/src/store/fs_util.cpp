@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <random>
 
 namespace chunker::store::fs {
@@ -39,7 +40,9 @@ Status write_all(int fd, const std::string& path, std::span<const std::uint8_t> 
   return {};
 }
 
-std::string random_suffix() {
+}  // namespace
+
+std::string random_name() {
   static std::atomic<std::uint64_t> counter{0};
   thread_local std::mt19937_64 rng{std::random_device{}() ^ (static_cast<std::uint64_t>(::getpid()) << 32)};
   char buf[64];
@@ -47,8 +50,6 @@ std::string random_suffix() {
                 static_cast<unsigned long long>(counter.fetch_add(1)), static_cast<unsigned long long>(rng()));
   return buf;
 }
-
-}  // namespace
 
 Status read_file(const std::string& path, std::size_t limit, std::vector<std::uint8_t>& out) {
   Fd f;
@@ -98,7 +99,7 @@ Status make_dir(const std::string& path, bool* created) {
 Status write_atomic(const std::string& tmp_dir, const std::string& dest, std::span<const std::uint8_t> data,
                     bool no_replace, bool* existed) {
   if (existed) *existed = false;
-  std::string tmp = tmp_dir + "/" + random_suffix();
+  std::string tmp = tmp_dir + "/" + random_name();
   Fd f;
   f.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (f.fd < 0) return errno_status("create", tmp, errno);
@@ -126,6 +127,61 @@ Status write_atomic(const std::string& tmp_dir, const std::string& dest, std::sp
   }
   if (no_replace || !s.ok()) ::unlink(tmp.c_str());
   return s;
+}
+
+Result<std::string> write_tmp(const std::string& tmp_dir, std::span<const std::uint8_t> data, bool sync) {
+  std::string tmp = tmp_dir + "/" + random_name();
+  Fd f;
+  f.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (f.fd < 0) return errno_status("create", tmp, errno);
+  Status s = write_all(f.fd, tmp, data);
+  if (s.ok() && sync && ::fdatasync(f.fd) != 0) s = errno_status("fsync", tmp, errno);
+  int fd = f.fd;
+  f.fd = -1;
+  if (::close(fd) != 0 && s.ok()) s = errno_status("close", tmp, errno);
+  if (!s.ok()) {
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  return tmp;
+}
+
+Status link_into_place(const std::string& tmp, const std::string& dest, bool* existed) {
+  if (existed) *existed = false;
+  Status s;
+  if (::link(tmp.c_str(), dest.c_str()) != 0) {
+    if (errno == EEXIST) {
+      if (existed) *existed = true;
+    } else if (errno == EPERM || errno == ENOSYS || errno == EOPNOTSUPP) {
+      // No hard links here: rename (content-named, so a racing writer has the same bytes).
+      if (::rename(tmp.c_str(), dest.c_str()) != 0) s = errno_status("rename", dest, errno);
+      return s;
+    } else {
+      s = errno_status("link", dest, errno);
+    }
+  }
+  ::unlink(tmp.c_str());
+  return s;
+}
+
+Status sync_fs(const std::string& path) {
+  Fd f;
+  f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (f.fd < 0) return errno_status("open", path, errno);
+  if (::syncfs(f.fd) != 0) return errno_status("syncfs", path, errno);
+  return {};
+}
+
+Result<std::int64_t> mtime_ns(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return errno_status("stat", path, errno);
+  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+std::int64_t now_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 Status list_dir(const std::string& dir, std::vector<DirEntry>& out) {

@@ -33,6 +33,18 @@ Status make_dir(const std::string& path, bool* created = nullptr);
 Status write_atomic(const std::string& tmp_dir, const std::string& dest, std::span<const std::uint8_t> data,
                     bool no_replace = false, bool* existed = nullptr);
 
+// Writes data to a new tmp_dir/<random> (fsync'd when `sync`); returns its path.
+Result<std::string> write_tmp(const std::string& tmp_dir, std::span<const std::uint8_t> data, bool sync);
+// Create-only move of a complete temporary into place (link(2), rename(2) where
+// hard links are unsupported); the temporary is removed. *existed: dest was there.
+Status link_into_place(const std::string& tmp, const std::string& dest, bool* existed);
+// syncfs(2) of the file system holding `path` (one flush for a batch of files).
+Status sync_fs(const std::string& path);
+// Modification time in ns since the epoch; Errc::io_error naming the path (ENOENT included).
+Result<std::int64_t> mtime_ns(const std::string& path);
+std::int64_t now_ns();
+std::string random_name();
+
 struct DirEntry {
   std::string name;
   bool is_dir = false;

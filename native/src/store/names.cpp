@@ -87,6 +87,13 @@ std::string chunk_rel_path(const Digest& d) {
   return "chunks/" + h.substr(0, 2) + "/" + h;
 }
 
+std::string pack_rel_path(const Digest& d) {
+  std::string h = to_hex(d);
+  return "packs/" + h.substr(0, 2) + "/" + h + ".pack";
+}
+
+std::string index_rel_path(const Digest& d) { return "index/" + to_hex(d) + ".idx"; }
+
 std::string manifest_rel_path(std::string_view name) {
   auto d = blake3::hash({reinterpret_cast<const std::uint8_t*>(name.data()), name.size()});
   return "manifests/" + to_hex(d) + ".json";

@@ -1,14 +1,20 @@
-// Store::put: chunk + hash + compress on the pipeline's worker threads, write
-// new chunk files from the (sequential) sink, then commit the manifest.
-#include <fcntl.h>
+// Store::put_files (docs/store-format.md): files are read once, chunked,
+// hashed and compressed on worker threads; new chunks go into shared packs
+// (written create-only, fsync'd once each); manifests are committed in
+// batches after the packs and index files they need are durable, and only
+// after the put/gc protocol's re-check (lease, gc plans, packs still there).
 #include <sys/stat.h>
-
-#include <cstring>
+#include <unistd.h>
 
 #include <atomic>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <set>
-#include <unordered_set>
+#include <thread>
 
 #include "chunker/blake3.hpp"
 #include "chunker/codec.hpp"
@@ -16,145 +22,520 @@
 #include "chunker/pipeline.hpp"
 #include "chunker/store.hpp"
 #include "chunker/thread_pool.hpp"
+#include "files_cache.hpp"
 #include "fs_util.hpp"
+#include "markers.hpp"
+#include "store_index.hpp"
 
 namespace chunker::store {
 namespace {
 
-struct DigestHash {
-  std::size_t operator()(const Digest& d) const noexcept {
-    std::size_t h;
-    std::memcpy(&h, d.data(), sizeof h);
-    return h;
-  }
+Stamp stamp_of(const struct stat& st) {
+  Stamp s;
+  s.dev = st.st_dev;
+  s.ino = st.st_ino;
+  s.size = static_cast<std::uint64_t>(st.st_size);
+  s.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  s.ctime_ns = static_cast<std::int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
+  return s;
+}
+
+// THE place put reads a file (to be replaced by read_input, INPUT_API.md):
+// every byte is read once, to EOF, into the pipeline's own buffer; chunks are
+// hashed and staged from those bytes and the whole-file BLAKE3 is taken from
+// the same bytes in order. A file whose size/mtime/ctime/inode changed while
+// it was read is an error naming it (never a mix of two versions).
+Status read_file_through(ChunkPipeline& pipeline, const std::string& path, HashedChunkSink sink, Digest& whole,
+                         std::uint64_t& bytes, Stamp& stamp) {
+  auto in = InputFile::open(path);
+  if (!in) return in.status();
+  struct stat before {}, after {};
+  if (::fstat(in->fd(), &before) != 0) return fs::errno_status("stat", path, errno);
+  if (S_ISDIR(before.st_mode)) return Status(Errc::io_error, path + ": is a directory");
+  blake3::Hasher h;
+  bytes = 0;
+  auto read = [&](std::span<std::uint8_t> buf) -> Result<std::size_t> {
+    auto n = in->read(buf);
+    if (!n) return n.status();
+    h.update(buf.first(*n));
+    bytes += *n;
+    return *n;
+  };
+  Status s = pipeline.run_reader(read, sink, S_ISREG(before.st_mode) ? static_cast<std::uint64_t>(before.st_size) : 0);
+  if (!s.ok()) return Status(s.code(), s.message().starts_with(path) ? s.message() : path + ": " + s.message());
+  if (::fstat(in->fd(), &after) != 0) return fs::errno_status("stat", path, errno);
+  stamp = stamp_of(before);
+  if (S_ISREG(before.st_mode) && (stamp_of(after) != stamp || bytes != stamp.size))
+    return Status(Errc::io_error, path + ": changed while being read (size, mtime or ctime differ before and after); "
+                                         "not stored");
+  whole = h.finalize();
+  return {};
+}
+
+struct PendingManifest {
+  Manifest m;
+  PutResult res;
+  std::string abs_path;
+  Stamp stamp;
+  bool cacheable = false;
 };
 
-// Worker-side stage: chunks already in the store produce no output (their
-// mtime is refreshed so that a concurrent gc's grace period protects them);
-// new chunks become "tag + adaptive-compressed bytes".
+class PutSession;
+
+// Worker stage: chunks with a safe copy in the store, or claimed by another
+// file of this put, produce no output. New chunks are copied into a private
+// buffer, re-hashed (a chunk whose bytes do not hash to its name is never
+// stored) and compressed from that copy: output = tag + payload.
 class StoreStage final : public ChunkStage {
  public:
-  StoreStage(std::string dir, unsigned workers) : dir_(std::move(dir)), scratch_(workers) {
-    for (unsigned i = 0; i < workers; ++i) {
-      auto c = codec::Compressor::create(codec::strategy_options(codec::Strategy::adaptive));
-      if (!c) {
-        status_ = c.status();
-        return;
-      }
-      ctx_.push_back(std::move(*c));
-    }
-  }
+  explicit StoreStage(PutSession& s, unsigned workers);
   const Status& status() const noexcept { return status_; }
-
   Status process(unsigned worker, const HashedChunk& chunk, std::span<const std::uint8_t> in,
-                 std::vector<std::uint8_t>& out) override {
-    const std::string path = dir_ + "/" + chunk_rel_path(chunk.hash);
-    if (::utimensat(AT_FDCWD, path.c_str(), nullptr, 0) == 0) {
-      out.clear();  // already stored
-      return {};
-    }
-    auto& tmp = scratch_[worker];
-    auto r = codec::compress_adaptive(ctx_[worker], in, tmp);
-    if (!r) return r.status();
-    out.resize(1 + r->size);
-    out[0] = static_cast<std::uint8_t>(r->stored ? ChunkTag::stored : tag_of(r->codec));
-    std::memcpy(out.data() + 1, tmp.data(), r->size);
-    return {};
-  }
+                 std::vector<std::uint8_t>& out) override;
 
  private:
-  static ChunkTag tag_of(codec::Codec c) {
-    switch (c) {
-      case codec::Codec::zstd: return ChunkTag::zstd;
-      case codec::Codec::lz4: return ChunkTag::lz4;
-      case codec::Codec::xz: return ChunkTag::xz;
-      case codec::Codec::bzip2: return ChunkTag::bzip2;
-      default: return ChunkTag::stored;
-    }
-  }
-  std::string dir_;
+  PutSession& s_;
   std::vector<codec::Compressor> ctx_;
-  std::vector<std::vector<std::uint8_t>> scratch_;
+  std::vector<std::vector<std::uint8_t>> raw_, tmp_;
   Status status_;
 };
 
-}  // namespace
+class PutSession {
+ public:
+  PutSession(const std::string& dir, const StoreConfig& cfg, const PutOptions& o, PutFileFn cb)
+      : dir_(dir), cfg_(cfg), opts_(o), cb_(cb) {}
 
-Result<PutResult> Store::put(const std::string& name, const std::string& path, unsigned threads) {
-  CHUNKER_TRY(validate_name(name));
-  if (threads == 0) threads = ThreadPool::default_threads();
-  auto in = InputFile::open(path);
-  if (!in) return in.status();
-  if (!in->size()) return Status(Errc::io_error, path + ": not a regular file");
-  std::vector<std::uint8_t> buf;
-  std::optional<MappedFile> map;
-  auto whole = file_bytes(*in, buf, map);
-  if (!whole) return whole.status();
-  const std::span<const std::uint8_t> bytes = *whole;
+  Result<PutSummary> run(const std::vector<PutItem>& items);
 
-  StoreStage stage(dir_, threads);
-  CHUNKER_TRY(stage.status());
-  std::atomic<bool> cancel{false};
-  PipelineOptions po;
-  po.params = chunking_;
-  po.hash = HashAlgo::blake3;
-  po.threads = threads;
-  po.stage = &stage;
-  po.cancel = &cancel;
-  auto pipeline = ChunkPipeline::create(po);
-  if (!pipeline) return pipeline.status();
+  // ---- used by the stage (worker threads)
+  bool known(const Digest& h) {
+    const ChunkLoc* loc = index_.find(h, &avoid_start_);
+    return loc && pack_exists(index_.packs[loc->pack]);  // a damaged store is repaired by storing it again
+  }
+  bool claim(const Digest& h) {
+    std::lock_guard g(mu_);
+    return claimed_.insert(h).second;
+  }
 
-  Manifest m;
-  m.name = name;
-  m.size = bytes.size();
-  PutResult res;
-  res.name = name;
-  res.size = bytes.size();
-  std::unordered_set<Digest, DigestHash> written;
-  std::set<std::string> dirty_dirs;
-  bool chunks_dir_dirty = false;
-  Status sink_error;
-  auto sink = [&](const HashedChunk& c, std::span<const std::uint8_t> out) {
-    if (!sink_error.ok()) return;
-    m.chunks.push_back({c.hash, c.length});
-    if (out.empty() || written.count(c.hash)) return;  // already stored
-    std::string rel = chunk_rel_path(c.hash);
-    std::string sub = dir_ + "/" + rel.substr(0, rel.rfind('/'));
-    bool created = false;
-    Status s = fs::make_dir(sub, &created);
-    bool existed = false;
-    if (s.ok()) s = fs::write_atomic(dir_ + "/tmp", dir_ + "/" + rel, out, /*no_replace=*/true, &existed);
-    if (!s.ok()) {
-      sink_error = s;
-      cancel = true;
+ private:
+  void put_one(ChunkPipeline& p, const PutItem& item);
+  bool cache_hit(const PutItem& item, const std::string& abs, PutResult& res);
+  Status append_blob(const Digest& h, std::uint32_t raw, std::span<const std::uint8_t> blob, PutResult& res);
+  Status write_pack(PackBuilder& b);
+  Status checkpoint(bool final);
+  bool pack_exists(const Digest& p);
+  void fail(PutResult res, Status s);
+
+  const std::string& dir_;
+  const StoreConfig& cfg_;
+  const PutOptions& opts_;
+  PutFileFn cb_;
+  std::int64_t start_ns_ = 0;
+
+  ChunkIndex index_;          // loaded at the start, read-only afterwards
+  DigestSet avoid_start_;     // packs condemned by gc plans seen at the start
+  FilesCache cache_;          // read-only while files are processed
+  std::string cache_path_;
+  std::vector<std::pair<std::string, CacheEntry>> cache_updates_;  // under commit_mu_
+
+  std::mutex mu_;             // everything below up to commit_mu_
+  DigestSet claimed_;         // new chunks some file of this put stores
+  PackBuilder cur_;
+  DigestSet in_packs_;        // chunks in a pack of this put (written or being built)
+  std::vector<std::pair<Digest, std::vector<BlobEntry>>> unindexed_;  // durable packs not yet in an index
+  std::set<std::string> dirty_dirs_;
+  std::vector<PendingManifest> pending_;
+  std::uint64_t packs_since_index_ = 0;
+  Status fatal_;              // a store-level write error: stop everything
+
+  std::mutex commit_mu_;      // checkpoints, results and the sets below
+  DigestSet indexed_;         // chunks of this put in durable, indexed packs
+  DigestSet avoid_now_;
+  std::set<std::string> plans_seen_;
+  std::mutex exists_mu_;
+  std::unordered_map<Digest, bool, DigestHash> pack_exists_;
+  std::mutex cb_mu_;
+  PutSummary sum_;
+};
+
+StoreStage::StoreStage(PutSession& s, unsigned workers) : s_(s), raw_(workers), tmp_(workers) {
+  for (unsigned i = 0; i < workers; ++i) {
+    auto c = codec::Compressor::create(codec::strategy_options(codec::Strategy::adaptive));
+    if (!c) {
+      status_ = c.status();
       return;
     }
-    chunks_dir_dirty |= created;
-    dirty_dirs.insert(sub);
-    written.insert(c.hash);
-    if (!existed) {
-      ++res.new_chunks;
-      res.new_bytes += out.size();
-    }
-  };
-  Status s = pipeline->run(bytes, sink, bytes.size());
-  if (!sink_error.ok()) return sink_error;
-  if (!s.ok()) return Status(s.code(), path + ": " + s.message());
-  res.chunks = m.chunks.size();
+    ctx_.push_back(std::move(*c));
+  }
+}
 
-  blake3::hash(bytes, m.blake3, threads);
-  // Chunks durable before the manifest that references them.
-  for (const auto& d : dirty_dirs) CHUNKER_TRY(fs::fsync_dir(d));
-  if (chunks_dir_dirty) CHUNKER_TRY(fs::fsync_dir(dir_ + "/chunks"));
-  std::string doc = manifest_json(m);
-  if (doc.size() > kMaxManifestBytes)  // readers would refuse it (and gc with them)
-    return Status(Errc::output_limit, path + ": " + std::to_string(m.chunks.size()) +
-                                          " chunks make a manifest larger than the readers' limit of " +
-                                          std::to_string(kMaxManifestBytes) + " bytes; use larger chunks");
-  CHUNKER_TRY(fs::write_atomic(dir_ + "/tmp", dir_ + "/" + manifest_rel_path(name),
-                               {reinterpret_cast<const std::uint8_t*>(doc.data()), doc.size()}));
-  CHUNKER_TRY(fs::fsync_dir(dir_ + "/manifests"));
-  return res;
+Status StoreStage::process(unsigned worker, const HashedChunk& chunk, std::span<const std::uint8_t> in,
+                           std::vector<std::uint8_t>& out) {
+  out.clear();
+  if (s_.known(chunk.hash) || !s_.claim(chunk.hash)) return {};
+  auto& raw = raw_[worker];
+  raw.assign(in.begin(), in.end());
+  if (blake3::hash(raw) != chunk.hash)
+    return Status(Errc::io_error, "chunk at offset " + std::to_string(chunk.offset) +
+                                      " changed between hashing and storing (input modified while read)");
+  auto& tmp = tmp_[worker];
+  auto r = codec::compress_adaptive(ctx_[worker], raw, tmp);
+  if (!r) return r.status();
+  out.resize(1 + r->size);
+  out[0] = static_cast<std::uint8_t>(r->stored ? ChunkTag::stored : ChunkTag::zstd);
+  if (!r->stored && r->codec != codec::Codec::zstd) return Status(Errc::internal, "adaptive strategy is not zstd");
+  std::memcpy(out.data() + 1, tmp.data(), r->size);
+  return {};
+}
+
+bool PutSession::pack_exists(const Digest& p) {
+  std::lock_guard g(exists_mu_);
+  auto it = pack_exists_.find(p);
+  if (it != pack_exists_.end()) return it->second;
+  bool e = fs::exists(dir_ + "/" + pack_rel_path(p));
+  pack_exists_[p] = e;
+  return e;
+}
+
+void PutSession::fail(PutResult res, Status s) {
+  res.status = std::move(s);
+  std::lock_guard g(cb_mu_);
+  ++sum_.files_failed;
+  cb_(res);
+}
+
+bool PutSession::cache_hit(const PutItem& item, const std::string& abs, PutResult& res) {
+  const CacheEntry* e = cache_.find(abs);
+  if (!e || e->name != item.name) return false;
+  struct stat st {};
+  if (::stat(item.path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || stamp_of(st) != e->stamp) return false;
+  std::string text;
+  if (!fs::read_text(dir_ + "/" + manifest_rel_path(item.name), kMaxManifestBytes, text).ok()) return false;
+  auto m = parse_manifest(text, cfg_.chunking);
+  if (!m || m->name != item.name || manifest_checksum(*m) != e->checksum) return false;
+  for (const auto& c : m->chunks) {
+    const ChunkLoc* loc = index_.find(c.hash, &avoid_start_);
+    if (!loc || loc->raw_length != c.length || !pack_exists(index_.packs[loc->pack])) return false;
+  }
+  res.size = m->size;
+  res.chunks = m->chunks.size();
+  res.unchanged = true;
+  return true;
+}
+
+Status PutSession::write_pack(PackBuilder& b) {
+  Digest name;
+  std::vector<BlobEntry> entries;
+  std::vector<std::uint8_t> bytes = b.finish(name, entries);
+  const std::string rel = pack_rel_path(name);
+  const std::string sub = dir_ + "/" + rel.substr(0, rel.rfind('/'));
+  bool created = false;
+  CHUNKER_TRY(fs::make_dir(sub, &created));
+  auto tmp = fs::write_tmp(dir_ + "/tmp", bytes, /*sync=*/true);
+  if (!tmp) return tmp.status();
+  CHUNKER_TRY(fs::link_into_place(*tmp, dir_ + "/" + rel, nullptr));
+  std::lock_guard g(mu_);
+  dirty_dirs_.insert(sub);
+  if (created) dirty_dirs_.insert(dir_ + "/packs");
+  unindexed_.emplace_back(name, std::move(entries));
+  ++packs_since_index_;
+  {
+    std::lock_guard c(cb_mu_);
+    ++sum_.packs_written;
+  }
+  return {};
+}
+
+Status PutSession::append_blob(const Digest& h, std::uint32_t raw, std::span<const std::uint8_t> blob,
+                               PutResult& res) {
+  PackBuilder full;
+  bool flush = false, index_due = false;
+  {
+    std::lock_guard g(mu_);
+    if (!fatal_.ok()) return fatal_;
+    if (!in_packs_.insert(h).second) return {};
+    cur_.add(h, raw, blob);
+    ++res.new_chunks;
+    res.new_bytes += blob.size();
+    if (cur_.bytes() >= cfg_.pack_size || cur_.blobs() >= kMaxPackBlobs) {
+      std::swap(full, cur_);
+      flush = true;
+    }
+  }
+  if (!flush) return {};
+  if (Status s = write_pack(full); !s.ok()) {
+    std::lock_guard g(mu_);
+    fatal_ = s;
+    return s;
+  }
+  {
+    std::lock_guard g(mu_);
+    index_due = packs_since_index_ >= 16;
+  }
+  return index_due ? checkpoint(false) : Status{};
+}
+
+// Writes an index for the durable packs not yet indexed, then commits every
+// pending manifest whose chunks are all safely stored (the re-check of the
+// put/gc protocol); at the end (final) the rest fail by name.
+Status PutSession::checkpoint(bool final) {
+  std::lock_guard c(commit_mu_);
+  std::vector<std::pair<Digest, std::vector<BlobEntry>>> packs;
+  std::set<std::string> dirs;
+  std::vector<PendingManifest> pend;
+  {
+    std::lock_guard g(mu_);
+    if (!fatal_.ok()) return fatal_;
+    packs.swap(unindexed_);
+    dirs.swap(dirty_dirs_);
+    pend.swap(pending_);
+    packs_since_index_ = 0;
+  }
+  // 1. packs durable (their directories), 2. one index file for them.
+  for (const auto& d : dirs) CHUNKER_TRY(fs::fsync_dir(d));
+  if (!packs.empty()) {
+    IndexFile f;
+    for (auto& [name, entries] : packs) {
+      const auto pn = static_cast<std::uint32_t>(f.packs.size());
+      f.packs.push_back(name);
+      for (const auto& e : entries) f.entries.push_back({e.hash, pn, e.offset, e.length, e.raw_length});
+    }
+    std::vector<std::uint8_t> bytes = encode_index(f);
+    const Digest iname = blake3::hash(bytes);
+    auto tmp = fs::write_tmp(dir_ + "/tmp", bytes, true);
+    if (!tmp) return tmp.status();
+    CHUNKER_TRY(fs::link_into_place(*tmp, dir_ + "/" + index_rel_path(iname), nullptr));
+    CHUNKER_TRY(fs::fsync_dir(dir_ + "/index"));
+    for (const auto& e : f.entries) indexed_.insert(e.hash);
+    std::lock_guard g(cb_mu_);
+    ++sum_.index_written;
+  }
+  // 3. the re-check: gc plans that appeared since the start, packs still there.
+  CHUNKER_TRY(markers::read_plans(dir_, plans_seen_, avoid_now_));
+  std::vector<PendingManifest*> ready;
+  std::vector<PendingManifest> later;
+  for (auto& p : pend) {
+    bool ok = true, wait = false;
+    for (const auto& ch : p.m.chunks) {
+      if (indexed_.count(ch.hash)) continue;
+      const ChunkLoc* loc = index_.find(ch.hash, &avoid_now_);
+      if (loc && !avoid_now_.count(index_.packs[loc->pack]) && pack_exists(index_.packs[loc->pack])) continue;
+      bool in_flight;
+      {
+        std::lock_guard g(mu_);
+        in_flight = claimed_.count(ch.hash) > 0;
+      }
+      if (in_flight && !final) {
+        wait = true;
+        break;
+      }
+      ok = false;
+      fail(p.res, Status(Errc::io_error, p.res.path + ": not committed: chunk " + to_hex(ch.hash) +
+                                             " is no longer safely in the store (a concurrent gc condemned its pack, "
+                                             "or it was not written); run put again"));
+      break;
+    }
+    if (wait) later.push_back(std::move(p));
+    else if (ok) ready.push_back(&p);
+  }
+  // 4. manifests: temporaries, one syncfs, renames, one directory fsync.
+  std::vector<std::string> tmps;
+  Status s;
+  for (auto* p : ready) {
+    std::string doc = manifest_json(p->m);
+    if (doc.size() > kMaxManifestBytes) {
+      s = Status(Errc::output_limit, p->res.path + ": " + std::to_string(p->m.chunks.size()) +
+                                         " chunks make a manifest larger than the readers' limit; use larger chunks");
+      break;
+    }
+    auto t = fs::write_tmp(dir_ + "/tmp", {reinterpret_cast<const std::uint8_t*>(doc.data()), doc.size()}, false);
+    if (!t) {
+      s = t.status();
+      break;
+    }
+    tmps.push_back(*t);
+  }
+  if (s.ok() && !tmps.empty()) s = fs::sync_fs(dir_ + "/manifests");
+  for (std::size_t i = 0; s.ok() && i < tmps.size(); ++i) {
+    const std::string dest = dir_ + "/" + manifest_rel_path(ready[i]->m.name);
+    if (::rename(tmps[i].c_str(), dest.c_str()) != 0) s = fs::errno_status("rename", dest, errno);
+    else tmps[i].clear();
+  }
+  if (s.ok() && !tmps.empty()) s = fs::fsync_dir(dir_ + "/manifests");
+  for (const auto& t : tmps)
+    if (!t.empty()) ::unlink(t.c_str());
+  if (!s.ok()) {
+    for (auto* p : ready) fail(p->res, Status(s.code(), p->res.path + ": not committed: " + s.message()));
+    std::lock_guard g(mu_);
+    fatal_ = s;
+    return s;
+  }
+  for (auto* p : ready) {
+    if (p->cacheable) cache_updates_.push_back({p->abs_path, {p->m.name, p->stamp, manifest_checksum(p->m)}});
+    std::lock_guard g(cb_mu_);
+    ++sum_.files_ok;
+    sum_.bytes += p->res.size;
+    sum_.new_chunks += p->res.new_chunks;
+    sum_.new_bytes += p->res.new_bytes;
+    cb_(p->res);
+  }
+  if (!later.empty()) {
+    std::lock_guard g(mu_);
+    for (auto& p : later) pending_.push_back(std::move(p));
+  }
+  return {};
+}
+
+void PutSession::put_one(ChunkPipeline& pipeline, const PutItem& item) {
+  PutResult res;
+  res.name = item.name;
+  res.path = item.path;
+  {
+    std::lock_guard g(mu_);
+    if (!fatal_.ok()) return fail(res, Status(fatal_.code(), item.path + ": not stored: " + fatal_.message()));
+  }
+  char absbuf[PATH_MAX];
+  std::string abs = ::realpath(item.path.c_str(), absbuf) ? std::string(absbuf) : item.path;
+  if (opts_.use_cache && cache_hit(item, abs, res)) {
+    std::lock_guard g(cb_mu_);
+    ++sum_.files_ok;
+    ++sum_.files_unchanged;
+    sum_.bytes += res.size;
+    cb_(res);
+    return;
+  }
+  PendingManifest p;
+  p.m.name = item.name;
+  Status sink_error;
+  auto sink = [&](const HashedChunk& c, std::span<const std::uint8_t> out) {
+    p.m.chunks.push_back({c.hash, c.length});
+    if (!out.empty() && sink_error.ok()) sink_error = append_blob(c.hash, c.length, out, res);
+  };
+  Status s = read_file_through(pipeline, item.path, sink, p.m.blake3, p.m.size, p.stamp);
+  if (s.ok()) s = sink_error;
+  if (!s.ok()) return fail(res, s);
+  res.size = p.m.size;
+  res.chunks = p.m.chunks.size();
+  p.res = res;
+  p.abs_path = abs;
+  // A change within the same timestamp tick as our read would be invisible to the cache.
+  p.cacheable = p.stamp.mtime_ns < start_ns_ - 1000000000 && p.stamp.ctime_ns < start_ns_ - 1000000000;
+  std::lock_guard g(mu_);
+  pending_.push_back(std::move(p));
+}
+
+Result<PutSummary> PutSession::run(const std::vector<PutItem>& items) {
+  start_ns_ = fs::now_ns();
+  auto lease = markers::Lease::take(dir_);
+  if (!lease) return lease.status();
+  CHUNKER_TRY(markers::read_plans(dir_, plans_seen_, avoid_start_));
+  avoid_now_ = avoid_start_;
+  auto idx = ChunkIndex::load(dir_, cfg_.chunking);
+  if (!idx) return idx.status();
+  index_ = std::move(*idx);
+  // Loaded even with use_cache off: the entries of other files are kept when it is saved.
+  cache_path_ = FilesCache::path_for(opts_.cache_dir, cfg_.id);
+  cache_ = FilesCache::load(cache_path_);
+  const unsigned threads = opts_.threads ? opts_.threads : ThreadPool::default_threads();
+
+  // Large files one at a time on all threads; small ones one per thread.
+  const std::uint64_t big = std::max<std::uint64_t>(8u << 20, 4ull * cfg_.chunking.max_size);
+  std::vector<std::size_t> small, large;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    struct stat st {};
+    if (threads > 1 && ::stat(items[i].path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        static_cast<std::uint64_t>(st.st_size) >= big)
+      large.push_back(i);
+    else
+      small.push_back(i);
+  }
+  auto make_pipeline = [&](unsigned t, StoreStage& stage) {
+    PipelineOptions po;
+    po.params = cfg_.chunking;
+    po.hash = HashAlgo::blake3;
+    po.threads = t;
+    po.stage = &stage;
+    return ChunkPipeline::create(po);
+  };
+  if (!small.empty()) {
+    const unsigned workers = std::min<std::size_t>(threads, small.size());
+    std::atomic<std::size_t> next{0};
+    std::vector<Status> errs(workers);
+    auto work = [&](unsigned w) {
+      StoreStage stage(*this, 1);
+      if (!stage.status().ok()) {
+        errs[w] = stage.status();
+        return;
+      }
+      auto pl = make_pipeline(1, stage);
+      if (!pl) {
+        errs[w] = pl.status();
+        return;
+      }
+      for (std::size_t k; (k = next.fetch_add(1)) < small.size();) put_one(*pl, items[small[k]]);
+    };
+    std::vector<std::thread> ts;
+    for (unsigned w = 1; w < workers; ++w) ts.emplace_back(work, w);
+    work(0);
+    for (auto& t : ts) t.join();
+    for (auto& e : errs) CHUNKER_TRY(e);
+  }
+  if (!large.empty()) {
+    StoreStage stage(*this, threads);
+    CHUNKER_TRY(stage.status());
+    auto pl = make_pipeline(threads, stage);
+    if (!pl) return pl.status();
+    for (std::size_t i : large) put_one(*pl, items[i]);
+  }
+  // Last pack, last index, remaining manifests.
+  PackBuilder last;
+  {
+    std::lock_guard g(mu_);
+    std::swap(last, cur_);
+  }
+  Status s = last.empty() ? Status{} : write_pack(last);
+  if (!s.ok()) {
+    std::lock_guard g(mu_);
+    fatal_ = s;
+  }
+  Status cs = checkpoint(true);
+  {
+    // Anything still pending could not be committed (a store write failed).
+    std::lock_guard g(mu_);
+    for (auto& p : pending_)
+      fail(p.res, Status(Errc::io_error, p.res.path + ": not committed: " + (fatal_.ok() ? cs.message() : fatal_.message())));
+    pending_.clear();
+  }
+  for (auto& [k, e] : cache_updates_) cache_.set(k, std::move(e));
+  (void)cache_.save(cache_path_);  // an optimisation: failing to save only costs a re-read next time
+  return sum_;
+}
+
+}  // namespace
+
+Result<PutSummary> Store::put_files(const std::vector<PutItem>& items, const PutOptions& opts, PutFileFn on_file) {
+  if (cfg_.version < 2)
+    return Status(Errc::unsupported_format, dir_ + ": a version-1 store; run 'chunker store migrate " + dir_ +
+                                                "' first (put writes only version 2)");
+  for (const auto& it : items) CHUNKER_TRY(validate_name(it.name));
+  PutSession s(dir_, cfg_, opts, on_file);
+  return s.run(items);
+}
+
+Result<PutResult> Store::put(const std::string& name, const std::string& path, unsigned threads) {
+  PutOptions o;
+  o.threads = threads;
+  o.use_cache = false;
+  PutResult out;
+  bool got = false;
+  auto r = put_files({{name, path}}, o, [&](const PutResult& r) {
+    out = r;
+    got = true;
+  });
+  if (!r) return r.status();
+  if (!got) return Status(Errc::internal, path + ": put reported nothing");
+  if (!out.status.ok()) return out.status;
+  return out;
 }
 
 }  // namespace chunker::store

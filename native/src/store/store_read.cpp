@@ -1,11 +1,21 @@
-// Store::get, read_manifest and list.
+// Store::get, read_manifest and list (v1 and v2).
 #include <algorithm>
 
+#include "blob_reader.hpp"
 #include "chunker/blake3.hpp"
 #include "chunker/store.hpp"
 #include "fs_util.hpp"
+#include "restore.hpp"
+#include "store_index.hpp"
 
 namespace chunker::store {
+namespace {
+
+// A file up to this size reaches the writer only once it has been checked
+// entirely (get to standard output then never emits bytes it will reject).
+constexpr std::uint64_t kVerifyFirstBytes = 64 << 20;
+
+}  // namespace
 
 Result<Manifest> Store::read_manifest(std::string_view name) const {
   CHUNKER_TRY(validate_name(name));
@@ -15,37 +25,71 @@ Result<Manifest> Store::read_manifest(std::string_view name) const {
     if (!fs::exists(path)) return Status(Errc::io_error, dir_ + ": no file named '" + std::string(name) + "' in the store");
     return s;
   }
-  auto m = parse_manifest(text, chunking_);
+  auto m = parse_manifest(text, cfg_.chunking, cfg_.version >= 2);
   if (!m) return Status(m.status().code(), path + ": " + m.status().message());
   if (m->name != name)
     return Status(Errc::corrupt_input, path + ": manifest names '" + m->name + "', not '" + std::string(name) + "'");
   return m;
 }
 
-Status Store::get(const std::string& name, WriteFn write) const {
-  auto m = read_manifest(name);
-  if (!m) return m.status();
+Status restore_chunks(const std::string& dir, const StoreConfig& cfg, const ChunkIndex* index, const Manifest& m,
+                      BlobReader& packs, WriteFn write) {
   blake3::Hasher whole;
-  std::vector<std::uint8_t> file, chunk;
-  for (std::size_t i = 0; i < m->chunks.size(); ++i) {
-    const ChunkRef& c = m->chunks[i];
-    const std::string path = dir_ + "/" + chunk_rel_path(c.hash);
-    // A chunk file is at most 1 tag byte + a frame; frames of incompressible
-    // data stay within a few percent of the input, so 2x + 64 KiB is ample.
-    Status s = fs::read_file(path, 2 * std::size_t{chunking_.max_size} + (64 << 10), file);
-    if (s.ok()) s = decode_chunk(file, c.hash, chunking_.max_size, chunk);
+  std::vector<std::uint8_t> blob, chunk;
+  for (std::size_t i = 0; i < m.chunks.size(); ++i) {
+    const ChunkRef& c = m.chunks[i];
+    std::string where;
+    Status s;
+    if (index) {
+      // Any indexed copy whose pack can be read and decodes right will do.
+      auto [a, b] = index->chunks.equal_range(c.hash);
+      if (a == b) s = Status(Errc::corrupt_input, "not in the index (missing chunk)");
+      for (; a != b; ++a) {
+        where = pack_rel_path(index->packs[a->second.pack]);
+        s = packs.read(index->packs[a->second.pack], a->second.offset, a->second.length, blob);
+        if (s.ok()) s = decode_chunk(blob, c.hash, cfg.chunking.max_size, chunk);
+        if (s.ok()) break;
+      }
+    } else {
+      where = chunk_rel_path(c.hash);
+      // A v1 chunk file is 1 tag byte + a frame; 2x + 64 KiB bounds any frame of a chunk.
+      s = fs::read_file(dir + "/" + where, 2 * std::size_t{cfg.chunking.max_size} + (64 << 10), blob);
+      if (s.ok()) s = decode_chunk(blob, c.hash, cfg.chunking.max_size, chunk);
+    }
     if (s.ok() && chunk.size() != c.length)
       s = Status(Errc::corrupt_input, "chunk is " + std::to_string(chunk.size()) + " bytes, the manifest says " +
                                           std::to_string(c.length));
     if (!s.ok())
-      return Status(Errc::corrupt_input, "'" + name + "': chunk " + std::to_string(i) + " (" + path + "): " + s.message());
+      return Status(Errc::corrupt_input, "'" + m.name + "': chunk " + std::to_string(i) + " " + to_hex(c.hash) +
+                                             (where.empty() ? "" : " (" + where + ")") + ": " + s.message());
     whole.update(chunk);
     CHUNKER_TRY(write(chunk));
   }
-  if (whole.finalize() != m->blake3)
-    return Status(Errc::verification_failed, "'" + name + "': restored bytes do not match the manifest's blake3 " +
-                                                 to_hex(m->blake3));
+  if (whole.finalize() != m.blake3)
+    return Status(Errc::verification_failed, "'" + m.name + "': restored bytes do not match the manifest's blake3 " +
+                                                 to_hex(m.blake3));
   return {};
+}
+
+Status Store::get(const std::string& name, WriteFn write) const {
+  auto m = read_manifest(name);  // checksum checked here, before anything is written
+  if (!m) return m.status();
+  std::optional<ChunkIndex> index;
+  if (cfg_.version >= 2) {
+    auto idx = ChunkIndex::load(dir_, cfg_.chunking);
+    if (!idx) return idx.status();
+    index = std::move(*idx);
+  }
+  BlobReader packs(dir_);
+  if (m->size > kVerifyFirstBytes)
+    return restore_chunks(dir_, cfg_, index ? &*index : nullptr, *m, packs, write);
+  std::vector<std::uint8_t> held;
+  held.reserve(m->size);
+  CHUNKER_TRY(restore_chunks(dir_, cfg_, index ? &*index : nullptr, *m, packs, [&](std::span<const std::uint8_t> c) {
+    held.insert(held.end(), c.begin(), c.end());
+    return Status{};
+  }));
+  return held.empty() ? Status{} : write(held);
 }
 
 Result<std::vector<ListEntry>> Store::list() const {
@@ -64,8 +108,9 @@ Result<std::vector<ListEntry>> Store::list() const {
     std::string text;
     Status s = fs::read_text(path, kMaxManifestBytes, text);
     if (!s.ok()) {
+      if (!fs::exists(path)) continue;  // replaced meanwhile
       le.manifest = s;
-    } else if (auto m = parse_manifest(text, chunking_); !m) {
+    } else if (auto m = parse_manifest(text, cfg_.chunking, cfg_.version >= 2); !m) {
       le.manifest = Status(m.status().code(), path + ": " + m.status().message());
     } else if ("manifests/" + e.name != manifest_rel_path(m->name)) {
       le.manifest = Status(Errc::corrupt_input, path + ": file name is not the BLAKE3 of the name '" + m->name + "'");

@@ -1,0 +1,146 @@
+#include "markers.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "chunker/blake3.hpp"
+
+#include "chunker/json_reader.hpp"
+#include "fs_util.hpp"
+
+namespace chunker::store::markers {
+namespace {
+
+std::string host_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+std::string boot_id() {
+  std::ifstream f("/proc/sys/kernel/random/boot_id");
+  std::string s;
+  std::getline(f, s);
+  return s;
+}
+
+}  // namespace
+
+std::string new_id() {
+  std::uint8_t b[16];
+  std::FILE* f = std::fopen("/dev/urandom", "rb");
+  bool ok = f && std::fread(b, 1, sizeof b, f) == sizeof b;
+  if (f) std::fclose(f);
+  if (!ok) {  // fall back to the tmp-name generator (pid, counter, mt19937)
+    Digest d = blake3::hash({reinterpret_cast<const std::uint8_t*>(fs::random_name().data()), fs::random_name().size()});
+    std::memcpy(b, d.data(), sizeof b);
+  }
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (auto x : b) {
+    out += hex[x >> 4];
+    out += hex[x & 15];
+  }
+  return out;
+}
+
+std::string this_process_json(const char* kind) {
+  std::string out = "{\"kind\":";
+  json::append_string(out, kind);
+  out += ",\"host\":";
+  json::append_string(out, host_name());
+  out += ",\"boot_id\":";
+  json::append_string(out, boot_id());
+  out += ",\"pid\":" + std::to_string(::getpid()) + ",\"start_ns\":" + std::to_string(fs::now_ns()) + "}\n";
+  return out;
+}
+
+Result<Info> parse(std::string_view text) {
+  auto root = json::parse(text, {.max_bytes = 64 << 10, .max_depth = 4});
+  if (!root) return root.status();
+  if (!root->is_object()) return Status(Errc::corrupt_input, "marker: expected a JSON object");
+  Info i;
+  auto str = [&](const char* k, std::string& out) {
+    if (const json::Value* v = root->find(k); v && v->is_string()) out = v->text;
+  };
+  str("kind", i.kind);
+  str("host", i.host);
+  str("boot_id", i.boot_id);
+  if (const json::Value* v = root->find("pid")) i.pid = static_cast<long long>(v->as_u64().value_or(0));
+  return i;
+}
+
+bool is_dead(const Info& i) {
+  if (i.pid <= 0 || i.host != host_name() || i.boot_id.empty() || i.boot_id != boot_id()) return false;
+  if (i.pid == ::getpid()) return false;
+  return ::kill(static_cast<pid_t>(i.pid), 0) != 0 && errno == ESRCH;
+}
+
+Status create(const std::string& dir, const std::string& rel, const std::string& content) {
+  const std::string dest = dir + "/" + rel;
+  auto tmp = fs::write_tmp(dir + "/tmp", {reinterpret_cast<const std::uint8_t*>(content.data()), content.size()}, true);
+  if (!tmp) return tmp.status();
+  bool existed = false;
+  CHUNKER_TRY(fs::link_into_place(*tmp, dest, &existed));
+  if (existed) return Status(Errc::io_error, dest + ": already exists (random id collision)");
+  return fs::fsync_dir(dest.substr(0, dest.rfind('/')));
+}
+
+Result<Lease> Lease::take(const std::string& dir) {
+  CHUNKER_TRY(fs::make_dir(dir + "/leases"));
+  const std::string rel = "leases/" + new_id() + ".json";
+  CHUNKER_TRY(create(dir, rel, this_process_json("put")));
+  return Lease(dir + "/" + rel);
+}
+
+Lease::~Lease() {
+  if (!path_.empty()) ::unlink(path_.c_str());
+}
+
+std::string plan_json(const std::vector<Digest>& condemned) {
+  std::string out = "{\"condemned\":[";
+  for (std::size_t i = 0; i < condemned.size(); ++i) out += (i ? ",\"" : "\"") + to_hex(condemned[i]) + "\"";
+  return out + "]}\n";
+}
+
+Result<std::vector<Digest>> parse_plan(std::string_view text) {
+  auto root = json::parse(text, {.max_bytes = kMaxIndexBytes, .max_depth = 4});
+  if (!root) return root.status();
+  const json::Value* c = root->is_object() ? root->find("condemned") : nullptr;
+  if (!c || !c->is_array()) return Status(Errc::corrupt_input, "gc plan: missing \"condemned\" array");
+  std::vector<Digest> out;
+  for (const auto& v : c->items) {
+    if (!v.is_string()) return Status(Errc::corrupt_input, "gc plan: expected pack hashes");
+    auto d = parse_hex(v.text);
+    if (!d) return d.status();
+    out.push_back(*d);
+  }
+  return out;
+}
+
+Status read_plans(const std::string& dir, std::set<std::string>& seen, DigestSet& avoid) {
+  std::vector<fs::DirEntry> entries;
+  if (!fs::exists(dir + "/gc")) return {};
+  CHUNKER_TRY(fs::list_dir(dir + "/gc", entries));
+  for (const auto& e : entries) {
+    if (!e.name.ends_with(".plan") || seen.count(e.name)) continue;
+    const std::string path = dir + "/gc/" + e.name;
+    std::string text;
+    if (Status s = fs::read_text(path, kMaxIndexBytes, text); !s.ok()) {
+      if (!fs::exists(path)) continue;  // that gc finished: its packs are gone, the pack-exists check sees it
+      return s;
+    }
+    auto plan = parse_plan(text);
+    if (!plan) return Status(plan.status().code(), path + ": " + plan.status().message());
+    avoid.insert(plan->begin(), plan->end());
+    seen.insert(e.name);
+  }
+  return {};
+}
+
+}  // namespace chunker::store::markers

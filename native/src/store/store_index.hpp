@@ -1,0 +1,50 @@
+// The store's index in memory: the union of every index/<h>.idx file.
+#pragma once
+
+#include <cstring>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "chunker/store.hpp"
+
+namespace chunker::store {
+
+struct DigestHash {
+  std::size_t operator()(const Digest& d) const noexcept {
+    std::size_t h;
+    std::memcpy(&h, d.data(), sizeof h);
+    return h;
+  }
+};
+using DigestSet = std::unordered_set<Digest, DigestHash>;
+
+struct ChunkLoc {
+  std::uint32_t pack = 0;  // into ChunkIndex::packs
+  std::uint32_t length = 0;
+  std::uint64_t offset = 0;
+  std::uint32_t raw_length = 0;
+};
+
+class ChunkIndex {
+ public:
+  std::vector<Digest> packs;                          // every pack some index file names
+  std::unordered_map<Digest, std::uint32_t, DigestHash> pack_no;
+  std::unordered_multimap<Digest, ChunkLoc, DigestHash> chunks;  // every listed copy
+  std::vector<Digest> files;                          // the index files read
+
+  std::uint32_t add_pack(const Digest& p);
+  void add(const Digest& chunk, const ChunkLoc& loc) { chunks.emplace(chunk, loc); }
+  void add_file(const IndexFile& f);
+  // A copy whose pack is not in `avoid` (null: none avoided).
+  const ChunkLoc* find(const Digest& chunk, const DigestSet* avoid = nullptr) const;
+
+  // Reads every index file (name = BLAKE3 of its bytes, parsed strictly). A file
+  // that vanishes meanwhile (a gc compacted it) restarts the listing. With
+  // `problems`, a bad file is reported there and skipped; without, it is an error.
+  static Result<ChunkIndex> load(const std::string& dir, const fastcdc::Params& chunking,
+                                 std::vector<std::string>* problems = nullptr);
+};
+
+}  // namespace chunker::store

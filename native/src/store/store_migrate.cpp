@@ -1,0 +1,106 @@
+// Store::migrate: a version-1 store (one file per chunk) becomes version 2 in
+// place (docs/store-format.md, "Version 1"): packs + index, manifests rewritten
+// with checksums, then store.json (the switch), then chunks/ removed.
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "chunker/blake3.hpp"
+#include "chunker/store.hpp"
+#include "fs_util.hpp"
+#include "markers.hpp"
+#include "store_index.hpp"
+
+namespace chunker::store {
+namespace {
+
+Status remove_tree(const std::string& path) {
+  std::vector<fs::DirEntry> es;
+  CHUNKER_TRY(fs::list_dir(path, es));
+  for (const auto& e : es) {
+    const std::string p = path + "/" + e.name;
+    if (e.is_dir) CHUNKER_TRY(remove_tree(p));
+    else if (::unlink(p.c_str()) != 0 && errno != ENOENT) return fs::errno_status("unlink", p, errno);
+  }
+  if (::rmdir(path.c_str()) != 0 && errno != ENOENT) return fs::errno_status("rmdir", path, errno);
+  return {};
+}
+
+}  // namespace
+
+Status Store::migrate(unsigned /*threads*/) {
+  if (cfg_.version >= 2) return {};
+  auto list = this->list();
+  if (!list) return list.status();
+  for (const auto& e : *list)
+    if (!e.manifest) return Status(e.manifest.status().code(), "migrate refused: " + e.manifest.status().message());
+  for (const char* sub : {"packs", "index", "leases", "gc"}) CHUNKER_TRY(fs::make_dir(dir_ + "/" + sub));
+  StoreConfig next = cfg_;
+  next.version = 2;
+  next.id = markers::new_id();
+  next.pack_size = kDefaultPackSize;
+
+  // 1. packs of every referenced chunk (each checked before it is copied), 2. one index.
+  IndexFile idx;
+  PackBuilder pb;
+  DigestSet copied;
+  std::set<std::string> dirty;
+  auto flush = [&]() -> Status {
+    if (pb.empty()) return {};
+    Digest name;
+    std::vector<BlobEntry> entries;
+    std::vector<std::uint8_t> bytes = pb.finish(name, entries);
+    const std::string rel = pack_rel_path(name);
+    const std::string sub = dir_ + "/" + rel.substr(0, rel.rfind('/'));
+    CHUNKER_TRY(fs::make_dir(sub));
+    auto tmp = fs::write_tmp(dir_ + "/tmp", bytes, true);
+    if (!tmp) return tmp.status();
+    CHUNKER_TRY(fs::link_into_place(*tmp, dir_ + "/" + rel, nullptr));
+    dirty.insert(sub);
+    const auto pn = static_cast<std::uint32_t>(idx.packs.size());
+    idx.packs.push_back(name);
+    for (const auto& e : entries) idx.entries.push_back({e.hash, pn, e.offset, e.length, e.raw_length});
+    return {};
+  };
+  std::vector<std::uint8_t> blob, chunk;
+  for (const auto& e : *list) {
+    for (const auto& c : e.manifest->chunks) {
+      if (copied.count(c.hash)) continue;
+      const std::string path = dir_ + "/" + chunk_rel_path(c.hash);
+      Status s = fs::read_file(path, 2 * std::size_t{cfg_.chunking.max_size} + (64 << 10), blob);
+      if (s.ok()) s = decode_chunk(blob, c.hash, cfg_.chunking.max_size, chunk);
+      if (s.ok() && chunk.size() != c.length) s = Status(Errc::corrupt_input, "length differs from the manifest");
+      if (!s.ok())
+        return Status(Errc::corrupt_input, "migrate stopped (the store is unchanged, still version 1): '" +
+                                               e.manifest->name + "': " + path + ": " + s.message());
+      pb.add(c.hash, c.length, blob);
+      copied.insert(c.hash);
+      if (pb.bytes() >= next.pack_size) CHUNKER_TRY(flush());
+    }
+  }
+  CHUNKER_TRY(flush());
+  for (const auto& d : dirty) CHUNKER_TRY(fs::fsync_dir(d));
+  CHUNKER_TRY(fs::fsync_dir(dir_ + "/packs"));
+  if (!idx.entries.empty()) {
+    std::vector<std::uint8_t> bytes = encode_index(idx);
+    CHUNKER_TRY(fs::write_atomic(dir_ + "/tmp", dir_ + "/" + index_rel_path(blake3::hash(bytes)), bytes, true));
+    CHUNKER_TRY(fs::fsync_dir(dir_ + "/index"));
+  }
+  // 3. manifests as version 2 (v1 readers accept them too).
+  for (const auto& e : *list) {
+    std::string doc = manifest_json(*e.manifest);
+    CHUNKER_TRY(fs::write_atomic(dir_ + "/tmp", dir_ + "/" + manifest_rel_path(e.manifest->name),
+                                 {reinterpret_cast<const std::uint8_t*>(doc.data()), doc.size()}));
+  }
+  CHUNKER_TRY(fs::fsync_dir(dir_ + "/manifests"));
+  // 4. the switch.
+  std::string doc = store_json(next);
+  CHUNKER_TRY(fs::write_atomic(dir_ + "/tmp", dir_ + "/store.json",
+                               {reinterpret_cast<const std::uint8_t*>(doc.data()), doc.size()}));
+  CHUNKER_TRY(fs::fsync_dir(dir_));
+  cfg_ = next;
+  // 5. the v1 chunk files are now unreferenced copies.
+  return remove_tree(dir_ + "/chunks");
+}
+
+}  // namespace chunker::store
