@@ -7,7 +7,8 @@
 //   read(key, max)            -> Buffer, or null when absent; StorageError TOO_LARGE past `max` bytes
 //   readRange(key, off, len)  -> Buffer of exactly len bytes, or null when absent
 //   stat(key)                 -> { size, mtimeMs } (storage timestamp) or null
-//   list(prefix)              -> [{ key, size, mtimeMs }] of the objects under prefix/ (any depth)
+//   list(prefix, {stat})      -> [{ key }] of the objects under prefix/ (any depth); with stat: true
+//                                also { size, mtimeMs } (S3's LIST returns them anyway)
 //   createMany([{key, data}]) -> [created: boolean] — create-only; "already exists" is false, not an
 //                                error (same key, same bytes in this format); durable on return
 //   create(key, data)         -> boolean; create-only, not forced durable (leases and markers)
@@ -79,7 +80,7 @@ export class LocalDirBackend {
     } catch (e) { if (e.code === 'ENOENT') return null; throw e; }
   }
 
-  async list(prefix) {
+  async list(prefix, { stat = false } = {}) {
     const out = [];
     const walk = async (rel) => {
       let ents;
@@ -87,6 +88,7 @@ export class LocalDirBackend {
       for (const e of ents) {
         const k = `${rel}/${e.name}`;
         if (e.isDirectory()) await walk(k);
+        else if (e.isFile() && !stat) out.push({ key: k });
         else if (e.isFile()) {
           try { const st = await fsp.stat(this._path(k)); out.push({ key: k, size: st.size, mtimeMs: st.mtimeMs }); } catch { /* deleted meanwhile */ }
         }

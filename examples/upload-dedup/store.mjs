@@ -584,7 +584,7 @@ export class Store {
 
   async stats() {
     let packs = 0, bytes = 0;
-    for (const { key, size } of await this.backend.list('packs')) {
+    for (const { key, size } of await this.backend.list('packs', { stat: true })) {
       if (!key.endsWith('.pack')) continue;
       packs++; bytes += size;
     }

@@ -799,7 +799,12 @@ describe.skipIf(cliStoreVersion !== 2)('upload-dedup store <-> native chunker st
       expect(cli('store', 'verify', s.dir).toString()).toMatch(/\b0 problems/);
       expect(cli('store', 'get', s.dir, name).equals(data)).toBe(true);
       expect(cli('store', 'ls', s.dir).toString()).toContain(name);
+      // every pack a minute old (gc spares packs younger than its start minus a margin)
+      const old = new Date(Date.now() - 60000);
+      for (const f of packFiles(s.dir)) fs.utimesSync(f, old, old);
+      const junkPack = findBlob(s.dir, b3sum(junk)).file;
       cli('store', 'gc', s.dir, '--grace', '0');
+      expect(fs.existsSync(junkPack)).toBe(false);
       expect(new Set(indexEntries(s.dir).map((e) => e.hash))).toEqual(new Set(chunks.map((c) => c.hash)));
       expect(cli('store', 'verify', s.dir).toString()).toMatch(/\b0 problems/);
       expect(cli('store', 'get', s.dir, name).equals(data)).toBe(true);
