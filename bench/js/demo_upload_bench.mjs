@@ -18,6 +18,7 @@
 //   node bench/js/demo_upload_bench.mjs
 //   BENCH_SIZE=256M BENCH_UPLOAD_SIZE=128M BENCH_RUNS=3 BENCH_BASELINE= node bench/js/demo_upload_bench.mjs
 //   BENCH_VARIANTS=isolated,plain   (plain: no COOP/COEP -> the single variant)
+//   BENCH_QUERY=stageThreads=2&level=1   (page options; BENCH_UPLOAD_SIZE=0 skips the upload)
 //
 // Prints a table and one JSON line.
 import { execFileSync } from 'node:child_process';
@@ -36,6 +37,7 @@ const RUNS = Number(process.env.BENCH_RUNS || 2);
 const WORKERS = (process.env.BENCH_WORKERS || '1,2').split(',').map(Number);
 const VARIANTS = (process.env.BENCH_VARIANTS || 'isolated').split(',');
 const BASELINE = process.env.BENCH_BASELINE ?? 'main';
+const QUERY = process.env.BENCH_QUERY ? `?${process.env.BENCH_QUERY}` : '';   // page options, e.g. stageThreads=2, level=1
 const MiB = 1 << 20;
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-bench-'));
@@ -62,6 +64,27 @@ function writeMixed(file, size, seed) {
     fs.writeSync(fd, block, 0, Math.min(block.length, size - done));
   }
   fs.closeSync(fd);
+}
+// CPU seconds used so far by this process's descendants (Chromium's processes)
+// plus this process (the server): under a shared machine's load, MiB per
+// CPU-second holds up where wall-clock MiB/s does not.
+function cpuSeconds() {
+  const tick = 100;   // USER_HZ
+  const parent = new Map(), cpu = new Map();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(d), Number(f[1]));
+      cpu.set(Number(d), (Number(f[11]) + Number(f[12])) / tick);
+    } catch { /* exited */ }
+  }
+  const mine = (pid) => { for (let p = pid, i = 0; p > 1 && i < 50; p = parent.get(p), i++) if (p === process.pid) return true; return false; };
+  let sum = 0;
+  for (const [pid, c] of cpu) if (pid !== process.pid && mine(pid)) sum += c;
+  const u = process.cpuUsage();
+  return sum + (u.user + u.system) / 1e6;
 }
 const b3sum = (file) => execFileSync('b3sum', ['--no-names', file]).toString().trim();
 
@@ -90,7 +113,7 @@ async function withPage(browser, im, isolated, fn) {
   const base = `http://127.0.0.1:${server.address().port}`;
   const page = await browser.ctx.newPage();
   try {
-    await page.goto(`${base}/`);
+    await page.goto(`${base}/${QUERY}`);
     await page.waitForFunction(() => window.__demo && window.__demo.ready, null, { timeout: 60000 });
     return await fn(page, base);
   } finally {
@@ -117,6 +140,7 @@ try {
         await withPage(browser, im, isolated, async (page) => {
           await pick(page, bigFile);
           for (const n of WORKERS) {
+            const c0 = cpuSeconds();
             const r = await page.evaluate(async (w) => {
               const res = await window.__demo.benchChunk(document.querySelector('#benchfile').files[0], w);
               const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(res.hashes.join('\n'))));
@@ -125,19 +149,24 @@ try {
             if (r.blake3 !== bigHash) throw new Error(`${im.name}: whole-file BLAKE3 ${r.blake3} != b3sum ${bigHash}`);
             if (reference === null) reference = r.list;
             if (r.list !== reference) throw new Error(`${im.name}: chunk list with ${n} worker(s) differs`);
-            results.push({ what: 'chunk+hash', impl: im.name, variant: r.variant, workers: n, round, mib_s: +(SIZE / MiB / (r.ms / 1000)).toFixed(1), ms: Math.round(r.ms), chunks: r.chunks, load: load() });
+            const cpu = cpuSeconds() - c0;
+            results.push({ what: 'chunk+hash', impl: im.name, variant: r.variant, workers: n, round, mib_s: +(SIZE / MiB / (r.ms / 1000)).toFixed(1), ms: Math.round(r.ms),
+              mib_cpu_s: +(SIZE / MiB / cpu).toFixed(1), chunks: r.chunks, load: load() });
             console.error(`  round ${round} ${im.name} ${r.variant} chunk+hash ${n} worker(s): ${results.at(-1).mib_s} MiB/s (load ${load()})`);
           }
         });
         // 2. upload of new data into a fresh store
+        if (!UPLOAD_SIZE) continue;
         const upFile = path.join(tmp, 'upload.bin');
         writeMixed(upFile, UPLOAD_SIZE, `${round}-${variant}-${im.name}`);
         const upHash = b3sum(upFile);
         await withPage(browser, im, isolated, async (page, base) => {
+          const c0 = cpuSeconds();
           await page.setInputFiles('#files', upFile);
           await page.waitForFunction(() => window.__demo.uploads.length > 0 && ['done', 'error'].includes(window.__demo.uploads[0].state), null, { timeout: 1800000 });
           const u = await page.evaluate(() => window.__demo.uploads[0]);
           if (u.state !== 'done') throw new Error(`${im.name}: upload failed: ${u.error}`);
+          const cpu = cpuSeconds() - c0;   // hashing + upload, page and server
           const info = await page.evaluate(() => window.__demo.info);
           const dl = await fetch(`${base}/api/files/upload.bin`);
           const got = path.join(tmp, 'download.bin');
@@ -146,7 +175,7 @@ try {
           fs.rmSync(got);
           results.push({ what: 'upload', impl: im.name, variant: info.variant, workers: await page.evaluate(() => window.__demo.workers), round,
             mib_s: +(u.newBytes / MiB / (u.uploadMs / 1000)).toFixed(1), ms: Math.round(u.uploadMs), new_mib: +(u.newBytes / MiB).toFixed(1),
-            sent_mib: +(u.bytesSent / MiB).toFixed(1), requests: u.batches || u.chunksSent, hash_mib_s: +(u.size / MiB / (u.hashMs / 1000)).toFixed(1), load: load() });
+            sent_mib: +(u.bytesSent / MiB).toFixed(1), total_mib_cpu_s: +(UPLOAD_SIZE / MiB / cpu).toFixed(1), requests: u.batches || u.chunksSent, hash_mib_s: +(u.size / MiB / (u.hashMs / 1000)).toFixed(1), load: load() });
           console.error(`  round ${round} ${im.name} ${info.variant} upload: ${results.at(-1).mib_s} MiB/s of new data, ${results.at(-1).requests} requests (load ${load()})`);
         });
         fs.rmSync(upFile);
@@ -163,14 +192,15 @@ const rows = new Map();
 for (const r of results) {
   const k = `${r.what}|${r.impl}|${r.variant}|${r.workers}`;
   const prev = rows.get(k);
-  rows.set(k, { ...r, runs: [...(prev ? prev.runs : []), r.mib_s], mib_s: Math.max(r.mib_s, prev ? prev.mib_s : 0) });
+  const best = !prev || r.mib_s > prev.mib_s ? r : prev;
+  rows.set(k, { ...best, runs: [...(prev ? prev.runs : []), r.mib_s] });
 }
 console.log(`\nupload-dedup demo in headless Chromium, ${os.cpus().length} CPUs; chunk+hash: ${SIZE / MiB} MiB random file; upload: ${UPLOAD_SIZE / MiB} MiB of new data (1/4 text); best of ${RUNS}; load now ${load()}`);
-console.log('| measure | implementation | variant | workers | MiB/s (best) | runs | notes |');
-console.log('|---|---|---|---:|---:|---|---|');
+console.log('| measure | implementation | variant | workers | MiB/s (best) | runs | MiB per CPU-s | notes |');
+console.log('|---|---|---|---:|---:|---|---:|---|');
 for (const r of rows.values()) {
-  const notes = r.what === 'upload' ? `${r.requests} requests, ${r.sent_mib} MiB sent for ${r.new_mib} MiB` : `${r.chunks} chunks`;
-  console.log(`| ${r.what} | ${r.impl} | ${r.variant} | ${r.workers} | ${r.mib_s} | ${r.runs.join(', ')} | ${notes} |`);
+  const notes = r.what === 'upload' ? `${r.requests} requests, ${r.sent_mib} MiB sent for ${r.new_mib} MiB; CPU column: hash + upload, page + server` : `${r.chunks} chunks`;
+  console.log(`| ${r.what} | ${r.impl} | ${r.variant} | ${r.workers} | ${r.mib_s} | ${r.runs.join(', ')} | ${r.mib_cpu_s ?? r.total_mib_cpu_s} | ${notes} |`);
 }
 if (BASELINE) {
   for (const r of rows.values()) {

@@ -12,6 +12,7 @@ const rate = (bytes, ms) => (ms > 0 ? `${(bytes / MiB / (ms / 1000)).toFixed(1)}
 // one round of fsyncs on the server per batch.
 const LEVEL = Math.min(19, Math.max(1, Number(q.get('level')) || 3));
 const BATCH_BYTES = (Number(q.get('batchMiB')) || 8) << 20;
+const STAGE_THREADS = Number(q.get('stageThreads')) || 1;   // pthreads per chunk/hash stage (threads variant)
 
 async function api(path, opts = {}) {
   const r = await fetch(path, opts);
@@ -83,7 +84,7 @@ async function uploadFile(file, name) {
     const { chunks, blake3 } = await chunkFile(pool, file, config.chunking, (b) => {
       ui.progress(file.size ? b / file.size : 1);
       ui.stats(`chunking + hashing ${fmt(b)} of ${fmt(file.size)} · ${rate(b, performance.now() - t0)} · each byte read once`);
-    });
+    }, { stageThreads: STAGE_THREADS });
     s.hashMs = performance.now() - t0;
     s.chunks = chunks.length;
     s.blake3 = blake3;
@@ -265,7 +266,7 @@ async function benchChunk(file, n) {
   await p.ready;
   try {
     const t0 = performance.now();
-    const r = await chunkFile(p, file, config.chunking);
+    const r = await chunkFile(p, file, config.chunking, undefined, { stageThreads: STAGE_THREADS });
     return { ms: performance.now() - t0, chunks: r.chunks.length, blake3: r.blake3, variant: p.info.variant, hashes: r.chunks.map((x) => x[0]) };
   } finally {
     p.terminate();

@@ -1,7 +1,7 @@
 // A small pool of the page's workers (worker.js: the package in a module
 // Worker) with a message-id RPC, and the two jobs the page gives them:
-// chunk + hash a file (each byte read once; two workers = a two-stage
-// pipeline on two cores) and upload new chunks in batches (one POST, one
+// chunk + hash a file (each byte read once; with two workers the whole-file
+// hash and the chunking run side by side and share the reads) and upload new chunks in batches (one POST, one
 // server-side pack per batch).
 
 class PageWorker {
@@ -59,7 +59,8 @@ export class Pool {
 
 // Chunks + hashes `file`: { chunks: [[hash, length], ...], blake3 }.
 // onProgress(bytes, newChunks) reports progress and the chunks found so far.
-export async function chunkFile(pool, file, params, onProgress = () => {}) {
+// stageThreads: pthreads per stage in the threads variant (default: 1).
+export async function chunkFile(pool, file, params, onProgress = () => {}, { stageThreads = 1, noShared = false } = {}) {
   const chunks = [];
   const take = (p) => {
     for (let i = 0; i < p.hashes.length; i++) chunks.push([p.hashes[i], p.lengths[i]]);
@@ -72,12 +73,14 @@ export async function chunkFile(pool, file, params, onProgress = () => {}) {
     const r = await pool.workers[0].call('chunkHash', { file, params: { ...params, threads: undefined } }, { onProgress: take });
     return { chunks: r.hashes.map((h, i) => [h, r.lengths[i]]), blake3: r.blake3 };
   }
-  const [reader, chunker] = pool.workers;
+  const [hasher, chunker] = pool.workers;
   const ch = new MessageChannel();
-  const p1 = { ...params, threads: 1 };
+  const p1 = { ...params, threads: stageThreads };
+  // The worker's SLICE (8 MiB) x 2 x its window (4): slots for the copies between the two stages.
+  const shared = globalThis.crossOriginIsolated && !noShared ? new SharedArrayBuffer(8 * (8 << 20)) : undefined;
   const [whole, list] = await Promise.all([
-    reader.call('readHash', { file, port: ch.port1, params: p1 }, { transfer: [ch.port1] }),
-    chunker.call('chunkFrom', { port: ch.port2, params: p1 }, { transfer: [ch.port2], onProgress: take }),
+    hasher.call('stage', { file, port: ch.port1, params: p1, role: 'hash', shared }, { transfer: [ch.port1] }),
+    chunker.call('stage', { file, port: ch.port2, params: p1, role: 'chunk', shared }, { transfer: [ch.port2], onProgress: take }),
   ]);
   return { chunks: list.hashes.map((h, i) => [h, list.lengths[i]]), blake3: whole.blake3 };
 }

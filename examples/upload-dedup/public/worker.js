@@ -2,16 +2,18 @@
 // new chunks into upload batches. Runs the package (chunker-wasm) in this
 // module Worker; the page's main thread only posts messages.
 //
-// Chunk + hash is a two-stage pipeline when the page has two workers:
-//   reader: File slice -> whole-file BLAKE3 (incremental hasher) -> transfer the slice ->
-//   chunker: FastCDC + BLAKE3 per chunk on the same bytes.
-// Slices move by transfer (no copy) over a MessageChannel between the two
-// workers, so the File is read once and the two passes run on two cores. With
-// one worker, the same slice goes through both in turn.
+// With two workers, chunk + hash runs as two stages on two cores: one worker
+// computes the whole-file BLAKE3 (incremental hasher), the other FastCDC +
+// BLAKE3 per chunk, both over every 8 MiB slice in order. Each slice is read
+// from the File once, by one of them (they alternate), and copied to the other
+// through a SharedArrayBuffer: reading a File costs far more than copying
+// memory. Pages that are not cross-origin isolated have no shared memory: the
+// hash worker reads every slice and transfers it to the chunk worker.
+// With one worker, each slice goes through both passes in turn.
 import { Chunker, blake3, compress, hex, ready } from '/pkg/esm/index.browser.js';
 
 const SLICE = 8 << 20;          // bytes per File read
-const IN_FLIGHT = 4;            // slices between reader and chunker (bounded memory: 32 MiB)
+const IN_FLIGHT = 4;            // slices one stage may run ahead of the other (bounded memory)
 
 const readSlice = async (file, a, b) => {
   const buf = new Uint8Array(await file.slice(a, b).arrayBuffer());
@@ -52,41 +54,74 @@ const OPS = {
     } finally { h.free(); }
   },
 
-  // Stage 1: read + whole-file hash, slices handed on through `port`.
-  async readHash({ file, port, params }) {
-    const h = blake3.create({ threads: params.threads });
-    let acked = 0, sent = 0, wake = null;
-    port.onmessage = (e) => { acked = e.data.acked; if (wake) { wake(); wake = null; } };
+  // One of the two stages, run on two workers: role "hash" (whole-file
+  // BLAKE3) or "chunk" (FastCDC + BLAKE3 per chunk). Each stage needs every
+  // slice in order, and reading a File costs the reading thread more than
+  // hashing it, so the reads are shared: the hash worker reads the even
+  // slices, the chunk worker the odd ones, and each posts a copy of what it
+  // read to the other (a memory copy is far cheaper than a second read).
+  // `window` bounds how far one worker runs ahead of the other.
+  // With `shared` (a SharedArrayBuffer of 2 x window slices: cross-origin
+  // isolated pages) the copy goes into a shared slot and only the slice's
+  // number is posted; otherwise postMessage copies the bytes.
+  async stage({ file, port, params, role, shared }, progress) {
+    const n = Math.ceil(file.size / SLICE);
+    // Without shared memory a copy through postMessage costs about as much as
+    // a read: then the hash worker reads every slice and, once hashed,
+    // transfers it (no copy) to the chunk worker.
+    const split = !!shared;
+    const mine = (i) => (split ? i % 2 === (role === 'hash' ? 0 : 1) : role === 'hash');
+    const step = split ? 2 : 1;
+    const window = IN_FLIGHT;
+    const got = new Map();              // slice index -> bytes from the peer
+    let peerDone = -1, failed = null, waiters = [];
+    const poke = () => { const w = waiters; waiters = []; w.forEach((f) => f()); };
+    port.onmessage = (e) => {
+      const m = e.data;
+      if (m.error) failed = new Error(`other worker: ${m.error}`);
+      else if (m.buf) got.set(m.i, m.buf);
+      else if (m.len !== undefined) got.set(m.i, new Uint8Array(shared, (m.i % (2 * window)) * SLICE, m.len));
+      else peerDone = m.done;
+      poke();
+    };
+    const until = async (cond) => { while (!cond()) { if (failed) throw failed; await new Promise((r) => waiters.push(r)); } if (failed) throw failed; };
+    const read = (i) => readSlice(file, i * SLICE, Math.min(file.size, (i + 1) * SLICE));
+    const h = role === 'hash' ? blake3.create({ threads: params.threads }) : null;
+    const ch = role === 'chunk' ? newChunker(params) : null;
     try {
-      for (let a = 0; a < file.size; a += SLICE) {
-        while (sent - acked >= IN_FLIGHT) await new Promise((r) => { wake = r; });
-        const buf = await readSlice(file, a, Math.min(file.size, a + SLICE));
-        h.update(buf);
-        port.postMessage({ buf, end: a + buf.length }, [buf.buffer]);
-        sent++;
+      let ahead = null;   // the read of my next slice, started early
+      for (let i = 0; i < n; i++) {
+        let buf;
+        if (mine(i)) {
+          await until(() => peerDone >= i - window);
+          buf = await (ahead || read(i));
+          ahead = null;
+          if (split) {
+            // slot i % (2 window): its previous slice (i - 2 window) is done on both sides (peerDone >= i - window)
+            new Uint8Array(shared, (i % (2 * window)) * SLICE, buf.length).set(buf);
+            port.postMessage({ i, len: buf.length });
+          }
+          if (i + step < n) { const j = i + step; ahead = until(() => peerDone >= j - window).then(() => read(j)); ahead.catch(() => {}); }
+        } else {
+          await until(() => got.has(i));
+          buf = got.get(i);
+          got.delete(i);
+        }
+        if (h) h.update(buf); else ch.push(buf);
+        const end = i * SLICE + buf.length;
+        if (!split && mine(i)) port.postMessage({ i, buf }, [buf.buffer]);
+        port.postMessage({ done: i });
+        if (ch) progress({ bytes: end, ...ch.fresh() });
       }
-      port.postMessage({ done: true });
-      return { blake3: hex.encode(h.digest()) };
+      if (h) return { blake3: hex.encode(h.digest()) };
+      return ch.finish();
     } catch (e) {
       port.postMessage({ error: String(e.message || e) });
       throw e;
-    } finally { h.free(); }
-  },
-
-  // Stage 2: chunk + per-chunk hash of the slices from `port`.
-  chunkFrom({ port, params }, progress) {
-    const ch = newChunker(params);
-    let acked = 0;
-    return new Promise((resolve, reject) => {
-      port.onmessage = (e) => {
-        const m = e.data;
-        if (m.error) { reject(new Error(m.error)); return; }
-        if (m.done) { resolve(ch.finish()); port.close(); return; }
-        try { ch.push(m.buf); } catch (err) { reject(err); return; }
-        port.postMessage({ acked: ++acked });
-        progress({ bytes: m.end, ...ch.fresh() });
-      };
-    });
+    } finally {
+      if (h) h.free();
+      port.close();
+    }
   },
 
   // Reads the chunks items ([{ h, off, len }], in file order) of `file` — one
@@ -116,6 +151,21 @@ const OPS = {
     const answer = await r.json().catch(() => null);
     if (!r.ok) throw new Error(`POST /api/chunks: ${r.status} ${answer ? `${answer.code}: ${answer.error}` : ''}`);
     return { raw, sent, created: answer.created };
+  },
+
+  // Only reads the file (the benchmark's floor: what reading a File costs here).
+  async read({ blob, method = 'slice', slice = SLICE }) {
+    let n = 0;
+    if (method === 'stream') {
+      const r = blob.stream().getReader();
+      for (;;) { const { value, done } = await r.read(); if (done) break; n += value.length; }
+    } else if (method === 'sync') {
+      const fr = new FileReaderSync();
+      for (let a = 0; a < blob.size; a += slice) n += fr.readAsArrayBuffer(blob.slice(a, Math.min(blob.size, a + slice))).byteLength;
+    } else {
+      for (let a = 0; a < blob.size; a += slice) n += (await readSlice(blob, a, Math.min(blob.size, a + slice))).length;
+    }
+    return { size: n };
   },
 
   async hash({ blob }) {
