@@ -9,7 +9,8 @@
 //   PUT  /api/chunks/<64 hex>        body = the chunk (X-Chunk-Encoding: raw) or one zstd frame (zstd)
 //   POST /api/chunks                 a batch (application/octet-stream): records of
 //                                    hash[32] | encoding u8 (0 raw, 1 zstd) | length u32 LE | body;
-//                                    the new chunks of one batch become one pack
+//                                    the new chunks of one batch become one pack (raw records
+//                                    are stored raw: send raw only when zstd does not help)
 //   POST /api/files  <manifest>      commit; 409 MISSING_CHUNKS if a chunk is not stored
 //   GET  /api/files                  list
 //   GET  /api/files/<name, URI-encoded>  the reassembled file, every chunk verified (X-Blake3 header)
@@ -120,7 +121,7 @@ function parseBatch(buf, limits) {
 export async function createServer({ storeDir, backend, preset = '64k', isolated = true, limits: over = {} } = {}) {
   const store = await Store.open(backend || storeDir, { preset });
   const limits = { ...defaultLimits(store.max), ...over };
-  const counters = { chunkPuts: 0, batches: 0, chunksCreated: 0, bytesReceived: 0, rawBytesReceived: 0, rejected: 0, clientAborts: 0 };
+  const counters = { chunkPuts: 0, batches: 0, chunksReceived: 0, chunksCreated: 0, bytesReceived: 0, rawBytesReceived: 0, rejected: 0, clientAborts: 0 };
 
   const baseHeaders = () => (isolated
     ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cross-Origin-Resource-Policy': 'same-origin' }
@@ -175,6 +176,7 @@ export async function createServer({ storeDir, backend, preset = '64k', isolated
       if (enc !== 'raw' && enc !== 'zstd') throw err(415, 'BAD_ENCODING', 'X-Chunk-Encoding must be raw or zstd');
       const body = await readBody(req, limits.chunkBody);
       counters.chunkPuts++;
+      counters.chunksReceived++;
       counters.bytesReceived += body.length;
       const r = await store.putChunk(h, body, enc);
       counters.rawBytesReceived += r.size;
@@ -186,8 +188,9 @@ export async function createServer({ storeDir, backend, preset = '64k', isolated
       const body = await readBody(req, limits.batchBody);
       const items = parseBatch(body, limits);
       counters.batches++;
+      counters.chunksReceived += items.length;
       counters.bytesReceived += body.length;
-      const results = await store.putChunks(items);
+      const results = await store.putChunks(items, { compressRaw: false });   // raw records: the client found zstd no smaller
       let created = 0;
       for (const r of results) { counters.rawBytesReceived += r.size; if (r.created) created++; }
       counters.chunksCreated += created;

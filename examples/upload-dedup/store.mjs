@@ -328,8 +328,11 @@ export class Store {
   // Stores uploaded chunks [{ hash, body, encoding }]: each is checked first
   // (any failure rejects the whole batch, nothing stored); the ones the store
   // lacks become ONE pack and one index file, written under a lease.
-  // -> [{ hash, created, size, stored, tag }]
-  async putChunks(items) {
+  // -> [{ hash, created, size, stored, tag }]. compressRaw: false stores raw
+  // uploads as they are (tag 0) — for clients that send raw only when zstd
+  // did not make a chunk smaller, as the page does; trying again here would
+  // cost the server a zstd pass over incompressible data.
+  async putChunks(items, { compressRaw = true } = {}) {
     const checked = [];
     for (const [i, it] of items.entries()) {
       try {
@@ -351,8 +354,8 @@ export class Store {
         }
         taken.add(c.hash);
         let frame = c.frame;
-        if (!frame) frame = await compress(c.raw, { codec: 'zstd', level: 3 });
-        const useFrame = frame.length < c.raw.length;
+        if (!frame && compressRaw) frame = await compress(c.raw, { codec: 'zstd', level: 3 });
+        const useFrame = frame !== null && frame.length < c.raw.length;
         const blob = Buffer.concat([Buffer.of(useFrame ? TAG.zstd : TAG.stored), useFrame ? frame : c.raw]);
         blobs.push({ hash: c.hash, blob, raw: c.raw.length, bytes: c.raw });
         results.push({ hash: c.hash, created: true, size: c.raw.length, stored: blob.length, tag: TAG_NAMES[blob[0]] });

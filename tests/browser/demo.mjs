@@ -4,8 +4,8 @@
 //   2. without        -> single variant, same flow
 // Each run: upload a file through the page's file input; upload a copy with
 // bytes inserted in the middle and count the chunks the browser actually sent
-// in its batch POSTs (parsed from the network, not from the page's own
-// report); download both through the page (BLAKE3-verified there) and over
+// in its batch POSTs (counted by the server as it parses them, not taken from
+// the page's own report); download both through the page (BLAKE3-verified there) and over
 // plain HTTP (compared with the files on disk); a forged chunk from the page
 // is rejected with 4xx; no console errors (favicon included). The isolated
 // run also uploads a 140 MiB file (many batches, one pack each) and downloads
@@ -64,16 +64,10 @@ try {
     const logs = [];
     page.on('console', (m) => logs.push(`[console.${m.type()}] ${m.text()}`));
     page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
-    // Chunks per batch POST /api/chunks, read from the request bodies (hash[32] enc u8 len u32 body).
-    const posts = [];
-    page.on('request', (r) => {
-      if (r.method() !== 'POST' || new URL(r.url()).pathname !== '/api/chunks') return;
-      const b = r.postDataBuffer();
-      let n = 0;
-      for (let p = 0; b && p + 37 <= b.length; p += 37 + b.readUInt32LE(p + 33)) n++;
-      posts.push(n);
-    });
-    const sent = () => posts.reduce((a, b) => a + b, 0);
+    // Batch POSTs and the chunks in them, as the server parsed them (the page's request bodies are
+    // Blobs, which the DevTools protocol does not report).
+    const posts = { get length() { return server.counters.batches; } };
+    const sent = () => server.counters.chunksReceived;
     // Chunks in the store = the blob counts in the packs' trailers; packs = files under packs/.
     const packs = () => fs.readdirSync(path.join(storeDir, 'packs')).flatMap((d) => fs.readdirSync(path.join(storeDir, 'packs', d)).map((f) => path.join(storeDir, 'packs', d, f)));
     const chunkFiles = () => ({ length: packs().reduce((a, f) => { const b = fs.readFileSync(f); return a + b.readUInt32LE(b.length - 16); }, 0) });

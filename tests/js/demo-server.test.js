@@ -31,6 +31,9 @@ async function start(opts = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-store-'));
   if (opts.storeJson) fs.writeFileSync(path.join(dir, 'store.json'), opts.storeJson);
   const server = await createServer({ storeDir: dir, ...opts });
+  // Client and server share this event loop, which the synchronous zstd/b3sum calls block for
+  // seconds: both keep-alive timers then expire together and a reused socket can be reset.
+  server.keepAliveTimeout = 120000;
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${server.address().port}`;
   return {
@@ -741,6 +744,24 @@ describe('upload-dedup server: writer protocol (leases, gc plans, packs that van
     await expectError(commit('y.bin', c), 409, 'MISSING_CHUNKS');
     expect(fs.readdirSync(path.join(s.dir, 'manifests'))).toEqual([]);
     expect((await (await json(s.base, '/api/missing', { hashes: [c.h] })).json()).missing).toEqual([c.h]);
+  });
+
+  test('two servers on one store directory: a chunk uploaded through one is present for the other; a file committed through one downloads through the other', async () => {
+    const other = await createServer({ storeDir: s.dir });
+    await new Promise((r) => other.listen(0, '127.0.0.1', r));
+    const base2 = `http://127.0.0.1:${other.address().port}`;
+    try {
+      const c = await upload(503);   // through the first
+      expect((await (await json(base2, '/api/missing', { hashes: [c.h] })).json()).missing).toEqual([]);
+      const r = await json(base2, '/api/files', { name: 'shared.bin', size: c.b.length, blake3: c.h, chunks: [[c.h, c.b.length]] });
+      expect(r.status).toBe(201);
+      expect(Buffer.from(await (await fetch(`${s.base}/api/files/shared.bin`)).arrayBuffer()).equals(c.b)).toBe(true);
+      const d = makeData(40000, 504), dh = b3sum(d);
+      expect((await postBatch(base2, [{ hash: dh, body: d }])).status).toBe(201);   // through the second
+      expect((await (await json(s.base, '/api/missing', { hashes: [dh] })).json()).missing).toEqual([]);
+    } finally {
+      await new Promise((r) => { other.close(r); other.closeAllConnections(); });
+    }
   });
 
   test('a lease exists while a commit runs and is gone afterwards; an unreadable gc plan stops commits (503)', async () => {
