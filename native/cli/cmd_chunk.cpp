@@ -9,6 +9,7 @@
 
 #include "chunker/fastcdc.hpp"
 #include "chunker/file.hpp"
+#include "chunker/input.hpp"
 #include "chunker/hash.hpp"
 #include "chunker/pipeline.hpp"
 #include "chunker/thread_pool.hpp"
@@ -91,7 +92,7 @@ int run_chunk(int argc, char** argv) {
             });
   ap.threads_option(&threads, "threads for chunking and hashing (0 = all cores; default 1)");
   ap.flag("--stats", &stats, "print counters and per-stage times to stderr at the end");
-  ap.option("--io", "MODE", "how to read regular files: auto|mmap|read (default auto = read)",
+  ap.option("--io", "MODE", "auto|mmap|read: accepted for compatibility; files are always read, never mapped",
             [&](const std::string& v) -> Status {
               if (v != "auto" && v != "mmap" && v != "read")
                 return Status(Errc::invalid_argument, "--io must be auto, mmap or read, got '" + v + "'");
@@ -212,21 +213,10 @@ int run_chunk(int argc, char** argv) {
 
   auto in = InputFile::open(pos[0]);
   if (!in) return report(in.status());
-  Status s;
-  // auto = read: a regular file is read by position into cache-sized windows,
-  // each thread reading its share of the next window (ChunkPipeline::run_file);
-  // that beat a mapping of the page cache here, 0.37 s vs 0.68-0.85 s per GiB
-  // on 1 thread (a TLB walk and often a fault per 4 KiB page; docs/benchmarks.md).
-  if (in->size() && io == "mmap") {
-    auto map = MappedFile::map(*in);
-    if (!map) return report(map.status());
-    s = pipeline->run(map->bytes(), sink);
-  } else if (in->size()) {
-    s = pipeline->run_file([&](std::span<std::uint8_t> b, std::uint64_t off) { return in->pread(b, off); },
-                           *in->size(), sink);
-  } else {
-    s = pipeline->run_reader([&](std::span<std::uint8_t> b) { return in->read(b); }, sink, in->size().value_or(0));
-  }
+  // One read of the file into owned memory, to EOF (input.hpp): regular files
+  // by position, spread over the threads (ChunkPipeline::run_file), small ones
+  // whole, procfs/sysfs/pipes streamed. A file that changed while read fails.
+  Status s = read_input(*pipeline, *in, sink).status();
   if (Status f = out.flush(); s.ok() && !f.ok()) s = f;
   if (stats) print_stats(pipeline->stats(), pipeline->threads());
   if (!s.ok()) return report(s);

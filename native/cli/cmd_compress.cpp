@@ -9,6 +9,7 @@
 #include "args.hpp"
 #include "chunker/codec.hpp"
 #include "chunker/file.hpp"
+#include "chunker/input.hpp"
 #include "chunker/thread_pool.hpp"
 #include "codec_io.hpp"
 #include "command.hpp"
@@ -19,7 +20,7 @@ namespace {
 constexpr std::size_t kBlock = 1u << 20;
 
 // Plain streaming: every input block goes through one compressor, one frame.
-Status pump(InputFile& in, OutputFile& out, codec::Compressor& c, Progress& prog, std::uint64_t& total_in,
+Status pump(InputReader& in, OutputFile& out, codec::Compressor& c, Progress& prog, std::uint64_t& total_in,
             std::uint64_t& total_out) {
   std::vector<std::uint8_t> ibuf(kBlock), obuf(kBlock);
   for (;;) {
@@ -57,7 +58,7 @@ Status feed(codec::Compressor& c, std::span<const std::uint8_t> data, bool finis
 // Adaptive: zstd level 3, but 1 MiB blocks the probe calls incompressible go
 // into their own frame at zstd's fastest level (near memcpy speed). Output
 // stays a plain zstd stream any zstd decoder reads.
-Status pump_adaptive(InputFile& in, OutputFile& out, Progress& prog, std::uint64_t& total_in,
+Status pump_adaptive(InputReader& in, OutputFile& out, Progress& prog, std::uint64_t& total_in,
                      std::uint64_t& total_out, std::uint64_t& stored_blocks, std::uint64_t& blocks) {
   auto opts = codec::strategy_options(codec::Strategy::adaptive);
   auto main = codec::Compressor::create(opts);
@@ -156,8 +157,10 @@ int run_compress(int argc, char** argv) {
   }
   Progress prog("compress", in->size(), quiet);
   std::uint64_t total_in = 0, total_out = 0, stored = 0, blocks = 0;
-  Status s = adaptive ? pump_adaptive(*in, *out, prog, total_in, total_out, stored, blocks)
-                      : pump(*in, *out, *comp, prog, total_in, total_out);
+  InputReader rd(*in);  // to EOF; a file that changed while read fails (and OUT is removed)
+  Status s = adaptive ? pump_adaptive(rd, *out, prog, total_in, total_out, stored, blocks)
+                      : pump(rd, *out, *comp, prog, total_in, total_out);
+  if (s.ok()) s = rd.finish().status();
   prog.done();
   if (s.ok()) s = out->close();
   if (!s.ok()) {

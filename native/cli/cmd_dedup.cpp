@@ -11,6 +11,7 @@
 #include "args.hpp"
 #include "chunk_options.hpp"
 #include "chunker/file.hpp"
+#include "chunker/input.hpp"
 #include "chunker/pipeline.hpp"
 #include "chunker/thread_pool.hpp"
 #include "command.hpp"
@@ -65,25 +66,13 @@ int run_dedup(int argc, char** argv) {
     done += c.length;
     progress.update(done);
   };
-  // One file through `pl`: whole (read or mapped), or streamed (files that report size 0, like /proc).
+  // One file through `pl`, read once to EOF (input.hpp: small files whole,
+  // large ones by position over the pipeline's threads, /proc and the like
+  // streamed); a file that changed while read is an error naming it.
   auto chunk_one = [&](ChunkPipeline& pl, const WalkedFile& f, auto&& each) -> Status {
     auto in = InputFile::open(f.path);
     if (!in) return in.status();
-    auto fwd = [&](const HashedChunk& c, std::span<const std::uint8_t>) { each(c); };
-    // Large files on all threads are read by position like `chunker chunk`
-    // does (run_file: a mapping costs a TLB walk per 4 KiB page on the VM
-    // measured); the others whole, into a reused buffer or mapped.
-    if (pl.threads() > 1 && in->size() && *in->size() > kReadWholeBelow)
-      return pl.run_file([&](std::span<std::uint8_t> b, std::uint64_t off) { return in->pread(b, off); }, *in->size(),
-                         fwd);
-    if (in->size() && *in->size() > 0) {
-      thread_local std::vector<std::uint8_t> buf;
-      std::optional<MappedFile> map;
-      auto bytes = file_bytes(*in, buf, map);
-      if (!bytes) return bytes.status();
-      return pl.run(*bytes, fwd);
-    }
-    return pl.run_reader([&](std::span<std::uint8_t> b) { return in->read(b); }, fwd);
+    return read_input(pl, *in, [&](const HashedChunk& c, std::span<const std::uint8_t>) { each(c); }).status();
   };
   auto failed = [&](const Status& s) {
     progress.done();
@@ -139,6 +128,7 @@ int run_dedup(int argc, char** argv) {
     batch.clear();
   };
   std::uint64_t batch_bytes = 0;
+  std::vector<HashedChunk> big;
   for (std::size_t k = 0; k < walk.files.size(); ++k) {
     const auto& f = walk.files[k];
     if (pool && f.size < small_limit) {
@@ -152,10 +142,16 @@ int run_dedup(int argc, char** argv) {
     }
     flush_batch();
     batch_bytes = 0;
-    if (Status s = chunk_one(*pipeline, f, [&](const HashedChunk& c) { sink(c, {}); }); !s.ok()) {
+    // Counted only once the whole file was read unchanged.
+    big.clear();
+    if (Status s = chunk_one(*pipeline, f, [&](const HashedChunk& c) {
+          big.push_back(c);
+          progress.update(done + c.offset + c.length);
+        }); !s.ok()) {
       failed(s);
       continue;
     }
+    for (const auto& c : big) sink(c, {});
     ++st.files;
   }
   flush_batch();

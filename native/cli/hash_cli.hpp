@@ -1,5 +1,5 @@
-// Shared by the `chunker hash` files: options, hashing one input (mmap or
-// large sequential reads), digest formatting and the --check mode.
+// Shared by the `chunker hash` files: options, hashing one input (read to EOF
+// through InputReader, never mapped), digest formatting and the --check mode.
 #pragma once
 
 #include <array>

@@ -1,17 +1,19 @@
 // `chunker hash`: reading one input and formatting its digest.
 //
+// Inputs are read through InputReader (input.hpp), to EOF, into memory the
+// process owns, and a file that changed while read is an error naming it.
 // Single-threaded hashing reads in 64 KiB blocks into one reused buffer that
 // stays in L2: on a page-cached 1 GiB file that costs less CPU than mmap
 // (whose page faults and cold loads cost more than the copy) and much less
 // than 1 MiB+ reads (see docs/benchmarks-hash.md). With --threads > 1 BLAKE3
 // reads 1 MiB at a time while other threads hash what was read (hash_by_fill).
-#include <sys/mman.h>
-
+// Nothing is mapped: a mapped file that shrinks kills the process (SIGBUS).
 #include <cstring>
 #include <memory>
 
 #include "chunker/encoding.hpp"
 #include "chunker/file.hpp"
+#include "chunker/input.hpp"
 #include "hash_cli.hpp"
 
 namespace chunker::cli::hash {
@@ -21,7 +23,7 @@ constexpr std::size_t kDefaultReadBlock = 64u << 10;
 // Below this, threads do not pay off.
 constexpr std::uint64_t kParallelMin = 1u << 20;
 
-Status hash_by_read(InputFile& f, const Options& o, InputHasher& h) {
+Status hash_by_read(InputReader& f, const Options& o, InputHasher& h) {
   const std::size_t block = o.read_block ? o.read_block : kDefaultReadBlock;
   static std::unique_ptr<std::uint8_t[]> buf;  // reused across inputs
   static std::size_t buf_size = 0;
@@ -45,16 +47,22 @@ Status hash_by_read(InputFile& f, const Options& o, InputHasher& h) {
 // of its own: 2 threads on a page-cached 1 GiB file take 0.70x the time
 // (docs/benchmarks.md). A mapping of the page cache was slower than even one
 // thread here (a TLB walk per 4 KiB page).
-Status hash_by_fill(InputFile& f, const std::string& path, std::uint64_t size, const Options& o, InputHasher& h) {
+Status hash_by_fill(InputReader& f, std::uint64_t size, const Options& o, InputHasher& h) {
   Status err;
   bool ok = h.blake3()->update_from(size, [&](std::uint8_t* dst, std::size_t n) {
     Result<std::size_t> r = f.read({dst, n});  // fills unless the file ends
     if (!r) err = r.status();
-    else if (*r != n) err = Status(Errc::io_error, path + ": the file shrank while it was read");
+    else if (*r != n) {
+      err = f.check_unchanged();  // names what changed
+      if (err.ok())
+        err = Status(Errc::changed, f.name() + ": changed while being read (it ends at byte " +
+                                        std::to_string(f.position()) + ", its size at the start was " +
+                                        std::to_string(size) + ")");
+    }
     return err.ok();
   }, o.threads);
   if (!ok) return err.ok() ? Status(Errc::out_of_memory, "cannot allocate the read buffers") : err;
-  return hash_by_read(f, o, h);  // whatever was appended since size() (usually nothing)
+  return hash_by_read(f, o, h);  // to EOF: what was appended since the stamp (then finish() fails)
 }
 
 }  // namespace
@@ -85,22 +93,14 @@ void InputHasher::output(std::uint64_t offset, std::span<std::uint8_t> out) {
 Status hash_path(const std::string& path, const Options& o, InputHasher& h) {
   auto f = InputFile::open(path);
   if (!f) return f.status();
+  InputReader rd(*f);
   const auto size = f->size();
-  const bool mappable = path != "-" && size && *size > 0 && *size <= static_cast<std::uint64_t>(SIZE_MAX);
-  const bool want_mmap = mappable && o.io == Io::mmap;
-  if (want_mmap) {
-    void* p = ::mmap(nullptr, static_cast<std::size_t>(*size), PROT_READ, MAP_PRIVATE, f->fd(), 0);
-    if (p != MAP_FAILED) {
-      ::madvise(p, static_cast<std::size_t>(*size), MADV_SEQUENTIAL);
-      h.update({static_cast<const std::uint8_t*>(p), static_cast<std::size_t>(*size)});
-      ::munmap(p, static_cast<std::size_t>(*size));
-      return {};
-    }
-    // Mapping can fail on special files; reading works everywhere.
-  }
-  if (o.io == Io::automatic && o.threads > 1 && o.algo == HashAlgo::blake3 && size && *size >= kParallelMin)
-    return hash_by_fill(*f, path, *size, o, h);
-  return hash_by_read(*f, o, h);
+  // --io mmap reads too (nothing is mapped); it keeps the automatic choice.
+  if (o.io != Io::read && o.threads > 1 && o.algo == HashAlgo::blake3 && size && *size >= kParallelMin)
+    CHUNKER_TRY(hash_by_fill(rd, *size, o, h));
+  else
+    CHUNKER_TRY(hash_by_read(rd, o, h));
+  return rd.finish().status();
 }
 
 void append_digest(InputHasher& h, const Options& o, std::uint64_t length, OutputBuffer& out) {

@@ -1,15 +1,22 @@
 #include "chunker/file.hpp"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
 
+#include "chunker/input.hpp"
+#include "input/stamp.hpp"
+
 namespace chunker {
+namespace {
+// Below this a file is read in one or two calls: the advice would only cost a syscall.
+constexpr std::uint64_t kAdviseSequentialFrom = 1u << 20;
+}  // namespace
 
 Result<InputFile> InputFile::open(const std::string& path) {
   int fd;
@@ -32,22 +39,19 @@ Result<InputFile> InputFile::open(const std::string& path) {
     ::close(fd);
     return Status(Errc::io_error, path + ": is a directory");
   }
-  std::optional<std::uint64_t> size;
-  if (S_ISREG(st.st_mode)) {
-    size = static_cast<std::uint64_t>(st.st_size);
-    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  }
-  return InputFile(fd, std::move(name), size);
+  const FileStamp stamp = detail::stamp_from_stat(st);
+  if (stamp.regular && stamp.size > kAdviseSequentialFrom) ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  return InputFile(fd, std::move(name), stamp);
 }
 
-InputFile::InputFile(InputFile&& o) noexcept : fd_(o.fd_), name_(std::move(o.name_)), size_(o.size_) { o.fd_ = -1; }
+InputFile::InputFile(InputFile&& o) noexcept : fd_(o.fd_), name_(std::move(o.name_)), stamp_(o.stamp_) { o.fd_ = -1; }
 
 InputFile& InputFile::operator=(InputFile&& o) noexcept {
   if (this != &o) {
     if (fd_ >= 0) ::close(fd_);
     fd_ = o.fd_;
     name_ = std::move(o.name_);
-    size_ = o.size_;
+    stamp_ = o.stamp_;
     o.fd_ = -1;
   }
   return *this;
@@ -58,13 +62,18 @@ InputFile::~InputFile() {
 }
 
 namespace {
+// At most this much per read(2)/pread(2): procfs sysctl files allocate the
+// whole count in the kernel and fail with ENOMEM from 4 MiB on. Larger calls
+// save nothing measurable (a syscall per MiB copied).
+constexpr std::size_t kMaxIoPerCall = 1u << 20;
+
 // Calls io(dst, len, done) - read(2) or pread(2) - until buf is full or the
 // file ends; retries EINTR.
 template <class Io>
 Result<std::size_t> fill(std::span<std::uint8_t> buf, const std::string& name, Io io) {
   std::size_t got = 0;
   while (got < buf.size()) {
-    ssize_t n = io(buf.data() + got, buf.size() - got, got);
+    ssize_t n = io(buf.data() + got, std::min(buf.size() - got, kMaxIoPerCall), got);
     if (n < 0) {
       if (errno == EINTR) continue;
       return Status(Errc::io_error, name + ": " + std::strerror(errno));
@@ -86,20 +95,6 @@ Result<std::size_t> InputFile::pread(std::span<std::uint8_t> buf, std::uint64_t 
   });
 }
 
-Result<MappedFile> MappedFile::map(const InputFile& f) {
-  if (!f.size()) return Status(Errc::invalid_argument, f.name() + ": not a regular file, cannot be mapped");
-  const std::size_t n = static_cast<std::size_t>(*f.size());
-  if (n == 0) return MappedFile(nullptr, 0);
-  void* p = ::mmap(nullptr, n, PROT_READ, MAP_PRIVATE, f.fd(), 0);
-  if (p == MAP_FAILED) return Status(Errc::io_error, f.name() + ": mmap: " + std::strerror(errno));
-  ::madvise(p, n, MADV_SEQUENTIAL);
-  return MappedFile(static_cast<const std::uint8_t*>(p), n);
-}
-
-MappedFile::~MappedFile() {
-  if (data_) ::munmap(const_cast<std::uint8_t*>(data_), size_);
-}
-
 Status chunk_reader(ReadFn read, const fastcdc::Params& params, fastcdc::ChunkSink sink, std::size_t block_size) {
   auto sc = fastcdc::StreamChunker::create(params);
   if (!sc) return sc.status();
@@ -117,30 +112,12 @@ Status chunk_reader(ReadFn read, const fastcdc::Params& params, fastcdc::ChunkSi
   return {};
 }
 
-Result<std::span<const std::uint8_t>> file_bytes(InputFile& in, std::vector<std::uint8_t>& buf,
-                                                std::optional<MappedFile>& map) {
-  const std::uint64_t size = in.size().value_or(0);
-  if (size > kReadWholeBelow) {
-    auto m = MappedFile::map(in);
-    if (!m) return m.status();
-    map.emplace(std::move(m).value());
-    return map->bytes();
-  }
-  buf.resize(static_cast<std::size_t>(size));
-  std::size_t got = 0;
-  while (got < buf.size()) {
-    auto r = in.read({buf.data() + got, buf.size() - got});
-    if (!r) return r.status();
-    if (*r == 0) break;  // shrank while we read: use what is there
-    got += *r;
-  }
-  return std::span<const std::uint8_t>(buf.data(), got);
-}
-
 Status chunk_file(const std::string& path, const fastcdc::Params& params, fastcdc::ChunkSink sink) {
   auto f = InputFile::open(path);
   if (!f) return f.status();
-  return chunk_reader([&](std::span<std::uint8_t> b) { return f->read(b); }, params, sink);
+  InputReader rd(*f);
+  CHUNKER_TRY(chunk_reader([&](std::span<std::uint8_t> b) { return rd.read(b); }, params, sink));
+  return rd.finish().status();
 }
 
 }  // namespace chunker

@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "chunker/blake3.hpp"
 #include "chunker/store.hpp"
 #include "test_util.hpp"
 
@@ -47,6 +48,27 @@ struct StoreFixture : ::testing::Test {
     if (!st.ok()) return st;
     return out;
   }
+  // The pack holding `chunk` and its footer entry (found by parsing every pack).
+  std::pair<std::string, store::BlobEntry> locate(const chunker::Digest& chunk) {
+    auto files = testutil::run("find " + sdir + "/packs -name '*.pack'").out;
+    std::size_t i = 0;
+    while (i < files.size()) {
+      std::size_t j = files.find('\n', i);
+      const std::string f = files.substr(i, j - i);
+      i = j + 1;
+      auto bytes = testutil::read_file(f);
+      auto footer = store::parse_pack(bytes, *chunker::fastcdc::preset("64k"));
+      if (!footer) continue;
+      for (const auto& e : *footer)
+        if (e.hash == chunk) return {f, e};
+    }
+    return {};
+  }
+  std::size_t count_packs() {
+    return std::stoul(testutil::run("find " + sdir + "/packs -name '*.pack' | wc -l").out);
+  }
+  // Everything in the store two hours old: past gc's grace and its lease margin.
+  void age_everything() { testutil::run("find " + sdir + " -exec touch -h -d '2 hours ago' {} +"); }
   int counter = 0;
 };
 
@@ -127,88 +149,258 @@ TEST_F(StoreFixture, GetDetectsCorruptAndMissingChunks) {
   put_bytes(s, "t", data);
   auto m = s.read_manifest("t");
   ASSERT_TRUE(m.ok());
-  const std::string chunk = sdir + "/" + store::chunk_rel_path(m->chunks[1].hash);
-  auto bytes = testutil::read_file(chunk);
+  const auto [pack, entry] = locate(m->chunks[1].hash);
+  ASSERT_FALSE(pack.empty());
+  auto bytes = testutil::read_file(pack);
   auto flipped = bytes;
-  flipped[flipped.size() / 2] ^= 0x20;
-  testutil::write_file(chunk, flipped);
-  auto r = get(s, "t");
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), Errc::corrupt_input);
-  EXPECT_NE(r.status().message().find(chunk), std::string::npos) << r.status().message();
+  flipped[entry.offset + entry.length / 2] ^= 0x20;
+  testutil::write_file(pack, flipped);
+  std::vector<std::uint8_t> written;
+  chunker::Status st = s.get("t", [&](std::span<const std::uint8_t> b) {
+    written.insert(written.end(), b.begin(), b.end());
+    return chunker::Status{};
+  });
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), Errc::corrupt_input);
+  EXPECT_NE(st.message().find(pack.substr(sdir.size() + 1)), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("chunk 1 "), std::string::npos) << st.message();
+  EXPECT_TRUE(written.empty()) << "a small file is written only once fully checked";
   auto v = s.verify(1);
   EXPECT_FALSE(v.ok());
-  ::unlink(chunk.c_str());
+  bool pack_reported = false;
+  for (const auto& p : v.problems) pack_reported |= p.find(pack + ": content does not match its name") != std::string::npos;
+  EXPECT_TRUE(pack_reported);
+  ::unlink(pack.c_str());
   EXPECT_FALSE(get(s, "t").ok());
   v = s.verify(1);
-  ASSERT_EQ(v.problems.size(), 1u);
-  EXPECT_NE(v.problems[0].find("missing"), std::string::npos) << v.problems[0];
-  testutil::write_file(chunk, bytes);
+  ASSERT_FALSE(v.ok());
+  bool missing = false;
+  for (const auto& p : v.problems) missing |= p.find(pack + ": missing (the index lists it)") != std::string::npos;
+  EXPECT_TRUE(missing) << v.problems[0];
+  testutil::write_file(pack, bytes);
   EXPECT_TRUE(s.verify(1).ok());
   EXPECT_EQ(*get(s, "t"), data);
 }
 
-TEST_F(StoreFixture, WholeFileHashIsChecked) {
+TEST_F(StoreFixture, WholeFileHashAndManifestChecksumAreChecked) {
   auto s = init();
   put_bytes(s, "t", testutil::random_bytes(9000, 3));
   auto m = s.read_manifest("t");
   ASSERT_TRUE(m.ok());
-  m->blake3[0] ^= 1;  // consistent chunks, wrong file hash
-  std::string doc = store::manifest_json(*m);
-  testutil::write_file(sdir + "/" + store::manifest_rel_path("t"), {doc.begin(), doc.end()});
+  const std::string path = sdir + "/" + store::manifest_rel_path("t");
+  const auto good = testutil::read_file(path);
+  // A flipped hex digit of the whole-file hash: the manifest checksum catches it before any output.
+  std::string doc(good.begin(), good.end());
+  const std::size_t at = doc.find("\"blake3\":\"") + 10;
+  doc[at] = doc[at] == 'a' ? 'b' : 'a';
+  testutil::write_file(path, {doc.begin(), doc.end()});
   auto r = get(s, "t");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), Errc::verification_failed);
+  EXPECT_EQ(r.status().code(), Errc::corrupt_input);
+  EXPECT_NE(r.status().message().find("checksum"), std::string::npos);
+  EXPECT_FALSE(s.verify(1).ok());
+  // A writer that committed a self-consistent manifest with a wrong file hash: get fails, writes nothing.
+  m->blake3[0] ^= 1;
+  doc = store::manifest_json(*m);
+  testutil::write_file(path, {doc.begin(), doc.end()});
+  bool wrote = false;
+  chunker::Status st = s.get("t", [&](std::span<const std::uint8_t>) {
+    wrote = true;
+    return chunker::Status{};
+  });
+  EXPECT_EQ(st.code(), Errc::verification_failed);
+  EXPECT_FALSE(wrote);
+  auto v = s.verify(1);
+  ASSERT_EQ(v.problems.size(), 1u);
+  EXPECT_NE(v.problems[0].find("do not match the manifest's blake3"), std::string::npos) << v.problems[0];
+  // Two swapped chunk entries with a recomputed checksum: verify (= get) sees the wrong order.
+  put_bytes(s, "t", testutil::random_bytes(60000, 4));
+  m = s.read_manifest("t");
+  ASSERT_TRUE(m.ok());
+  ASSERT_GE(m->chunks.size(), 2u);
+  std::swap(m->chunks[0], m->chunks[1]);
+  doc = store::manifest_json(*m);
+  testutil::write_file(path, {doc.begin(), doc.end()});
+  EXPECT_FALSE(s.verify(1).ok());
+  EXPECT_EQ(get(s, "t").status().code(), Errc::verification_failed);
 }
 
-TEST_F(StoreFixture, GcHonoursGraceAndReferences) {
+TEST_F(StoreFixture, GcDropsGarbagePacksOnlyWhenOldAndUnreferenced) {
   auto s = init();
   put_bytes(s, "keep", testutil::random_bytes(40000, 1));
   put_bytes(s, "drop", testutil::random_bytes(40000, 2));
-  auto drop = s.read_manifest("drop");
-  ASSERT_TRUE(drop.ok());
   ASSERT_EQ(::unlink((sdir + "/" + store::manifest_rel_path("drop")).c_str()), 0);
   testutil::write_file(sdir + "/tmp/leftover", {1, 2, 3});
+  EXPECT_EQ(count_packs(), 2u);
   auto young = s.gc({});  // default grace: everything was just written
   ASSERT_TRUE(young.ok());
-  EXPECT_EQ(young->chunks_removed, 0u);
-  EXPECT_EQ(young->chunks_young, drop->chunks.size());
-  EXPECT_EQ(young->tmp_removed, 0u);
+  EXPECT_EQ(young->packs_removed, 0u);
+  EXPECT_EQ(young->packs_young, 1u);
+  age_everything();
   auto dry = s.gc({.grace_seconds = 0, .dry_run = true});
   ASSERT_TRUE(dry.ok());
-  EXPECT_EQ(dry->chunks_removed, drop->chunks.size());
-  for (const auto& c : drop->chunks) EXPECT_EQ(::access((sdir + "/" + store::chunk_rel_path(c.hash)).c_str(), F_OK), 0);  // dry run deletes nothing
+  EXPECT_EQ(dry->packs_removed, 1u);
+  EXPECT_EQ(count_packs(), 2u);  // a dry run deletes nothing
   auto real = s.gc({.grace_seconds = 0});
   ASSERT_TRUE(real.ok());
-  EXPECT_EQ(real->chunks_removed, drop->chunks.size());
+  EXPECT_FALSE(real->deferred);
+  EXPECT_EQ(real->packs_removed, 1u);
   EXPECT_EQ(real->tmp_removed, 1u);
-  for (const auto& c : drop->chunks) EXPECT_NE(::access((sdir + "/" + store::chunk_rel_path(c.hash)).c_str(), F_OK), 0);
+  EXPECT_EQ(count_packs(), 1u);
+  EXPECT_EQ(testutil::run("ls " + sdir + "/index | wc -l").out, "1\n");  // compacted
+  EXPECT_EQ(testutil::run("find " + sdir + "/gc " + sdir + "/leases -type f | wc -l").out, "0\n");
   EXPECT_TRUE(get(s, "keep").ok());
   EXPECT_TRUE(s.verify(1).ok());
 }
 
-TEST_F(StoreFixture, PutRefreshesExistingChunksSoGcGraceProtectsThem) {
+TEST_F(StoreFixture, GcRepacksSparsePacks) {
   auto s = init();
-  auto data = testutil::random_bytes(20000, 9);
-  put_bytes(s, "a", data);
-  auto m = s.read_manifest("a");
-  ASSERT_TRUE(m.ok());
-  // Age the chunks, drop the manifest: they are now old garbage...
-  ::unlink((sdir + "/" + store::manifest_rel_path("a")).c_str());
-  for (const auto& c : m->chunks) {
-    struct utimbuf t {1000000000, 1000000000};
-    ASSERT_EQ(::utime((sdir + "/" + store::chunk_rel_path(c.hash)).c_str(), &t), 0);
-  }
-  // ...until a put reuses them: then they are young again and gc keeps them
-  // even if it had read the manifest list before the put committed.
-  store::PutResult r;
-  put_bytes(s, "b", data, &r);
-  EXPECT_EQ(r.new_chunks, 0u);
-  ::unlink((sdir + "/" + store::manifest_rel_path("b")).c_str());  // simulate the not-yet-committed manifest
-  auto g = s.gc({});
+  auto a = testutil::random_bytes(30000, 1), b = testutil::random_bytes(90000, 2);
+  testutil::write_file(dir + "/a", a);
+  testutil::write_file(dir + "/b", b);
+  auto r = s.put_files({{"a", dir + "/a"}, {"b", dir + "/b"}}, {.threads = 1, .use_cache = false, .cache_dir = {}},
+                       [](const store::PutResult& r) { EXPECT_TRUE(r.status.ok()) << r.status.to_string(); });
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->packs_written, 1u);
+  ::unlink((sdir + "/" + store::manifest_rel_path("b")).c_str());
+  age_everything();
+  auto g = s.gc({.grace_seconds = 0});
   ASSERT_TRUE(g.ok());
-  EXPECT_EQ(g->chunks_removed, 0u);
-  EXPECT_EQ(g->chunks_young, m->chunks.size());
+  EXPECT_EQ(g->packs_repacked, 1u);
+  EXPECT_EQ(g->packs_removed, 1u);
+  EXPECT_EQ(count_packs(), 1u);
+  EXPECT_EQ(*get(s, "a"), a);
+  EXPECT_TRUE(s.verify(1).ok());
+  // The new pack holds only a's chunks: about 30000 bytes, not 120000.
+  EXPECT_LT(std::stoul(testutil::run("du -b " + sdir + "/packs | tail -1 | cut -f1").out), 60000u);
+}
+
+// The put/gc protocol (docs/store-format.md): a running writer's lease makes gc
+// defer; a gc plan makes put store condemned chunks again; dead markers are cleaned.
+TEST_F(StoreFixture, GcDefersWhileAWriterThatPredatesItsPlanRuns) {
+  auto s = init();
+  put_bytes(s, "drop", testutil::random_bytes(40000, 2));
+  ::unlink((sdir + "/" + store::manifest_rel_path("drop")).c_str());
+  age_everything();
+  // A lease of a put on another machine (never presumed dead).
+  const std::string lease = sdir + "/leases/0123456789abcdef0123456789abcdef.json";
+  const std::string foreign = "{\"kind\":\"put\",\"host\":\"elsewhere\",\"boot_id\":\"x\",\"pid\":1}";
+  testutil::write_file(lease, {foreign.begin(), foreign.end()});
+  auto g = s.gc({.grace_seconds = 0});
+  ASSERT_TRUE(g.ok());
+  EXPECT_TRUE(g->deferred);
+  EXPECT_EQ(g->writers_running, 1u);
+  EXPECT_EQ(count_packs(), 1u);
+  EXPECT_EQ(testutil::run("ls " + sdir + "/gc | wc -l").out, "0\n");  // its markers are gone
+  // A lease of a process of this machine that no longer runs is dead: removed, gc proceeds.
+  auto pid = testutil::run("sh -c 'echo $$'").out;
+  pid.pop_back();
+  const std::string boot = testutil::run("cat /proc/sys/kernel/random/boot_id").out;
+  const std::string host = testutil::run("hostname").out;
+  const std::string dead = "{\"kind\":\"put\",\"host\":\"" + host.substr(0, host.size() - 1) + "\",\"boot_id\":\"" +
+                           boot.substr(0, boot.size() - 1) + "\",\"pid\":" + pid + "}";
+  testutil::write_file(lease, {dead.begin(), dead.end()});
+  g = s.gc({.grace_seconds = 0});
+  ASSERT_TRUE(g.ok());
+  EXPECT_FALSE(g->deferred);
+  EXPECT_EQ(g->markers_removed, 1u);
+  EXPECT_EQ(count_packs(), 0u);
+}
+
+TEST_F(StoreFixture, PutDoesNotReuseChunksOfACondemnedPack) {
+  auto s = init();
+  auto data = testutil::random_bytes(40000, 5);
+  store::PutResult a, b;
+  put_bytes(s, "a", data, &a);
+  const std::string pack = testutil::run("find " + sdir + "/packs -name '*.pack'").out;
+  const std::string hex = pack.substr(pack.rfind('/') + 1, 64);
+  const std::string plan = "{\"condemned\":[\"" + hex + "\"]}";
+  testutil::write_file(sdir + "/gc/00000000000000000000000000000000.plan", {plan.begin(), plan.end()});
+  put_bytes(s, "b", data, &b);
+  EXPECT_EQ(b.new_chunks, b.chunks) << "chunks in a condemned pack are stored again";
+  EXPECT_EQ(count_packs(), 2u);
+}
+
+TEST_F(StoreFixture, FilesCacheSkipsUnchangedFilesButNeverTrustsAMissingPack) {
+  auto s = init();
+  testutil::write_file(dir + "/f", testutil::random_bytes(50000, 1));
+  testutil::write_file(dir + "/g", testutil::random_bytes(50000, 2));
+  ::sleep(2);  // files whose ctime is within 1 s of the put are not cached
+  store::PutOptions o{.threads = 2, .use_cache = true, .cache_dir = dir + "/cache"};
+  auto run_put = [&](std::uint64_t& unchanged) {
+    auto r = s.put_files({{"f", dir + "/f"}, {"g", dir + "/g"}}, o,
+                         [](const store::PutResult& r) { EXPECT_TRUE(r.status.ok()) << r.status.to_string(); });
+    EXPECT_TRUE(r.ok());
+    unchanged = r ? r->files_unchanged : 99;
+  };
+  std::uint64_t u = 0;
+  run_put(u);
+  EXPECT_EQ(u, 0u);
+  run_put(u);
+  EXPECT_EQ(u, 2u);
+  o.use_cache = false;
+  run_put(u);
+  EXPECT_EQ(u, 0u);
+  o.use_cache = true;
+  run_put(u);
+  EXPECT_EQ(u, 2u);
+  // Damage: the pack is gone. A cache hit must not hide it: put stores the data again.
+  testutil::run("rm -f " + sdir + "/packs/*/*.pack");
+  run_put(u);
+  EXPECT_EQ(u, 0u);
+  EXPECT_EQ(*get(s, "f"), testutil::read_file(dir + "/f"));
+  auto v = s.verify(1);  // the files restore; the index still names the lost pack
+  ASSERT_EQ(v.problems.size(), 1u);
+  EXPECT_NE(v.problems[0].find("missing (the index lists it)"), std::string::npos) << v.problems[0];
+  ASSERT_TRUE(s.gc({.grace_seconds = 0}).ok());  // compaction drops entries of packs that are gone
+  EXPECT_TRUE(s.verify(1).ok());
+}
+
+TEST_F(StoreFixture, Version1StoresAreReadableAndMigrate) {
+  // A v1 store written by hand: store.json v1, one file per chunk (tag 0), v1 manifests.
+  ASSERT_EQ(testutil::run("mkdir -p " + sdir + "/chunks " + sdir + "/manifests " + sdir + "/tmp").status, 0);
+  const std::string cfg =
+      "{\"format\":\"chunker-store\",\"version\":1,\"hash\":\"blake3\",\"chunking\":{\"min\":1024,\"avg\":4096,"
+      "\"max\":16384,\"level\":1,\"seed\":0}}\n";
+  testutil::write_file(sdir + "/store.json", {cfg.begin(), cfg.end()});
+  std::vector<std::vector<std::uint8_t>> parts = {testutil::random_bytes(10000, 1), testutil::text_bytes(7000, 2)};
+  std::vector<std::uint8_t> whole;
+  store::Manifest m;
+  m.name = "old/file";
+  for (const auto& p : parts) {
+    auto h = chunker::blake3::hash(p);
+    std::vector<std::uint8_t> blob = {0};
+    blob.insert(blob.end(), p.begin(), p.end());
+    testutil::run("mkdir -p " + sdir + "/chunks/" + store::to_hex(h).substr(0, 2));
+    testutil::write_file(sdir + "/" + store::chunk_rel_path(h), blob);
+    m.chunks.push_back({h, static_cast<std::uint32_t>(p.size())});
+    whole.insert(whole.end(), p.begin(), p.end());
+  }
+  m.size = whole.size();
+  m.blake3 = chunker::blake3::hash(whole);
+  std::string doc = "{\"format\":\"chunker-manifest\",\"version\":1,\"name\":\"old/file\",\"size\":" +
+                    std::to_string(m.size) + ",\"blake3\":\"" + store::to_hex(m.blake3) + "\",\"chunks\":[[\"" +
+                    store::to_hex(m.chunks[0].hash) + "\",10000],[\"" + store::to_hex(m.chunks[1].hash) + "\",7000]]}";
+  testutil::write_file(sdir + "/" + store::manifest_rel_path("old/file"), {doc.begin(), doc.end()});
+  auto s = store::Store::open(sdir);
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  EXPECT_EQ(s->version(), 1u);
+  EXPECT_EQ(*get(*s, "old/file"), whole);
+  EXPECT_TRUE(s->verify(1).ok());
+  testutil::write_file(dir + "/new", {1, 2, 3});
+  auto p = s->put("new", dir + "/new");
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("migrate"), std::string::npos);
+  ASSERT_TRUE(s->migrate().ok());
+  EXPECT_EQ(s->version(), 2u);
+  auto again = store::Store::open(sdir);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->version(), 2u);
+  EXPECT_EQ(*get(*again, "old/file"), whole);
+  EXPECT_TRUE(again->verify(1).ok());
+  EXPECT_NE(testutil::run("test -e " + sdir + "/chunks").status, 0);
+  EXPECT_TRUE(again->put("new", dir + "/new").ok());
+  EXPECT_EQ(*get(*again, "new"), (std::vector<std::uint8_t>{1, 2, 3}));
 }
 
 TEST_F(StoreFixture, GcRefusesWhenAManifestIsUnreadable) {

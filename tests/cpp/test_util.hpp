@@ -2,6 +2,8 @@
 // the CLI, and a tiny JSON reader for the vector files in tests/data.
 #pragma once
 
+#include <cstdlib>
+
 #include <sys/wait.h>
 
 #include <cstdint>
@@ -89,6 +91,13 @@ inline std::string cli() { return CHUNKER_CLI_PATH; }
 
 inline bool have_program(const std::string& name) {
   return run("command -v " + name + " >/dev/null 2>&1").status == 0;
+}
+
+// A cross-check whose tool is missing must fail in CI (GUIDE: honest tests).
+inline bool require_tools() {
+  const char* ci = std::getenv("CI");
+  const char* req = std::getenv("CHUNKER_REQUIRE_TOOLS");
+  return (ci && std::string(ci) == "true") || (req && std::string(req) == "1");
 }
 
 inline std::string temp_dir() {

@@ -30,6 +30,7 @@ enum class Errc : std::uint8_t {
   cancelled,           // caller asked to stop
   out_of_memory,       // allocation failed
   internal,            // a bug: should never happen
+  changed,             // an input file changed while it was read (names the path)
 };
 
 // Stable machine-readable name, e.g. "ERR_INVALID_ARGUMENT".

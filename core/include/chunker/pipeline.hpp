@@ -86,6 +86,8 @@ using PipelineRead = FunctionRef<Result<std::size_t>(std::span<std::uint8_t>)>;
 // read (0 = end of input; a short read is retried from where it stopped).
 // Called from several threads at once.
 using PipelinePread = FunctionRef<Result<std::size_t>(std::span<std::uint8_t>, std::uint64_t offset)>;
+// Raw input bytes, each exactly once and in input order (see set_raw_sink).
+using RawBytesSink = FunctionRef<void(std::span<const std::uint8_t>)>;
 
 class ThreadPool;
 namespace detail {
@@ -110,6 +112,12 @@ class ChunkPipeline {
   // the slots together stay within it (at least threads + 2 slots of
   // avg_size + max_size bytes each).
   Status run_file(PipelinePread pread, std::uint64_t size, HashedChunkSink sink);
+
+  // Optional: every later run also hands each input byte to `raw`, once, in
+  // input order, right after the chunks that cover it reached the sink (same
+  // thread rules as the sink), so that a whole-input hash is computed from the
+  // very bytes that were chunked without a second read. Not owned; nullptr clears.
+  void set_raw_sink(const RawBytesSink* raw) noexcept { raw_ = raw; }
 
   const PipelineStats& stats() const noexcept { return stats_; }
   const PipelineOptions& options() const noexcept { return opts_; }
@@ -137,7 +145,8 @@ class ChunkPipeline {
   std::vector<std::vector<std::size_t>> seg_ends_;
   std::vector<Status> seg_status_;
   std::vector<std::uint8_t> scratch_;
-  std::unique_ptr<detail::ReadRing> read_ring_;  // run_file's slots, reused by the next file
+  std::unique_ptr<detail::ReadRing> read_ring_;  // run_file's slots / run_reader's window, reused by the next file
+  const RawBytesSink* raw_ = nullptr;
   PipelineStats stats_;
 };
 

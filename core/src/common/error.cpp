@@ -16,6 +16,7 @@ const char* errc_name(Errc code) noexcept {
     case Errc::cancelled: return "ERR_CANCELLED";
     case Errc::out_of_memory: return "ERR_OUT_OF_MEMORY";
     case Errc::internal: return "ERR_INTERNAL";
+    case Errc::changed: return "ERR_CHANGED";
   }
   return "ERR_INTERNAL";
 }

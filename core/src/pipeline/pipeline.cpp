@@ -155,6 +155,7 @@ Result<std::size_t> ChunkPipeline::process_window(std::span<const std::uint8_t> 
       p += c.length;
     }
   }
+  if (raw_ && p) (*raw_)({d, p});
   stats_.stitch_s += now_s() - t_stitch;
   stats_.bytes += p;
   ++stats_.windows;
@@ -187,8 +188,15 @@ Status ChunkPipeline::run(std::span<const std::uint8_t> data, HashedChunkSink si
 Status ChunkPipeline::run_reader(PipelineRead read, HashedChunkSink sink, std::uint64_t total_hint) {
   const double t0 = now_s();
   const std::size_t cap = opts_.window_bytes;
-  detail::WindowBuffer buf = detail::alloc_window(cap);
-  if (!buf) return Status(Errc::out_of_memory, "cannot allocate a window of " + std::to_string(cap) + " bytes");
+  // Kept for the next input: many small streamed inputs in a row (dedup over
+  // /proc, or run_file on one thread) would each fault in a fresh window.
+  if (!read_ring_) read_ring_ = std::make_unique<detail::ReadRing>();
+  if (read_ring_->bytes < cap) {
+    read_ring_->buf = detail::alloc_window(cap);
+    read_ring_->bytes = read_ring_->buf ? cap : 0;
+    if (!read_ring_->buf) return Status(Errc::out_of_memory, "cannot allocate a window of " + std::to_string(cap) + " bytes");
+  }
+  std::uint8_t* const buf = read_ring_->buf.get();
   std::size_t filled = 0;
   std::uint64_t base = 0;
   bool eof = false;
@@ -197,17 +205,17 @@ Status ChunkPipeline::run_reader(PipelineRead read, HashedChunkSink sink, std::u
       return Status(Errc::cancelled, "cancelled after " + std::to_string(base) + " bytes");
     const double tr = now_s();
     while (!eof && filled < cap) {
-      auto r = read({buf.get() + filled, cap - filled});
+      auto r = read({buf + filled, cap - filled});
       if (!r) return r.status();
       if (*r == 0) eof = true;
       filled += *r;
     }
     stats_.read_s += now_s() - tr;
-    auto r = process_window({buf.get(), filled}, base, eof, sink);
+    auto r = process_window({buf, filled}, base, eof, sink);
     if (!r) return r.status();
     const std::size_t used = *r;
     // Keep the unfinished tail (< max_size bytes) for the next window.
-    std::memmove(buf.get(), buf.get() + used, filled - used);
+    std::memmove(buf, buf + used, filled - used);
     filled -= used;
     base += used;
     if (opts_.progress) opts_.progress(base, total_hint);

@@ -56,9 +56,9 @@ class SegmentRun {
  public:
   SegmentRun(const PipelineOptions& o, const fastcdc::Cutter& cutter, PipelineStats& stats, unsigned threads,
              std::uint64_t size, std::uint64_t total, const std::uint8_t* mem, PipelinePread* pread,
-             HashedChunkSink& sink, detail::ReadRing& ring_mem)
+             HashedChunkSink& sink, const RawBytesSink* raw, detail::ReadRing& ring_mem)
       : o_(o), cutter_(cutter), stats_(stats), threads_(threads), size_(size), total_(total), mem_(mem), pread_(pread),
-        sink_(sink), max_(o.params.max_size), ring_mem_(ring_mem), scratch_(threads) {}
+        sink_(sink), raw_(raw), max_(o.params.max_size), ring_mem_(ring_mem), scratch_(threads) {}
 
   // Sizes segments and allocates the ring (files only).
   Status prepare(bool auto_window) {
@@ -269,6 +269,8 @@ class SegmentRun {
       ++stats_.rechunked;
       p += c.length;
     }
+    // [emitted_, p) is in g's slot: it starts at or after g.a and ends before g.e + max_size.
+    if (raw_) (*raw_)({g.data + (emitted_ - g.a), static_cast<std::size_t>(p - emitted_)});
     stats_.bytes += p - emitted_;
     emitted_ = p;
     ++stats_.windows;
@@ -284,6 +286,7 @@ class SegmentRun {
   const std::uint8_t* mem_;
   PipelinePread* pread_;
   HashedChunkSink& sink_;
+  const RawBytesSink* raw_;
   const std::uint64_t max_;
   std::uint64_t seg_ = 0, tail_min_ = 0;
   std::size_t slot_bytes_ = 0;
@@ -308,7 +311,7 @@ Status ChunkPipeline::run_segments(std::uint64_t size, std::uint64_t total_hint,
   const double t0 = now_s();
   if (size == 0) return {};
   if (!read_ring_) read_ring_ = std::make_unique<detail::ReadRing>();
-  SegmentRun run(opts_, *cutter_, stats_, pool_->size(), size, total_hint, mem, pread, sink, *read_ring_);
+  SegmentRun run(opts_, *cutter_, stats_, pool_->size(), size, total_hint, mem, pread, sink, raw_, *read_ring_);
   CHUNKER_TRY(run.prepare(auto_window_));
   pool_->run(pool_->size(), [&](std::size_t w) { run.worker(static_cast<unsigned>(w)); });
   CHUNKER_TRY(run.result());

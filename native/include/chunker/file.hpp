@@ -6,7 +6,6 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <vector>
 
 #include "chunker/error.hpp"
 #include "chunker/fastcdc.hpp"
@@ -14,7 +13,18 @@
 
 namespace chunker {
 
+// Identity of a file as fstat/stat report it: for change detection (input.hpp)
+// and for caches keyed by path + size + mtime + ctime + inode.
+struct FileStamp {
+  std::uint64_t dev = 0, ino = 0, size = 0;
+  std::int64_t mtime_ns = 0, ctime_ns = 0;
+  bool regular = false;
+  friend bool operator==(const FileStamp&, const FileStamp&) = default;
+};
+
 // A readable file descriptor; "-" means standard input. Errors name the path.
+// Reading input files for their content goes through InputReader / read_input
+// (input.hpp), which add the EOF and changed-while-read checks.
 class InputFile {
  public:
   static Result<InputFile> open(const std::string& path);
@@ -31,43 +41,20 @@ class InputFile {
   Result<std::size_t> pread(std::span<std::uint8_t> buf, std::uint64_t offset) const;
   const std::string& name() const noexcept { return name_; }
   int fd() const noexcept { return fd_; }
-  // Size for regular files, nullopt for pipes/terminals.
-  std::optional<std::uint64_t> size() const noexcept { return size_; }
+  // Size for regular files, nullopt for pipes/terminals. Only what fstat said
+  // at open: procfs reports 0, sysfs 4096, and a file may change after.
+  std::optional<std::uint64_t> size() const noexcept {
+    return stamp_.regular ? std::optional<std::uint64_t>(stamp_.size) : std::nullopt;
+  }
+  // fstat at open, before any read.
+  const FileStamp& stamp() const noexcept { return stamp_; }
 
  private:
-  InputFile(int fd, std::string name, std::optional<std::uint64_t> size)
-      : fd_(fd), name_(std::move(name)), size_(size) {}
+  InputFile(int fd, std::string name, const FileStamp& stamp) : fd_(fd), name_(std::move(name)), stamp_(stamp) {}
   int fd_ = -1;
   std::string name_;
-  std::optional<std::uint64_t> size_;
+  FileStamp stamp_;
 };
-
-// A read-only memory map of a regular file (empty files map to an empty span).
-class MappedFile {
- public:
-  static Result<MappedFile> map(const InputFile& f);
-  MappedFile(MappedFile&& o) noexcept : data_(o.data_), size_(o.size_) { o.data_ = nullptr; o.size_ = 0; }
-  MappedFile(const MappedFile&) = delete;
-  MappedFile& operator=(const MappedFile&) = delete;
-  MappedFile& operator=(MappedFile&&) = delete;
-  ~MappedFile();
-  std::span<const std::uint8_t> bytes() const noexcept { return {data_, size_}; }
-
- private:
-  MappedFile(const std::uint8_t* d, std::size_t n) : data_(d), size_(n) {}
-  const std::uint8_t* data_ = nullptr;
-  std::size_t size_ = 0;
-};
-
-// The whole contents of a regular file (in.size() known), valid while `buf`
-// and `map` live: files up to kReadWholeBelow are read into `buf`, larger ones
-// are mapped into `map`.
-// For small files mmap + munmap costs more than the copy, and munmap in a
-// multi-threaded process interrupts the other cores (TLB shootdown): with 2
-// threads over /usr/share/doc's small files it tripled the system time.
-inline constexpr std::uint64_t kReadWholeBelow = 4u << 20;
-Result<std::span<const std::uint8_t>> file_bytes(InputFile& in, std::vector<std::uint8_t>& buf,
-                                                std::optional<MappedFile>& map);
 
 // Reads into the span, returns bytes read (0 = end of input) or an error.
 using ReadFn = FunctionRef<Result<std::size_t>(std::span<std::uint8_t>)>;

@@ -148,7 +148,7 @@ struct PutItem {
 struct PutOptions {
   unsigned threads = 0;           // 0 = all cores
   bool use_cache = true;          // files cache (format doc); false = read every file
-  std::string cache_dir;          // empty: $XDG_CACHE_HOME/chunker/files (or ~/.cache/...)
+  std::string cache_dir{};        // empty: $XDG_CACHE_HOME/chunker/files (or ~/.cache/...)
 };
 
 struct PutSummary {
@@ -175,7 +175,7 @@ struct GcOptions {
   std::int64_t grace_seconds = 3600;
   std::int64_t wait_seconds = 0;        // wait this long for writers that predate the plan
   bool dry_run = false;
-  std::vector<std::string> break_leases;  // lease ids to remove by hand (their process must be gone)
+  std::vector<std::string> break_leases{};  // lease ids to remove by hand (their process must be gone)
 };
 struct GcReport {
   std::uint64_t chunks_kept = 0;        // v1

@@ -164,6 +164,13 @@ Status link_into_place(const std::string& tmp, const std::string& dest, bool* ex
   return s;
 }
 
+Status link_pack(const std::string& tmp, const std::string& dest) {
+  bool existed = false;
+  CHUNKER_TRY(link_into_place(tmp, dest, &existed));
+  if (existed) return Status(Errc::io_error, dest + ": a pack of this name exists already (salt collision); not reused");
+  return {};
+}
+
 Status sync_fs(const std::string& path) {
   Fd f;
   f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -38,6 +38,10 @@ Result<std::string> write_tmp(const std::string& tmp_dir, std::span<const std::u
 // Create-only move of a complete temporary into place (link(2), rename(2) where
 // hard links are unsupported); the temporary is removed. *existed: dest was there.
 Status link_into_place(const std::string& tmp, const std::string& dest, bool* existed);
+// link_into_place for a pack: a pack name that exists already is an error
+// (salted packs never collide; reusing an existing one could mean reusing a
+// pack a gc plan has condemned).
+Status link_pack(const std::string& tmp, const std::string& dest);
 // syncfs(2) of the file system holding `path` (one flush for a batch of files).
 Status sync_fs(const std::string& path);
 // Modification time in ns since the epoch; Errc::io_error naming the path (ENOENT included).

@@ -1,5 +1,6 @@
 // Pack files and index files (docs/store-format.md): building and strict parsing.
 #include <cstring>
+#include <random>
 
 #include "chunker/blake3.hpp"
 #include "chunker/store.hpp"
@@ -42,7 +43,10 @@ std::vector<std::uint8_t> PackBuilder::finish(Digest& name, std::vector<BlobEntr
     le::put_u32(out, e.raw_length);
   }
   le::put_u32(out, static_cast<std::uint32_t>(entries_.size()));
-  le::put_u32(out, 0);
+  // Salt: two packs never share a name even with the same blobs, so a writer
+  // cannot "create" a pack that exists already (perhaps condemned by a gc plan).
+  thread_local std::mt19937 rng{std::random_device{}()};
+  le::put_u32(out, static_cast<std::uint32_t>(rng()));
   out.insert(out.end(), kPackEnd, kPackEnd + 8);
   name = blake3::hash(out);
   entries = std::move(entries_);
@@ -54,7 +58,7 @@ std::vector<std::uint8_t> PackBuilder::finish(Digest& name, std::vector<BlobEntr
 Result<std::vector<BlobEntry>> parse_pack(std::span<const std::uint8_t> p, const fastcdc::Params& chunking) {
   if (p.size() < 8 + kTrailer || std::memcmp(p.data(), kPackMagic, 8) != 0) return bad_pack("bad magic (not a pack)");
   const std::uint8_t* t = p.data() + p.size() - kTrailer;
-  if (std::memcmp(t + 8, kPackEnd, 8) != 0 || le::get_u32(t + 4) != 0) return bad_pack("bad trailer");
+  if (std::memcmp(t + 8, kPackEnd, 8) != 0) return bad_pack("bad trailer");
   const std::uint64_t n = le::get_u32(t);
   if (n > kMaxPackBlobs || n * kFooterEntry > p.size() - 8 - kTrailer) return bad_pack("blob count out of range");
   const std::uint64_t footer = p.size() - kTrailer - n * kFooterEntry;

@@ -159,7 +159,12 @@ Result<GcReport> Store::gc(const GcOptions& o) const {
     if (is_sparse) sparse.push_back(name);
     rep.bytes_removed += static_cast<std::uint64_t>(st.st_size);
   }
-  const bool compact = !condemned.empty() || idx->files.size() > 8;
+  // Entries naming a pack that is gone (damage, or a gc cut short in its sweep) are dropped too.
+  DigestSet present;
+  for (const auto& [name, path] : packs) present.insert(name);
+  bool dangling = false;
+  for (const auto& p : idx->packs) dangling = dangling || !present.count(p);
+  const bool compact = !condemned.empty() || idx->files.size() > 8 || dangling;
   if (o.dry_run) {
     rep.packs_removed = condemned.size();
     rep.packs_repacked = sparse.size();
@@ -209,7 +214,7 @@ Result<GcReport> Store::gc(const GcOptions& o) const {
       CHUNKER_TRY(fs::make_dir(sub));
       auto tmp = fs::write_tmp(dir_ + "/tmp", bytes, true);
       if (!tmp) return tmp.status();
-      CHUNKER_TRY(fs::link_into_place(*tmp, dir_ + "/" + rel, nullptr));
+      CHUNKER_TRY(fs::link_pack(*tmp, dir_ + "/" + rel));
       dirty.insert(sub);
       const auto pn = static_cast<std::uint32_t>(out.packs.size());
       out.packs.push_back(name);
@@ -240,7 +245,7 @@ Result<GcReport> Store::gc(const GcOptions& o) const {
     std::vector<std::uint32_t> map(idx->packs.size(), UINT32_MAX);
     for (const auto& [h, loc] : idx->chunks) {
       const Digest& p = idx->packs[loc.pack];
-      if (condemned_set.count(p)) continue;
+      if (condemned_set.count(p) || !present.count(p)) continue;
       if (map[loc.pack] == UINT32_MAX) {
         map[loc.pack] = static_cast<std::uint32_t>(out.packs.size());
         out.packs.push_back(p);

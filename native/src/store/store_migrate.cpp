@@ -55,7 +55,7 @@ Status Store::migrate(unsigned /*threads*/) {
     CHUNKER_TRY(fs::make_dir(sub));
     auto tmp = fs::write_tmp(dir_ + "/tmp", bytes, true);
     if (!tmp) return tmp.status();
-    CHUNKER_TRY(fs::link_into_place(*tmp, dir_ + "/" + rel, nullptr));
+    CHUNKER_TRY(fs::link_pack(*tmp, dir_ + "/" + rel));
     dirty.insert(sub);
     const auto pn = static_cast<std::uint32_t>(idx.packs.size());
     idx.packs.push_back(name);

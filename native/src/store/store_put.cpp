@@ -19,6 +19,7 @@
 #include "chunker/blake3.hpp"
 #include "chunker/codec.hpp"
 #include "chunker/file.hpp"
+#include "chunker/input.hpp"
 #include "chunker/pipeline.hpp"
 #include "chunker/store.hpp"
 #include "chunker/thread_pool.hpp"
@@ -30,45 +31,26 @@
 namespace chunker::store {
 namespace {
 
-Stamp stamp_of(const struct stat& st) {
-  Stamp s;
-  s.dev = st.st_dev;
-  s.ino = st.st_ino;
-  s.size = static_cast<std::uint64_t>(st.st_size);
-  s.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  s.ctime_ns = static_cast<std::int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
-  return s;
-}
+Stamp to_stamp(const FileStamp& f) { return {f.dev, f.ino, f.size, f.mtime_ns, f.ctime_ns}; }
 
-// THE place put reads a file (to be replaced by read_input, INPUT_API.md):
-// every byte is read once, to EOF, into the pipeline's own buffer; chunks are
-// hashed and staged from those bytes and the whole-file BLAKE3 is taken from
-// the same bytes in order. A file whose size/mtime/ctime/inode changed while
-// it was read is an error naming it (never a mix of two versions).
+// THE place put reads a file: read_input (input.hpp) reads every byte once,
+// to EOF, into memory the process owns; chunks, their hashes, the stage's
+// stored bytes and the whole-file BLAKE3 all come from those bytes, and a
+// file that changed while read is an error naming it (Errc::changed).
 Status read_file_through(ChunkPipeline& pipeline, const std::string& path, HashedChunkSink sink, Digest& whole,
                          std::uint64_t& bytes, Stamp& stamp) {
   auto in = InputFile::open(path);
   if (!in) return in.status();
-  struct stat before {}, after {};
-  if (::fstat(in->fd(), &before) != 0) return fs::errno_status("stat", path, errno);
-  if (S_ISDIR(before.st_mode)) return Status(Errc::io_error, path + ": is a directory");
-  blake3::Hasher h;
-  bytes = 0;
-  auto read = [&](std::span<std::uint8_t> buf) -> Result<std::size_t> {
-    auto n = in->read(buf);
-    if (!n) return n.status();
-    h.update(buf.first(*n));
-    bytes += *n;
-    return *n;
-  };
-  Status s = pipeline.run_reader(read, sink, S_ISREG(before.st_mode) ? static_cast<std::uint64_t>(before.st_size) : 0);
-  if (!s.ok()) return Status(s.code(), s.message().starts_with(path) ? s.message() : path + ": " + s.message());
-  if (::fstat(in->fd(), &after) != 0) return fs::errno_status("stat", path, errno);
-  stamp = stamp_of(before);
-  if (S_ISREG(before.st_mode) && (stamp_of(after) != stamp || bytes != stamp.size))
-    return Status(Errc::io_error, path + ": changed while being read (size, mtime or ctime differ before and after); "
-                                         "not stored");
-  whole = h.finalize();
+  InputOptions io;
+  io.whole_blake3 = true;
+  auto rep = read_input(pipeline, *in, sink, io);
+  if (!rep) {
+    const Status& s = rep.status();
+    return s.message().find(path) != std::string::npos ? s : Status(s.code(), path + ": " + s.message());
+  }
+  bytes = rep->bytes;
+  whole = rep->whole_blake3;
+  stamp = to_stamp(rep->before);
   return {};
 }
 
@@ -207,8 +189,8 @@ void PutSession::fail(PutResult res, Status s) {
 bool PutSession::cache_hit(const PutItem& item, const std::string& abs, PutResult& res) {
   const CacheEntry* e = cache_.find(abs);
   if (!e || e->name != item.name) return false;
-  struct stat st {};
-  if (::stat(item.path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || stamp_of(st) != e->stamp) return false;
+  auto now = stamp_path(item.path);
+  if (!now || !now->regular || to_stamp(*now) != e->stamp) return false;
   std::string text;
   if (!fs::read_text(dir_ + "/" + manifest_rel_path(item.name), kMaxManifestBytes, text).ok()) return false;
   auto m = parse_manifest(text, cfg_.chunking);
@@ -233,7 +215,7 @@ Status PutSession::write_pack(PackBuilder& b) {
   CHUNKER_TRY(fs::make_dir(sub, &created));
   auto tmp = fs::write_tmp(dir_ + "/tmp", bytes, /*sync=*/true);
   if (!tmp) return tmp.status();
-  CHUNKER_TRY(fs::link_into_place(*tmp, dir_ + "/" + rel, nullptr));
+  CHUNKER_TRY(fs::link_pack(*tmp, dir_ + "/" + rel));
   std::lock_guard g(mu_);
   dirty_dirs_.insert(sub);
   if (created) dirty_dirs_.insert(dir_ + "/packs");

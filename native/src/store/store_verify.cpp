@@ -1,4 +1,5 @@
 // Store::verify (v2): everything get checks, for every file, plus the containers.
+#include <algorithm>
 #include <map>
 #include <mutex>
 
@@ -140,6 +141,7 @@ VerifyReport Store::verify(unsigned threads) const {
                               [](std::span<const std::uint8_t>) { return Status{}; });
     if (!s.ok()) problem(e.manifest_file + ": " + s.message());
   });
+  std::sort(rep.problems.begin(), rep.problems.end());  // threads finish in any order; output does not
   return rep;
 }
 
