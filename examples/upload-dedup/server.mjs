@@ -7,10 +7,14 @@
 //   GET  /api/config                 chunking params + limits (the page chunks with these)
 //   POST /api/missing {hashes:[...]} -> {missing:[...]}
 //   PUT  /api/chunks/<64 hex>        body = the chunk (X-Chunk-Encoding: raw) or one zstd frame (zstd)
+//   POST /api/chunks                 a batch (application/octet-stream): records of
+//                                    hash[32] | encoding u8 (0 raw, 1 zstd) | length u32 LE | body;
+//                                    the new chunks of one batch become one pack (raw records
+//                                    are stored raw: send raw only when zstd does not help)
 //   POST /api/files  <manifest>      commit; 409 MISSING_CHUNKS if a chunk is not stored
 //   GET  /api/files                  list
 //   GET  /api/files/<name, URI-encoded>  the reassembled file, every chunk verified (X-Blake3 header)
-//   GET  /api/stats                  chunk count, bytes on disk, what this process received
+//   GET  /api/stats                  chunk count, packs, bytes on disk, what this process received
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -22,7 +26,10 @@ const ROOT = path.resolve(HERE, '../..');
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
   '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.png': 'image/png',
+  '.svg': 'image/svg+xml',
 };
+const BATCH_HEAD = 37;
+const LINGER_MS = 1000;   // hash[32] | encoding u8 | length u32
 
 export function defaultLimits(max) {
   return {
@@ -31,13 +38,21 @@ export function defaultLimits(max) {
     chunkBody: max + (max >> 7) + 1024,   // > zstd's compressBound(max), so an honest frame always fits
     manifestBody: 16 << 20,       // POST /api/files body
     manifestChunks: 1 << 17,      // chunks per manifest (8 GiB of 64 KiB chunks)
+    batchBody: 64 << 20,          // POST /api/chunks body (one pack)
+    batchChunks: 4096,            // chunks per batch
+    verifyBytes: 4 * 2 ** 30,     // bytes hashed to check one commit's whole-file BLAKE3
   };
 }
 
 const err = (status, code, message) => new StoreError(status, code, message);
 
-// Reads a request body up to `cap` bytes; 413 past it (Content-Length is
-// checked first so an oversized upload is refused before it is read).
+// The client went away (reset, abort) before its request was read: nobody to answer, nothing to log.
+class ClientGone extends Error {}
+
+// Reads a request body up to `cap` bytes; 413 past it. Content-Length is
+// checked first, so an oversized upload is refused before any of it is read;
+// without one (chunked) reading stops at the cap. The caller then answers and
+// closes the connection (see `answerError`) instead of reading the rest.
 function readBody(req, cap) {
   return new Promise((resolve, reject) => {
     const declared = req.headers['content-length'];
@@ -47,38 +62,66 @@ function readBody(req, cap) {
     }
     const parts = [];
     let n = 0, done = false;
-    req.on('data', (d) => {
+    const onData = (d) => {
       if (done) return;
       n += d.length;
       if (n > cap) {
         done = true;
         parts.length = 0;
+        req.off('data', onData);
+        req.pause();
         reject(err(413, 'BODY_TOO_LARGE', `request body larger than ${cap} bytes`));
-        req.resume();
         return;
       }
       parts.push(d);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => { if (!done) { done = true; resolve(Buffer.concat(parts)); } });
-    req.on('error', (e) => { if (!done) { done = true; reject(e); } });
+    req.on('error', () => { if (!done) { done = true; reject(new ClientGone('client went away')); } });
+    req.on('close', () => { if (!done) { done = true; reject(new ClientGone('client went away')); } });
   });
 }
+
+// UTF-8 is checked, not repaired: a name with invalid bytes is refused rather
+// than stored under a different name (U+FFFD in place of the bytes).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 async function readJson(req, cap) {
   const type = (req.headers['content-type'] || '').split(';')[0].trim();
   if (type !== 'application/json') throw err(415, 'BAD_CONTENT_TYPE', 'expected Content-Type: application/json');
   const body = await readBody(req, cap);
+  let text;
+  try { text = utf8.decode(body); } catch { throw err(400, 'BAD_UTF8', 'request body is not valid UTF-8 (names are stored as sent, never rewritten)'); }
   try {
-    return JSON.parse(body.toString('utf8'));
+    return JSON.parse(text);
   } catch {
     throw err(400, 'BAD_JSON', 'request body is not valid JSON');
   }
 }
 
-export async function createServer({ storeDir, preset = '64k', isolated = true, limits: over = {} } = {}) {
-  const store = await Store.open(storeDir, { preset });
+// A batch body -> [{ hash, encoding, body }] (bodies are views into `buf`).
+function parseBatch(buf, limits) {
+  const out = [];
+  const bad = (why) => err(400, 'BAD_BATCH', why);
+  for (let p = 0; p < buf.length;) {
+    if (out.length >= limits.batchChunks) throw err(413, 'TOO_MANY_CHUNKS', `at most ${limits.batchChunks} chunks per batch`);
+    if (p + BATCH_HEAD > buf.length) throw bad(`record ${out.length}: truncated header`);
+    const enc = buf[p + 32], len = buf.readUInt32LE(p + 33);
+    if (enc > 1) throw err(415, 'BAD_ENCODING', `record ${out.length}: encoding ${enc} (0 raw, 1 zstd)`);
+    if (len > limits.chunkBody) throw err(413, 'CHUNK_TOO_LARGE', `record ${out.length}: ${len} bytes, more than ${limits.chunkBody}`);
+    if (p + BATCH_HEAD + len > buf.length) throw bad(`record ${out.length}: truncated body`);
+    out.push({ hash: buf.toString('hex', p, p + 32), encoding: enc ? 'zstd' : 'raw', body: buf.subarray(p + BATCH_HEAD, p + BATCH_HEAD + len) });
+    p += BATCH_HEAD + len;
+  }
+  if (!out.length) throw bad('empty batch');
+  return out;
+}
+
+// storeDir: a directory (local backend); or backend: any storage.mjs backend.
+export async function createServer({ storeDir, backend, preset = '64k', isolated = true, limits: over = {} } = {}) {
+  const store = await Store.open(backend || storeDir, { preset });
   const limits = { ...defaultLimits(store.max), ...over };
-  const counters = { chunkPuts: 0, chunksCreated: 0, bytesReceived: 0, rawBytesReceived: 0, rejected: 0 };
+  const counters = { chunkPuts: 0, batches: 0, chunksReceived: 0, chunksCreated: 0, bytesReceived: 0, rawBytesReceived: 0, rejected: 0, clientAborts: 0 };
 
   const baseHeaders = () => (isolated
     ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cross-Origin-Resource-Policy': 'same-origin' }
@@ -133,14 +176,28 @@ export async function createServer({ storeDir, preset = '64k', isolated = true, 
       if (enc !== 'raw' && enc !== 'zstd') throw err(415, 'BAD_ENCODING', 'X-Chunk-Encoding must be raw or zstd');
       const body = await readBody(req, limits.chunkBody);
       counters.chunkPuts++;
+      counters.chunksReceived++;
       counters.bytesReceived += body.length;
       const r = await store.putChunk(h, body, enc);
       counters.rawBytesReceived += r.size;
       if (r.created) counters.chunksCreated++;
       sendJson(res, r.created ? 201 : 200, { hash: h, ...r });
+    } else if (p === '/api/chunks' && m === 'POST') {
+      const type = (req.headers['content-type'] || '').split(';')[0].trim();
+      if (type !== 'application/octet-stream') throw err(415, 'BAD_CONTENT_TYPE', 'expected Content-Type: application/octet-stream');
+      const body = await readBody(req, limits.batchBody);
+      const items = parseBatch(body, limits);
+      counters.batches++;
+      counters.chunksReceived += items.length;
+      counters.bytesReceived += body.length;
+      const results = await store.putChunks(items, { compressRaw: false });   // raw records: the client found zstd no smaller
+      let created = 0;
+      for (const r of results) { counters.rawBytesReceived += r.size; if (r.created) created++; }
+      counters.chunksCreated += created;
+      sendJson(res, created ? 201 : 200, { created, results });
     } else if (p === '/api/files' && m === 'POST') {
       const body = await readJson(req, limits.manifestBody);
-      const stored = await store.putManifest(body, { maxChunks: limits.manifestChunks });
+      const stored = await store.putManifest(body, { maxChunks: limits.manifestChunks, verifyBytes: limits.verifyBytes });
       sendJson(res, 201, { name: stored.name, size: stored.size, blake3: stored.blake3, chunks: stored.chunks.length });
     } else if (p === '/api/files' && m === 'GET') {
       sendJson(res, 200, { files: await store.listFiles() });
@@ -175,8 +232,8 @@ export async function createServer({ storeDir, preset = '64k', isolated = true, 
         }
         if (!closed) res.end();
       } catch (e) {
-        console.error(`download ${JSON.stringify(name)} aborted: ${e.message}`);
-        res.destroy(e);   // the client sees a truncated body, never wrong bytes with a 200 ending
+        console.error(`download ${JSON.stringify(name)} cut short: ${e.code || ''} ${e.message}`);
+        res.destroy();   // the client sees a truncated body, never wrong bytes with a 200 ending
       } finally {
         await it.return();
       }
@@ -187,6 +244,26 @@ export async function createServer({ storeDir, preset = '64k', isolated = true, 
     }
   }
 
+  // An error answer. If the request body was not read to its end (refused on
+  // its Content-Length, or at the cap), reading stops: the answer goes out with
+  // `Connection: close`, and the socket is closed once the client has had a
+  // moment to read it (lingering close: an immediate close while the client is
+  // still sending would reset the connection and lose the answer).
+  function answerError(req, res, status, body) {
+    const unread = !req.complete;
+    if (unread) res.setHeader('Connection', 'close');
+    sendJson(res, status, body);
+    if (unread) {
+      res.on('finish', () => {
+        req.resume();   // discard what is already on the way, for at most LINGER_MS
+        setTimeout(() => req.socket.destroy(), LINGER_MS).unref();
+      });
+    }
+  }
+
+  const gone = (req, res, e) => e instanceof ClientGone || req.socket.destroyed
+    || (e && (e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.code === 'ERR_STREAM_PREMATURE_CLOSE'));
+
   const server = http.createServer((req, res) => {
     handle(req, res).catch((e) => {
       if (res.headersSent) { res.destroy(); return; }
@@ -194,11 +271,14 @@ export async function createServer({ storeDir, preset = '64k', isolated = true, 
         counters.rejected++;
         const body = { error: e.message, code: e.code };
         if (e.missing) body.missing = e.missing;
-        sendJson(res, e.status, body);
-        if (e.status === 413) req.resume();
+        if (e.index !== undefined) body.index = e.index;
+        answerError(req, res, e.status, body);
+      } else if (gone(req, res, e)) {
+        counters.clientAborts++;   // an aborted upload is the client's choice, not a server fault
+        res.destroy();
       } else {
-        console.error(e);
-        sendJson(res, 500, { error: 'internal error', code: 'INTERNAL' });
+        console.error(`${req.method} ${req.url}: internal error:`, e);
+        answerError(req, res, 500, { error: 'internal error', code: 'INTERNAL' });
       }
     });
   });
@@ -212,7 +292,12 @@ const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPat
 if (isMain) {
   const port = Number(process.env.PORT || 8080);
   const host = process.env.HOST || '127.0.0.1';
-  const storeDir = process.env.STORE_DIR || path.join(HERE, '.store');
+  // STORE_URL (or STORE_DIR): a directory. Object storage (s3://) is the next backend (storage.mjs).
+  const storeDir = process.env.STORE_URL || process.env.STORE_DIR || path.join(HERE, '.store');
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(storeDir)) {
+    console.error(`STORE_URL ${storeDir}: only local directories are supported so far`);
+    process.exit(1);
+  }
   const isolated = process.env.ISOLATED !== '0';
   if (!fs.existsSync(path.join(ROOT, 'dist/esm/index.browser.js'))) {
     console.error('dist/ is not built: run `npm run build` (or bash scripts/main.sh, which builds it)');

@@ -1,15 +1,23 @@
-// Chunk store (docs/store-format.md, version 1) on top of the npm package
-// `chunker-wasm` (imported by its own name: Node resolves the package's
-// "exports" from inside the repository). No HTTP here: server.mjs calls this.
+// Chunk store (docs/store-format.md, version 2: packs, index files, manifests
+// with a canonical checksum, the lease / gc-plan writer protocol) on top of
+// the npm package `chunker-wasm` (imported by its own name: Node resolves the
+// package's "exports" from inside the repository). No HTTP here: server.mjs
+// calls this; no file system either: objects go through a storage backend
+// (storage.mjs), so the same logic can run on object storage.
 //
 // Every function that takes untrusted input throws a StoreError with an HTTP
 // status and a stable `code`; nothing in here trusts a hash, a name, a length
 // or a compressed frame it did not check itself.
 import crypto from 'node:crypto';
-import fsp from 'node:fs/promises';
-import path from 'node:path';
+import fs from 'node:fs';
+import os from 'node:os';
 import { blake3, compress, decompress, hex, ready } from 'chunker-wasm';
+import {
+  FormatError, MANIFEST_MAX_BYTES, INDEX_MAX_BYTES, b3hex, buildIndex, buildPack, indexKey, manifestChecksum, packKey, parseIndex,
+} from './format.mjs';
+import { LocalDirBackend } from './storage.mjs';
 
+export { b3hex };
 export const TAG = { stored: 0, zstd: 1, lz4: 2, xz: 3, bzip2: 4 };
 const TAG_NAMES = ['stored', 'zstd', 'lz4', 'xz', 'bzip2'];
 // Frame magic per tag: a tag must match the frame it claims (decompress() alone would accept any codec).
@@ -57,7 +65,6 @@ export function checkName(name) {
   return name;
 }
 
-export const b3hex = (bytes) => hex.encode(blake3(bytes));
 export const nameKey = (name) => b3hex(Buffer.from(name, 'utf8'));
 
 // Walks one zstd frame (RFC 8878 §3.1.1): returns { length, window, contentSize }
@@ -100,102 +107,190 @@ export function zstdFrameInfo(b) {
   return p > b.length ? null : { length: p, window, contentSize };
 }
 
-async function fsyncDir(dir) {
-  const fh = await fsp.open(dir, 'r');
-  try { await fh.sync(); } finally { await fh.close(); }
+
+const STORE_JSON_MAX = 64 << 10;
+const PLAN_MAX = 64 << 20;
+const DEFAULT_PACK_SIZE = 16 << 20;
+const REPEAT_CACHE_BYTES = 64 << 20;   // decoded chunks kept per commit for repeated references
+const HASH_STAGE = 4 << 20;            // whole-file hashing in 4 MiB pieces (the threads variant hashes those in parallel)
+
+const bootId = (() => { try { return fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(); } catch { return ''; } })();
+const rndHex = (n) => crypto.randomBytes(n).toString('hex');
+
+function parseStoreJson(text, where) {
+  let cfg;
+  try { cfg = JSON.parse(text); } catch { throw new Error(`${where}: not JSON`); }
+  if (!cfg || cfg.format !== 'chunker-store') throw new Error(`${where}: not a chunker store (format ${cfg && cfg.format})`);
+  if (cfg.version === 1) throw new Error(`${where}: a version 1 store; convert it with \`chunker store migrate DIR\` (this server writes version 2)`);
+  if (cfg.version !== 2) throw new Error(`${where}: unsupported store version ${cfg.version}`);
+  if (cfg.hash !== 'blake3') throw new Error(`${where}: unsupported hash ${cfg.hash}`);
+  if (typeof cfg.id != 'string' || !/^[0-9a-f]{32}$/.test(cfg.id)) throw new Error(`${where}: id must be 32 lower-case hex digits`);
+  const c = cfg.chunking || {};
+  for (const k of ['min', 'avg', 'max']) {
+    if (!Number.isInteger(c[k]) || c[k] <= 0) throw new Error(`${where}: chunking.${k} must be a positive integer`);
+  }
+  if (!(c.min <= c.avg && c.avg <= c.max)) throw new Error(`${where}: chunking needs min <= avg <= max`);
+  if (c.max >= 2 ** 32) throw new Error(`${where}: chunking.max must fit 32 bits`);
+  if (c.level !== undefined && ![0, 1, 2, 3].includes(c.level)) throw new Error(`${where}: chunking.level must be 0..3`);
+  if (c.seed !== undefined && !Number.isSafeInteger(c.seed)) throw new Error(`${where}: chunking.seed must be an integer`);
+  const ps = cfg.pack_size ?? DEFAULT_PACK_SIZE;
+  if (!Number.isInteger(ps) || ps < (1 << 20) || ps > 2 ** 30) throw new Error(`${where}: pack_size must be 1 MiB .. 1 GiB`);
+  return { ...cfg, pack_size: ps, chunking: { min: c.min, avg: c.avg, max: c.max, level: c.level ?? 1, seed: c.seed ?? 0 } };
 }
 
 export class Store {
-  // Opens DIR (creating it and store.json with `preset` if absent).
-  static async open(dir, { preset = '64k' } = {}) {
+  // Opens a store: `where` is a directory (local backend) or a backend object
+  // (storage.mjs interface). A missing store.json is created with `preset`.
+  static async open(where, { preset = '64k' } = {}) {
     await ready;
-    const s = new Store(path.resolve(dir));
+    const backend = typeof where == 'string' ? new LocalDirBackend(where) : where;
+    const s = new Store(backend);
     await s._init(preset);
     return s;
   }
 
-  constructor(dir) {
-    this.dir = dir;
+  constructor(backend) {
+    this.backend = backend;
+    this.dir = backend.dir;
     this.config = null;
+    this.idx = new Map();          // chunk hex -> [{ pack, offset, length, raw }] (union of the index files)
+    this.loadedIdx = new Set();    // index file names already in this.idx
+    this.gone = new Set();         // packs found missing (a gc deleted them)
+    this.plans = new Map();        // gc/<id>.plan key -> condemned packs (plans are immutable)
+    this.counters = { chunkDecodes: 0, packsWritten: 0, indexWritten: 0 };
   }
 
   async _init(preset) {
-    for (const d of ['', 'chunks', 'manifests', 'tmp']) await fsp.mkdir(path.join(this.dir, d), { recursive: true });
-    const file = path.join(this.dir, 'store.json');
-    let text;
-    try {
-      text = await fsp.readFile(file, 'utf8');
-    } catch (e) {
-      if (e.code !== 'ENOENT') throw e;
+    const b = this.backend;
+    if (b.init) await b.init(['packs', 'index', 'manifests', 'leases', 'gc']);
+    const where = `${b.describe}/store.json`;
+    let text = await b.read('store.json', STORE_JSON_MAX);
+    if (text === null) {
       const p = PRESETS[preset];
       if (!p) throw new Error(`unknown chunking preset ${preset} (${Object.keys(PRESETS).join(', ')})`);
-      const cfg = { format: 'chunker-store', version: 1, hash: 'blake3', chunking: { ...p, level: 1, seed: 0 } };
-      await this._writeAtomic(file, Buffer.from(JSON.stringify(cfg) + '\n'), { exclusive: true });
-      text = await fsp.readFile(file, 'utf8');
+      const cfg = { format: 'chunker-store', version: 2, hash: 'blake3', id: rndHex(16), chunking: { ...p, level: 1, seed: 0 }, pack_size: DEFAULT_PACK_SIZE };
+      await b.createMany([{ key: 'store.json', data: Buffer.from(JSON.stringify(cfg) + '\n') }]);
+      text = await b.read('store.json', STORE_JSON_MAX);
     }
-    const cfg = JSON.parse(text);
-    if (cfg.format !== 'chunker-store') throw new Error(`${file}: not a chunker store (format ${cfg.format})`);
-    if (cfg.version !== 1) throw new Error(`${file}: unsupported store version ${cfg.version}`);
-    if (cfg.hash !== 'blake3') throw new Error(`${file}: unsupported hash ${cfg.hash}`);
-    const c = cfg.chunking || {};
-    for (const k of ['min', 'avg', 'max']) {
-      if (!Number.isInteger(c[k]) || c[k] <= 0) throw new Error(`${file}: chunking.${k} must be a positive integer`);
-    }
-    if (!(c.min <= c.avg && c.avg <= c.max)) throw new Error(`${file}: chunking needs min <= avg <= max`);
-    if (c.level !== undefined && ![0, 1, 2, 3].includes(c.level)) throw new Error(`${file}: chunking.level must be 0..3`);
-    if (c.seed !== undefined && !Number.isSafeInteger(c.seed)) throw new Error(`${file}: chunking.seed must be an integer`);
-    this.config = { ...cfg, chunking: { min: c.min, avg: c.avg, max: c.max, level: c.level ?? 1, seed: c.seed ?? 0 } };
+    this.config = parseStoreJson(text.toString('utf8'), where);
     this.max = this.config.chunking.max;
     // zstd frames written without the content size (e.g. `zstd` reading a pipe) declare the level's
     // window (2 MiB at level 3, 8 MiB at 19); allow those, refuse the 128 MiB kind.
     this.maxWindow = Math.max(8 << 20, this.max);
+    await this.refreshIndex();
   }
 
-  chunkPath(h) { return path.join(this.dir, 'chunks', h.slice(0, 2), h); }
-  manifestPath(name) { return path.join(this.dir, 'manifests', `${nameKey(name)}.json`); }
+  manifestKey(name) { return `manifests/${nameKey(name)}.json`; }
 
-  // tmp/<random> -> write -> fsync -> rename -> fsync(dir). With `exclusive`, an
-  // existing destination is kept (link() fails with EEXIST instead of replacing).
-  async _writeAtomic(dest, data, { exclusive = false } = {}) {
-    const tmp = path.join(this.dir, 'tmp', `${crypto.randomBytes(12).toString('hex')}.tmp`);
-    const fh = await fsp.open(tmp, 'wx', 0o644);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    const dir = path.dirname(dest);
-    await fsp.mkdir(dir, { recursive: true });
-    try {
-      if (exclusive) {
-        try { await fsp.link(tmp, dest); } catch (e) { if (e.code !== 'EEXIST') throw e; }
-        await fsp.unlink(tmp);
-      } else {
-        await fsp.rename(tmp, dest);
+  // ---- index, gc plans, leases ----
+
+  // Loads index files not seen yet (the union grows as other writers commit).
+  // A file that vanishes between list and read was compacted by a gc: list again.
+  async refreshIndex() {
+    for (let round = 0; round < 3; round++) {
+      let vanished = false;
+      for (const { key } of await this.backend.list('index')) {
+        const m = /^index\/([0-9a-f]{64})\.idx$/.exec(key);
+        if (!m || this.loadedIdx.has(m[1])) continue;
+        const buf = await this.backend.read(key, INDEX_MAX_BYTES);
+        if (buf === null) { vanished = true; continue; }
+        let entries;
+        try { entries = parseIndex(buf, m[1], this.max); } catch (e) {
+          throw new StoreError(500, 'CORRUPT_INDEX', `${key}: ${e instanceof FormatError ? e.message : e}`);
+        }
+        this._addEntries(entries);
+        this.loadedIdx.add(m[1]);
       }
-    } catch (e) {
-      await fsp.rm(tmp, { force: true });
-      throw e;
+      if (!vanished) return;
     }
-    await fsyncDir(dir);
   }
 
-  async hasChunk(h) {
-    try { return (await fsp.stat(this.chunkPath(h))).isFile(); } catch { return false; }
+  _addEntries(entries) {
+    for (const e of entries) {
+      const list = this.idx.get(e.hash);
+      const v = { pack: e.pack, offset: e.offset, length: e.length, raw: e.raw };
+      if (!list) this.idx.set(e.hash, [v]);
+      else if (!list.some((x) => x.pack === v.pack && x.offset === v.offset)) list.push(v);
+    }
   }
 
-  async missing(hashes) {
-    const out = [];
-    for (const h of hashes) if (!(await this.hasChunk(checkHash(h)))) out.push(h);
+  // The writer's avoid set: the union of the condemned packs of every gc plan listed now.
+  async avoidSet() {
+    const avoid = new Set(), seen = new Set();
+    for (const { key } of await this.backend.list('gc')) {
+      if (!key.endsWith('.plan')) continue;
+      seen.add(key);
+      let packs = this.plans.get(key);
+      if (!packs) {
+        const buf = await this.backend.read(key, PLAN_MAX);
+        if (buf === null) continue;   // finished meanwhile
+        try {
+          packs = JSON.parse(buf.toString('utf8')).condemned;
+          if (!Array.isArray(packs)) throw new Error('no condemned list');
+        } catch (e) {
+          // A plan we cannot read may condemn anything: commit nothing while it exists.
+          throw new StoreError(503, 'GC_PLAN_UNREADABLE', `${key}: ${e.message}; retry when that gc has finished`);
+        }
+        this.plans.set(key, packs);
+      }
+      for (const p of packs) avoid.add(p);
+    }
+    for (const k of this.plans.keys()) if (!seen.has(k)) this.plans.delete(k);
+    return avoid;
+  }
+
+  // Runs fn() under a writer lease (docs/store-format.md "Writer"), deleted afterwards whatever happens.
+  async withLease(fn) {
+    const key = `leases/${rndHex(16)}.json`;
+    const lease = { kind: 'put', host: os.hostname(), boot_id: bootId, pid: process.pid, start: new Date().toISOString() };
+    if (!(await this.backend.create(key, Buffer.from(JSON.stringify(lease) + '\n')))) throw new Error(`lease ${key} exists`);
+    try { return await fn(); } finally { await this.backend.delete(key); }
+  }
+
+  // An indexed copy of chunk h outside `avoid` and not known to be gone, or null.
+  _copy(h, avoid) {
+    const list = this.idx.get(h);
+    if (!list) return null;
+    return list.find((e) => !avoid.has(e.pack) && !this.gone.has(e.pack)) || null;
+  }
+
+  // Does pack p exist right now? (stat / HEAD; `cache` holds this request's answers)
+  async _packExists(p, cache) {
+    if (cache.has(p)) return cache.get(p);
+    const ok = (await this.backend.stat(packKey(p))) !== null;
+    if (!ok) this.gone.add(p);
+    cache.set(p, ok);
+    return ok;
+  }
+
+  // Copies of the given chunks that are safe to reference now: outside the
+  // avoid set and in a pack that exists. -> Map(hash -> copy); absent = missing.
+  async _safeCopies(hashes, avoid) {
+    if (hashes.some((h) => !this._copy(h, avoid))) await this.refreshIndex();
+    const out = new Map(), exists = new Map();
+    for (const h of hashes) {
+      for (;;) {
+        const c = this._copy(h, avoid);
+        if (!c) break;
+        if (await this._packExists(c.pack, exists)) { out.set(h, c); break; }
+      }
+    }
     return out;
   }
 
-  // Stores one uploaded chunk. `body` is the chunk itself (encoding "raw") or
-  // one zstd frame of it ("zstd"). The frame is decoded with an output limit
-  // of chunking.max and the result must hash to `h`. Returns
-  // { created, size, stored: bytes on disk, tag }.
-  async putChunk(h, body, encoding = 'raw') {
+  async missing(hashes) {
+    hashes.forEach((h) => checkHash(h));
+    const uniq = [...new Set(hashes)];
+    const have = await this._safeCopies(uniq, await this.avoidSet());
+    return uniq.filter((h) => !have.has(h));
+  }
+
+  // ---- chunks ----
+
+  // Checks one uploaded chunk: `body` is the chunk itself (encoding "raw") or
+  // one zstd frame of it ("zstd"); the frame is decoded with an output limit
+  // of chunking.max and the result must hash to `h`. -> { raw, frame }
+  async decodeUpload(h, body, encoding = 'raw') {
     checkHash(h);
     let raw, frame = null;
     if (encoding === 'zstd') {
@@ -227,48 +322,114 @@ export class Store {
     if (raw.length === 0) throw new StoreError(400, 'EMPTY_CHUNK', 'empty chunk');
     const got = b3hex(raw);
     if (got !== h) throw new StoreError(422, 'HASH_MISMATCH', `chunk bytes hash to ${got}, not ${h}`);
-    if (await this.hasChunk(h)) return { created: false, size: raw.length, stored: 0, tag: null };
-    if (!frame) frame = await compress(raw, { codec: 'zstd', level: 3 });
-    const useFrame = frame.length < raw.length;
-    const data = Buffer.concat([Buffer.of(useFrame ? TAG.zstd : TAG.stored), useFrame ? frame : raw]);
-    await this._writeAtomic(this.chunkPath(h), data, { exclusive: true });
-    return { created: true, size: raw.length, stored: data.length, tag: TAG_NAMES[data[0]] };
+    return { raw, frame };
   }
 
-  // Reads, decodes (limit chunking.max) and verifies one chunk.
-  async readChunk(h) {
-    checkHash(h);
-    let data;
-    try {
-      data = await fsp.readFile(this.chunkPath(h));
-    } catch (e) {
-      if (e.code === 'ENOENT') throw new StoreError(409, 'MISSING_CHUNK', `chunk ${h} is not in the store`);
-      throw e;
+  // Stores uploaded chunks [{ hash, body, encoding }]: each is checked first
+  // (any failure rejects the whole batch, nothing stored); the ones the store
+  // lacks become ONE pack and one index file, written under a lease.
+  // -> [{ hash, created, size, stored, tag }]. compressRaw: false stores raw
+  // uploads as they are (tag 0) — for clients that send raw only when zstd
+  // did not make a chunk smaller, as the page does; trying again here would
+  // cost the server a zstd pass over incompressible data.
+  async putChunks(items, { compressRaw = true } = {}) {
+    const checked = [];
+    for (const [i, it] of items.entries()) {
+      try {
+        checked.push({ hash: it.hash, ...(await this.decodeUpload(it.hash, it.body, it.encoding)) });
+      } catch (e) {
+        if (e instanceof StoreError && items.length > 1) { e.message = `chunk ${i} (${it.hash}): ${e.message}`; e.index = i; }
+        throw e;
+      }
     }
-    if (data.length < 1) throw new StoreError(500, 'CORRUPT_CHUNK', `chunk ${h}: empty file`);
+    return this.withLease(async () => {
+      const avoid = await this.avoidSet();
+      const hashes = [...new Set(checked.map((c) => c.hash))];
+      if (hashes.some((h) => !this._copy(h, avoid))) await this.refreshIndex();
+      const blobs = [], taken = new Set(), results = [];
+      for (const c of checked) {
+        if (this._copy(c.hash, avoid) || taken.has(c.hash)) {
+          results.push({ hash: c.hash, created: false, size: c.raw.length, stored: 0, tag: null });
+          continue;
+        }
+        taken.add(c.hash);
+        let frame = c.frame;
+        if (!frame && compressRaw) frame = await compress(c.raw, { codec: 'zstd', level: 3 });
+        const useFrame = frame !== null && frame.length < c.raw.length;
+        const blob = Buffer.concat([Buffer.of(useFrame ? TAG.zstd : TAG.stored), useFrame ? frame : c.raw]);
+        blobs.push({ hash: c.hash, blob, raw: c.raw.length, bytes: c.raw });
+        results.push({ hash: c.hash, created: true, size: c.raw.length, stored: blob.length, tag: TAG_NAMES[blob[0]] });
+      }
+      if (blobs.length) {
+        // Commit order: the pack durable, then the index file naming it.
+        let pack = buildPack(blobs);
+        // Equal blobs make an equal pack, with the same name: storing a chunk
+        // "again" in the very pack a gc condemned would only re-create a file
+        // about to be deleted. Encode the first blob differently until the
+        // name is a new one (readers accept any frame of the chunk).
+        for (let k = 1; avoid.has(pack.hash); k++) {
+          if (k > 8) throw new StoreError(503, 'PACK_CONDEMNED', 'cannot write a pack outside the running gc\'s plan; retry when it has finished');
+          const b0 = blobs[0];
+          b0.blob = Buffer.concat([Buffer.of(TAG.zstd), await compress(b0.bytes, { codec: 'zstd', level: k, checksum: k % 2 === 0 })]);
+          Object.assign(results.find((r) => r.hash === b0.hash && r.created), { stored: b0.blob.length, tag: 'zstd' });
+          pack = buildPack(blobs);
+        }
+        await this.backend.createMany([{ key: packKey(pack.hash), data: pack.bytes }]);
+        const entries = pack.entries.map((e) => ({ ...e, pack: pack.hash }));
+        const index = buildIndex([pack.hash], entries);
+        await this.backend.createMany([{ key: indexKey(index.hash), data: index.bytes }]);
+        this.gone.delete(pack.hash);
+        this._addEntries(entries);
+        this.loadedIdx.add(index.hash);
+        this.counters.packsWritten++;
+        this.counters.indexWritten++;
+      }
+      return results;
+    });
+  }
+
+  async putChunk(h, body, encoding = 'raw') {
+    return (await this.putChunks([{ hash: h, body, encoding }]))[0];
+  }
+
+  // Reads, decodes (limit chunking.max) and verifies chunk h from one of its
+  // packs (copies in missing packs are skipped).
+  async readChunk(h, avoid = new Set()) {
+    checkHash(h);
+    for (;;) {
+      const c = this._copy(h, avoid) || (await this.refreshIndex(), this._copy(h, avoid));
+      if (!c) throw new StoreError(409, 'MISSING_CHUNK', `chunk ${h} is not in the store`);
+      const data = await this.backend.readRange(packKey(c.pack), c.offset, c.length);
+      if (data === null) { this.gone.add(c.pack); continue; }
+      return this._decodeBlob(h, c, data);
+    }
+  }
+
+  async _decodeBlob(h, c, data) {
+    this.counters.chunkDecodes++;
+    const where = `chunk ${h} (pack ${c.pack.slice(0, 16)}…)`;
     const tag = data[0];
     let raw;
     if (tag === TAG.stored) raw = data.subarray(1);
     else if (tag >= 1 && tag <= 4) {
       const magic = MAGIC[tag];
       if (data.length < 1 + magic.length || magic.some((b, i) => data[1 + i] !== b)) {
-        throw new StoreError(500, 'CORRUPT_CHUNK', `chunk ${h}: tag ${tag} (${TAG_NAMES[tag]}) but no ${TAG_NAMES[tag]} frame`);
+        throw new StoreError(500, 'CORRUPT_CHUNK', `${where}: tag ${tag} (${TAG_NAMES[tag]}) but no ${TAG_NAMES[tag]} frame`);
       }
       try {
         raw = await decompress(data.subarray(1), { maxOutput: this.max });
       } catch (e) {
-        throw new StoreError(500, 'CORRUPT_CHUNK', `chunk ${h}: ${e.code || ''} ${e.message}`);
+        throw new StoreError(500, 'CORRUPT_CHUNK', `${where}: ${e.code || ''} ${e.message}`);
       }
-    } else throw new StoreError(500, 'CORRUPT_CHUNK', `chunk ${h}: unknown codec tag ${tag}`);
-    if (raw.length > this.max || b3hex(raw) !== h) throw new StoreError(500, 'CORRUPT_CHUNK', `chunk ${h}: content does not match its hash`);
+    } else throw new StoreError(500, 'CORRUPT_CHUNK', `${where}: unknown codec tag ${tag}`);
+    if (raw.length !== c.raw || b3hex(raw) !== h) throw new StoreError(500, 'CORRUPT_CHUNK', `${where}: content does not match its hash or indexed length`);
     return raw;
   }
 
-  // Validates a manifest (shape, caps, names, lengths), checks that every chunk
-  // is present, re-reads the chunks to check the whole-file BLAKE3, then writes
-  // manifests/<BLAKE3(name)>.json atomically. Returns the stored manifest.
-  async putManifest(m, { maxChunks = 1 << 17, verifyContent = true } = {}) {
-    const bad = (why) => new StoreError(400, 'BAD_MANIFEST', why);
+  // ---- manifests ----
+
+  // Shape and caps of a manifest (uploaded or read back). -> [[hash, length]]
+  _checkManifestShape(m, maxChunks, bad) {
     if (!m || typeof m != 'object' || Array.isArray(m)) throw bad('manifest must be a JSON object');
     checkName(m.name);
     if (!Number.isSafeInteger(m.size) || m.size < 0) throw bad('size must be a non-negative integer');
@@ -284,54 +445,120 @@ export class Store {
       return [c[0], c[1]];
     });
     if (sum !== m.size) throw bad(`chunk lengths sum to ${sum}, not size ${m.size}`);
-    const missing = await this.missing([...new Set(chunks.map((c) => c[0]))]);
-    if (missing.length) {
-      const e = new StoreError(409, 'MISSING_CHUNKS', `${missing.length} referenced chunk(s) are not in the store`);
-      e.missing = missing.slice(0, 1000);
-      throw e;
+    return chunks;
+  }
+
+  // Validates a manifest, then commits it by the writer protocol: lease, gc
+  // plans -> avoid set, every chunk in an existing pack outside it with the
+  // indexed length, the whole-file BLAKE3 over the decoded chunks, plans
+  // re-read, manifest written, lease deleted. Work is bounded per request:
+  // each distinct chunk is decoded once (repeats come from a cache of
+  // REPEAT_CACHE_BYTES or are decoded again only when it overflows), and at
+  // most `verifyBytes` are hashed (413 FILE_TOO_LARGE above).
+  async putManifest(m, { maxChunks = 1 << 17, verifyBytes = 4 * 2 ** 30 } = {}) {
+    const chunks = this._checkManifestShape(m, maxChunks, (why) => new StoreError(400, 'BAD_MANIFEST', why));
+    if (m.size > verifyBytes) {
+      throw new StoreError(413, 'FILE_TOO_LARGE', `file of ${m.size} bytes: this server checks at most ${verifyBytes} bytes per commit`);
     }
-    if (verifyContent) {
-      const h = blake3.create();
-      try {
-        for (const [ch, len] of chunks) {
-          const raw = await this.readChunk(ch);
-          if (raw.length !== len) throw bad(`chunk ${ch} has ${raw.length} bytes, the manifest says ${len}`);
-          h.update(raw);
-        }
-        const got = hex.encode(h.digest());
-        if (got !== m.blake3) throw new StoreError(422, 'FILE_HASH_MISMATCH', `the chunks hash to ${got}, not ${m.blake3}`);
-      } finally {
-        h.free();
+    return this.withLease(async () => {
+      let avoid = await this.avoidSet();
+      const uniq = [...new Set(chunks.map((c) => c[0]))];
+      const copies = await this._safeCopies(uniq, avoid);
+      const missing = uniq.filter((h) => !copies.has(h));
+      if (missing.length) {
+        const e = new StoreError(409, 'MISSING_CHUNKS', `${missing.length} referenced chunk(s) are not in the store`);
+        e.missing = missing.slice(0, 1000);
+        throw e;
       }
+      for (const [h, len] of chunks) {
+        const c = copies.get(h);
+        if (c.raw !== len) throw new StoreError(400, 'BAD_MANIFEST', `chunk ${h} has ${c.raw} bytes, the manifest says ${len}`);
+      }
+      await this._checkFileHash(chunks, copies, m.blake3);
+      // Re-check (writer step 5): a gc that planned meanwhile may condemn a pack we use.
+      avoid = await this.avoidSet();
+      const condemned = uniq.filter((h) => avoid.has(copies.get(h).pack));
+      if (condemned.length) {
+        const e = new StoreError(409, 'MISSING_CHUNKS', `${condemned.length} chunk(s) are in packs a running gc condemned; upload them again`);
+        e.missing = condemned.slice(0, 1000);
+        throw e;
+      }
+      const checksum = manifestChecksum(m.name, m.size, m.blake3, chunks);
+      const out = { format: 'chunker-manifest', version: 2, name: m.name, size: m.size, blake3: m.blake3, chunks, checksum };
+      await this.backend.replaceMany([{ key: this.manifestKey(m.name), data: Buffer.from(JSON.stringify(out) + '\n') }]);
+      return out;
+    });
+  }
+
+  async _checkFileHash(chunks, copies, expected) {
+    const refs = new Map();
+    for (const [h] of chunks) refs.set(h, (refs.get(h) || 0) + 1);
+    const cache = new Map();
+    let cached = 0;
+    const hasher = blake3.create();
+    const stage = Buffer.allocUnsafe(HASH_STAGE);
+    let fill = 0;
+    const feed = (raw) => {
+      for (let o = 0; o < raw.length;) {
+        const n = Math.min(raw.length - o, HASH_STAGE - fill);
+        stage.set(raw.subarray(o, o + n), fill);
+        fill += n; o += n;
+        if (fill === HASH_STAGE) { hasher.update(stage); fill = 0; }
+      }
+    };
+    try {
+      for (const [h] of chunks) {
+        let raw = cache.get(h);
+        if (!raw) {
+          const c = copies.get(h);
+          const data = await this.backend.readRange(packKey(c.pack), c.offset, c.length);
+          if (data === null) {
+            const e = new StoreError(409, 'MISSING_CHUNKS', `pack of chunk ${h} vanished during the commit; upload it again`);
+            e.missing = [h];
+            throw e;
+          }
+          raw = await this._decodeBlob(h, c, data);
+          if (refs.get(h) > 1 && cached + raw.length <= REPEAT_CACHE_BYTES) { cache.set(h, raw); cached += raw.length; }
+        }
+        feed(raw);
+      }
+      if (fill) hasher.update(stage.subarray(0, fill));
+      const got = hex.encode(hasher.digest());
+      if (got !== expected) throw new StoreError(422, 'FILE_HASH_MISMATCH', `the chunks hash to ${got}, not ${expected}`);
+    } finally {
+      hasher.free();
     }
-    const out = { format: 'chunker-manifest', version: 1, name: m.name, size: m.size, blake3: m.blake3, chunks };
-    await this._writeAtomic(this.manifestPath(m.name), Buffer.from(JSON.stringify(out) + '\n'));
-    return out;
+  }
+
+  // A stored manifest, its checksum checked before anything else is used.
+  async _readManifest(key, name) {
+    const buf = await this.backend.read(key, MANIFEST_MAX_BYTES);
+    if (buf === null) return null;
+    const corrupt = (why) => new StoreError(500, 'CORRUPT_MANIFEST', `${key}: ${why}`);
+    let m;
+    try { m = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf)); } catch { throw corrupt('not UTF-8 JSON'); }
+    if (!m || m.format !== 'chunker-manifest' || m.version !== 2) throw corrupt('not a version 2 manifest');
+    let chunks;
+    try { chunks = this._checkManifestShape(m, Infinity, (why) => corrupt(why)); } catch (e) { throw e.code === 'CORRUPT_MANIFEST' ? e : corrupt(e.message); }
+    if (typeof m.checksum != 'string' || manifestChecksum(m.name, m.size, m.blake3, chunks) !== m.checksum) throw corrupt('checksum mismatch');
+    if (key !== this.manifestKey(m.name) || (name !== undefined && m.name !== name)) throw corrupt('stored under another name');
+    return { ...m, chunks };
   }
 
   async getManifest(name) {
     checkName(name);
-    let text;
-    try {
-      text = await fsp.readFile(this.manifestPath(name), 'utf8');
-    } catch (e) {
-      if (e.code === 'ENOENT') throw new StoreError(404, 'NOT_FOUND', 'no such file');
-      throw e;
-    }
-    const m = JSON.parse(text);
-    if (m.format !== 'chunker-manifest' || m.version !== 1 || m.name !== name) {
-      throw new StoreError(500, 'CORRUPT_MANIFEST', `manifest for ${JSON.stringify(name)} is not a v1 manifest of that name`);
-    }
+    const m = await this._readManifest(this.manifestKey(name), name);
+    if (!m) throw new StoreError(404, 'NOT_FOUND', 'no such file');
     return m;
   }
 
   async listFiles() {
     const out = [];
-    for (const f of await fsp.readdir(path.join(this.dir, 'manifests'))) {
-      if (!/^[0-9a-f]{64}\.json$/.test(f)) continue;
+    for (const { key } of await this.backend.list('manifests')) {
+      if (!/^manifests\/[0-9a-f]{64}\.json$/.test(key)) continue;
       try {
-        const m = JSON.parse(await fsp.readFile(path.join(this.dir, 'manifests', f), 'utf8'));
-        out.push({ name: m.name, size: m.size, blake3: m.blake3, chunks: m.chunks.length });
+        const m = await this._readManifest(key);
+        if (m) out.push({ name: m.name, size: m.size, blake3: m.blake3, chunks: m.chunks.length });
       } catch { /* a corrupt manifest is reported by verify, not listed */ }
     }
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -359,17 +586,12 @@ export class Store {
   }
 
   async stats() {
-    let chunks = 0, bytes = 0;
-    const root = path.join(this.dir, 'chunks');
-    for (const d of await fsp.readdir(root)) {
-      if (!/^[0-9a-f]{2}$/.test(d)) continue;
-      for (const f of await fsp.readdir(path.join(root, d))) {
-        try {
-          bytes += (await fsp.stat(path.join(root, d, f))).size;
-          chunks++;
-        } catch { /* removed meanwhile (gc) */ }
-      }
+    let packs = 0, bytes = 0;
+    for (const { key, size } of await this.backend.list('packs', { stat: true })) {
+      if (!key.endsWith('.pack')) continue;
+      packs++; bytes += size;
     }
-    return { chunks, bytesOnDisk: bytes };
+    const indexFiles = (await this.backend.list('index')).length;
+    return { chunks: this.idx.size, packs, indexFiles, bytesOnDisk: bytes, ...this.counters };
   }
 }

@@ -1,14 +1,18 @@
 // The demo page: pick/drop files → chunk + hash in workers → ask the server
 // which chunks it lacks → compress and upload only those → commit a manifest.
 // window.__demo exposes the same steps to the tests and the benchmark.
-import { Pool, chunkFile } from './pool.js';
+import { Pool, chunkFile, uploadChunks } from './pool.js';
 
 const $ = (s) => document.querySelector(s);
 const q = new URLSearchParams(location.search);
 const MiB = 1 << 20;
 const fmt = (n) => (n >= MiB ? `${(n / MiB).toFixed(n >= 100 * MiB ? 0 : 1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
 const rate = (bytes, ms) => (ms > 0 ? `${(bytes / MiB / (ms / 1000)).toFixed(1)} MiB/s` : '–');
-const UPLOADS_IN_FLIGHT = 6;   // compress (workers) and PUT (network + server fsync) overlap
+// zstd level of uploaded chunks (?level=1..19). Batches of about 8 MiB: one request, one pack,
+// one round of fsyncs on the server per batch.
+const LEVEL = Math.min(19, Math.max(1, Number(q.get('level')) || 3));
+const BATCH_BYTES = (Number(q.get('batchMiB')) || 8) << 20;
+const STAGE_THREADS = Number(q.get('stageThreads')) || 1;   // pthreads per chunk/hash stage (threads variant)
 
 async function api(path, opts = {}) {
   const r = await fetch(path, opts);
@@ -72,15 +76,15 @@ function card(name, size) {
 // ---- the upload of one file ----
 async function uploadFile(file, name) {
   const ui = card(name, file.size);
-  const s = { name, size: file.size, state: 'hashing', chunks: 0, uniqueChunks: 0, newChunks: 0, chunksSent: 0, bytesSent: 0, newBytes: 0, hashMs: 0, uploadMs: 0 };
+  const s = { name, size: file.size, state: 'hashing', chunks: 0, uniqueChunks: 0, newChunks: 0, chunksSent: 0, batches: 0, bytesSent: 0, newBytes: 0, hashMs: 0, uploadMs: 0 };
   uploads.push(s);
   try {
     ui.state('chunking + hashing…');
     const t0 = performance.now();
     const { chunks, blake3 } = await chunkFile(pool, file, config.chunking, (b) => {
       ui.progress(file.size ? b / file.size : 1);
-      ui.stats(`hashing ${fmt(b)} of ${fmt(file.size)} · ${rate(b, performance.now() - t0)}`);
-    });
+      ui.stats(`chunking + hashing ${fmt(b)} of ${fmt(file.size)} · ${rate(b, performance.now() - t0)} · each byte read once`);
+    }, { stageThreads: STAGE_THREADS });
     s.hashMs = performance.now() - t0;
     s.chunks = chunks.length;
     s.blake3 = blake3;
@@ -115,29 +119,36 @@ async function uploadFile(file, name) {
     s.state = 'uploading';
     ui.progress(0);
     const t1 = performance.now();
-    let rawDone = 0, next = 0;
+    let rawDone = 0;
     const showUpload = () => {
       ui.progress(s.newBytes ? rawDone / s.newBytes : 1);
       ui.stats(`sent ${s.chunksSent} of ${todo.length} new chunks · ${fmt(rawDone)} of ${fmt(s.newBytes)} new bytes as ${fmt(s.bytesSent)} (zstd) · ${rate(rawDone, performance.now() - t1)}`);
     };
-    async function sender() {
-      while (next < todo.length) {
-        const t = todo[next++];
-        const { body, encoding } = await pool.run('compress', { file, offset: t.off, length: t.len });
-        await api(`/api/chunks/${t.h}`, { method: 'PUT', headers: { 'X-Chunk-Encoding': encoding, 'Content-Type': 'application/octet-stream' }, body });
-        s.chunksSent++;
-        s.bytesSent += body.length;
-        rawDone += t.len;
-        for (const i of where.get(t.h)) marks[i] = 3;
+    const send = (list) => uploadChunks(pool, file, list, {
+      batchBytes: BATCH_BYTES, maxChunks: config.limits.batchChunks, level: LEVEL,
+      onBatch(r, items) {
+        s.batches++;
+        s.chunksSent += items.length;
+        s.bytesSent += r.sent;
+        rawDone += r.raw;
+        for (const it of items) for (const i of where.get(it.h) || []) marks[i] = 3;
         ui.strip(chunks, marks);
         showUpload();
-      }
-    }
-    await Promise.all(Array.from({ length: Math.min(UPLOADS_IN_FLIGHT, todo.length) }, sender));
+      },
+    });
+    await send(todo);
     s.uploadMs = performance.now() - t1;
 
     ui.state('committing…');
-    await postJson('/api/files', { name, size: file.size, blake3, chunks });
+    const manifest = { name, size: file.size, blake3, chunks };
+    try {
+      await postJson('/api/files', manifest);
+    } catch (e) {
+      // A gc may have condemned a pack between /missing and the commit: send those chunks again, once.
+      if (e.status !== 409 || !e.body || !Array.isArray(e.body.missing)) throw e;
+      await send(firstOccurrences(chunks, new Set(e.body.missing)));
+      await postJson('/api/files', manifest);
+    }
     s.state = 'done';
     s.bytesSaved = file.size - s.bytesSent;
     ui.progress(1);
@@ -203,7 +214,7 @@ async function refresh() {
     tb.append(tr);
   }
   const st = await api('/api/stats');
-  $('#storeinfo').textContent = `store: ${st.chunks} unique chunks, ${fmt(st.bytesOnDisk)} on disk, ${files.length} file(s)`;
+  $('#storeinfo').textContent = `store: ${st.chunks} unique chunks in ${st.packs} pack(s), ${fmt(st.bytesOnDisk)} on disk, ${files.length} file(s)`;
 }
 
 // ---- input: file pickers and drag-and-drop (folders through webkitGetAsEntry) ----
@@ -238,13 +249,24 @@ drop.addEventListener('drop', async (e) => {
 $('#refresh').onclick = refresh;
 await refresh();
 
+// The first occurrence of each chunk whose hash is in `set`: [{ h, off, len }].
+function firstOccurrences(chunks, set) {
+  const seen = new Set(), out = [];
+  let off = 0;
+  for (const [h, len] of chunks) {
+    if (set.has(h) && !seen.has(h)) { seen.add(h); out.push({ h, off, len }); }
+    off += len;
+  }
+  return out;
+}
+
 // Chunk + hash only (the benchmark): a fresh pool of n workers.
 async function benchChunk(file, n) {
   const p = new Pool(n);
   await p.ready;
   try {
     const t0 = performance.now();
-    const r = await chunkFile(p, file, config.chunking);
+    const r = await chunkFile(p, file, config.chunking, undefined, { stageThreads: STAGE_THREADS });
     return { ms: performance.now() - t0, chunks: r.chunks.length, blake3: r.blake3, variant: p.info.variant, hashes: r.chunks.map((x) => x[0]) };
   } finally {
     p.terminate();

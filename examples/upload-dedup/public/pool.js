@@ -1,119 +1,108 @@
-import { createWorkerClient, hex } from '/pkg/esm/index.browser.js';
+// A small pool of the page's workers (worker.js: the package in a module
+// Worker) with a message-id RPC, and the two jobs the page gives them:
+// chunk + hash a file (each byte read once; with two workers the whole-file
+// hash and the chunking run side by side and share the reads) and upload new chunks in batches (one POST, one
+// server-side pack per batch).
 
-// A small pool of the package's worker clients (createWorkerClient: a module
-// Worker running chunker-wasm) with a FIFO task queue, and the
-// page's chunk+hash plan: a large file is cut into segments that the workers
-// chunk in parallel; neighbouring results are stitched at the first cut point
-// both agree on (FastCDC restarts its state at every cut, so from a common
-// cut on the two chunkings are identical).
+class PageWorker {
+  constructor() {
+    this.w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    this.calls = new Map();
+    this.next = 1;
+    this.busy = 0;
+    this.w.onmessage = (e) => {
+      const m = e.data, c = this.calls.get(m.id);
+      if (!c) return;
+      if (m.progress) { if (c.onProgress) c.onProgress(m.progress); return; }
+      this.calls.delete(m.id);
+      this.busy--;
+      if ('ok' in m) c.resolve(m.ok);
+      else { const err = new Error(m.error); err.code = m.code; c.reject(err); }
+    };
+    this.w.onerror = (e) => {
+      const err = new Error(`page worker failed: ${e.message || 'load error'}`);
+      for (const c of this.calls.values()) c.reject(err);
+      this.calls.clear();
+      this.dead = err;
+    };
+  }
 
-// One task at a time per worker client (so that a big file's segments spread
-// over all workers), FIFO.
-const OPS = {
-  // Chunks file[start, end) with BLAKE3 per chunk (offsets relative to start);
-  // with wholeHash also the whole file's BLAKE3 (a second pass on this worker).
-  async chunk(client, { file, start, end, params, wholeHash }, onProgress) {
-    const chunks = await client.chunk(file.slice(start, end), { ...params, hash: 'blake3', onProgress });
-    const r = { start, end, hashes: chunks.map((c) => c.hash), lengths: chunks.map((c) => c.length) };
-    if (wholeHash) r.blake3 = hex.encode(await client.blake3(file));
-    return r;
-  },
-  async hash(client, { blob }, onProgress) {
-    return { blake3: hex.encode(await client.blake3(blob, { onProgress })), size: blob.size };
-  },
-  // One chunk, ready to upload: a zstd-3 frame, or the raw bytes when the
-  // frame would not be smaller (incompressible data).
-  async compress(client, { file, offset, length }) {
-    const raw = new Uint8Array(await file.slice(offset, offset + length).arrayBuffer());
-    if (raw.length !== length) throw new Error(`file changed while uploading (read ${raw.length} of ${length} bytes)`);
-    const z = await client.compress(raw, { codec: 'zstd', level: 3 });
-    return z.length < raw.length ? { body: z, encoding: 'zstd' } : { body: raw, encoding: 'raw' };
-  },
-};
+  call(op, args, { transfer = [], onProgress } = {}) {
+    if (this.dead) return Promise.reject(this.dead);
+    return new Promise((resolve, reject) => {
+      const id = this.next++;
+      this.calls.set(id, { resolve, reject, onProgress });
+      this.busy++;
+      this.w.postMessage({ id, op, args }, transfer);
+    });
+  }
+
+  terminate() { this.w.terminate(); }
+}
 
 export class Pool {
   constructor(n) {
     this.size = n;
-    this.queue = [];
-    this.clients = Array.from({ length: n }, () => { const c = createWorkerClient(); c.busy = false; return c; });
-    this.ready = Promise.all(this.clients.map((c) => c.ready)).then((infos) => { this.info = infos[0]; });
+    this.workers = Array.from({ length: n }, () => new PageWorker());
+    this.ready = Promise.all(this.workers.map((w) => w.call('info'))).then((infos) => { this.info = infos[0]; });
   }
 
-  // Loads the codecs module (zstd) in every worker now rather than on the first upload.
-  warmUp() {
-    return Promise.all(this.clients.map((c) => c.compress(new Uint8Array(1), { codec: 'zstd' }).catch(() => {})));
-  }
+  warmUp() { return Promise.all(this.workers.map((w) => w.call('warm').catch(() => {}))); }
 
-  run(op, args, onProgress) {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ op, args, onProgress, resolve, reject });
-      this._pump();
-    });
-  }
+  // The least busy worker.
+  pick() { return this.workers.reduce((a, b) => (b.busy < a.busy ? b : a)); }
 
-  _pump() {
-    for (const c of this.clients) {
-      if (c.busy || !this.queue.length) continue;
-      const t = this.queue.shift();
-      c.busy = true;
-      OPS[t.op](c, t.args, t.onProgress).then(t.resolve, t.reject).finally(() => { c.busy = false; this._pump(); });
-    }
-  }
+  run(op, args, opts) { return this.pick().call(op, args, opts); }
 
-  terminate() { for (const c of this.clients) c.terminate(); }
+  terminate() { for (const w of this.workers) w.terminate(); }
 }
 
-export const SEGMENT = 64 << 20;    // bytes per parallel chunking task
-export const OVERLAP = 4 << 20;     // each task reads this far into the next segment to find a common cut
-
-// Chunks + hashes `file` on the pool. Returns { chunks: [[hash, length], ...],
-// blake3 } exactly as one sequential pass would. onProgress(bytes) reports the
-// bytes of the file covered so far (segments counted once).
-export async function chunkFile(pool, file, params, onProgress = () => {}) {
-  const size = file.size;
-  if (pool.size === 1 || size <= SEGMENT + OVERLAP) {
-    const r = await pool.run('chunk', { file, start: 0, end: size, params, wholeHash: true }, onProgress);
+// Chunks + hashes `file`: { chunks: [[hash, length], ...], blake3 }.
+// onProgress(bytes, newChunks) reports progress and the chunks found so far.
+// stageThreads: pthreads per stage in the threads variant (default: 1).
+export async function chunkFile(pool, file, params, onProgress = () => {}, { stageThreads = 1, noShared = false } = {}) {
+  const chunks = [];
+  const take = (p) => {
+    for (let i = 0; i < p.hashes.length; i++) chunks.push([p.hashes[i], p.lengths[i]]);
+    onProgress(p.bytes, chunks);
+  };
+  // In the threads variant each stage may spread its hashing over the
+  // module's pthreads; with two stages on two workers one thread each keeps
+  // the two cores busy without oversubscribing them.
+  if (pool.size === 1) {
+    const r = await pool.workers[0].call('chunkHash', { file, params: { ...params, threads: undefined } }, { onProgress: take });
     return { chunks: r.hashes.map((h, i) => [h, r.lengths[i]]), blake3: r.blake3 };
   }
-  const n = Math.ceil(size / SEGMENT);
-  const done = new Array(n).fill(0);
-  const report = () => onProgress(done.reduce((a, b) => a + b, 0));
-  // The whole-file hash is one more sequential pass; queue it first so that it
-  // runs next to the segment tasks.
-  const whole = pool.run('hash', { blob: file });
-  const segs = await Promise.all(Array.from({ length: n }, (_, i) => {
-    const start = i * SEGMENT, end = Math.min(size, start + SEGMENT + OVERLAP);
-    return pool.run('chunk', { file, start, end, params }, (b) => { done[i] = Math.min(b, SEGMENT); report(); });
-  }));
-  const chunks = await stitch(pool, file, params, segs, size);
-  return { chunks, blake3: (await whole).blake3 };
+  const [hasher, chunker] = pool.workers;
+  const ch = new MessageChannel();
+  const p1 = { ...params, threads: stageThreads };
+  // The worker's SLICE (8 MiB) x 2 x its window (4): slots for the copies between the two stages.
+  const shared = globalThis.crossOriginIsolated && !noShared ? new SharedArrayBuffer(8 * (8 << 20)) : undefined;
+  const [whole, list] = await Promise.all([
+    hasher.call('stage', { file, port: ch.port1, params: p1, role: 'hash', shared }, { transfer: [ch.port1] }),
+    chunker.call('stage', { file, port: ch.port2, params: p1, role: 'chunk', shared }, { transfer: [ch.port2], onProgress: take }),
+  ]);
+  return { chunks: list.hashes.map((h, i) => [h, list.lengths[i]]), blake3: whole.blake3 };
 }
 
-function toList(r, size) {
-  const out = [];
-  let off = r.start;
-  for (let i = 0; i < r.hashes.length; i++) { out.push({ off, len: r.lengths[i], hash: r.hashes[i] }); off += r.lengths[i]; }
-  if (r.end < size) out.pop();   // cut only because the slice ended there
-  return out;
-}
-
-async function stitch(pool, file, params, segs, size) {
-  let result = toList(segs[0], size);
-  for (let i = 1; i < segs.length; i++) {
-    const next = toList(segs[i], size);
-    const ends = new Set(result.map((c) => c.off + c.len));
-    const j = next.findIndex((c) => c.off + c.len > segs[i].start && ends.has(c.off + c.len));
-    if (j >= 0) {
-      const cut = next[j].off + next[j].len;
-      result = result.filter((c) => c.off + c.len <= cut).concat(next.slice(j + 1));
-    } else {
-      // No common cut inside the overlap (never seen in practice): chunk on
-      // sequentially from the last true boundary.
-      const from = result.length ? result[result.length - 1].off + result[result.length - 1].len : 0;
-      const end = i + 1 < segs.length ? segs[i].end : size;
-      const r = await pool.run('chunk', { file, start: from, end, params });
-      result = result.concat(toList(r, size));
-    }
+// Uploads the new chunks `todo` ([{ h, off, len }] in file order) of `file`
+// in batches of about `batchBytes` raw bytes (at most maxChunks each), each
+// batch read, compressed and POSTed by a worker; `inFlight` batches at a time
+// so that the workers compress while the server stores. onBatch(result, items).
+export async function uploadChunks(pool, file, todo, { batchBytes = 8 << 20, maxChunks = 4096, level = 3, inFlight = pool.size * 2, onBatch = () => {} } = {}) {
+  const batches = [];
+  for (let i = 0; i < todo.length;) {
+    const items = [];
+    let bytes = 0;
+    while (i < todo.length && items.length < maxChunks && (bytes === 0 || bytes + todo[i].len <= batchBytes)) { items.push(todo[i]); bytes += todo[i++].len; }
+    batches.push(items);
   }
-  return result.map((c) => [c.hash, c.len]);
+  let next = 0;
+  const lane = async () => {
+    while (next < batches.length) {
+      const items = batches[next++];
+      onBatch(await pool.run('uploadBatch', { file, items, level }), items);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, batches.length) }, lane));
 }

@@ -1,0 +1,155 @@
+// Where the store's objects live. store.mjs speaks only to this interface, so
+// an object-storage backend (S3: PUT with If-None-Match: *, GET with Range,
+// LIST, DELETE) can be added beside LocalDirBackend without touching the
+// store's logic. Keys are '/'-separated, relative ("packs/ab/ab….pack").
+//
+// The interface (every method async):
+//   read(key, max)            -> Buffer, or null when absent; StorageError TOO_LARGE past `max` bytes
+//   readRange(key, off, len)  -> Buffer of exactly len bytes, or null when absent
+//   stat(key)                 -> { size, mtimeMs } (storage timestamp) or null
+//   list(prefix, {stat})      -> [{ key }] of the objects under prefix/ (any depth); with stat: true
+//                                also { size, mtimeMs } (S3's LIST returns them anyway)
+//   createMany([{key, data}]) -> [created: boolean] — create-only; "already exists" is false, not an
+//                                error (same key, same bytes in this format); durable on return
+//   create(key, data)         -> boolean; create-only, not forced durable (leases and markers)
+//   replaceMany([{key,data}]) -> atomic overwrite of each (manifests); durable on return
+//   delete(key)               -> removes the object; absent is fine
+import crypto from 'node:crypto';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+
+export class StorageError extends Error {
+  constructor(code, message) { super(message); this.code = code; }
+}
+
+const rnd = () => crypto.randomBytes(12).toString('hex');
+
+async function fsyncPath(p) {
+  const fh = await fsp.open(p, 'r');
+  try { await fh.sync(); } finally { await fh.close(); }
+}
+
+// A local directory: temporaries in tmp/ (same file system), create-only by
+// link(2), overwrite by rename(2), fsync of each touched directory once per batch.
+export class LocalDirBackend {
+  constructor(dir) {
+    this.dir = path.resolve(dir);
+    this.describe = this.dir;
+  }
+
+  _path(key) {
+    if (typeof key != 'string' || key.split('/').some((c) => c === '' || c === '.' || c === '..')) {
+      throw new StorageError('BAD_KEY', `bad storage key ${JSON.stringify(key)}`);
+    }
+    return path.join(this.dir, ...key.split('/'));
+  }
+
+  async init(dirs) {
+    for (const d of ['', 'tmp', ...dirs]) await fsp.mkdir(path.join(this.dir, d), { recursive: true });
+  }
+
+  async read(key, max) {
+    let fh;
+    try { fh = await fsp.open(this._path(key), 'r'); } catch (e) { if (e.code === 'ENOENT') return null; throw e; }
+    try {
+      const { size } = await fh.stat();
+      if (size > max) throw new StorageError('TOO_LARGE', `${key}: ${size} bytes, more than the ${max} allowed`);
+      return await fh.readFile();
+    } finally { await fh.close(); }
+  }
+
+  async readRange(key, offset, length) {
+    let fh;
+    try { fh = await fsp.open(this._path(key), 'r'); } catch (e) { if (e.code === 'ENOENT') return null; throw e; }
+    try {
+      const buf = Buffer.allocUnsafe(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
+        if (!bytesRead) throw new StorageError('SHORT_READ', `${key}: ends before byte ${offset + length}`);
+        got += bytesRead;
+      }
+      return buf;
+    } finally { await fh.close(); }
+  }
+
+  async stat(key) {
+    try {
+      const st = await fsp.stat(this._path(key));
+      return st.isFile() ? { size: st.size, mtimeMs: st.mtimeMs } : null;
+    } catch (e) { if (e.code === 'ENOENT') return null; throw e; }
+  }
+
+  async list(prefix, { stat = false } = {}) {
+    const out = [];
+    const walk = async (rel) => {
+      let ents;
+      try { ents = await fsp.readdir(this._path(rel), { withFileTypes: true }); } catch (e) { if (e.code === 'ENOENT') return; throw e; }
+      for (const e of ents) {
+        const k = `${rel}/${e.name}`;
+        if (e.isDirectory()) await walk(k);
+        else if (e.isFile() && !stat) out.push({ key: k });
+        else if (e.isFile()) {
+          try { const st = await fsp.stat(this._path(k)); out.push({ key: k, size: st.size, mtimeMs: st.mtimeMs }); } catch { /* deleted meanwhile */ }
+        }
+      }
+    };
+    await walk(prefix);
+    return out;
+  }
+
+  async _tmp(data, sync) {
+    const tmp = path.join(this.dir, 'tmp', `${rnd()}.tmp`);
+    const fh = await fsp.open(tmp, 'wx', 0o644);
+    try {
+      await fh.writeFile(data);
+      if (sync) await fh.datasync();
+    } catch (e) {
+      await fh.close(); await fsp.rm(tmp, { force: true });
+      throw e;
+    }
+    await fh.close();
+    return tmp;
+  }
+
+  async createMany(items) {
+    const dirs = new Set(), out = [];
+    for (const { key, data } of items) {
+      const dest = this._path(key);
+      const tmp = await this._tmp(data, true);
+      try {
+        await fsp.mkdir(path.dirname(dest), { recursive: true });
+        try { await fsp.link(tmp, dest); out.push(true); } catch (e) { if (e.code !== 'EEXIST') throw e; out.push(false); }
+      } finally { await fsp.rm(tmp, { force: true }); }
+      dirs.add(path.dirname(dest));
+    }
+    for (const d of dirs) await fsyncPath(d);
+    return out;
+  }
+
+  async create(key, data) {
+    const dest = this._path(key);
+    await fsp.mkdir(path.dirname(dest), { recursive: true });
+    try { await fsp.writeFile(dest, data, { flag: 'wx' }); return true; } catch (e) { if (e.code === 'EEXIST') return false; throw e; }
+  }
+
+  async replaceMany(items) {
+    const dirs = new Set();
+    const tmps = [];
+    try {
+      for (const { data } of items) tmps.push(await this._tmp(data, true));
+      for (const [i, { key }] of items.entries()) {
+        const dest = this._path(key);
+        await fsp.mkdir(path.dirname(dest), { recursive: true });
+        await fsp.rename(tmps[i], dest);
+        tmps[i] = null;
+        dirs.add(path.dirname(dest));
+      }
+    } finally {
+      for (const t of tmps) if (t) await fsp.rm(t, { force: true });
+    }
+    for (const d of dirs) await fsyncPath(d);
+  }
+
+  async delete(key) { await fsp.rm(this._path(key), { force: true }); }
+}
