@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$CHUNKER_ROOT"
 cmake --preset release >/dev/null
 cmake --build --preset release
-ctest --preset release
+# S3Rgw.* need a Ceph RGW: stage 70-s3 starts one and runs them.
+ctest --preset release -E '^S3Rgw\.'
 # examples/native builds against the *installed* package (CMake package and pkg-config).
 prefix=$(mktemp -d)
 cmake --install build/native --prefix "$prefix" >/dev/null

@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$CHUNKER_ROOT"
 cmake --preset asan >/dev/null
 cmake --build --preset asan
-ASAN_OPTIONS=detect_leaks=1 ctest --preset asan
+# S3Rgw.* need a Ceph RGW (stage 70-s3); the S3 URL/XML unit tests run here.
+ASAN_OPTIONS=detect_leaks=1 ctest --preset asan -E '^S3Rgw\.'
