@@ -623,6 +623,9 @@ class FaultProxy {
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
     std::size_t body_len = 0, cl = lower.find("\r\ncontent-length:");
     if (cl != std::string::npos) body_len = std::stoull(head.substr(cl + 17));
+    // libcurl waits (up to 1 s) for "100 Continue" before a body above 1 MiB.
+    if (lower.find("\r\nexpect: 100-continue") != std::string::npos && req.size() < head_end + 4 + body_len)
+      write_all(fd, "HTTP/1.1 100 Continue\r\n\r\n", 25);
     while (req.size() < head_end + 4 + body_len) {
       if (!wait_readable(fd, 10000)) return (void)::close(fd);
       ssize_t r = ::recv(fd, buf, sizeof buf, 0);
@@ -658,7 +661,8 @@ class FaultProxy {
     }
     std::string out;
     for (std::size_t pos = 0, e; (e = head.find("\r\n", pos)) != std::string::npos; pos = e + 2)
-      if (lower.compare(pos, 11, "connection:") != 0) out.append(head, pos, e + 2 - pos);
+      if (lower.compare(pos, 11, "connection:") != 0 && lower.compare(pos, 7, "expect:") != 0)
+        out.append(head, pos, e + 2 - pos);
     out += "Connection: close\r\n\r\n";
     out.append(req, head_end + 4, std::string::npos);
     if (write_all(up, out.data(), out.size())) {

@@ -14,6 +14,8 @@ namespace chunker::s3 {
 
 using detail::HttpRequest;
 using detail::HttpResponse;
+using detail::parse_u64;
+using detail::unquote;
 
 namespace {
 
@@ -32,17 +34,6 @@ std::string error_code(const HttpResponse& r) {
 std::string status_text(const HttpResponse& r) {
   std::string code = error_code(r);
   return std::to_string(r.status) + (code.empty() ? "" : " " + code);
-}
-
-bool parse_u64(const std::string& s, std::uint64_t& out) {
-  if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos) return false;
-  out = std::stoull(s);
-  return true;
-}
-
-std::string unquote(std::string s) {
-  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
-  return s;
 }
 
 }  // namespace

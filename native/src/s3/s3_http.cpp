@@ -116,9 +116,11 @@ void Connection::perform(const HttpRequest& req, HttpResponse& out) {
   std::string h_sha = "x-amz-content-sha256: " + payload_hash;
   hdrs = curl_slist_append(hdrs, h_sha.c_str());
   if (!session_header_.empty()) hdrs = curl_slist_append(hdrs, session_header_.c_str());
+  // (No "Name:" lines to suppress a default header: libcurl would sign the
+  // empty header without sending it, and the server would refuse the signature.
+  // Its own "Expect: 100-continue" above 1 MiB is unsigned and lets RGW refuse
+  // a body before it is sent.)
   for (const auto& h : req.headers) hdrs = curl_slist_append(hdrs, h.c_str());
-  // No "Expect: 100-continue" round trip before large bodies.
-  hdrs = curl_slist_append(hdrs, "Expect:");
 
   curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);

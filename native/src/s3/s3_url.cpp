@@ -49,7 +49,6 @@ std::optional<std::string> percent_decode(std::string_view s) {
 
 // scheme://host[:port] with nothing after it (a trailing '/' is dropped).
 std::optional<std::string> check_endpoint(std::string ep, std::string& why) {
-  if (!ep.empty() && ep.back() == '/') ep.pop_back();
   std::size_t scheme_end = ep.find("://");
   std::string scheme = scheme_end == std::string::npos ? "" : ep.substr(0, scheme_end);
   if (scheme != "http" && scheme != "https") {
@@ -57,6 +56,10 @@ std::optional<std::string> check_endpoint(std::string ep, std::string& why) {
     return std::nullopt;
   }
   std::string hostport = ep.substr(scheme_end + 3);
+  if (!hostport.empty() && hostport.back() == '/') {
+    hostport.pop_back();
+    ep.pop_back();
+  }
   if (hostport.empty() || hostport.find_first_of("/?#@ ") != std::string::npos) {
     why = "endpoint '" + ep + "' must be scheme://HOST[:PORT] with no path, query or user";
     return std::nullopt;

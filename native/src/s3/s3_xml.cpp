@@ -50,9 +50,18 @@ bool walk(std::span<const std::uint8_t> body,
   return ok;
 }
 
-bool parse_u64(const std::string& s, std::uint64_t& out) {
-  if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos) return false;
-  out = std::stoull(s);
+}  // namespace
+
+bool parse_u64(std::string_view s, std::uint64_t& out) {
+  if (s.empty() || s.size() > 20) return false;
+  std::uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    auto d = static_cast<std::uint64_t>(c - '0');
+    if (v > (UINT64_MAX - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  out = v;
   return true;
 }
 
@@ -60,8 +69,6 @@ std::string unquote(std::string s) {
   if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
   return s;
 }
-
-}  // namespace
 
 std::optional<ErrorDoc> parse_error(std::span<const std::uint8_t> body) {
   if (body.empty()) return std::nullopt;

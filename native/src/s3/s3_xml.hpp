@@ -36,6 +36,11 @@ std::string root_element(std::span<const std::uint8_t> body);
 // ISO 8601 UTC ("2026-12-05T02:58:37.840Z") -> ns since the epoch.
 std::optional<std::int64_t> parse_iso8601_ns(std::string_view s);
 
+// Decimal digits only, no sign, within uint64 (sizes in listings and headers).
+bool parse_u64(std::string_view s, std::uint64_t& out);
+// An ETag without its surrounding quotes.
+std::string unquote(std::string s);
+
 // Text with & < > " escaped, for request bodies.
 std::string xml_escape(std::string_view s);
 
