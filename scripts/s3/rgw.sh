@@ -198,6 +198,9 @@ poll() {  # poll SECONDS WHAT CMD...: run CMD every 0.1 s until it succeeds (sta
   return 1
 }
 
+# Time per start-up phase, for the "ready" line.
+phase() { local now; now=$(date +%s%N); phases+="$1 $(( (now - phase_t) / 1000000 )) ms, "; phase_t=$now; }
+
 daemon_ok() { alive "$(awk -v n="$1" '$1 == n { print $2 }' "$2/pids")" "$2"; }
 
 start_once() {  # start_once DIR: one attempt with fresh ports; non-zero on failure
@@ -215,10 +218,12 @@ start_once() {  # start_once DIR: one attempt with fresh ports; non-zero on fail
   monmaptool --create --fsid "$fsid" --addv a "[v2:127.0.0.1:$monport]" "$d/monmap" >/dev/null || return 1
   ceph-mon -c "$d/ceph.conf" --mkfs -i a --monmap "$d/monmap" --keyring "$d/keyring" >> "$d/log/mkfs.out" 2>&1 || return 1
   spawn mon "$d" ceph-mon -c "$d/ceph.conf" -i a -f
+  phase mkfs+mon
   # `ceph osd new` waits (up to --connect-timeout) for the monitor to answer.
   [[ $("${ceph[@]}" osd new "$osd_uuid" 2>>"$d/log/mkfs.out") == 0 ]] || { say "ceph osd new failed (mon not up?)"; return 1; }
   ceph-osd -c "$d/ceph.conf" -i 0 --mkfs --osd-uuid "$osd_uuid" >> "$d/log/mkfs.out" 2>&1 || return 1
   spawn osd "$d" ceph-osd -c "$d/ceph.conf" -i 0 -f
+  phase osd
   # radosgw waits for the osd itself: starting both at once saves seconds.
   spawn rgw "$d" radosgw -c "$d/ceph.conf" -n client.rgw.a -f
   rgw_answers() {
@@ -226,6 +231,7 @@ start_once() {  # start_once DIR: one attempt with fresh ports; non-zero on fail
     [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$rgwport/") != 000 ]]
   }
   poll 60 "radosgw on port $rgwport" rgw_answers || return 1
+  phase rgw
   echo "$rgwport" > "$d/rgw.port" || return 1
 }
 
@@ -238,10 +244,13 @@ cmd_start() {
   # run/client.rgw.a.<pid>.<cookie>.asok must fit a unix socket path (108 bytes).
   [[ ${#dir} -le 60 ]] || die "$dir: path too long for Ceph's admin sockets (keep it under 60 characters)"
   [[ ! -f "$dir/pids" ]] || die "$dir: a cluster was already started here (rgw.sh stop \"$dir\" first)"
+  # `stop` removes the whole directory: never adopt one that holds anything else.
+  [[ -z "$(ls -A "$dir")" ]] || die "$dir is not empty (give a new or empty directory)"
   # A failed start leaves nothing running behind.
   trap 'rc=$?; if [[ $rc -ne 0 ]]; then say "start failed (status $rc); stopping what it started"; CHUNKER_RGW_KEEP=${CHUNKER_RGW_KEEP:-0} cmd_stop "$dir" || true; fi' EXIT
 
   t0=$(date +%s%N)
+  phases="" phase_t=$t0
   for attempt in 1 2 3; do
     start_once "$dir" && break
     say "start attempt $attempt failed; last log lines:"
@@ -260,6 +269,7 @@ cmd_start() {
   code=$(curl -s -o "$dir/log/bucket.out" -w '%{http_code}' -X PUT --aws-sigv4 "aws:amz:us-east-1:s3" \
     --user "$ak:$sk" -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' "http://127.0.0.1:$port/$bucket")
   [[ $code == 200 ]] || die "creating bucket $bucket: HTTP $code $(cat "$dir/log/bucket.out")"
+  phase user+bucket
   t1=$(date +%s%N)
 
   cat > "$dir/env" <<EOF
@@ -270,7 +280,7 @@ export CHUNKER_S3_BUCKET=$bucket
 export CHUNKER_S3_URL='s3://$bucket?endpoint=http://127.0.0.1:$port&region=us-east-1'
 export CHUNKER_RGW_DIR=$dir
 EOF
-  say "S3 ready at http://127.0.0.1:$port (bucket $bucket) in $(( (t1 - t0) / 1000000 )) ms; cluster in $dir"
+  say "S3 ready at http://127.0.0.1:$port (bucket $bucket) in $(( (t1 - t0) / 1000000 )) ms (${phases%, }); cluster in $dir"
   trap - EXIT
   cat "$dir/env"
 }
