@@ -6,7 +6,8 @@ cd "$CHUNKER_ROOT"
 eval "$(bash scripts/zstd-native.sh env)"
 cmake --preset release -U __pkg_config_checked_ZSTD >/dev/null
 cmake --build --preset release
-ctest --preset release
+# S3Rgw.* need a Ceph RGW: stage 70-s3 starts one and runs them.
+ctest --preset release -E '^S3Rgw\.'
 # examples/native builds against the *installed* package (CMake package and pkg-config).
 prefix=$(mktemp -d)
 cmake --install build/native --prefix "$prefix" >/dev/null
