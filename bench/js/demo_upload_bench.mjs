@@ -10,7 +10,8 @@
 //      the first request after hashing to the committed manifest.
 //
 // Both run for this tree and, in the same run, for a baseline git ref (default
-// main: its examples/upload-dedup extracted under build/, served the same way),
+// 11d71d4, the demo before read-once hashing and batched uploads: its
+// examples/upload-dedup extracted under build/, served the same way),
 // alternated per round. Every result is checked: whole-file hash = b3sum, the
 // chunk list the same for every worker count and implementation, the uploaded
 // file downloads byte-exact (BLAKE3 = b3sum).
@@ -36,7 +37,7 @@ const UPLOAD_SIZE = parseSize(process.env.BENCH_UPLOAD_SIZE || '256M');
 const RUNS = Number(process.env.BENCH_RUNS || 2);
 const WORKERS = (process.env.BENCH_WORKERS || '1,2').split(',').map(Number);
 const VARIANTS = (process.env.BENCH_VARIANTS || 'isolated').split(',');
-const BASELINE = process.env.BENCH_BASELINE ?? 'main';
+const BASELINE = process.env.BENCH_BASELINE ?? '11d71d4';
 const QUERY = process.env.BENCH_QUERY ? `?${process.env.BENCH_QUERY}` : '';   // page options, e.g. stageThreads=2, level=1
 const MiB = 1 << 20;
 

@@ -1,6 +1,7 @@
 // The binary pieces of docs/store-format.md (version 2): packs, index files,
 // the manifest's canonical checksum. Pure functions over Buffers; every
 // parser checks sizes and counts before it trusts them.
+import crypto from 'node:crypto';
 import { blake3, hex } from 'chunker-wasm';
 
 export const PACK_MAGIC = Buffer.from('chkpack2');
@@ -21,8 +22,10 @@ export const indexKey = (h) => `index/${h}.idx`;
 export class FormatError extends Error {}
 
 // blobs: [{ hash: hex, blob: Buffer (tag + payload), raw: number }] -> { bytes, hash, entries }
-// entries: [{ hash, offset, length, raw }] as the footer lists them.
-export function buildPack(blobs) {
+// entries: [{ hash, offset, length, raw }] as the footer lists them. `salt` (u32, random by
+// default) makes the pack's name unique even for the same blobs (docs/store-format.md: a writer
+// must never take an existing pack, possibly condemned, for its own).
+export function buildPack(blobs, salt = crypto.randomBytes(4).readUInt32LE(0)) {
   const n = blobs.length;
   const body = blobs.reduce((a, b) => a + b.blob.length, 0);
   const out = Buffer.allocUnsafe(8 + body + n * FOOTER_ENTRY + 16);
@@ -40,7 +43,7 @@ export function buildPack(blobs) {
     f += FOOTER_ENTRY;
   }
   out.writeUInt32LE(n, f);
-  out.writeUInt32LE(0, f + 4);
+  out.writeUInt32LE(salt, f + 4);
   PACK_END.copy(out, f + 8);
   return { bytes: out, hash: b3hex(out), entries };
 }

@@ -357,24 +357,20 @@ export class Store {
         if (!frame && compressRaw) frame = await compress(c.raw, { codec: 'zstd', level: 3 });
         const useFrame = frame !== null && frame.length < c.raw.length;
         const blob = Buffer.concat([Buffer.of(useFrame ? TAG.zstd : TAG.stored), useFrame ? frame : c.raw]);
-        blobs.push({ hash: c.hash, blob, raw: c.raw.length, bytes: c.raw });
+        blobs.push({ hash: c.hash, blob, raw: c.raw.length });
         results.push({ hash: c.hash, created: true, size: c.raw.length, stored: blob.length, tag: TAG_NAMES[blob[0]] });
       }
       if (blobs.length) {
-        // Commit order: the pack durable, then the index file naming it.
-        let pack = buildPack(blobs);
-        // Equal blobs make an equal pack, with the same name: storing a chunk
-        // "again" in the very pack a gc condemned would only re-create a file
-        // about to be deleted. Encode the first blob differently until the
-        // name is a new one (readers accept any frame of the chunk).
-        for (let k = 1; avoid.has(pack.hash); k++) {
-          if (k > 8) throw new StoreError(503, 'PACK_CONDEMNED', 'cannot write a pack outside the running gc\'s plan; retry when it has finished');
-          const b0 = blobs[0];
-          b0.blob = Buffer.concat([Buffer.of(TAG.zstd), await compress(b0.bytes, { codec: 'zstd', level: k, checksum: k % 2 === 0 })]);
-          Object.assign(results.find((r) => r.hash === b0.hash && r.created), { stored: b0.blob.length, tag: 'zstd' });
+        // Commit order: the pack durable, then the index file naming it. The pack's create-only
+        // write must create it: a name already taken (a random salt colliding, or someone else's
+        // pack, perhaps condemned) is never taken for ours — re-salt and write again.
+        let pack;
+        for (let k = 0; ; k++) {
+          if (k === 4) throw new Error('pack name taken four times with fresh salts');
           pack = buildPack(blobs);
+          if (avoid.has(pack.hash)) continue;
+          if ((await this.backend.createMany([{ key: packKey(pack.hash), data: pack.bytes }]))[0]) break;
         }
-        await this.backend.createMany([{ key: packKey(pack.hash), data: pack.bytes }]);
         const entries = pack.entries.map((e) => ({ ...e, pack: pack.hash }));
         const index = buildIndex([pack.hash], entries);
         await this.backend.createMany([{ key: indexKey(index.hash), data: index.bytes }]);
