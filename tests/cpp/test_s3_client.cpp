@@ -184,6 +184,8 @@ TEST(S3Url, ListingXml) {
   const char* bad[] = {
       "<ListBucketResult><Contents><Key>k</Key><Size>x</Size></Contents></ListBucketResult>",
       "<ListBucketResult><Contents><Key>k</Key><LastModified>yesterday</LastModified></Contents></ListBucketResult>",
+      // (found by fuzz_s3_parsers: a year whose nanoseconds overflow int64)
+      "<ListBucketResult><Contents><Key>k</Key><LastModified>1013-12-05T02:58:37.840Z</LastModified></Contents></ListBucketResult>",
       "<ListBucketResult><Contents><Size>1</Size></Contents></ListBucketResult>",
       "<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>",
       "<Error><Code>NoSuchBucket</Code></Error>",

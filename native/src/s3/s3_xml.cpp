@@ -176,6 +176,8 @@ std::optional<std::int64_t> parse_iso8601_ns(std::string_view s) {
   tm.tm_min = mi;
   tm.tm_sec = sec;
   std::int64_t secs = static_cast<std::int64_t>(timegm(&tm));
+  // int64 nanoseconds reach from 1677 to 2262.
+  if (secs < -9000000000LL || secs > 9000000000LL) return std::nullopt;
   return secs * 1000000000 + frac_ns;
 }
 
