@@ -190,6 +190,8 @@ class Lz4LegacyBlocks {
           s.done = true;
           return s;
         }
+        if (v == 0)  // liblz4 (and so `lz4 -d`) refuses an empty block
+          return Status(Errc::corrupt_input, "lz4 decompression: empty block in a legacy (lz4 -l) frame");
         need_ = v;
         in_block_ = true;
         if (stage_in_.size() < need_) stage_in_.resize(need_);
@@ -199,10 +201,13 @@ class Lz4LegacyBlocks {
       have_ += n;
       s.in_used += n;
       if (have_ < need_) return s;
-      if (stage_out_.size() < kBlockMax) stage_out_.resize(kBlockMax);
+      // An LZ4 block expands at most ~255x (one length byte per 255 bytes of
+      // match), so small blocks need no 8 MiB buffer.
+      const std::size_t cap = std::min(kBlockMax, need_ * 256 + 64);
+      if (stage_out_.size() < cap) stage_out_.resize(cap);
       const int got = LZ4_decompress_safe(reinterpret_cast<const char*>(stage_in_.data()),
                                           reinterpret_cast<char*>(stage_out_.data()), static_cast<int>(need_),
-                                          static_cast<int>(kBlockMax));
+                                          static_cast<int>(cap));
       if (got < 0) return Status(Errc::corrupt_input, "lz4 decompression: corrupt block in a legacy (lz4 -l) frame");
       out_pos_ = 0;
       out_len_ = static_cast<std::size_t>(got);
