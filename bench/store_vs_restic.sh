@@ -26,7 +26,7 @@ export BORG_BASE_DIR=$W/borg-base XDG_CACHE_HOME=$W/xdg-cache
 # ---- the tree: files of the three directories in path order until SIZE_MIB
 limit=$((SIZE_MIB << 20))
 find /usr/lib /usr/bin /usr/share/doc -xdev -type f -readable -printf '%s %p\n' 2>/dev/null | sort -k2 |
-  awk -v lim="$limit" '{ if (sum + $1 > lim) exit; sum += $1; print substr($0, index($0, " ") + 1) }' > "$W/list"
+  awk -v lim="$limit" '!full { if (sum + $1 > lim) { full = 1; next } sum += $1; print substr($0, index($0, " ") + 1) }' > "$W/list"
 mkdir -p "$W/tree"
 tar -cf - -T "$W/list" 2>/dev/null | tar -xf - -C "$W/tree"
 files=$(find "$W/tree" -type f | wc -l)

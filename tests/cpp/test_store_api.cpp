@@ -401,6 +401,11 @@ TEST_F(StoreFixture, Version1StoresAreReadableAndMigrate) {
   EXPECT_NE(testutil::run("test -e " + sdir + "/chunks").status, 0);
   EXPECT_TRUE(again->put("new", dir + "/new").ok());
   EXPECT_EQ(*get(*again, "new"), (std::vector<std::uint8_t>{1, 2, 3}));
+  // A migration cut short after its switch leaves chunks/: gc removes it.
+  testutil::run("mkdir -p " + sdir + "/chunks/ab && echo x > " + sdir + "/chunks/ab/leftover");
+  ASSERT_TRUE(again->gc({.grace_seconds = 3600}).ok());
+  EXPECT_NE(testutil::run("test -e " + sdir + "/chunks").status, 0);
+  EXPECT_EQ(*get(*again, "old/file"), whole);
 }
 
 TEST_F(StoreFixture, GcRefusesWhenAManifestIsUnreadable) {

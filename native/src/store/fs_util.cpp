@@ -223,4 +223,17 @@ bool exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
+Status remove_tree(const std::string& path) {
+  if (!exists(path)) return {};
+  std::vector<DirEntry> es;
+  CHUNKER_TRY(list_dir(path, es));
+  for (const auto& e : es) {
+    const std::string p = path + "/" + e.name;
+    if (e.is_dir) CHUNKER_TRY(remove_tree(p));
+    else if (::unlink(p.c_str()) != 0 && errno != ENOENT) return errno_status("unlink", p, errno);
+  }
+  if (::rmdir(path.c_str()) != 0 && errno != ENOENT) return errno_status("rmdir", path, errno);
+  return {};
+}
+
 }  // namespace chunker::store::fs

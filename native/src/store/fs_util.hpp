@@ -58,5 +58,7 @@ struct DirEntry {
 Status list_dir(const std::string& dir, std::vector<DirEntry>& out);
 
 bool exists(const std::string& path);
+// rm -r (a missing path is fine).
+Status remove_tree(const std::string& path);
 
 }  // namespace chunker::store::fs

@@ -278,6 +278,8 @@ Result<GcReport> Store::gc(const GcOptions& o) const {
     ++rep.packs_removed;
   }
   for (const auto& d : swept) CHUNKER_TRY(fs::fsync_dir(d));
+  // A migration cut short after its switch to version 2 leaves the v1 chunk files: copies of packed data.
+  CHUNKER_TRY(fs::remove_tree(dir_ + "/chunks"));
   std::vector<fs::DirEntry> tmp;
   CHUNKER_TRY(fs::list_dir(dir_ + "/tmp", tmp));
   for (const auto& t : tmp) {

@@ -14,18 +14,6 @@
 namespace chunker::store {
 namespace {
 
-Status remove_tree(const std::string& path) {
-  std::vector<fs::DirEntry> es;
-  CHUNKER_TRY(fs::list_dir(path, es));
-  for (const auto& e : es) {
-    const std::string p = path + "/" + e.name;
-    if (e.is_dir) CHUNKER_TRY(remove_tree(p));
-    else if (::unlink(p.c_str()) != 0 && errno != ENOENT) return fs::errno_status("unlink", p, errno);
-  }
-  if (::rmdir(path.c_str()) != 0 && errno != ENOENT) return fs::errno_status("rmdir", path, errno);
-  return {};
-}
-
 }  // namespace
 
 Status Store::migrate(unsigned /*threads*/) {
@@ -100,7 +88,7 @@ Status Store::migrate(unsigned /*threads*/) {
   CHUNKER_TRY(fs::fsync_dir(dir_));
   cfg_ = next;
   // 5. the v1 chunk files are now unreferenced copies.
-  return remove_tree(dir_ + "/chunks");
+  return fs::remove_tree(dir_ + "/chunks");
 }
 
 }  // namespace chunker::store

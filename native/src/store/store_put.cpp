@@ -412,7 +412,9 @@ Result<PutSummary> PutSession::run(const std::vector<PutItem>& items) {
   if (!lease) return lease.status();
   CHUNKER_TRY(markers::read_plans(dir_, plans_seen_, avoid_start_));
   avoid_now_ = avoid_start_;
-  auto idx = ChunkIndex::load(dir_, cfg_.chunking);
+  // A damaged index file is skipped: its chunks count as absent and are stored again.
+  std::vector<std::string> damaged;
+  auto idx = ChunkIndex::load(dir_, cfg_.chunking, &damaged);
   if (!idx) return idx.status();
   index_ = std::move(*idx);
   // Loaded even with use_cache off: the entries of other files are kept when it is saved.

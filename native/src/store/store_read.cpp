@@ -76,7 +76,10 @@ Status Store::get(const std::string& name, WriteFn write) const {
   if (!m) return m.status();
   std::optional<ChunkIndex> index;
   if (cfg_.version >= 2) {
-    auto idx = ChunkIndex::load(dir_, cfg_.chunking);
+    // A damaged index file is skipped (verify reports it): files whose chunks are
+    // indexed elsewhere still restore; the others fail on their first missing chunk.
+    std::vector<std::string> damaged;
+    auto idx = ChunkIndex::load(dir_, cfg_.chunking, &damaged);
     if (!idx) return idx.status();
     index = std::move(*idx);
   }
