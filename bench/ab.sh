@@ -5,6 +5,8 @@
 # median of the per-round ratios A/B (pairing keeps the ratio meaningful when the
 # machine's speed drifts), as a table on stderr and JSON on stdout.
 #   bash bench/ab.sh RUNS 'COMMAND A' 'COMMAND B'
+# AB_METRIC=cpu times user+sys CPU seconds instead of wall (steadier when other
+# jobs load the machine; it misses time spent waiting, so report both).
 # Example (2-thread scaling): bash bench/ab.sh 11 \
 #   'build/native/chunker chunk --threads 2 F' 'build/native/chunker chunk --threads 1 F'
 set -euo pipefail
@@ -14,7 +16,10 @@ runs=${1:?usage: bash bench/ab.sh RUNS "COMMAND A" "COMMAND B"}
 cmd_a=${2:?}
 cmd_b=${3:?}
 
-one() { time_cmd sh -c "$1" | cut -d' ' -f1; }
+metric=${AB_METRIC:-wall}
+[[ $metric == wall || $metric == cpu ]] || { echo "AB_METRIC must be wall or cpu" >&2; exit 2; }
+field=1; [[ $metric == cpu ]] && field=2
+one() { time_cmd sh -c "$1" | cut -d' ' -f$field; }
 one "$cmd_a" > /dev/null
 one "$cmd_b" > /dev/null
 wa=() wb=() ratios=()
@@ -28,9 +33,9 @@ read -r a_min a_med a_max <<< "$(stats "${wa[@]}")"
 read -r b_min b_med b_max <<< "$(stats "${wb[@]}")"
 read -r r_min r_med r_max <<< "$(stats "${ratios[@]}")"
 printf '%-10s %9s %9s %9s\n' "" min median max >&2
-printf '%-10s %9.3f %9.3f %9.3f   %s\n' "A wall s" "$a_min" "$a_med" "$a_max" "$cmd_a" >&2
-printf '%-10s %9.3f %9.3f %9.3f   %s\n' "B wall s" "$b_min" "$b_med" "$b_max" "$cmd_b" >&2
+printf '%-10s %9.3f %9.3f %9.3f   %s\n' "A $metric s" "$a_min" "$a_med" "$a_max" "$cmd_a" >&2
+printf '%-10s %9.3f %9.3f %9.3f   %s\n' "B $metric s" "$b_min" "$b_med" "$b_max" "$cmd_b" >&2
 printf '%-10s %9.3f %9.3f %9.3f\n' "A/B" "$r_min" "$r_med" "$r_max" >&2
 esc() { printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g'; }
-printf '{"benchmark":"ab","runs":%d,"a":"%s","b":"%s","a_wall_s":[%s,%s,%s],"b_wall_s":[%s,%s,%s],"ratio_a_b":[%s,%s,%s]}\n' \
-  "$runs" "$(esc "$cmd_a")" "$(esc "$cmd_b")" "$a_min" "$a_med" "$a_max" "$b_min" "$b_med" "$b_max" "$r_min" "$r_med" "$r_max"
+printf '{"benchmark":"ab","metric":"%s","runs":%d,"a":"%s","b":"%s","a_%s_s":[%s,%s,%s],"b_%s_s":[%s,%s,%s],"ratio_a_b":[%s,%s,%s]}\n' \
+  "$metric" "$runs" "$(esc "$cmd_a")" "$(esc "$cmd_b")" "$metric" "$a_min" "$a_med" "$a_max" "$metric" "$b_min" "$b_med" "$b_max" "$r_min" "$r_med" "$r_max"

@@ -28,6 +28,8 @@ export const VerificationError = sub('VerificationError');
 export const AbortError = sub('AbortError');
 export const OutOfMemoryError = sub('OutOfMemoryError');
 
+// Codes not listed (ERR_IO, ERR_INTERNAL, and ERR_CHANGED: a native input file
+// changed while it was read; the wasm build reads no files) are plain ChunkerErrors.
 const byCode = {
   ERR_INVALID_ARGUMENT: InvalidArgumentError,
   ERR_CORRUPT_INPUT: CorruptInputError,

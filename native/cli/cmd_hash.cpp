@@ -52,7 +52,8 @@ int run(int argc, char** argv) {
   p.alias("-c", "--check");
   p.flag("--quiet", &o.quiet, "--check: do not print OK for each verified file");
   p.flag("--status", &o.status, "--check: print nothing, the exit status tells");
-  p.option("--io", "MODE", "auto (reads; multi-threaded BLAKE3 reads 8 MiB blocks ahead), mmap or read", &io);
+  p.option("--io", "MODE", "auto (multi-threaded BLAKE3 reads 1 MiB units ahead), read (64 KiB reads), or\n"
+           "                          mmap (accepted, reads like auto: files are never mapped)", &io);
   p.option("--read-block", "SIZE", "Read size when not mapping (default 64K)", &read_block);
   std::vector<std::string> files;
   if (auto rc = p.parse_or_exit(argc, argv, files)) return *rc;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include "chunker/blake3.hpp"
 #include "chunker/input.hpp"
@@ -59,11 +60,12 @@ struct RawSinkGuard {
 Result<InputReport> read_input(ChunkPipeline& pl, InputFile& in, HashedChunkSink sink, const InputOptions& opts) {
   InputReader rd(in);
   const FileStamp& b = rd.before();
-  blake3::Hasher whole;
-  auto hash_raw = [&](std::span<const std::uint8_t> bytes) { whole.update(bytes); };
+  std::optional<blake3::Hasher> whole;  // only when asked: most callers (dedup's many small files) are not
+  if (opts.whole_blake3) whole.emplace();
+  auto hash_raw = [&](std::span<const std::uint8_t> bytes) { whole->update(bytes); };
   const RawBytesSink raw(hash_raw);
   RawSinkGuard guard{pl};
-  pl.set_raw_sink(opts.whole_blake3 ? &raw : nullptr);
+  pl.set_raw_sink(whole ? &raw : nullptr);
 
   const std::uint64_t whole_below = std::max<std::uint64_t>(kReadWholeBelow, 2ull * pl.options().params.max_size);
   Status s;
@@ -120,7 +122,7 @@ Result<InputReport> read_input(ChunkPipeline& pl, InputFile& in, HashedChunkSink
   }
   auto rep = rd.finish(end);
   if (!rep) return rep.status();
-  if (opts.whole_blake3) rep->whole_blake3 = whole.finalize();
+  if (whole) rep->whole_blake3 = whole->finalize();
   return rep;
 }
 
