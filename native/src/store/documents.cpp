@@ -6,7 +6,6 @@
 #include "chunker/blake3.hpp"
 #include "chunker/json_reader.hpp"
 #include "chunker/store.hpp"
-#include "le_bytes.hpp"
 
 namespace chunker::store {
 namespace {
@@ -101,20 +100,30 @@ Result<StoreConfig> parse_store_json(std::string_view text) {
 }
 
 Digest manifest_checksum(const Manifest& m) {
-  std::vector<std::uint8_t> b;
-  b.reserve(20 + 4 + m.name.size() + 8 + 32 + 8 + m.chunks.size() * 36);
-  static constexpr char kTag[] = "chunker-manifest-v2\n";
-  b.insert(b.end(), kTag, kTag + 20);
-  le::put_u32(b, static_cast<std::uint32_t>(m.name.size()));
-  b.insert(b.end(), m.name.begin(), m.name.end());
-  le::put_u64(b, m.size);
-  b.insert(b.end(), m.blake3.begin(), m.blake3.end());
-  le::put_u64(b, m.chunks.size());
+  // Streamed into the hasher field by field: the canonical form is never built in memory.
+  blake3::Hasher h;
+  auto bytes = [&](const void* p, std::size_t n) { h.update({static_cast<const std::uint8_t*>(p), n}); };
+  auto u32 = [&](std::uint32_t v) {
+    std::uint8_t b[4];
+    for (int i = 0; i < 4; ++i) b[i] = static_cast<std::uint8_t>(v >> (8 * i));
+    bytes(b, 4);
+  };
+  auto u64 = [&](std::uint64_t v) {
+    std::uint8_t b[8];
+    for (int i = 0; i < 8; ++i) b[i] = static_cast<std::uint8_t>(v >> (8 * i));
+    bytes(b, 8);
+  };
+  bytes("chunker-manifest-v2\n", 20);
+  u32(static_cast<std::uint32_t>(m.name.size()));
+  bytes(m.name.data(), m.name.size());
+  u64(m.size);
+  bytes(m.blake3.data(), 32);
+  u64(m.chunks.size());
   for (const auto& c : m.chunks) {
-    b.insert(b.end(), c.hash.begin(), c.hash.end());
-    le::put_u32(b, c.length);
+    bytes(c.hash.data(), 32);
+    u32(c.length);
   }
-  return blake3::hash(b);
+  return h.finalize();
 }
 
 std::string manifest_json(const Manifest& m) {

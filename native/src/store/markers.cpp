@@ -104,7 +104,12 @@ Lease::~Lease() {
 
 std::string plan_json(const std::vector<Digest>& condemned) {
   std::string out = "{\"condemned\":[";
-  for (std::size_t i = 0; i < condemned.size(); ++i) out += (i ? ",\"" : "\"") + to_hex(condemned[i]) + "\"";
+  for (std::size_t i = 0; i < condemned.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    out += to_hex(condemned[i]);
+    out += '"';
+  }
   return out + "]}\n";
 }
 
