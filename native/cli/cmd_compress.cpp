@@ -163,7 +163,11 @@ int run_compress(int argc, char** argv) {
   InputReader rd(*in);  // to EOF; a file that changed while read fails (and OUT is removed)
   Status s = adaptive ? pump_adaptive(rd, *out, prog, total_in, total_out, stored, blocks)
                       : pump(rd, *out, *comp, prog, total_in, total_out);
-  if (s.ok()) s = rd.finish().status();
+  if (s.ok()) {
+    s = rd.finish().status();
+  } else if (Status c = rd.check_unchanged(); c.code() == Errc::changed) {
+    s = c;  // the pledged size caught a file changing under us: name the cause, not the symptom
+  }
   prog.done();
   if (s.ok()) s = out->close();
   if (!s.ok()) {

@@ -100,28 +100,25 @@ Result<StoreConfig> parse_store_json(std::string_view text) {
 }
 
 Digest manifest_checksum(const Manifest& m) {
-  // Streamed into the hasher field by field: the canonical form is never built in memory.
+  // Fed piecewise: no copy of the chunk list, and no vector growth for GCC 12
+  // to misjudge (its -Wstringop-overflow false positives under LTO).
   blake3::Hasher h;
-  auto bytes = [&](const void* p, std::size_t n) { h.update({static_cast<const std::uint8_t*>(p), n}); };
-  auto u32 = [&](std::uint32_t v) {
-    std::uint8_t b[4];
-    for (int i = 0; i < 4; ++i) b[i] = static_cast<std::uint8_t>(v >> (8 * i));
-    bytes(b, 4);
-  };
-  auto u64 = [&](std::uint64_t v) {
+  auto feed = [&h](const void* p, std::size_t n) { h.update({static_cast<const std::uint8_t*>(p), n}); };
+  auto feed_le = [&feed](std::uint64_t v, int bytes) {
     std::uint8_t b[8];
-    for (int i = 0; i < 8; ++i) b[i] = static_cast<std::uint8_t>(v >> (8 * i));
-    bytes(b, 8);
+    for (int i = 0; i < bytes; ++i) b[i] = static_cast<std::uint8_t>(v >> (8 * i));
+    feed(b, static_cast<std::size_t>(bytes));
   };
-  bytes("chunker-manifest-v2\n", 20);
-  u32(static_cast<std::uint32_t>(m.name.size()));
-  bytes(m.name.data(), m.name.size());
-  u64(m.size);
-  bytes(m.blake3.data(), 32);
-  u64(m.chunks.size());
+  static constexpr char kTag[] = "chunker-manifest-v2\n";
+  feed(kTag, 20);
+  feed_le(m.name.size(), 4);
+  feed(m.name.data(), m.name.size());
+  feed_le(m.size, 8);
+  feed(m.blake3.data(), m.blake3.size());
+  feed_le(m.chunks.size(), 8);
   for (const auto& c : m.chunks) {
-    bytes(c.hash.data(), 32);
-    u32(c.length);
+    feed(c.hash.data(), c.hash.size());
+    feed_le(c.length, 4);
   }
   return h.finalize();
 }
