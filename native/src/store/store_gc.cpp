@@ -175,8 +175,11 @@ Result<GcReport> Store::gc(const GcOptions& o) const {
   if (!condemned.empty()) {
     // 5. plan; 6. handshake with writers that may not have seen it.
     const std::string plan_doc = markers::plan_json(condemned);
-    CHUNKER_TRY(markers::create(dir_, "gc/" + id + ".plan", plan_doc));
-    mk.plan = dir_ + "/gc/" + id + ".plan";
+    std::string plan_rel = "gc/";  // appended piecewise: GCC 12 misreads literal + string under LTO
+    plan_rel += id;
+    plan_rel += ".plan";
+    CHUNKER_TRY(markers::create(dir_, plan_rel, plan_doc));
+    mk.plan = dir_ + "/" + plan_rel;
     auto plan_t = fs::mtime_ns(mk.plan);
     if (!plan_t) return plan_t.status();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.wait_seconds);
