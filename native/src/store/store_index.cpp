@@ -77,3 +77,28 @@ Result<ChunkIndex> ChunkIndex::load(const std::string& dir, const fastcdc::Param
 }
 
 }  // namespace chunker::store
+
+namespace chunker::store {
+
+Result<WrittenPack> write_pack(const std::string& dir, PackBuilder& b, std::set<std::string>& dirty_dirs) {
+  WrittenPack p;
+  std::vector<std::uint8_t> bytes = b.finish(p.name, p.entries);
+  const std::string rel = pack_rel_path(p.name);
+  const std::string sub = dir + "/" + rel.substr(0, rel.rfind('/'));
+  bool created = false;
+  CHUNKER_TRY(fs::make_dir(sub, &created));
+  auto tmp = fs::write_tmp(dir + "/tmp", bytes, /*sync=*/true);
+  if (!tmp) return tmp.status();
+  CHUNKER_TRY(fs::link_pack(*tmp, dir + "/" + rel));
+  dirty_dirs.insert(sub);
+  if (created) dirty_dirs.insert(dir + "/packs");
+  return p;
+}
+
+void add_to_index(IndexFile& idx, const WrittenPack& p) {
+  const auto pn = static_cast<std::uint32_t>(idx.packs.size());
+  idx.packs.push_back(p.name);
+  for (const auto& e : p.entries) idx.entries.push_back({e.hash, pn, e.offset, e.length, e.raw_length});
+}
+
+}  // namespace chunker::store

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstring>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -46,5 +47,20 @@ class ChunkIndex {
   static Result<ChunkIndex> load(const std::string& dir, const fastcdc::Params& chunking,
                                  std::vector<std::string>* problems = nullptr);
 };
+
+}  // namespace chunker::store
+
+namespace chunker::store {
+
+// Commit-order step 1 for a finished pack: tmp file, fdatasync, link(2) to
+// packs/xx/<h>.pack (create-only). Adds the directories that must be fsync'd
+// before any index names the pack to `dirty_dirs` (packs/ too when xx/ is new).
+struct WrittenPack {
+  Digest name{};
+  std::vector<BlobEntry> entries;
+};
+Result<WrittenPack> write_pack(const std::string& dir, PackBuilder& b, std::set<std::string>& dirty_dirs);
+// Appends a written pack and its blobs to an index file being built.
+void add_to_index(IndexFile& idx, const WrittenPack& p);
 
 }  // namespace chunker::store

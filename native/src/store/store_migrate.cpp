@@ -35,19 +35,9 @@ Status Store::migrate(unsigned /*threads*/) {
   std::set<std::string> dirty;
   auto flush = [&]() -> Status {
     if (pb.empty()) return {};
-    Digest name;
-    std::vector<BlobEntry> entries;
-    std::vector<std::uint8_t> bytes = pb.finish(name, entries);
-    const std::string rel = pack_rel_path(name);
-    const std::string sub = dir_ + "/" + rel.substr(0, rel.rfind('/'));
-    CHUNKER_TRY(fs::make_dir(sub));
-    auto tmp = fs::write_tmp(dir_ + "/tmp", bytes, true);
-    if (!tmp) return tmp.status();
-    CHUNKER_TRY(fs::link_pack(*tmp, dir_ + "/" + rel));
-    dirty.insert(sub);
-    const auto pn = static_cast<std::uint32_t>(idx.packs.size());
-    idx.packs.push_back(name);
-    for (const auto& e : entries) idx.entries.push_back({e.hash, pn, e.offset, e.length, e.raw_length});
+    auto w = write_pack(dir_, pb, dirty);
+    if (!w) return w.status();
+    add_to_index(idx, *w);
     return {};
   };
   std::vector<std::uint8_t> blob, chunk;

@@ -124,7 +124,7 @@ class PutSession {
   DigestSet claimed_;         // new chunks some file of this put stores
   PackBuilder cur_;
   DigestSet in_packs_;        // chunks in a pack of this put (written or being built)
-  std::vector<std::pair<Digest, std::vector<BlobEntry>>> unindexed_;  // durable packs not yet in an index
+  std::vector<WrittenPack> unindexed_;  // durable packs not yet in an index
   std::set<std::string> dirty_dirs_;
   std::vector<PendingManifest> pending_;
   std::uint64_t packs_since_index_ = 0;
@@ -206,20 +206,12 @@ bool PutSession::cache_hit(const PutItem& item, const std::string& abs, PutResul
 }
 
 Status PutSession::write_pack(PackBuilder& b) {
-  Digest name;
-  std::vector<BlobEntry> entries;
-  std::vector<std::uint8_t> bytes = b.finish(name, entries);
-  const std::string rel = pack_rel_path(name);
-  const std::string sub = dir_ + "/" + rel.substr(0, rel.rfind('/'));
-  bool created = false;
-  CHUNKER_TRY(fs::make_dir(sub, &created));
-  auto tmp = fs::write_tmp(dir_ + "/tmp", bytes, /*sync=*/true);
-  if (!tmp) return tmp.status();
-  CHUNKER_TRY(fs::link_pack(*tmp, dir_ + "/" + rel));
+  std::set<std::string> dirty;
+  auto w = store::write_pack(dir_, b, dirty);
+  if (!w) return w.status();
   std::lock_guard g(mu_);
-  dirty_dirs_.insert(sub);
-  if (created) dirty_dirs_.insert(dir_ + "/packs");
-  unindexed_.emplace_back(name, std::move(entries));
+  dirty_dirs_.insert(dirty.begin(), dirty.end());
+  unindexed_.push_back(std::move(*w));
   ++packs_since_index_;
   {
     std::lock_guard c(cb_mu_);
@@ -262,7 +254,7 @@ Status PutSession::append_blob(const Digest& h, std::uint32_t raw, std::span<con
 // put/gc protocol); at the end (final) the rest fail by name.
 Status PutSession::checkpoint(bool final) {
   std::lock_guard c(commit_mu_);
-  std::vector<std::pair<Digest, std::vector<BlobEntry>>> packs;
+  std::vector<WrittenPack> packs;
   std::set<std::string> dirs;
   std::vector<PendingManifest> pend;
   {
@@ -277,11 +269,7 @@ Status PutSession::checkpoint(bool final) {
   for (const auto& d : dirs) CHUNKER_TRY(fs::fsync_dir(d));
   if (!packs.empty()) {
     IndexFile f;
-    for (auto& [name, entries] : packs) {
-      const auto pn = static_cast<std::uint32_t>(f.packs.size());
-      f.packs.push_back(name);
-      for (const auto& e : entries) f.entries.push_back({e.hash, pn, e.offset, e.length, e.raw_length});
-    }
+    for (const auto& p : packs) add_to_index(f, p);
     std::vector<std::uint8_t> bytes = encode_index(f);
     const Digest iname = blake3::hash(bytes);
     auto tmp = fs::write_tmp(dir_ + "/tmp", bytes, true);
