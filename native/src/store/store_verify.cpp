@@ -104,7 +104,9 @@ VerifyReport Store::verify(unsigned threads) const {
   for (std::size_t i = 0; i < packs.size(); ++i) pack_at[packs[i].first] = i;
   std::uint64_t bad_entries = 0, missing_packs = 0;
   DigestSet reported_missing;
-  for (const auto& [h, loc] : idx->chunks) {
+  for (const auto& kv : idx->chunks) {  // no structured binding: clang 14 cannot capture one in a lambda
+    const Digest& h = kv.first;
+    const ChunkLoc& loc = kv.second;
     const Digest& p = idx->packs[loc.pack];
     auto it = pack_at.find(p);
     if (it == pack_at.end()) {
