@@ -101,7 +101,7 @@ ZSTD=$(src trixie libzstd)/ LZ4=$(src bookworm lz4)/ XZ=$(src bookworm xz-utils)
 BZ=$(src bookworm bzip2)/ NA=$(src bookworm libsodium)/
 versions=""
 for d in "$ZSTD" "$LZ4" "$XZ" "$BZ" "$NA"; do versions+="$(basename "$d");"; done
-emver=$(emcc --version 2>/dev/null | head -1)
+emver=$(emcc --version 2>/dev/null | sed -n 1p)  # sed reads to the end: no SIGPIPE under pipefail
 # Key: source versions, emcc, and the build recipe (the functions below, as
 # bash prints them: comments and lookup logic do not invalidate the cache).
 key=$( { printf '%s\n%s\n' "$versions" "$emver"; declare -f compile archive build_variant; } | sha256sum | cut -c1-16)
