@@ -122,7 +122,9 @@ LZ=$(src bookworm lz4)
 for f in "$LZ"/tests/goldenSamples/*; do check lz4 "$f" lz4 -dc; done
 : > "$work/empty"
 # > 8 MiB, so legacy frames have several blocks and -B4..7 many.
-for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do cat "$BZ"/sample*.ref "$XZ"/tests/files/*; done | head -c 9500000 > "$work/big"
+# (cat may be cut off by head's early exit: SIGPIPE there is expected, not a failure)
+{ for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do cat "$BZ"/sample*.ref "$XZ"/tests/files/*; done || true; } \
+  | head -c 9500000 > "$work/big"
 for in in "$work/empty" "$BZ/sample1.ref" "$work/big"; do
   for opts in "-1" "-9" "-12" "-B4" "-B5" "-B6" "-B7" "-BD" "-BD -B4" "-BX" "--content-size" "--no-frame-crc" \
               "--favor-decSpeed -12" "-l" "-l -9"; do
