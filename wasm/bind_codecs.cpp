@@ -82,7 +82,37 @@ double compress_js(std::uintptr_t data, std::size_t len, std::string codec_name,
   const std::size_t bound = codec::compress_bound(o->codec, len);
   g_out = static_cast<std::uint8_t*>(std::malloc(bound ? bound : 1));
   if (!g_out) return fail({Errc::out_of_memory, "compress: cannot allocate the output buffer"});
-  auto r = g_comp->compress_into(in_span(data, len), out_span(reinterpret_cast<std::uintptr_t>(g_out), bound));
+  Result<std::size_t> r = std::size_t{0};
+  if (o->codec == codec::Codec::zstd && len > 0) {
+    // Pledged and fed like the zstd program feeds a named file, so the frame is
+    // byte for byte what `zstd [-T N] FILE` writes (zstd 1.5.7's block decisions
+    // differ between one call and the program's pieces).
+    g_comp->reset();
+    g_comp->pledge_size(len);
+    const auto in = in_span(data, len);
+    const auto out = out_span(reinterpret_cast<std::uintptr_t>(g_out), bound);
+    std::size_t ip = 0, op = 0;
+    for (;;) {
+      // `finish` only once every byte was given: the pledged size ends the frame.
+      auto st = g_comp->update(in.subspan(ip), out.subspan(op), ip == len);
+      if (!st) {
+        r = st.status();
+        break;
+      }
+      ip += st->in_used;
+      op += st->out_used;
+      if (st->done) {
+        r = op;
+        break;
+      }
+      if (op == out.size() || (st->in_used == 0 && st->out_used == 0)) {
+        r = Status(Errc::output_limit, "zstd: compressed data does not fit in the bound");
+        break;
+      }
+    }
+  } else {
+    r = g_comp->compress_into(in_span(data, len), out_span(reinterpret_cast<std::uintptr_t>(g_out), bound));
+  }
   if (!r) {
     release_out();
     g_comp.reset();
