@@ -103,7 +103,7 @@ class PutSession {
   void put_one(ChunkPipeline& p, const PutItem& item);
   bool cache_hit(const PutItem& item, const std::string& abs, PutResult& res);
   Status append_blob(const Digest& h, std::uint32_t raw, std::span<const std::uint8_t> blob, PutResult& res);
-  Status write_pack(PackBuilder& b);
+  Status queue_pack(PackBuilder& b);
   Status checkpoint(bool final);
   bool pack_exists(const Digest& p);
   void fail(PutResult res, Status s);
@@ -205,9 +205,9 @@ bool PutSession::cache_hit(const PutItem& item, const std::string& abs, PutResul
   return true;
 }
 
-Status PutSession::write_pack(PackBuilder& b) {
+Status PutSession::queue_pack(PackBuilder& b) {
   std::set<std::string> dirty;
-  auto w = store::write_pack(dir_, b, dirty);
+  auto w = write_pack(dir_, b, dirty);
   if (!w) return w.status();
   std::lock_guard g(mu_);
   dirty_dirs_.insert(dirty.begin(), dirty.end());
@@ -237,7 +237,7 @@ Status PutSession::append_blob(const Digest& h, std::uint32_t raw, std::span<con
     }
   }
   if (!flush) return {};
-  if (Status s = write_pack(full); !s.ok()) {
+  if (Status s = queue_pack(full); !s.ok()) {
     std::lock_guard g(mu_);
     fatal_ = s;
     return s;
@@ -465,7 +465,7 @@ Result<PutSummary> PutSession::run(const std::vector<PutItem>& items) {
     std::lock_guard g(mu_);
     std::swap(last, cur_);
   }
-  Status s = last.empty() ? Status{} : write_pack(last);
+  Status s = last.empty() ? Status{} : queue_pack(last);
   if (!s.ok()) {
     std::lock_guard g(mu_);
     fatal_ = s;
