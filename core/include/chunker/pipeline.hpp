@@ -52,6 +52,9 @@ struct PipelineStats {
 // reusable context per thread; calls with the same worker never overlap. The
 // bytes written to `out` (cleared by the caller, reuse its capacity) are what
 // the sink then receives instead of the raw chunk.
+// With threads > 1, process() also runs for chunks that are never emitted (a
+// segment's guesses before the true chunk sequence joins it) and may run more
+// than once for the same offset: it must have no effect the sink relies on.
 class ChunkStage {
  public:
   virtual ~ChunkStage() = default;

@@ -64,10 +64,15 @@ struct PendingManifest {
 
 class PutSession;
 
-// Worker stage: chunks with a safe copy in the store, or claimed by another
-// file of this put, produce no output. New chunks are copied into a private
-// buffer, re-hashed (a chunk whose bytes do not hash to its name is never
-// stored) and compressed from that copy: output = tag + payload.
+// Worker stage: chunks with a safe copy in the store, or already in a pack of
+// this put, produce no output. New chunks are copied into a private buffer,
+// re-hashed (a chunk whose bytes do not hash to its name is never stored) and
+// compressed from that copy: output = tag + payload.
+// The pipeline also stages chunks it later discards (a segment's chunks
+// before the true sequence joins it), so this stage records nothing: only the
+// sink (append_blob), which sees emitted chunks only, decides what is stored.
+// Two files meeting the same new chunk at once may both compress it; the
+// second copy is dropped there.
 class StoreStage final : public ChunkStage {
  public:
   explicit StoreStage(PutSession& s, unsigned workers);
@@ -94,9 +99,9 @@ class PutSession {
     const ChunkLoc* loc = index_.find(h, &avoid_start_);
     return loc && pack_exists(index_.packs[loc->pack]);  // a damaged store is repaired by storing it again
   }
-  bool claim(const Digest& h) {
+  bool in_pack(const Digest& h) {
     std::lock_guard g(mu_);
-    return claimed_.insert(h).second;
+    return in_packs_.count(h) > 0;
   }
 
  private:
@@ -121,7 +126,6 @@ class PutSession {
   std::vector<std::pair<std::string, CacheEntry>> cache_updates_;  // under commit_mu_
 
   std::mutex mu_;             // everything below up to commit_mu_
-  DigestSet claimed_;         // new chunks some file of this put stores
   PackBuilder cur_;
   DigestSet in_packs_;        // chunks in a pack of this put (written or being built)
   std::vector<WrittenPack> unindexed_;  // durable packs not yet in an index
@@ -154,7 +158,7 @@ StoreStage::StoreStage(PutSession& s, unsigned workers) : s_(s), raw_(workers), 
 Status StoreStage::process(unsigned worker, const HashedChunk& chunk, std::span<const std::uint8_t> in,
                            std::vector<std::uint8_t>& out) {
   out.clear();
-  if (s_.known(chunk.hash) || !s_.claim(chunk.hash)) return {};
+  if (s_.known(chunk.hash) || s_.in_pack(chunk.hash)) return {};
   auto& raw = raw_[worker];
   raw.assign(in.begin(), in.end());
   if (blake3::hash(raw) != chunk.hash)
@@ -293,7 +297,7 @@ Status PutSession::checkpoint(bool final) {
       bool in_flight;
       {
         std::lock_guard g(mu_);
-        in_flight = claimed_.count(ch.hash) > 0;
+        in_flight = in_packs_.count(ch.hash) > 0;  // in the pack being built or not yet indexed
       }
       if (in_flight && !final) {
         wait = true;
