@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -191,14 +192,23 @@ struct GcReport {
 using WriteFn = FunctionRef<Status(std::span<const std::uint8_t>)>;
 using PutFileFn = FunctionRef<void(const PutResult&)>;
 
+class Backend;  // where the objects live: a directory or an S3 bucket prefix
+
+// A store lives in a local directory (LOCATION = a path) or under an S3
+// bucket prefix (LOCATION = s3://BUCKET[/PREFIX]?endpoint=URL[&region=R],
+// credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; docs/s3.md);
+// both hold the same keys and every operation works on both (migrate: a
+// version-1 store is always local).
 class Store {
  public:
-  // Creates DIR (if needed) as a v2 store. Fails if DIR already holds a store.json.
-  static Result<Store> init(const std::string& dir, const fastcdc::Params& chunking,
+  // Creates the store (a directory is created if needed). Fails with
+  // Errc::io_error if LOCATION already holds a store.json.
+  static Result<Store> init(const std::string& location, const fastcdc::Params& chunking,
                             std::uint64_t pack_size = kDefaultPackSize);
   // Opens an existing store (v1 or v2; reads and validates store.json).
-  static Result<Store> open(const std::string& dir);
+  static Result<Store> open(const std::string& location);
 
+  // The location as given (path or URL).
   const std::string& dir() const noexcept { return dir_; }
   const fastcdc::Params& chunking() const noexcept { return cfg_.chunking; }
   const StoreConfig& config() const noexcept { return cfg_; }
@@ -226,11 +236,18 @@ class Store {
   Status migrate(unsigned threads = 0);
 
  private:
-  Store(std::string dir, StoreConfig c) : dir_(std::move(dir)), cfg_(std::move(c)) {}
+  Store(std::string dir, std::shared_ptr<Backend> b, StoreConfig c)
+      : dir_(std::move(dir)), backend_(std::move(b)), cfg_(std::move(c)) {}
   VerifyReport verify_v1(unsigned threads) const;
   Result<GcReport> gc_v1(const GcOptions& opts) const;
   std::string dir_;
+  std::shared_ptr<Backend> backend_;
   StoreConfig cfg_;
 };
+
+// Requests this process made to object storage so far, as one JSON object
+// ({"requests":N,"get":…,"bytes_up":…}), or "" if none: for
+// CHUNKER_S3_STATS=1 and the benchmarks' requests-per-GiB figures.
+std::string s3_request_stats();
 
 }  // namespace chunker::store

@@ -70,6 +70,9 @@ Result<HttpResponse> Client::Impl::send(const HttpRequest& req, const std::strin
     ++requests;
     conn.perform(req, resp);
     std::string why;
+    if (resp.too_large)
+      return Status(Errc::output_limit, name + ": object larger than the limit of " +
+                                            std::to_string(req.max_response_bytes) + " bytes");
     if (resp.status == 0) {
       if (!detail::Connection::transient(resp.curl_code))
         return Status(Errc::io_error, name + ": " + resp.transport_error + " (" + loc.endpoint + ")");
@@ -145,7 +148,10 @@ Result<PutResult> Client::put(std::string_view key, std::span<const std::uint8_t
   PutResult out;
   auto r = impl_->send(req, name, &out.attempts);
   if (!r) return r.status();
-  if (r->status == 200) return out;
+  if (r->status == 200) {
+    out.etag = unquote(r->header("etag"));
+    return out;
+  }
   if (create_only && r->status == 412) {
     out.created = false;
     return out;
@@ -154,11 +160,26 @@ Result<PutResult> Client::put(std::string_view key, std::span<const std::uint8_t
 }
 
 Result<std::vector<std::uint8_t>> Client::get(std::string_view key) {
-  const std::string name = impl_->loc.describe(key);
-  auto r = impl_->send({"GET", impl_->object_url(key), {}, {}, 0}, name);
+  std::vector<std::uint8_t> out;
+  auto r = get_if_exists(key, out);
   if (!r) return r.status();
+  if (!*r) return Status(Errc::io_error, impl_->loc.describe(key) + ": no such object (404 NoSuchKey)");
+  return out;
+}
+
+Result<bool> Client::get_if_exists(std::string_view key, std::vector<std::uint8_t>& out, std::size_t max_bytes) {
+  const std::string name = impl_->loc.describe(key);
+  // An error answer is a small XML document: the limit also bounds it.
+  const std::size_t limit = max_bytes == 0 ? 0 : std::max(max_bytes, kMaxXmlBytes);
+  auto r = impl_->send({"GET", impl_->object_url(key), {}, {}, limit}, name);
+  if (!r) return r.status();
+  if (r->status == 404 && error_code(*r) == "NoSuchKey") return false;
   if (r->status != 200) return impl_->http_error(*r, name);
-  return std::move(r->body);
+  if (max_bytes != 0 && r->body.size() > max_bytes)
+    return Status(Errc::output_limit, name + ": object of " + std::to_string(r->body.size()) +
+                                          " bytes exceeds the limit of " + std::to_string(max_bytes));
+  out = std::move(r->body);
+  return true;
 }
 
 Result<std::vector<std::uint8_t>> Client::get_range(std::string_view key, std::uint64_t offset, std::uint64_t length) {

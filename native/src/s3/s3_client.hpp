@@ -69,6 +69,13 @@ struct PutResult {
   // > 1 when earlier attempts failed in transit; then created == false may
   // also mean an earlier attempt of this very call stored the object.
   int attempts = 1;
+  std::string etag;  // without quotes, when the server sent one (single-part PUTs)
+};
+
+struct UploadInfo {  // an incomplete multipart upload
+  std::string key;   // relative to the prefix
+  std::string upload_id;
+  std::int64_t initiated_ns = 0;  // storage timestamp
 };
 
 struct PartInfo {
@@ -96,6 +103,9 @@ class Client {
   // put() as a multipart upload whatever the size (parts of options().part_size).
   Result<PutResult> put_multipart(std::string_view key, std::span<const std::uint8_t> bytes, bool create_only);
   Result<std::vector<std::uint8_t>> get(std::string_view key);
+  // The object into `out`; false: no such key (a missing bucket is an error).
+  // max_bytes (0: none) bounds the answer: Errc::output_limit past it.
+  Result<bool> get_if_exists(std::string_view key, std::vector<std::uint8_t>& out, std::size_t max_bytes = 0);
   // Bytes [offset, offset + length) clipped to the object's end; an offset
   // past the end is an error.
   Result<std::vector<std::uint8_t>> get_range(std::string_view key, std::uint64_t offset, std::uint64_t length);
@@ -114,6 +124,9 @@ class Client {
                                          std::span<const std::uint8_t> bytes);
   Status multipart_complete(std::string_view key, const std::string& upload_id, const std::vector<PartInfo>& parts);
   Status multipart_abort(std::string_view key, const std::string& upload_id);
+  // Incomplete multipart uploads of keys under prefix (ListMultipartUploads,
+  // page by page), e.g. left by a writer killed mid-upload.
+  Result<std::vector<UploadInfo>> list_uploads(std::string_view prefix);
 
   // Requests sent (each attempt counts): for the "S3 requests per GiB" figures.
   std::uint64_t requests_sent() const noexcept;

@@ -9,6 +9,7 @@
 
 #include "chunker/encoding.hpp"
 #include "chunker/sha256.hpp"
+#include "s3_xml.hpp"
 
 namespace chunker::s3::detail {
 namespace {
@@ -46,7 +47,15 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
   std::string name = line.substr(0, colon);
   std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
   std::size_t v = line.find_first_not_of(" \t", colon + 1);
-  t->resp->headers[name] = v == std::string::npos ? "" : line.substr(v);
+  std::string value = v == std::string::npos ? "" : line.substr(v);
+  // Room for the whole body at once (a pack is one allocation, not a doubling
+  // series); only within the caller's limit, and never more than 1 GiB ahead.
+  std::uint64_t cl = 0;
+  const std::size_t limit = t->req->max_response_bytes;
+  if (name == "content-length" && t->req->method != "HEAD" && parse_u64(value, cl) && cl <= (std::uint64_t{1} << 30) &&
+      (limit == 0 || cl <= limit))
+    t->resp->body.reserve(static_cast<std::size_t>(cl));
+  t->resp->headers[name] = std::move(value);
   return len;
 }
 
@@ -162,6 +171,7 @@ void Connection::perform(const HttpRequest& req, HttpResponse& out) {
   if (rc != CURLE_OK) {
     out.status = 0;
     out.curl_code = rc;
+    out.too_large = t.too_large;
     out.transport_error = t.too_large ? "response larger than " + std::to_string(req.max_response_bytes) + " bytes"
                                       : (errbuf[0] ? errbuf : curl_easy_strerror(rc));
     return;

@@ -25,6 +25,7 @@ struct HttpResponse {
   long status = 0;                    // 0: no HTTP answer (transport error below)
   int curl_code = 0;                  // CURLcode
   std::string transport_error;        // libcurl's message when curl_code != 0
+  bool too_large = false;             // the body passed max_response_bytes (transfer stopped)
   std::map<std::string, std::string> headers;  // names lower-cased
   std::vector<std::uint8_t> body;
   std::string header(const std::string& lower_name) const {

@@ -75,6 +75,34 @@ Status Client::multipart_abort(std::string_view key, const std::string& upload_i
   return impl_->http_error(*r, name);
 }
 
+Result<std::vector<UploadInfo>> Client::list_uploads(std::string_view prefix) {
+  const std::string full_prefix = impl_->loc.prefix + std::string(prefix);
+  const std::string name = impl_->loc.describe(prefix) + " (multipart uploads)";
+  std::vector<UploadInfo> out;
+  std::string key_marker, id_marker;
+  for (;;) {
+    std::vector<std::pair<std::string, std::string>> params = {{"prefix", full_prefix}, {"uploads", ""}};
+    if (!key_marker.empty()) params.emplace_back("key-marker", key_marker);
+    if (!id_marker.empty()) params.emplace_back("upload-id-marker", id_marker);
+    auto r = impl_->send({"GET", impl_->bucket_url(make_query(params)), {}, {}, kMaxXmlBytes}, name);
+    if (!r) return r.status();
+    if (r->status != 200) return impl_->http_error(*r, name);
+    auto page = detail::parse_uploads(r->body);
+    if (!page) return Status(page.status().code(), name + ": " + page.status().message());
+    for (auto& u : page->uploads) {
+      if (u.key.compare(0, full_prefix.size(), full_prefix) != 0)
+        return Status(Errc::corrupt_input, name + ": listing returned key '" + u.key + "' outside the prefix");
+      u.key.erase(0, impl_->loc.prefix.size());
+      out.push_back(std::move(u));
+    }
+    if (!page->truncated) return out;
+    if (page->next_key_marker == key_marker && page->next_upload_id_marker == id_marker)
+      return Status(Errc::corrupt_input, name + ": listing repeats its markers");
+    key_marker = std::move(page->next_key_marker);
+    id_marker = std::move(page->next_upload_id_marker);
+  }
+}
+
 Result<PutResult> Client::put_multipart(std::string_view key, std::span<const std::uint8_t> bytes, bool create_only) {
   const std::string name = impl_->loc.describe(key);
   PutResult out;

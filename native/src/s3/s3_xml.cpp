@@ -124,6 +124,44 @@ Result<ListPage> parse_list(std::span<const std::uint8_t> body) {
   return page;
 }
 
+Result<UploadsPage> parse_uploads(std::span<const std::uint8_t> body) {
+  UploadsPage page;
+  UploadInfo cur;
+  std::string bad, xml_err;
+  bool root_ok = false;
+  bool ok = walk(
+      body,
+      [&](const std::vector<std::string>& path, const std::string& text) {
+        if (path.size() == 1) root_ok = path[0] == "ListMultipartUploadsResult";
+        if (path.size() == 2) {
+          if (path[1] == "IsTruncated") page.truncated = text == "true";
+          if (path[1] == "NextKeyMarker") page.next_key_marker = text;
+          if (path[1] == "NextUploadIdMarker") page.next_upload_id_marker = text;
+          if (path[1] == "Upload") {
+            if ((cur.key.empty() || cur.upload_id.empty()) && bad.empty()) bad = "an upload without <Key> or <UploadId>";
+            page.uploads.push_back(std::move(cur));
+            cur = UploadInfo{};
+          }
+        }
+        if (path.size() == 3 && path[1] == "Upload") {
+          if (path[2] == "Key") cur.key = text;
+          if (path[2] == "UploadId") cur.upload_id = text;
+          if (path[2] == "Initiated") {
+            auto t = parse_iso8601_ns(text);
+            if (!t && bad.empty()) bad = "bad <Initiated> '" + text + "'";
+            cur.initiated_ns = t.value_or(0);
+          }
+        }
+      },
+      &xml_err);
+  if (!ok) return Status(Errc::corrupt_input, "S3 upload listing is not valid XML: " + xml_err);
+  if (!root_ok) return Status(Errc::corrupt_input, "S3 upload listing: root element is not <ListMultipartUploadsResult>");
+  if (!bad.empty()) return Status(Errc::corrupt_input, "S3 upload listing: " + bad);
+  if (page.truncated && page.next_key_marker.empty())
+    return Status(Errc::corrupt_input, "S3 upload listing: truncated page without <NextKeyMarker>");
+  return page;
+}
+
 Result<std::string> parse_upload_id(std::span<const std::uint8_t> body) {
   std::string id;
   bool ok = walk(body, [&](const std::vector<std::string>& path, const std::string& text) {

@@ -26,6 +26,14 @@ struct ListPage {
 // ListObjectsV2 (ListBucketResult); Errc::corrupt_input when malformed.
 Result<ListPage> parse_list(std::span<const std::uint8_t> body);
 
+struct UploadsPage {
+  std::vector<UploadInfo> uploads;  // full keys (prefix included)
+  bool truncated = false;
+  std::string next_key_marker, next_upload_id_marker;
+};
+// ListMultipartUploads (ListMultipartUploadsResult); Errc::corrupt_input when malformed.
+Result<UploadsPage> parse_uploads(std::span<const std::uint8_t> body);
+
 // InitiateMultipartUploadResult -> UploadId.
 Result<std::string> parse_upload_id(std::span<const std::uint8_t> body);
 

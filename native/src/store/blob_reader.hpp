@@ -1,26 +1,26 @@
-// Positional reads of blobs from pack files, keeping the last packs open.
+// Positional reads of blobs from pack files (one reader per thread).
 #pragma once
 
-#include <string>
-#include <utility>
+#include <memory>
 #include <vector>
 
+#include "backend.hpp"
 #include "chunker/store.hpp"
 
 namespace chunker::store {
 
 class BlobReader {
  public:
-  explicit BlobReader(std::string dir) : dir_(std::move(dir)) {}
+  explicit BlobReader(Backend& b) : r_(b.range_reader()) {}
   BlobReader(const BlobReader&) = delete;
   BlobReader& operator=(const BlobReader&) = delete;
-  ~BlobReader();
   // Exactly `length` bytes at `offset` of the pack, else an error naming the pack file.
-  Status read(const Digest& pack, std::uint64_t offset, std::uint32_t length, std::vector<std::uint8_t>& out);
+  Status read(const Digest& pack, std::uint64_t offset, std::uint32_t length, std::vector<std::uint8_t>& out) {
+    return r_->read(pack_rel_path(pack), offset, length, out);
+  }
 
  private:
-  std::string dir_;
-  std::vector<std::pair<Digest, int>> open_;  // most recent last
+  std::unique_ptr<RangeReader> r_;
 };
 
 }  // namespace chunker::store

@@ -81,25 +81,24 @@ bool is_dead(const Info& i) {
   return ::kill(static_cast<pid_t>(i.pid), 0) != 0 && errno == ESRCH;
 }
 
-Status create(const std::string& dir, const std::string& rel, const std::string& content) {
-  const std::string dest = dir + "/" + rel;
-  auto tmp = fs::write_tmp(dir + "/tmp", {reinterpret_cast<const std::uint8_t*>(content.data()), content.size()}, true);
-  if (!tmp) return tmp.status();
-  bool existed = false;
-  CHUNKER_TRY(fs::link_into_place(*tmp, dest, &existed));
-  if (existed) return Status(Errc::io_error, dest + ": already exists (random id collision)");
-  return fs::fsync_dir(dest.substr(0, dest.rfind('/')));
+Status create(Backend& b, const std::string& key, const std::string& content) {
+  SyncSet pending;
+  auto made = b.create(key, {reinterpret_cast<const std::uint8_t*>(content.data()), content.size()}, pending);
+  if (!made) return made.status();
+  if (!*made) return Status(Errc::io_error, b.describe(key) + ": already exists (random id collision)");
+  return b.sync(pending);
 }
 
-Result<Lease> Lease::take(const std::string& dir) {
-  CHUNKER_TRY(fs::make_dir(dir + "/leases"));
-  const std::string rel = "leases/" + new_id() + ".json";
-  CHUNKER_TRY(create(dir, rel, this_process_json("put")));
-  return Lease(dir + "/" + rel);
+Result<Lease> Lease::take(Backend& b) {
+  std::string key = "leases/";  // appended piecewise: GCC 12 misreads literal + string under LTO
+  key += new_id();
+  key += ".json";
+  CHUNKER_TRY(create(b, key, this_process_json("put")));
+  return Lease(b, std::move(key));
 }
 
 Lease::~Lease() {
-  if (!path_.empty()) ::unlink(path_.c_str());
+  if (!key_.empty()) (void)b_->remove(key_, nullptr);
 }
 
 std::string plan_json(const std::vector<Digest>& condemned) {
@@ -128,22 +127,19 @@ Result<std::vector<Digest>> parse_plan(std::string_view text) {
   return out;
 }
 
-Status read_plans(const std::string& dir, std::set<std::string>& seen, DigestSet& avoid) {
-  std::vector<fs::DirEntry> entries;
-  if (!fs::exists(dir + "/gc")) return {};
-  CHUNKER_TRY(fs::list_dir(dir + "/gc", entries));
+Status read_plans(Backend& b, std::set<std::string>& seen, DigestSet& avoid) {
+  std::vector<ObjectInfo> entries;
+  CHUNKER_TRY(b.list("gc/", false, entries));
+  std::vector<std::uint8_t> text;
   for (const auto& e : entries) {
-    if (!e.name.ends_with(".plan") || seen.count(e.name)) continue;
-    const std::string path = dir + "/gc/" + e.name;
-    std::string text;
-    if (Status s = fs::read_text(path, kMaxIndexBytes, text); !s.ok()) {
-      if (!fs::exists(path)) continue;  // that gc finished: its packs are gone, the pack-exists check sees it
-      return s;
-    }
-    auto plan = parse_plan(text);
-    if (!plan) return Status(plan.status().code(), path + ": " + plan.status().message());
+    if (!e.key.ends_with(".plan") || seen.count(e.key)) continue;
+    auto got = b.read(e.key, kMaxIndexBytes, text);
+    if (!got) return got.status();
+    if (!*got) continue;  // that gc finished: its packs are gone, the pack-exists check sees it
+    auto plan = parse_plan({reinterpret_cast<const char*>(text.data()), text.size()});
+    if (!plan) return Status(plan.status().code(), b.describe(e.key) + ": " + plan.status().message());
     avoid.insert(plan->begin(), plan->end());
-    seen.insert(e.name);
+    seen.insert(e.key);
   }
   return {};
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "chunker/store.hpp"
+#include "backend.hpp"
 #include "store_index.hpp"
 
 namespace chunker::store::markers {
@@ -21,27 +22,29 @@ Result<Info> parse(std::string_view text);
 // True only when the marker was provably left by a process of this machine
 // (same host and boot) that no longer runs. Other machines' markers never are.
 bool is_dead(const Info& i);
-// Create-only: tmp file, fsync, link(2) to dir/rel, fsync the parent directory.
-Status create(const std::string& dir, const std::string& rel, const std::string& content);
+// Create-only and durable on return (local: tmp file, fsync, link(2), fsync
+// of the directory); an existing key is an error (random ids never collide).
+Status create(Backend& b, const std::string& key, const std::string& content);
 
 // A writer's lease, removed when destroyed.
 class Lease {
  public:
-  static Result<Lease> take(const std::string& dir);
-  Lease(Lease&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
+  static Result<Lease> take(Backend& b);
+  Lease(Lease&& o) noexcept : b_(o.b_), key_(std::move(o.key_)) { o.key_.clear(); }
   Lease& operator=(Lease&&) = delete;
   ~Lease();
-  const std::string& path() const noexcept { return path_; }
+  const std::string& key() const noexcept { return key_; }
 
  private:
-  explicit Lease(std::string p) : path_(std::move(p)) {}
-  std::string path_;
+  Lease(Backend& b, std::string k) : b_(&b), key_(std::move(k)) {}
+  Backend* b_;
+  std::string key_;
 };
 
 std::string plan_json(const std::vector<Digest>& condemned);
 Result<std::vector<Digest>> parse_plan(std::string_view text);
 // Adds the condemned packs of every gc/*.plan not yet in `seen` to `avoid`.
 // A plan that cannot be read is an error (its packs are unknown).
-Status read_plans(const std::string& dir, std::set<std::string>& seen, DigestSet& avoid);
+Status read_plans(Backend& b, std::set<std::string>& seen, DigestSet& avoid);
 
 }  // namespace chunker::store::markers

@@ -10,7 +10,7 @@
 namespace chunker::store {
 
 // `index` null = a v1 store. `write` gets each verified chunk; stops at the first bad one.
-Status restore_chunks(const std::string& dir, const StoreConfig& cfg, const ChunkIndex* index, const Manifest& m,
+Status restore_chunks(Backend& b, const StoreConfig& cfg, const ChunkIndex* index, const Manifest& m,
                       BlobReader& packs, WriteFn write);
 
 }  // namespace chunker::store

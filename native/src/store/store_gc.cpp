@@ -19,7 +19,7 @@
 
 namespace chunker::store {
 
-Status scan_packs(const std::string& dir, std::vector<std::pair<Digest, std::string>>& out,
+Status scan_packs(Backend& b, bool times, std::vector<std::pair<Digest, ObjectInfo>>& out,
                   std::vector<std::string>* odd);
 
 namespace {
@@ -27,85 +27,101 @@ namespace {
 constexpr std::int64_t kMarginNs = 2'000'000'000;  // S3 LastModified has 1 s resolution
 constexpr double kSparse = 0.25;                    // repack when more than this share is unreferenced
 
+std::string_view text_of(const std::vector<std::uint8_t>& b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+
 struct LiveLease {
-  std::string path;
+  std::string key;
   std::int64_t mtime = 0;
 };
 
 // Live leases; dead ones of this machine are deleted (counted in `removed`).
-Status scan_leases(const std::string& dir, std::vector<LiveLease>& live, std::uint64_t& removed) {
+Status scan_leases(Backend& b, std::vector<LiveLease>& live, std::uint64_t& removed) {
   live.clear();
-  std::vector<fs::DirEntry> es;
-  CHUNKER_TRY(fs::list_dir(dir + "/leases", es));
+  std::vector<ObjectInfo> es;
+  CHUNKER_TRY(b.list("leases/", true, es));
+  std::vector<std::uint8_t> text;
   for (const auto& e : es) {
-    const std::string path = dir + "/leases/" + e.name;
-    std::string text;
-    auto mt = fs::mtime_ns(path);
-    if (!mt) continue;  // finished meanwhile
-    if (!fs::read_text(path, 64 << 10, text).ok()) {
-      if (!fs::exists(path)) continue;
-    } else if (auto info = markers::parse(text); info && markers::is_dead(*info)) {
-      if (::unlink(path.c_str()) == 0) ++removed;
-      continue;
+    auto got = b.read(e.key, 64 << 10, text);
+    if (got && !*got) continue;  // finished meanwhile
+    if (got) {
+      if (auto info = markers::parse(text_of(text)); info && markers::is_dead(*info)) {
+        if (auto r = b.remove(e.key, nullptr); r && *r) ++removed;
+        continue;
+      }
     }
-    live.push_back({path, *mt});  // unreadable or foreign: presumed running
+    live.push_back({e.key, e.mtime_ns});  // unreadable or foreign: presumed running
   }
   return {};
 }
 
 // Other gc runs' markers: dead ones of this machine are removed.
-Status clean_gc_markers(const std::string& dir, const std::string& own, std::uint64_t& removed) {
-  std::vector<fs::DirEntry> es;
-  CHUNKER_TRY(fs::list_dir(dir + "/gc", es));
+Status clean_gc_markers(Backend& b, const std::string& own, std::uint64_t& removed) {
+  std::vector<ObjectInfo> es;
+  CHUNKER_TRY(b.list("gc/", false, es));
+  std::vector<std::uint8_t> text;
   for (const auto& e : es) {
-    if (!e.name.ends_with(".start") || e.name.starts_with(own)) continue;
-    const std::string id = e.name.substr(0, e.name.size() - 6);
-    std::string text;
-    if (!fs::read_text(dir + "/gc/" + e.name, 64 << 10, text).ok()) continue;
-    auto info = markers::parse(text);
+    if (!e.key.ends_with(".start") || e.key.starts_with("gc/" + own)) continue;
+    const std::string id = e.key.substr(3, e.key.size() - 9);  // between "gc/" and ".start"
+    auto got = b.read(e.key, 64 << 10, text);
+    if (!got || !*got) continue;
+    auto info = markers::parse(text_of(text));
     if (!info || !markers::is_dead(*info)) continue;
     // The plan first: while it exists writers avoid its packs, which is harmless.
-    if (::unlink((dir + "/gc/" + id + ".plan").c_str()) == 0) ++removed;
-    if (::unlink((dir + "/gc/" + e.name).c_str()) == 0) ++removed;
+    if (auto r = b.remove("gc/" + id + ".plan", nullptr); r && *r) ++removed;
+    if (auto r = b.remove(e.key, nullptr); r && *r) ++removed;
   }
   return {};
 }
 
+// gc's own markers, removed whatever happens.
 struct Markers {
+  Backend& b;
   std::string start, plan;
   ~Markers() {
-    if (!plan.empty()) ::unlink(plan.c_str());
-    if (!start.empty()) ::unlink(start.c_str());
+    if (!plan.empty()) (void)b.remove(plan, nullptr);
+    if (!start.empty()) (void)b.remove(start, nullptr);
   }
 };
+
+// The storage timestamp of an object just created.
+Result<std::int64_t> created_at(Backend& b, const std::string& key) {
+  auto st = b.stat(key);
+  if (!st) return st.status();
+  if (!*st) return Status(Errc::io_error, b.describe(key) + ": vanished right after it was created");
+  return (*st)->mtime_ns;
+}
 
 }  // namespace
 
 Result<GcReport> Store::gc(const GcOptions& o) const {
   if (cfg_.version < 2) return gc_v1(o);
+  Backend& b = *backend_;
   GcReport rep;
-  CHUNKER_TRY(fs::make_dir(dir_ + "/gc"));
-  CHUNKER_TRY(fs::make_dir(dir_ + "/leases"));
   for (const auto& id : o.break_leases) {
-    const std::string path = dir_ + "/leases/" + id + ".json";
-    if (::unlink(path.c_str()) != 0) return fs::errno_status("remove lease", path, errno);
+    const std::string key = "leases/" + id + ".json";
+    auto r = b.remove(key, nullptr);
+    if (!r) return r.status();
+    if (!*r) return Status(Errc::io_error, b.describe(key) + ": remove lease: No such file or directory");
     ++rep.markers_removed;
   }
   // 1. start marker: its timestamp is T0.
   const std::string id = markers::new_id();
-  Markers mk;
+  Markers mk{b, {}, {}};
   std::int64_t t0 = fs::now_ns();
   if (!o.dry_run) {
-    CHUNKER_TRY(markers::create(dir_, "gc/" + id + ".start", markers::this_process_json("gc")));
-    mk.start = dir_ + "/gc/" + id + ".start";
-    auto m = fs::mtime_ns(mk.start);
+    std::string start = "gc/";  // appended piecewise: GCC 12 misreads literal + string under LTO
+    start += id;
+    start += ".start";
+    CHUNKER_TRY(markers::create(b, start, markers::this_process_json("gc")));
+    mk.start = start;
+    auto m = created_at(b, start);
     if (!m) return m.status();
     t0 = *m;
   }
   // 2. dead markers; 3. Tcut from the live leases.
-  CHUNKER_TRY(clean_gc_markers(dir_, id, rep.markers_removed));
+  CHUNKER_TRY(clean_gc_markers(b, id, rep.markers_removed));
   std::vector<LiveLease> leases;
-  CHUNKER_TRY(scan_leases(dir_, leases, rep.markers_removed));
+  CHUNKER_TRY(scan_leases(b, leases, rep.markers_removed));
   std::int64_t tcut = t0;
   for (const auto& l : leases) tcut = std::min(tcut, l.mtime);
   tcut -= kMarginNs;
@@ -121,10 +137,10 @@ Result<GcReport> Store::gc(const GcOptions& o) const {
                                              e.manifest.status().message());
     for (const auto& c : e.manifest->chunks) referenced.insert(c.hash);
   }
-  auto idx = ChunkIndex::load(dir_, cfg_.chunking);
+  auto idx = ChunkIndex::load(b, cfg_.chunking);
   if (!idx) return Status(idx.status().code(), "gc refused: " + idx.status().message());
-  std::vector<std::pair<Digest, std::string>> packs;
-  CHUNKER_TRY(scan_packs(dir_, packs, nullptr));
+  std::vector<std::pair<Digest, ObjectInfo>> packs;
+  CHUNKER_TRY(scan_packs(b, true, packs, nullptr));
 
   // 4. choose: per pack, referenced and total blob bytes.
   struct Use {
@@ -137,10 +153,8 @@ Result<GcReport> Store::gc(const GcOptions& o) const {
   }
   std::vector<Digest> condemned, sparse;
   DigestSet condemned_set;
-  for (const auto& [name, path] : packs) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) continue;
-    const std::int64_t mt = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  for (const auto& [name, info] : packs) {
+    const std::int64_t mt = info.mtime_ns;
     auto it = idx->pack_no.find(name);
     const Use u = it == idx->pack_no.end() ? Use{} : use[it->second];
     const bool garbage = u.ref == 0;
@@ -157,11 +171,11 @@ Result<GcReport> Store::gc(const GcOptions& o) const {
     condemned.push_back(name);
     condemned_set.insert(name);
     if (is_sparse) sparse.push_back(name);
-    rep.bytes_removed += static_cast<std::uint64_t>(st.st_size);
+    rep.bytes_removed += info.size;
   }
   // Entries naming a pack that is gone (damage, or a gc cut short in its sweep) are dropped too.
   DigestSet present;
-  for (const auto& [name, path] : packs) present.insert(name);
+  for (const auto& [name, info] : packs) present.insert(name);
   bool dangling = false;
   for (const auto& p : idx->packs) dangling = dangling || !present.count(p);
   const bool compact = !condemned.empty() || idx->files.size() > 8 || dangling;
@@ -178,13 +192,13 @@ Result<GcReport> Store::gc(const GcOptions& o) const {
     std::string plan_rel = "gc/";  // appended piecewise: GCC 12 misreads literal + string under LTO
     plan_rel += id;
     plan_rel += ".plan";
-    CHUNKER_TRY(markers::create(dir_, plan_rel, plan_doc));
-    mk.plan = dir_ + "/" + plan_rel;
-    auto plan_t = fs::mtime_ns(mk.plan);
+    CHUNKER_TRY(markers::create(b, plan_rel, plan_doc));
+    mk.plan = plan_rel;
+    auto plan_t = created_at(b, plan_rel);
     if (!plan_t) return plan_t.status();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.wait_seconds);
     for (;;) {
-      CHUNKER_TRY(scan_leases(dir_, leases, rep.markers_removed));
+      CHUNKER_TRY(scan_leases(b, leases, rep.markers_removed));
       rep.writers_running = 0;
       for (const auto& l : leases)
         if (l.mtime <= *plan_t + kMarginNs) ++rep.writers_running;
@@ -201,15 +215,15 @@ Result<GcReport> Store::gc(const GcOptions& o) const {
 
   // 7. repack the referenced blobs of sparse packs (checked before they are copied).
   IndexFile out;
-  std::set<std::string> dirty;
+  SyncSet dirty;
   {
-    BlobReader reader(dir_);
+    BlobReader reader(b);
     PackBuilder pb;
     std::vector<std::uint8_t> blob, chunk;
     DigestSet copied;
     auto flush = [&]() -> Status {
       if (pb.empty()) return {};
-      auto w = write_pack(dir_, pb, dirty);
+      auto w = write_pack(b, pb, dirty);
       if (!w) return w.status();
       add_to_index(out, *w);
       return {};
@@ -231,7 +245,7 @@ Result<GcReport> Store::gc(const GcOptions& o) const {
     CHUNKER_TRY(flush());
     rep.packs_repacked = sparse.size();
   }
-  for (const auto& d : dirty) CHUNKER_TRY(fs::fsync_dir(d));
+  CHUNKER_TRY(b.sync(dirty));
 
   // 8. compact: one index for everything kept, durable before the old ones go.
   if (compact) {
@@ -248,40 +262,30 @@ Result<GcReport> Store::gc(const GcOptions& o) const {
   }
   Digest new_index{};
   if (!out.entries.empty() || compact) {
-    std::vector<std::uint8_t> bytes = encode_index(out);
-    new_index = blake3::hash(bytes);
-    auto tmp = fs::write_tmp(dir_ + "/tmp", bytes, true);
-    if (!tmp) return tmp.status();
-    CHUNKER_TRY(fs::link_into_place(*tmp, dir_ + "/" + index_rel_path(new_index), nullptr));
-    CHUNKER_TRY(fs::fsync_dir(dir_ + "/index"));
+    auto w = write_index(b, out);
+    if (!w) return w.status();
+    new_index = *w;
   }
   if (compact) {
+    SyncSet removed_index;
     for (const auto& f : idx->files) {
       if (f == new_index) continue;
-      if (::unlink((dir_ + "/" + index_rel_path(f)).c_str()) == 0) ++rep.index_removed;
+      if (auto r = b.remove(index_rel_path(f), &removed_index); r && *r) ++rep.index_removed;
     }
-    CHUNKER_TRY(fs::fsync_dir(dir_ + "/index"));
+    CHUNKER_TRY(b.sync(removed_index));
   }
   // 9. sweep.
-  std::set<std::string> swept;
+  SyncSet swept;
   for (const auto& p : condemned) {
-    const std::string path = dir_ + "/" + pack_rel_path(p);
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return fs::errno_status("unlink", path, errno);
-    swept.insert(path.substr(0, path.rfind('/')));
+    auto r = b.remove(pack_rel_path(p), &swept);
+    if (!r) return r.status();
     ++rep.packs_removed;
   }
-  for (const auto& d : swept) CHUNKER_TRY(fs::fsync_dir(d));
+  CHUNKER_TRY(b.sync(swept));
   // A migration cut short after its switch to version 2 leaves the v1 chunk files: copies of packed data.
-  CHUNKER_TRY(fs::remove_tree(dir_ + "/chunks"));
-  std::vector<fs::DirEntry> tmp;
-  CHUNKER_TRY(fs::list_dir(dir_ + "/tmp", tmp));
-  for (const auto& t : tmp) {
-    const std::string path = dir_ + "/tmp/" + t.name;
-    auto mt = fs::mtime_ns(path);
-    // Older than the grace period and than every running writer's lease (its temporaries are younger).
-    if (!t.is_regular || !mt || *mt > grace_cut || *mt >= tcut) continue;
-    if (::unlink(path.c_str()) == 0) ++rep.tmp_removed;
-  }
+  CHUNKER_TRY(b.remove_prefix("chunks/"));
+  // Temporaries older than the grace period and than every running writer's lease (its temporaries are younger).
+  CHUNKER_TRY(b.sweep_temporaries(std::min(grace_cut + 1, tcut), false, rep.tmp_removed));
   return rep;
 }
 

@@ -3,7 +3,6 @@
 #include <cerrno>
 
 #include "chunker/blake3.hpp"
-#include "fs_util.hpp"
 
 namespace chunker::store {
 
@@ -27,16 +26,15 @@ const ChunkLoc* ChunkIndex::find(const Digest& chunk, const DigestSet* avoid) co
   return nullptr;
 }
 
-Result<ChunkIndex> ChunkIndex::load(const std::string& dir, const fastcdc::Params& chunking,
-                                    std::vector<std::string>* problems) {
+Result<ChunkIndex> ChunkIndex::load(Backend& b, const fastcdc::Params& chunking, std::vector<std::string>* problems) {
   for (int attempt = 0;; ++attempt) {
     ChunkIndex idx;
-    std::vector<fs::DirEntry> entries;
-    CHUNKER_TRY(fs::list_dir(dir + "/index", entries));
+    std::vector<ObjectInfo> entries;
+    CHUNKER_TRY(b.list("index/", false, entries));
     bool vanished = false;
     std::vector<std::uint8_t> bytes;
     for (const auto& e : entries) {
-      const std::string path = dir + "/index/" + e.name;
+      const std::string path = b.describe(e.key);
       auto report = [&](const std::string& msg) -> Status {
         if (problems) {
           problems->push_back(path + ": " + msg);
@@ -44,20 +42,21 @@ Result<ChunkIndex> ChunkIndex::load(const std::string& dir, const fastcdc::Param
         }
         return Status(Errc::corrupt_input, path + ": " + msg);
       };
-      Result<Digest> name = e.name.size() == 68 && e.name.ends_with(".idx") ? parse_hex(e.name.substr(0, 64))
-                                                                            : Result<Digest>(Status(Errc::corrupt_input, ""));
-      if (!e.is_regular || !name) {
+      const std::string_view file = std::string_view(e.key).substr(6);  // after "index/"
+      Result<Digest> name = file.size() == 68 && file.ends_with(".idx") ? parse_hex(file.substr(0, 64))
+                                                                        : Result<Digest>(Status(Errc::corrupt_input, ""));
+      if (!e.regular || !name) {
         CHUNKER_TRY(report("unexpected entry in index/"));
         continue;
       }
-      Status s = fs::read_file(path, kMaxIndexBytes, bytes);
-      if (!s.ok()) {
-        if (!fs::exists(path)) {
-          vanished = true;
-          break;
-        }
-        CHUNKER_TRY(report(s.message()));
+      auto got = b.read(e.key, kMaxIndexBytes, bytes);
+      if (!got) {
+        CHUNKER_TRY(report(got.status().message()));
         continue;
+      }
+      if (!*got) {
+        vanished = true;
+        break;
       }
       if (blake3::hash(bytes) != *name) {
         CHUNKER_TRY(report("content does not match its name (damaged index file)"));
@@ -72,7 +71,7 @@ Result<ChunkIndex> ChunkIndex::load(const std::string& dir, const fastcdc::Param
       idx.files.push_back(*name);
     }
     if (!vanished) return idx;
-    if (attempt == 20) return Status(Errc::io_error, dir + "/index: index files keep vanishing while read");
+    if (attempt == 20) return Status(Errc::io_error, b.describe("index") + ": index files keep vanishing while read");
   }
 }
 
@@ -80,18 +79,13 @@ Result<ChunkIndex> ChunkIndex::load(const std::string& dir, const fastcdc::Param
 
 namespace chunker::store {
 
-Result<WrittenPack> write_pack(const std::string& dir, PackBuilder& b, std::set<std::string>& dirty_dirs) {
+Result<WrittenPack> write_pack(Backend& b, PackBuilder& pb, SyncSet& pending) {
   WrittenPack p;
-  std::vector<std::uint8_t> bytes = b.finish(p.name, p.entries);
-  const std::string rel = pack_rel_path(p.name);
-  const std::string sub = dir + "/" + rel.substr(0, rel.rfind('/'));
-  bool created = false;
-  CHUNKER_TRY(fs::make_dir(sub, &created));
-  auto tmp = fs::write_tmp(dir + "/tmp", bytes, /*sync=*/true);
-  if (!tmp) return tmp.status();
-  CHUNKER_TRY(fs::link_pack(*tmp, dir + "/" + rel));
-  dirty_dirs.insert(sub);
-  if (created) dirty_dirs.insert(dir + "/packs");
+  std::vector<std::uint8_t> bytes = pb.finish(p.name, p.entries);
+  const std::string key = pack_rel_path(p.name);
+  auto made = b.create(key, bytes, pending);
+  if (!made) return made.status();
+  if (!*made) return Status(Errc::io_error, b.describe(key) + ": a pack of this name exists already (salt collision); not reused");
   return p;
 }
 
@@ -99,6 +93,16 @@ void add_to_index(IndexFile& idx, const WrittenPack& p) {
   const auto pn = static_cast<std::uint32_t>(idx.packs.size());
   idx.packs.push_back(p.name);
   for (const auto& e : p.entries) idx.entries.push_back({e.hash, pn, e.offset, e.length, e.raw_length});
+}
+
+Result<Digest> write_index(Backend& b, const IndexFile& idx) {
+  std::vector<std::uint8_t> bytes = encode_index(idx);
+  const Digest name = blake3::hash(bytes);
+  SyncSet pending;
+  auto made = b.create(index_rel_path(name), bytes, pending);  // false: the same bytes are there
+  if (!made) return made.status();
+  CHUNKER_TRY(b.sync(pending));
+  return name;
 }
 
 }  // namespace chunker::store

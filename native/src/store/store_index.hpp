@@ -8,6 +8,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "backend.hpp"
 #include "chunker/store.hpp"
 
 namespace chunker::store {
@@ -44,7 +45,7 @@ class ChunkIndex {
   // Reads every index file (name = BLAKE3 of its bytes, parsed strictly). A file
   // that vanishes meanwhile (a gc compacted it) restarts the listing. With
   // `problems`, a bad file is reported there and skipped; without, it is an error.
-  static Result<ChunkIndex> load(const std::string& dir, const fastcdc::Params& chunking,
+  static Result<ChunkIndex> load(Backend& b, const fastcdc::Params& chunking,
                                  std::vector<std::string>* problems = nullptr);
 };
 
@@ -52,15 +53,20 @@ class ChunkIndex {
 
 namespace chunker::store {
 
-// Commit-order step 1 for a finished pack: tmp file, fdatasync, link(2) to
-// packs/xx/<h>.pack (create-only). Adds the directories that must be fsync'd
-// before any index names the pack to `dirty_dirs` (packs/ too when xx/ is new).
+// Commit-order step 1 for a finished pack: written create-only to
+// packs/xx/<h>.pack (local: tmp file, fdatasync, link(2)); what makes its
+// name durable goes to `pending` (sync it before any index names the pack).
+// A name that exists already is an error (salted packs never collide; reusing
+// one could mean reusing a pack a gc plan has condemned).
 struct WrittenPack {
   Digest name{};
   std::vector<BlobEntry> entries;
 };
-Result<WrittenPack> write_pack(const std::string& dir, PackBuilder& b, std::set<std::string>& dirty_dirs);
+Result<WrittenPack> write_pack(Backend& b, PackBuilder& pb, SyncSet& pending);
 // Appends a written pack and its blobs to an index file being built.
 void add_to_index(IndexFile& idx, const WrittenPack& p);
+// Commit-order step 2: index/<h>.idx, create-only (an existing one has the
+// same bytes), durable on return. Returns its name.
+Result<Digest> write_index(Backend& b, const IndexFile& idx);
 
 }  // namespace chunker::store

@@ -7,22 +7,20 @@
 
 #include "chunker/blake3.hpp"
 #include "chunker/store.hpp"
-#include "fs_util.hpp"
 #include "markers.hpp"
 #include "store_index.hpp"
 
 namespace chunker::store {
-namespace {
-
-}  // namespace
 
 Status Store::migrate(unsigned /*threads*/) {
   if (cfg_.version >= 2) return {};
+  Backend& b = *backend_;
   auto list = this->list();
   if (!list) return list.status();
   for (const auto& e : *list)
     if (!e.manifest) return Status(e.manifest.status().code(), "migrate refused: " + e.manifest.status().message());
-  for (const char* sub : {"packs", "index", "leases", "gc"}) CHUNKER_TRY(fs::make_dir(dir_ + "/" + sub));
+  SyncSet dirty;
+  CHUNKER_TRY(b.prepare_root(dirty));  // packs/, index/, leases/, gc/
   StoreConfig next = cfg_;
   next.version = 2;
   next.id = markers::new_id();
@@ -32,10 +30,9 @@ Status Store::migrate(unsigned /*threads*/) {
   IndexFile idx;
   PackBuilder pb;
   DigestSet copied;
-  std::set<std::string> dirty;
   auto flush = [&]() -> Status {
     if (pb.empty()) return {};
-    auto w = write_pack(dir_, pb, dirty);
+    auto w = write_pack(b, pb, dirty);
     if (!w) return w.status();
     add_to_index(idx, *w);
     return {};
@@ -44,41 +41,36 @@ Status Store::migrate(unsigned /*threads*/) {
   for (const auto& e : *list) {
     for (const auto& c : e.manifest->chunks) {
       if (copied.count(c.hash)) continue;
-      const std::string path = dir_ + "/" + chunk_rel_path(c.hash);
-      Status s = fs::read_file(path, 2 * std::size_t{cfg_.chunking.max_size} + (64 << 10), blob);
+      const std::string key = chunk_rel_path(c.hash);
+      auto got = b.read(key, 2 * std::size_t{cfg_.chunking.max_size} + (64 << 10), blob);
+      Status s = !got ? got.status() : !*got ? Status(Errc::corrupt_input, "missing chunk file") : Status{};
       if (s.ok()) s = decode_chunk(blob, c.hash, cfg_.chunking.max_size, chunk);
       if (s.ok() && chunk.size() != c.length) s = Status(Errc::corrupt_input, "length differs from the manifest");
       if (!s.ok())
         return Status(Errc::corrupt_input, "migrate stopped (the store is unchanged, still version 1): '" +
-                                               e.manifest->name + "': " + path + ": " + s.message());
+                                               e.manifest->name + "': " + b.describe(key) + ": " + s.message());
       pb.add(c.hash, c.length, blob);
       copied.insert(c.hash);
       if (pb.bytes() >= next.pack_size) CHUNKER_TRY(flush());
     }
   }
   CHUNKER_TRY(flush());
-  for (const auto& d : dirty) CHUNKER_TRY(fs::fsync_dir(d));
-  CHUNKER_TRY(fs::fsync_dir(dir_ + "/packs"));
-  if (!idx.entries.empty()) {
-    std::vector<std::uint8_t> bytes = encode_index(idx);
-    CHUNKER_TRY(fs::write_atomic(dir_ + "/tmp", dir_ + "/" + index_rel_path(blake3::hash(bytes)), bytes, true));
-    CHUNKER_TRY(fs::fsync_dir(dir_ + "/index"));
-  }
+  CHUNKER_TRY(b.sync(dirty));
+  if (!idx.entries.empty()) CHUNKER_TRY(write_index(b, idx).status());
   // 3. manifests as version 2 (v1 readers accept them too).
   for (const auto& e : *list) {
     std::string doc = manifest_json(*e.manifest);
-    CHUNKER_TRY(fs::write_atomic(dir_ + "/tmp", dir_ + "/" + manifest_rel_path(e.manifest->name),
-                                 {reinterpret_cast<const std::uint8_t*>(doc.data()), doc.size()}));
+    CHUNKER_TRY(b.replace(manifest_rel_path(e.manifest->name),
+                          {reinterpret_cast<const std::uint8_t*>(doc.data()), doc.size()}, dirty));
   }
-  CHUNKER_TRY(fs::fsync_dir(dir_ + "/manifests"));
+  CHUNKER_TRY(b.sync(dirty));
   // 4. the switch.
   std::string doc = store_json(next);
-  CHUNKER_TRY(fs::write_atomic(dir_ + "/tmp", dir_ + "/store.json",
-                               {reinterpret_cast<const std::uint8_t*>(doc.data()), doc.size()}));
-  CHUNKER_TRY(fs::fsync_dir(dir_));
+  CHUNKER_TRY(b.replace("store.json", {reinterpret_cast<const std::uint8_t*>(doc.data()), doc.size()}, dirty));
+  CHUNKER_TRY(b.sync(dirty));
   cfg_ = next;
   // 5. the v1 chunk files are now unreferenced copies.
-  return fs::remove_tree(dir_ + "/chunks");
+  return b.remove_prefix("chunks/");
 }
 
 }  // namespace chunker::store

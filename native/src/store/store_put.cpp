@@ -23,12 +23,18 @@
 #include "chunker/pipeline.hpp"
 #include "chunker/store.hpp"
 #include "chunker/thread_pool.hpp"
+#include "backend.hpp"
 #include "files_cache.hpp"
 #include "fs_util.hpp"
 #include "markers.hpp"
+#include "pack_writer.hpp"
 #include "store_index.hpp"
 
 namespace chunker::store {
+
+Status scan_packs(Backend& b, bool times, std::vector<std::pair<Digest, ObjectInfo>>& out,
+                  std::vector<std::string>* odd);
+
 namespace {
 
 Stamp to_stamp(const FileStamp& f) { return {f.dev, f.ino, f.size, f.mtime_ns, f.ctime_ns}; }
@@ -89,8 +95,8 @@ class StoreStage final : public ChunkStage {
 
 class PutSession {
  public:
-  PutSession(const std::string& dir, const StoreConfig& cfg, const PutOptions& o, PutFileFn cb)
-      : dir_(dir), cfg_(cfg), opts_(o), cb_(cb) {}
+  PutSession(Backend& b, const StoreConfig& cfg, const PutOptions& o, PutFileFn cb)
+      : b_(b), cfg_(cfg), opts_(o), cb_(cb) {}
 
   Result<PutSummary> run(const std::vector<PutItem>& items);
 
@@ -109,11 +115,12 @@ class PutSession {
   bool cache_hit(const PutItem& item, const std::string& abs, PutResult& res);
   Status append_blob(const Digest& h, std::uint32_t raw, std::span<const std::uint8_t> blob, PutResult& res);
   Status queue_pack(PackBuilder& b);
+  void pack_written(Result<WrittenPack> w, SyncSet& pending);
   Status checkpoint(bool final);
   bool pack_exists(const Digest& p);
   void fail(PutResult res, Status s);
 
-  const std::string& dir_;
+  Backend& b_;
   const StoreConfig& cfg_;
   const PutOptions& opts_;
   PutFileFn cb_;
@@ -129,7 +136,7 @@ class PutSession {
   PackBuilder cur_;
   DigestSet in_packs_;        // chunks in a pack of this put (written or being built)
   std::vector<WrittenPack> unindexed_;  // durable packs not yet in an index
-  std::set<std::string> dirty_dirs_;
+  SyncSet dirty_dirs_;
   std::vector<PendingManifest> pending_;
   std::uint64_t packs_since_index_ = 0;
   Status fatal_;              // a store-level write error: stop everything
@@ -140,8 +147,11 @@ class PutSession {
   std::set<std::string> plans_seen_;
   std::mutex exists_mu_;
   std::unordered_map<Digest, bool, DigestHash> pack_exists_;
+  bool exists_listed_ = false;  // pack_exists_ holds every pack that existed at the start
   std::mutex cb_mu_;
   PutSummary sum_;
+  // Last: destroyed first, once every pack it holds is written and reported.
+  PackWriter writer_{b_, [this](Result<WrittenPack> w, SyncSet& pending) { pack_written(std::move(w), pending); }};
 };
 
 StoreStage::StoreStage(PutSession& s, unsigned workers) : s_(s), raw_(workers), tmp_(workers) {
@@ -178,7 +188,9 @@ bool PutSession::pack_exists(const Digest& p) {
   std::lock_guard g(exists_mu_);
   auto it = pack_exists_.find(p);
   if (it != pack_exists_.end()) return it->second;
-  bool e = fs::exists(dir_ + "/" + pack_rel_path(p));
+  if (exists_listed_) return false;
+  auto st = b_.stat(pack_rel_path(p));
+  bool e = st && st->has_value();
   pack_exists_[p] = e;
   return e;
 }
@@ -195,9 +207,10 @@ bool PutSession::cache_hit(const PutItem& item, const std::string& abs, PutResul
   if (!e || e->name != item.name) return false;
   auto now = stamp_path(item.path);
   if (!now || !now->regular || to_stamp(*now) != e->stamp) return false;
-  std::string text;
-  if (!fs::read_text(dir_ + "/" + manifest_rel_path(item.name), kMaxManifestBytes, text).ok()) return false;
-  auto m = parse_manifest(text, cfg_.chunking);
+  std::vector<std::uint8_t> text;
+  auto got = b_.read(manifest_rel_path(item.name), kMaxManifestBytes, text);
+  if (!got || !*got) return false;
+  auto m = parse_manifest({reinterpret_cast<const char*>(text.data()), text.size()}, cfg_.chunking);
   if (!m || m->name != item.name || manifest_checksum(*m) != e->checksum) return false;
   for (const auto& c : m->chunks) {
     const ChunkLoc* loc = index_.find(c.hash, &avoid_start_);
@@ -209,19 +222,26 @@ bool PutSession::cache_hit(const PutItem& item, const std::string& abs, PutResul
   return true;
 }
 
+// Locally the pack is written before submit returns (and a failure is
+// returned here); on object storage it is uploaded in the background and a
+// failure stops the put at the next chunk or checkpoint.
 Status PutSession::queue_pack(PackBuilder& b) {
-  std::set<std::string> dirty;
-  auto w = write_pack(dir_, b, dirty);
-  if (!w) return w.status();
+  writer_.submit(std::move(b));
   std::lock_guard g(mu_);
-  dirty_dirs_.insert(dirty.begin(), dirty.end());
+  return fatal_;
+}
+
+void PutSession::pack_written(Result<WrittenPack> w, SyncSet& pending) {
+  std::lock_guard g(mu_);
+  if (!w) {
+    if (fatal_.ok()) fatal_ = w.status();
+    return;
+  }
+  dirty_dirs_.insert(pending.begin(), pending.end());
   unindexed_.push_back(std::move(*w));
   ++packs_since_index_;
-  {
-    std::lock_guard c(cb_mu_);
-    ++sum_.packs_written;
-  }
-  return {};
+  std::lock_guard c(cb_mu_);
+  ++sum_.packs_written;
 }
 
 Status PutSession::append_blob(const Digest& h, std::uint32_t raw, std::span<const std::uint8_t> blob,
@@ -259,7 +279,7 @@ Status PutSession::append_blob(const Digest& h, std::uint32_t raw, std::span<con
 Status PutSession::checkpoint(bool final) {
   std::lock_guard c(commit_mu_);
   std::vector<WrittenPack> packs;
-  std::set<std::string> dirs;
+  SyncSet dirs;
   std::vector<PendingManifest> pend;
   {
     std::lock_guard g(mu_);
@@ -270,22 +290,17 @@ Status PutSession::checkpoint(bool final) {
     packs_since_index_ = 0;
   }
   // 1. packs durable (their directories), 2. one index file for them.
-  for (const auto& d : dirs) CHUNKER_TRY(fs::fsync_dir(d));
+  CHUNKER_TRY(b_.sync(dirs));
   if (!packs.empty()) {
     IndexFile f;
     for (const auto& p : packs) add_to_index(f, p);
-    std::vector<std::uint8_t> bytes = encode_index(f);
-    const Digest iname = blake3::hash(bytes);
-    auto tmp = fs::write_tmp(dir_ + "/tmp", bytes, true);
-    if (!tmp) return tmp.status();
-    CHUNKER_TRY(fs::link_into_place(*tmp, dir_ + "/" + index_rel_path(iname), nullptr));
-    CHUNKER_TRY(fs::fsync_dir(dir_ + "/index"));
+    CHUNKER_TRY(write_index(b_, f).status());
     for (const auto& e : f.entries) indexed_.insert(e.hash);
     std::lock_guard g(cb_mu_);
     ++sum_.index_written;
   }
   // 3. the re-check: gc plans that appeared since the start, packs still there.
-  CHUNKER_TRY(markers::read_plans(dir_, plans_seen_, avoid_now_));
+  CHUNKER_TRY(markers::read_plans(b_, plans_seen_, avoid_now_));
   std::vector<PendingManifest*> ready;
   std::vector<PendingManifest> later;
   for (auto& p : pend) {
@@ -312,32 +327,23 @@ Status PutSession::checkpoint(bool final) {
     if (wait) later.push_back(std::move(p));
     else if (ok) ready.push_back(&p);
   }
-  // 4. manifests: temporaries, one syncfs, renames, one directory fsync.
-  std::vector<std::string> tmps;
+  // 4. manifests, durable together (locally: temporaries, one syncfs, renames,
+  // one directory fsync; on S3: PUTs, several in flight).
+  std::vector<std::string> docs;
+  std::vector<NamedBytes> writes;
   Status s;
   for (auto* p : ready) {
-    std::string doc = manifest_json(p->m);
-    if (doc.size() > kMaxManifestBytes) {
+    docs.push_back(manifest_json(p->m));
+    if (docs.back().size() > kMaxManifestBytes) {
       s = Status(Errc::output_limit, p->res.path + ": " + std::to_string(p->m.chunks.size()) +
                                          " chunks make a manifest larger than the readers' limit; use larger chunks");
       break;
     }
-    auto t = fs::write_tmp(dir_ + "/tmp", {reinterpret_cast<const std::uint8_t*>(doc.data()), doc.size()}, false);
-    if (!t) {
-      s = t.status();
-      break;
-    }
-    tmps.push_back(*t);
   }
-  if (s.ok() && !tmps.empty()) s = fs::sync_fs(dir_ + "/manifests");
-  for (std::size_t i = 0; s.ok() && i < tmps.size(); ++i) {
-    const std::string dest = dir_ + "/" + manifest_rel_path(ready[i]->m.name);
-    if (::rename(tmps[i].c_str(), dest.c_str()) != 0) s = fs::errno_status("rename", dest, errno);
-    else tmps[i].clear();
-  }
-  if (s.ok() && !tmps.empty()) s = fs::fsync_dir(dir_ + "/manifests");
-  for (const auto& t : tmps)
-    if (!t.empty()) ::unlink(t.c_str());
+  for (std::size_t i = 0; s.ok() && i < ready.size(); ++i)
+    writes.push_back({manifest_rel_path(ready[i]->m.name),
+                      {reinterpret_cast<const std::uint8_t*>(docs[i].data()), docs[i].size()}});
+  if (s.ok()) s = b_.replace_batch(writes);
   if (!s.ok()) {
     for (auto* p : ready) fail(p->res, Status(s.code(), p->res.path + ": not committed: " + s.message()));
     std::lock_guard g(mu_);
@@ -400,15 +406,25 @@ void PutSession::put_one(ChunkPipeline& pipeline, const PutItem& item) {
 
 Result<PutSummary> PutSession::run(const std::vector<PutItem>& items) {
   start_ns_ = fs::now_ns();
-  auto lease = markers::Lease::take(dir_);
+  auto lease = markers::Lease::take(b_);
   if (!lease) return lease.status();
-  CHUNKER_TRY(markers::read_plans(dir_, plans_seen_, avoid_start_));
+  CHUNKER_TRY(markers::read_plans(b_, plans_seen_, avoid_start_));
   avoid_now_ = avoid_start_;
   // A damaged index file is skipped: its chunks count as absent and are stored again.
   std::vector<std::string> damaged;
-  auto idx = ChunkIndex::load(dir_, cfg_.chunking, &damaged);
+  auto idx = ChunkIndex::load(b_, cfg_.chunking, &damaged);
   if (!idx) return idx.status();
   index_ = std::move(*idx);
+  if (!b_.local() && !index_.packs.empty()) {
+    // One listing (a request per 1000 packs) instead of a HEAD per pack the
+    // put dedups against. The same check, made earlier: a pack that existed
+    // after our lease and index read is only deleted by a gc whose plan we
+    // read (and avoid) or that defers to our lease.
+    std::vector<std::pair<Digest, ObjectInfo>> listed;
+    CHUNKER_TRY(scan_packs(b_, false, listed, nullptr));
+    for (const auto& [name, info] : listed) pack_exists_[name] = true;
+    exists_listed_ = true;
+  }
   // Loaded even with use_cache off: the entries of other files are kept when it is saved.
   cache_path_ = FilesCache::path_for(opts_.cache_dir, cfg_.id);
   cache_ = FilesCache::load(cache_path_);
@@ -469,11 +485,8 @@ Result<PutSummary> PutSession::run(const std::vector<PutItem>& items) {
     std::lock_guard g(mu_);
     std::swap(last, cur_);
   }
-  Status s = last.empty() ? Status{} : queue_pack(last);
-  if (!s.ok()) {
-    std::lock_guard g(mu_);
-    fatal_ = s;
-  }
+  if (!last.empty()) (void)queue_pack(last);  // a failure is in fatal_
+  writer_.drain();
   Status cs = checkpoint(true);
   {
     // Anything still pending could not be committed (a store write failed).
@@ -494,7 +507,7 @@ Result<PutSummary> Store::put_files(const std::vector<PutItem>& items, const Put
     return Status(Errc::unsupported_format, dir_ + ": a version-1 store; run 'chunker store migrate " + dir_ +
                                                 "' first (put writes only version 2)");
   for (const auto& it : items) CHUNKER_TRY(validate_name(it.name));
-  PutSession s(dir_, cfg_, opts, on_file);
+  PutSession s(*backend_, cfg_, opts, on_file);
   return s.run(items);
 }
 

@@ -4,7 +4,7 @@
 #include "blob_reader.hpp"
 #include "chunker/blake3.hpp"
 #include "chunker/store.hpp"
-#include "fs_util.hpp"
+#include "chunker/thread_pool.hpp"
 #include "restore.hpp"
 #include "store_index.hpp"
 
@@ -19,20 +19,20 @@ constexpr std::uint64_t kVerifyFirstBytes = 64 << 20;
 
 Result<Manifest> Store::read_manifest(std::string_view name) const {
   CHUNKER_TRY(validate_name(name));
-  const std::string path = dir_ + "/" + manifest_rel_path(name);
-  std::string text;
-  if (Status s = fs::read_text(path, kMaxManifestBytes, text); !s.ok()) {
-    if (!fs::exists(path)) return Status(Errc::io_error, dir_ + ": no file named '" + std::string(name) + "' in the store");
-    return s;
-  }
-  auto m = parse_manifest(text, cfg_.chunking, cfg_.version >= 2);
+  const std::string key = manifest_rel_path(name);
+  std::vector<std::uint8_t> text;
+  auto got = backend_->read(key, kMaxManifestBytes, text);
+  if (!got) return got.status();
+  if (!*got) return Status(Errc::io_error, backend_->describe() + ": no file named '" + std::string(name) + "' in the store");
+  const std::string path = backend_->describe(key);
+  auto m = parse_manifest({reinterpret_cast<const char*>(text.data()), text.size()}, cfg_.chunking, cfg_.version >= 2);
   if (!m) return Status(m.status().code(), path + ": " + m.status().message());
   if (m->name != name)
     return Status(Errc::corrupt_input, path + ": manifest names '" + m->name + "', not '" + std::string(name) + "'");
   return m;
 }
 
-Status restore_chunks(const std::string& dir, const StoreConfig& cfg, const ChunkIndex* index, const Manifest& m,
+Status restore_chunks(Backend& b, const StoreConfig& cfg, const ChunkIndex* index, const Manifest& m,
                       BlobReader& packs, WriteFn write) {
   blake3::Hasher whole;
   std::vector<std::uint8_t> blob, chunk;
@@ -53,7 +53,8 @@ Status restore_chunks(const std::string& dir, const StoreConfig& cfg, const Chun
     } else {
       where = chunk_rel_path(c.hash);
       // A v1 chunk file is 1 tag byte + a frame; 2x + 64 KiB bounds any frame of a chunk.
-      s = fs::read_file(dir + "/" + where, 2 * std::size_t{cfg.chunking.max_size} + (64 << 10), blob);
+      auto got = b.read(where, 2 * std::size_t{cfg.chunking.max_size} + (64 << 10), blob);
+      s = !got ? got.status() : !*got ? Status(Errc::corrupt_input, b.describe(where) + ": missing chunk file") : Status{};
       if (s.ok()) s = decode_chunk(blob, c.hash, cfg.chunking.max_size, chunk);
     }
     if (s.ok() && chunk.size() != c.length)
@@ -79,16 +80,16 @@ Status Store::get(const std::string& name, WriteFn write) const {
     // A damaged index file is skipped (verify reports it): files whose chunks are
     // indexed elsewhere still restore; the others fail on their first missing chunk.
     std::vector<std::string> damaged;
-    auto idx = ChunkIndex::load(dir_, cfg_.chunking, &damaged);
+    auto idx = ChunkIndex::load(*backend_, cfg_.chunking, &damaged);
     if (!idx) return idx.status();
     index = std::move(*idx);
   }
-  BlobReader packs(dir_);
+  BlobReader packs(*backend_);
   if (m->size > kVerifyFirstBytes)
-    return restore_chunks(dir_, cfg_, index ? &*index : nullptr, *m, packs, write);
+    return restore_chunks(*backend_, cfg_, index ? &*index : nullptr, *m, packs, write);
   std::vector<std::uint8_t> held;
   held.reserve(m->size);
-  CHUNKER_TRY(restore_chunks(dir_, cfg_, index ? &*index : nullptr, *m, packs, [&](std::span<const std::uint8_t> c) {
+  CHUNKER_TRY(restore_chunks(*backend_, cfg_, index ? &*index : nullptr, *m, packs, [&](std::span<const std::uint8_t> c) {
     held.insert(held.end(), c.begin(), c.end());
     return Status{};
   }));
@@ -96,32 +97,46 @@ Status Store::get(const std::string& name, WriteFn write) const {
 }
 
 Result<std::vector<ListEntry>> Store::list() const {
-  std::vector<fs::DirEntry> entries;
-  CHUNKER_TRY(fs::list_dir(dir_ + "/manifests", entries));
-  std::vector<ListEntry> out;
-  for (const auto& e : entries) {
-    const std::string path = dir_ + "/manifests/" + e.name;
-    ListEntry le{path, Status(Errc::internal, "unset")};
-    const bool well_named = e.name.size() == 69 && e.name.ends_with(".json") && parse_hex(e.name.substr(0, 64)).ok();
-    if (!e.is_regular || !well_named) {
+  std::vector<ObjectInfo> entries;
+  CHUNKER_TRY(backend_->list("manifests/", false, entries));
+  std::vector<ListEntry> out(entries.size(), ListEntry{{}, Status(Errc::internal, "unset")});
+  std::vector<char> gone(entries.size(), 0);
+  // One request each on S3: several in flight (locally: one after the other).
+  ThreadPool pool(backend_->io_parallelism());
+  pool.run(entries.size(), [&](std::size_t i) {
+    const ObjectInfo& e = entries[i];
+    const std::string path = backend_->describe(e.key);
+    const std::string_view file = std::string_view(e.key).substr(10);  // after "manifests/"
+    ListEntry& le = out[i];
+    le.manifest_file = path;
+    const bool well_named = file.size() == 69 && file.ends_with(".json") && parse_hex(file.substr(0, 64)).ok();
+    if (!e.regular || !well_named) {
       le.manifest = Status(Errc::corrupt_input, path + ": unexpected entry in manifests/");
-      out.push_back(std::move(le));
-      continue;
+      return;
     }
-    std::string text;
-    Status s = fs::read_text(path, kMaxManifestBytes, text);
-    if (!s.ok()) {
-      if (!fs::exists(path)) continue;  // replaced meanwhile
-      le.manifest = s;
-    } else if (auto m = parse_manifest(text, cfg_.chunking, cfg_.version >= 2); !m) {
+    std::vector<std::uint8_t> text;
+    auto got = backend_->read(e.key, kMaxManifestBytes, text);
+    if (!got) {
+      le.manifest = got.status();
+    } else if (!*got) {
+      gone[i] = 1;  // replaced meanwhile
+    } else if (auto m = parse_manifest({reinterpret_cast<const char*>(text.data()), text.size()}, cfg_.chunking,
+                                       cfg_.version >= 2);
+               !m) {
       le.manifest = Status(m.status().code(), path + ": " + m.status().message());
-    } else if ("manifests/" + e.name != manifest_rel_path(m->name)) {
+    } else if (e.key != manifest_rel_path(m->name)) {
       le.manifest = Status(Errc::corrupt_input, path + ": file name is not the BLAKE3 of the name '" + m->name + "'");
     } else {
       le.manifest = std::move(m);
     }
-    out.push_back(std::move(le));
+  });
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (gone[i]) continue;
+    if (kept != i) out[kept] = std::move(out[i]);
+    ++kept;
   }
+  out.erase(out.begin() + static_cast<std::ptrdiff_t>(kept), out.end());
   auto key = [](const ListEntry& e) -> const std::string& { return e.manifest ? e.manifest->name : e.manifest_file; };
   std::stable_sort(out.begin(), out.end(), [&](const ListEntry& a, const ListEntry& b) {
     if (a.manifest.ok() != b.manifest.ok()) return a.manifest.ok();

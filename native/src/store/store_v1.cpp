@@ -11,14 +11,15 @@
 
 #include "chunker/store.hpp"
 #include "chunker/thread_pool.hpp"
-#include "fs_util.hpp"
+#include "backend.hpp"
 
 namespace chunker::store {
 namespace {
 
 struct ChunkFile {
-  std::string path;
+  std::string key;
   Digest hash{};
+  ObjectInfo info;
 };
 
 bool is_hex2(const std::string& s) {
@@ -28,24 +29,27 @@ bool is_hex2(const std::string& s) {
 }
 
 // Every chunks/<ab>/<hex> file; anything else is reported through `odd` (may be null).
-Status scan_chunks(const std::string& dir, std::vector<ChunkFile>& out, std::vector<std::string>* odd) {
-  std::vector<fs::DirEntry> prefixes, files;
-  CHUNKER_TRY(fs::list_dir(dir + "/chunks", prefixes));
-  for (const auto& p : prefixes) {
-    const std::string pdir = dir + "/chunks/" + p.name;
-    if (!p.is_dir || !is_hex2(p.name)) {
-      if (odd) odd->push_back(pdir + ": unexpected entry in chunks/");
+Status scan_chunks(Backend& b, bool times, std::vector<ChunkFile>& out, std::vector<std::string>* odd) {
+  std::vector<ObjectInfo> all;
+  CHUNKER_TRY(b.list("chunks/", times, all));
+  std::string last_odd_dir;
+  for (auto& o : all) {
+    const std::string_view rel = std::string_view(o.key).substr(7);  // after "chunks/"
+    const auto slash = rel.find('/');
+    const std::string sub(rel.substr(0, slash));
+    if (slash == std::string_view::npos || !is_hex2(sub)) {
+      const std::string what = b.describe("chunks/" + sub);
+      if (odd && what != last_odd_dir) odd->push_back(what + ": unexpected entry in chunks/");
+      last_odd_dir = what;
       continue;
     }
-    CHUNKER_TRY(fs::list_dir(pdir, files));
-    for (const auto& f : files) {
-      auto d = parse_hex(f.name);
-      if (!f.is_regular || !d || f.name.compare(0, 2, p.name) != 0) {
-        if (odd) odd->push_back(pdir + "/" + f.name + ": unexpected entry (not a chunk file name)");
-        continue;
-      }
-      out.push_back({pdir + "/" + f.name, *d});
+    const std::string_view f = rel.substr(slash + 1);
+    auto d = parse_hex(f);
+    if (!o.regular || !d || f.compare(0, 2, sub) != 0) {
+      if (odd) odd->push_back(b.describe(o.key) + ": unexpected entry (not a chunk file name)");
+      continue;
     }
+    out.push_back({o.key, *d, std::move(o)});
   }
   return {};
 }
@@ -54,8 +58,9 @@ Status scan_chunks(const std::string& dir, std::vector<ChunkFile>& out, std::vec
 
 VerifyReport Store::verify_v1(unsigned threads) const {
   VerifyReport rep;
+  Backend& b = *backend_;
   std::vector<ChunkFile> chunks;
-  if (Status s = scan_chunks(dir_, chunks, &rep.problems); !s.ok()) {
+  if (Status s = scan_chunks(b, false, chunks, &rep.problems); !s.ok()) {
     rep.problems.push_back(s.message());
     return rep;
   }
@@ -67,10 +72,11 @@ VerifyReport Store::verify_v1(unsigned threads) const {
     const std::size_t limit = 2 * std::size_t{cfg_.chunking.max_size} + (64 << 10);
     pool.run(chunks.size(), [&](std::size_t i) {
       std::vector<std::uint8_t> file, data;
-      Status s = fs::read_file(chunks[i].path, limit, file);
+      auto got = b.read(chunks[i].key, limit, file);
+      Status s = !got ? got.status() : !*got ? Status(Errc::io_error, "vanished while verify ran") : Status{};
       if (s.ok()) s = decode_chunk(file, chunks[i].hash, cfg_.chunking.max_size, data);
       if (s.ok()) lengths[i] = static_cast<std::uint32_t>(data.size());
-      else errors[i] = chunks[i].path + ": " + s.message();
+      else errors[i] = b.describe(chunks[i].key) + ": " + s.message();
     });
   }
   std::map<Digest, std::uint32_t> present;
@@ -123,43 +129,33 @@ Result<GcReport> Store::gc_v1(const GcOptions& opts) const {
                                              e.manifest.status().message());
     for (const auto& c : e.manifest->chunks) referenced.insert(c.hash);
   }
+  Backend& b = *backend_;
   std::vector<ChunkFile> chunks;
-  CHUNKER_TRY(scan_chunks(dir_, chunks, nullptr));
-  const std::time_t now = std::time(nullptr);
-  auto old_enough = [&](const struct stat& st) { return static_cast<std::int64_t>(now - st.st_mtime) >= opts.grace_seconds; };
+  CHUNKER_TRY(scan_chunks(b, true, chunks, nullptr));
+  const std::int64_t now = std::time(nullptr);
+  auto old_enough = [&](std::int64_t mtime_ns) { return now - mtime_ns / 1'000'000'000 >= opts.grace_seconds; };
   GcReport rep;
-  std::set<std::string> dirty;
+  SyncSet dirty;
   for (const auto& c : chunks) {
     if (referenced.count(c.hash)) {
       ++rep.chunks_kept;
       continue;
     }
-    struct stat st {};
-    if (::lstat(c.path.c_str(), &st) != 0) continue;  // gone meanwhile
-    if (!old_enough(st)) {
+    if (!old_enough(c.info.mtime_ns)) {
       ++rep.chunks_young;
       continue;
     }
     if (!opts.dry_run) {
-      if (::unlink(c.path.c_str()) != 0) {
-        if (errno == ENOENT) continue;
-        return fs::errno_status("unlink", c.path, errno);
-      }
-      dirty.insert(c.path.substr(0, c.path.rfind('/')));
+      auto r = b.remove(c.key, &dirty);
+      if (!r) return r.status();
+      if (!*r) continue;  // gone meanwhile
     }
     ++rep.chunks_removed;
-    rep.bytes_removed += static_cast<std::uint64_t>(st.st_size);
+    rep.bytes_removed += c.info.size;
   }
-  std::vector<fs::DirEntry> tmp;
-  CHUNKER_TRY(fs::list_dir(dir_ + "/tmp", tmp));
-  for (const auto& t : tmp) {
-    const std::string path = dir_ + "/tmp/" + t.name;
-    struct stat st {};
-    if (!t.is_regular || ::lstat(path.c_str(), &st) != 0 || !old_enough(st)) continue;
-    if (!opts.dry_run && ::unlink(path.c_str()) != 0 && errno != ENOENT) return fs::errno_status("unlink", path, errno);
-    ++rep.tmp_removed;
-  }
-  for (const auto& d : dirty) CHUNKER_TRY(fs::fsync_dir(d));
+  // Temporaries as old as the grace period: mtime second <= now - grace.
+  CHUNKER_TRY(b.sweep_temporaries((now - opts.grace_seconds + 1) * 1'000'000'000, opts.dry_run, rep.tmp_removed));
+  CHUNKER_TRY(b.sync(dirty));
   return rep;
 }
 

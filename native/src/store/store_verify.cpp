@@ -7,7 +7,6 @@
 #include "chunker/blake3.hpp"
 #include "chunker/store.hpp"
 #include "chunker/thread_pool.hpp"
-#include "fs_util.hpp"
 #include "restore.hpp"
 #include "store_index.hpp"
 
@@ -21,27 +20,31 @@ bool is_hex2(const std::string& s) {
 
 }  // namespace
 
-// Every packs/<ab>/<hex>.pack; anything else is reported through `odd` (may be null).
-Status scan_packs(const std::string& dir, std::vector<std::pair<Digest, std::string>>& out,
+// Every packs/<ab>/<hex>.pack (with size and timestamp when `times`);
+// anything else is reported through `odd` (may be null).
+Status scan_packs(Backend& b, bool times, std::vector<std::pair<Digest, ObjectInfo>>& out,
                   std::vector<std::string>* odd) {
-  std::vector<fs::DirEntry> prefixes, files;
-  CHUNKER_TRY(fs::list_dir(dir + "/packs", prefixes));
-  for (const auto& p : prefixes) {
-    const std::string pdir = dir + "/packs/" + p.name;
-    if (!p.is_dir || !is_hex2(p.name)) {
-      if (odd) odd->push_back(pdir + ": unexpected entry in packs/");
+  std::vector<ObjectInfo> all;
+  CHUNKER_TRY(b.list("packs/", times, all));
+  std::string last_odd_dir;
+  for (auto& o : all) {
+    const std::string_view rel = std::string_view(o.key).substr(6);  // after "packs/"
+    const auto slash = rel.find('/');
+    const std::string sub(rel.substr(0, slash));
+    if (slash == std::string_view::npos || !is_hex2(sub)) {
+      const std::string what = b.describe("packs/" + sub);
+      if (odd && what != last_odd_dir) odd->push_back(what + ": unexpected entry in packs/");
+      last_odd_dir = what;
       continue;
     }
-    CHUNKER_TRY(fs::list_dir(pdir, files));
-    for (const auto& f : files) {
-      auto d = f.name.size() == 69 && f.name.ends_with(".pack") ? parse_hex(f.name.substr(0, 64))
-                                                                 : Result<Digest>(Status(Errc::corrupt_input, ""));
-      if (!f.is_regular || !d || f.name.compare(0, 2, p.name) != 0) {
-        if (odd) odd->push_back(pdir + "/" + f.name + ": unexpected entry (not a pack file name)");
-        continue;
-      }
-      out.emplace_back(*d, pdir + "/" + f.name);
+    const std::string_view f = rel.substr(slash + 1);
+    auto d = f.size() == 69 && f.ends_with(".pack") ? parse_hex(f.substr(0, 64))
+                                                   : Result<Digest>(Status(Errc::corrupt_input, ""));
+    if (!o.regular || !d || f.compare(0, 2, sub) != 0) {
+      if (odd) odd->push_back(b.describe(o.key) + ": unexpected entry (not a pack file name)");
+      continue;
     }
+    out.emplace_back(*d, std::move(o));
   }
   return {};
 }
@@ -55,7 +58,8 @@ VerifyReport Store::verify(unsigned threads) const {
     rep.problems.push_back(std::move(p));
   };
   // Index files: name = BLAKE3 of the bytes, strict structure.
-  auto idx = ChunkIndex::load(dir_, cfg_.chunking, &rep.problems);
+  Backend& b = *backend_;
+  auto idx = ChunkIndex::load(b, cfg_.chunking, &rep.problems);
   if (!idx) {
     rep.problems.push_back(idx.status().message());
     return rep;
@@ -63,8 +67,8 @@ VerifyReport Store::verify(unsigned threads) const {
   rep.index_checked = idx->files.size();
 
   // Packs: name = BLAKE3 of the bytes, footer, every blob decodes to its hash and raw length.
-  std::vector<std::pair<Digest, std::string>> packs;
-  if (Status s = scan_packs(dir_, packs, &rep.problems); !s.ok()) {
+  std::vector<std::pair<Digest, ObjectInfo>> packs;
+  if (Status s = scan_packs(b, false, packs, &rep.problems); !s.ok()) {
     rep.problems.push_back(s.message());
     return rep;
   }
@@ -72,13 +76,14 @@ VerifyReport Store::verify(unsigned threads) const {
   std::vector<char> good(packs.size(), 0);
   std::uint64_t blobs = 0;
   {
-    ThreadPool pool(threads == 0 ? ThreadPool::default_threads() : threads);
+    ThreadPool pool(threads == 0 ? std::max(ThreadPool::default_threads(), b.io_parallelism()) : threads);
     std::mutex count_mu;
     pool.run(packs.size(), [&](std::size_t i) {
-      const std::string& path = packs[i].second;
+      const std::string path = b.describe(packs[i].second.key);
       std::vector<std::uint8_t> bytes, chunk;
-      Status s = fs::read_file(path, kMaxPackBytes, bytes);
-      if (!s.ok()) return problem(s.message());
+      auto got = b.read(packs[i].second.key, kMaxPackBytes, bytes);
+      if (!got) return problem(got.status().message());
+      if (!*got) return problem(path + ": vanished while verify ran");
       if (blake3::hash(bytes) != packs[i].first)
         return problem(path + ": content does not match its name (damaged pack)");
       auto f = parse_pack(bytes, cfg_.chunking);
@@ -112,7 +117,7 @@ VerifyReport Store::verify(unsigned threads) const {
     if (it == pack_at.end()) {
       if (reported_missing.insert(p).second) {
         ++missing_packs;
-        rep.problems.push_back(dir_ + "/" + pack_rel_path(p) + ": missing (the index lists it)");
+        rep.problems.push_back(b.describe(pack_rel_path(p)) + ": missing (the index lists it)");
       }
       continue;
     }
@@ -122,10 +127,11 @@ VerifyReport Store::verify(unsigned threads) const {
       return e.hash == h && e.offset == loc.offset && e.length == loc.length && e.raw_length == loc.raw_length;
     });
     if (!found && ++bad_entries <= 20)
-      rep.problems.push_back(dir_ + "/index: entry for chunk " + to_hex(h) + " does not match the footer of " +
+      rep.problems.push_back(b.describe("index") + ": entry for chunk " + to_hex(h) + " does not match the footer of " +
                              pack_rel_path(p));
   }
-  if (bad_entries > 20) rep.problems.push_back(dir_ + "/index: " + std::to_string(bad_entries - 20) + " more entries do not match");
+  if (bad_entries > 20)
+    rep.problems.push_back(b.describe("index") + ": " + std::to_string(bad_entries - 20) + " more entries do not match");
 
   // Manifests: checksum, then a full restore to nowhere (chunks, lengths, order, whole-file hash).
   auto list = this->list();
@@ -134,12 +140,12 @@ VerifyReport Store::verify(unsigned threads) const {
     return rep;
   }
   rep.manifests_checked = list->size();
-  ThreadPool pool(threads == 0 ? ThreadPool::default_threads() : threads);
+  ThreadPool pool(threads == 0 ? std::max(ThreadPool::default_threads(), b.io_parallelism()) : threads);
   pool.run(list->size(), [&](std::size_t i) {
     const ListEntry& e = (*list)[i];
     if (!e.manifest) return problem(e.manifest.status().message());
-    BlobReader reader(dir_);
-    Status s = restore_chunks(dir_, cfg_, &*idx, *e.manifest, reader,
+    BlobReader reader(b);
+    Status s = restore_chunks(b, cfg_, &*idx, *e.manifest, reader,
                               [](std::span<const std::uint8_t>) { return Status{}; });
     if (!s.ok()) problem(e.manifest_file + ": " + s.message());
   });

@@ -1,0 +1,49 @@
+// Commit-order step 1 for a writer's packs: each finished pack is written
+// create-only (write_pack). On a local directory in the calling thread (the
+// file system gains nothing from more writers); on object storage by
+// background uploaders, one connection each, so chunking goes on while packs
+// travel. At most 2 x uploaders packs wait or travel at once: submit() blocks
+// until there is room (bounded memory).
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "backend.hpp"
+#include "store_index.hpp"
+
+namespace chunker::store {
+
+class PackWriter {
+ public:
+  // Called once per submitted pack when it is written (or failed), on any
+  // thread; `pending` holds what must be synced before an index names it.
+  using Done = std::function<void(Result<WrittenPack> pack, SyncSet& pending)>;
+  PackWriter(Backend& b, Done done);
+  PackWriter(const PackWriter&) = delete;
+  PackWriter& operator=(const PackWriter&) = delete;
+  ~PackWriter();
+
+  void submit(PackBuilder&& pb);
+  // Returns once every submitted pack is done.
+  void drain();
+
+ private:
+  void loop();
+
+  Backend& b_;
+  Done done_;
+  std::size_t max_waiting_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_work_, cv_room_;
+  std::deque<PackBuilder> queue_;
+  std::size_t busy_ = 0;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace chunker::store
