@@ -3,6 +3,7 @@
 #include "cmd_store.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,10 @@ constexpr const char* kStoreUsage =
     "once (BLAKE3-named, zstd-compressed when that helps) in pack files, one manifest per file.\n"
     "Format: docs/store-format.md (version 2). Crash-safe commit order: packs, index, manifests;\n"
     "put and gc never race (leases and gc plans, no locks).\n\n"
+    "DIR is a directory or an S3 location (docs/s3.md), the same format and commands on both:\n"
+    "  's3://BUCKET[/PREFIX]?endpoint=http://HOST:PORT[&region=REGION]'\n"
+    "with credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (CHUNKER_S3_STATS=1 prints the\n"
+    "requests made to standard error at the end).\n\n"
     "Subcommands:\n"
     "  init DIR [--preset P | --min/--avg/--max SIZE] [--level N] [--seed N]\n"
     "                                  create a store (default chunking: preset 64k = 16K/64K/256K)\n"
@@ -39,7 +44,7 @@ constexpr const char* kStoreUsage =
     "  migrate DIR                     convert a version-1 store (one file per chunk) to version 2\n\n"
     "Run 'chunker store <subcommand> --help' for details.\n";
 
-int run_store(int argc, char** argv) {
+int dispatch(int argc, char** argv) {
   if (argc < 2) {
     std::fputs(kStoreUsage, stderr);
     return kExitUsage;
@@ -60,6 +65,16 @@ int run_store(int argc, char** argv) {
   return kExitUsage;
 }
 
+int run_store(int argc, char** argv) {
+  const int rc = dispatch(argc, argv);
+  // After the subcommand: every request it made is counted.
+  if (const char* v = std::getenv("CHUNKER_S3_STATS"); v && *v && std::string(v) != "0") {
+    const std::string stats = store::s3_request_stats();
+    if (!stats.empty()) std::fprintf(stderr, "chunker store: s3 %s\n", stats.c_str());
+  }
+  return rc;
+}
+
 const Command reg{"store", "a deduplicating chunk store on disk: init, put, get, ls, verify, gc, migrate", run_store, 16};
 
 }  // namespace
@@ -67,7 +82,8 @@ const Command reg{"store", "a deduplicating chunk store on disk: init, put, get,
 int run_store_init(int argc, char** argv) {
   ChunkOptions co;
   ArgParser ap("store init", "DIR [options]",
-               "Creates a chunk store in DIR (created if missing; must not already be a store).\n"
+               "Creates a chunk store in DIR (created if missing; must not already be a store), or under\n"
+               "an S3 location 's3://BUCKET[/PREFIX]?endpoint=URL[&region=R]' (the bucket must exist).\n"
                "The chunking parameters are fixed for the store's lifetime (store.json).");
   add_chunk_options(ap, co, "default 64k = 16K/64K/256K");
   std::vector<std::string> pos;
@@ -76,13 +92,7 @@ int run_store_init(int argc, char** argv) {
   auto p = resolve_chunk_options(co, *fastcdc::preset("64k"));
   if (!p) return ap.usage_error(p.status().message());
   auto s = store::Store::init(pos[0], *p);
-  if (!s) {
-    if (s.status().code() == Errc::invalid_argument) {  // "already a store": a data error, not usage
-      std::fprintf(stderr, "chunker store init: %s\n", s.status().message().c_str());
-      return kExitFailure;
-    }
-    return report(s.status());
-  }
+  if (!s) return report(s.status());  // "already a store" is a data error (exit 1); a bad URL is usage (2)
   std::printf("initialised chunk store %s (min %u, avg %u, max %u, level %u, seed %llu)\n", pos[0].c_str(),
               p->min_size, p->avg_size, p->max_size, p->level, static_cast<unsigned long long>(p->seed));
   return kExitOk;
