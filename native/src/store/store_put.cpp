@@ -289,18 +289,26 @@ Status PutSession::checkpoint(bool final) {
     pend.swap(pending_);
     packs_since_index_ = 0;
   }
+  // A store write failing: the put stops, and the manifests taken above go
+  // back to pending_, where the end of run() reports each file as failed.
+  auto stop = [&](Status s, std::vector<PendingManifest>& back) {
+    std::lock_guard g(mu_);
+    if (fatal_.ok()) fatal_ = s;
+    for (auto& p : back) pending_.push_back(std::move(p));
+    return s;
+  };
   // 1. packs durable (their directories), 2. one index file for them.
-  CHUNKER_TRY(b_.sync(dirs));
+  if (Status s = b_.sync(dirs); !s.ok()) return stop(s, pend);
   if (!packs.empty()) {
     IndexFile f;
     for (const auto& p : packs) add_to_index(f, p);
-    CHUNKER_TRY(write_index(b_, f).status());
+    if (Status s = write_index(b_, f).status(); !s.ok()) return stop(s, pend);
     for (const auto& e : f.entries) indexed_.insert(e.hash);
     std::lock_guard g(cb_mu_);
     ++sum_.index_written;
   }
   // 3. the re-check: gc plans that appeared since the start, packs still there.
-  CHUNKER_TRY(markers::read_plans(b_, plans_seen_, avoid_now_));
+  if (Status s = markers::read_plans(b_, plans_seen_, avoid_now_); !s.ok()) return stop(s, pend);
   std::vector<PendingManifest*> ready;
   std::vector<PendingManifest> later;
   for (auto& p : pend) {
@@ -346,9 +354,7 @@ Status PutSession::checkpoint(bool final) {
   if (s.ok()) s = b_.replace_batch(writes);
   if (!s.ok()) {
     for (auto* p : ready) fail(p->res, Status(s.code(), p->res.path + ": not committed: " + s.message()));
-    std::lock_guard g(mu_);
-    fatal_ = s;
-    return s;
+    return stop(s, later);
   }
   for (auto* p : ready) {
     if (p->cacheable) cache_updates_.push_back({p->abs_path, {p->m.name, p->stamp, manifest_checksum(p->m)}});
