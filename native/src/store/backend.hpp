@@ -84,8 +84,9 @@ class Backend {
   // durable as create.
   virtual Status replace(std::string_view key, std::span<const std::uint8_t> data, SyncSet& pending) = 0;
   // Several overwrites made durable together on return (put's manifest
-  // commit). On failure some may have been written.
-  virtual Status replace_batch(std::span<const NamedBytes> items) = 0;
+  // commit). On failure some may have been written. `etags` (may be null)
+  // receives each object's ETag (S3; empty strings locally).
+  virtual Status replace_batch(std::span<const NamedBytes> items, std::vector<std::string>* etags) = 0;
   // false: it was not there (S3 cannot tell: always true). `pending`
   // collects what makes the removal durable (null: no need).
   virtual Result<bool> remove(std::string_view key, SyncSet* pending) = 0;

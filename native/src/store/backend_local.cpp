@@ -152,7 +152,8 @@ class LocalBackend final : public Backend {
 
   // Temporaries (not synced one by one), one syncfs(2) for all, renames, one
   // fsync per directory.
-  Status replace_batch(std::span<const NamedBytes> items) override {
+  Status replace_batch(std::span<const NamedBytes> items, std::vector<std::string>* etags) override {
+    if (etags) etags->assign(items.size(), std::string());
     if (items.empty()) return {};
     std::vector<std::string> tmps;
     Status s;

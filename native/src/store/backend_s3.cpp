@@ -156,26 +156,20 @@ class S3Backend final : public Backend {
   }
 
   Status replace(std::string_view key, std::span<const std::uint8_t> data, SyncSet&) override {
-    auto h = acquire();
-    if (!h) return h.status();
-    Counted n(**h, data.size() > opt_.multipart_threshold ? kMultipart : kPut);
-    auto r = (*h)->put(key, data, false);
-    if (!r) return r.status();
-    g_bytes_up += data.size();
-    return {};
+    return replace_one(key, data, nullptr);
   }
 
   // Independent PUTs, several in flight (a put of many small files commits
   // many manifests at once).
-  Status replace_batch(std::span<const NamedBytes> items) override {
+  Status replace_batch(std::span<const NamedBytes> items, std::vector<std::string>* etags) override {
+    if (etags) etags->assign(items.size(), std::string());
     const std::size_t workers = std::min<std::size_t>(items.size(), uploads_);
     std::atomic<std::size_t> next{0};
     std::mutex mu;
     Status first;
     auto work = [&] {
-      SyncSet none;
       for (std::size_t i; (i = next.fetch_add(1)) < items.size();) {
-        Status s = replace(items[i].key, items[i].data, none);
+        Status s = replace_one(items[i].key, items[i].data, etags ? &(*etags)[i] : nullptr);
         if (!s.ok()) {
           std::lock_guard g(mu);
           if (first.ok()) first = s;
@@ -234,6 +228,17 @@ class S3Backend final : public Backend {
   const s3::Options& options() const noexcept { return opt_; }
 
  private:
+  Status replace_one(std::string_view key, std::span<const std::uint8_t> data, std::string* etag) {
+    auto h = acquire();
+    if (!h) return h.status();
+    Counted n(**h, data.size() > opt_.multipart_threshold ? kMultipart : kPut);
+    auto r = (*h)->put(key, data, false);
+    if (!r) return r.status();
+    g_bytes_up += data.size();
+    if (etag) *etag = r->etag;
+    return {};
+  }
+
   static ObjectInfo convert(const s3::ObjectInfo& o) {
     ObjectInfo r;
     r.key = o.key;

@@ -9,7 +9,8 @@
 
 namespace chunker::store {
 namespace {
-constexpr char kMagic[] = "chkfc001";
+constexpr char kMagic1[] = "chkfc001";  // without the object-storage fields (still read)
+constexpr char kMagic[] = "chkfc002";
 constexpr std::size_t kMaxCacheBytes = std::size_t{1} << 30;
 }  // namespace
 
@@ -26,7 +27,9 @@ std::string FilesCache::path_for(const std::string& dir, const std::string& stor
 FilesCache FilesCache::load(const std::string& path) {
   FilesCache c;
   std::vector<std::uint8_t> b;
-  if (!fs::read_file(path, kMaxCacheBytes, b).ok() || b.size() < 8 || std::memcmp(b.data(), kMagic, 8) != 0) return c;
+  if (!fs::read_file(path, kMaxCacheBytes, b).ok() || b.size() < 8) return c;
+  const bool v1 = std::memcmp(b.data(), kMagic1, 8) == 0;
+  if (!v1 && std::memcmp(b.data(), kMagic, 8) != 0) return c;
   std::size_t p = 8;
   auto take_str = [&](std::string& out) {
     if (b.size() - p < 4) return false;
@@ -48,6 +51,23 @@ FilesCache FilesCache::load(const std::string& path) {
     e.stamp.ctime_ns = static_cast<std::int64_t>(le::get_u64(&b[p + 32]));
     std::memcpy(e.checksum.data(), &b[p + 40], 32);
     p += 72;
+    if (!v1) {
+      if (!take_str(e.etag)) return FilesCache{};
+      if (!e.etag.empty()) {
+        if (b.size() - p < 8 + 32 + 8) return FilesCache{};
+        e.size = le::get_u64(&b[p]);
+        std::memcpy(e.blake3.data(), &b[p + 8], 32);
+        const std::uint64_t n = le::get_u64(&b[p + 40]);
+        p += 48;
+        if (n > (b.size() - p) / 36) return FilesCache{};
+        e.chunks.resize(static_cast<std::size_t>(n));
+        for (auto& ch : e.chunks) {
+          std::memcpy(ch.hash.data(), &b[p], 32);
+          ch.length = le::get_u32(&b[p + 32]);
+          p += 36;
+        }
+      }
+    }
     c.map_[std::move(path_key)] = std::move(e);
   }
   return c;
@@ -70,6 +90,17 @@ Status FilesCache::save(const std::string& path) const {
     le::put_u64(b, static_cast<std::uint64_t>(e.stamp.mtime_ns));
     le::put_u64(b, static_cast<std::uint64_t>(e.stamp.ctime_ns));
     b.insert(b.end(), e.checksum.begin(), e.checksum.end());
+    le::put_u32(b, static_cast<std::uint32_t>(e.etag.size()));
+    b.insert(b.end(), e.etag.begin(), e.etag.end());
+    if (!e.etag.empty()) {
+      le::put_u64(b, e.size);
+      b.insert(b.end(), e.blake3.begin(), e.blake3.end());
+      le::put_u64(b, e.chunks.size());
+      for (const auto& ch : e.chunks) {
+        b.insert(b.end(), ch.hash.begin(), ch.hash.end());
+        le::put_u32(b, ch.length);
+      }
+    }
   }
   // A cache is an optimisation: no fsync (a torn cache file fails its parse and means a full read).
   return fs::write_atomic(dir, path, b);

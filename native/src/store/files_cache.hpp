@@ -19,6 +19,14 @@ struct CacheEntry {
   std::string name;
   Stamp stamp;
   Digest checksum{};  // of the manifest that put committed for it
+  // Object storage: the manifest object's ETag as its PUT returned it, and
+  // the manifest itself (name, size, blake3, chunks), so that a listing of
+  // manifests/ (one request per 1000) replaces a GET per unchanged file.
+  // Empty for a local store (reading the manifest file is cheap there).
+  std::string etag;
+  std::uint64_t size = 0;
+  Digest blake3{};
+  std::vector<ChunkRef> chunks;
 };
 
 class FilesCache {
@@ -36,6 +44,10 @@ class FilesCache {
   }
   void set(const std::string& abs_path, CacheEntry e) { map_[abs_path] = std::move(e); }
   std::size_t size() const noexcept { return map_.size(); }
+  template <class F>
+  void for_each(F&& f) const {
+    for (const auto& [k, e] : map_) f(k, e);
+  }
 
  private:
   std::unordered_map<std::string, CacheEntry> map_;

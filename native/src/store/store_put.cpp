@@ -130,6 +130,8 @@ class PutSession {
   DigestSet avoid_start_;     // packs condemned by gc plans seen at the start
   FilesCache cache_;          // read-only while files are processed
   std::string cache_path_;
+  // Object storage: ETags of the manifests the cache has entries for (one listing).
+  std::unordered_map<std::string, std::string> manifest_etags_;
   std::vector<std::pair<std::string, CacheEntry>> cache_updates_;  // under commit_mu_
 
   std::mutex mu_;             // everything below up to commit_mu_
@@ -207,10 +209,19 @@ bool PutSession::cache_hit(const PutItem& item, const std::string& abs, PutResul
   if (!e || e->name != item.name) return false;
   auto now = stamp_path(item.path);
   if (!now || !now->regular || to_stamp(*now) != e->stamp) return false;
-  std::vector<std::uint8_t> text;
-  auto got = b_.read(manifest_rel_path(item.name), kMaxManifestBytes, text);
-  if (!got || !*got) return false;
-  auto m = parse_manifest({reinterpret_cast<const char*>(text.data()), text.size()}, cfg_.chunking);
+  const std::string key = manifest_rel_path(item.name);
+  Result<Manifest> m = Status(Errc::internal, "unset");
+  // On object storage: the manifest object is still the one our put wrote
+  // (same ETag in the listing), and the cache holds its content.
+  if (auto it = manifest_etags_.find(key); !e->etag.empty() && it != manifest_etags_.end() && it->second == e->etag) {
+    m = Manifest{e->name, e->size, e->blake3, e->chunks};
+    if (manifest_checksum(*m) != e->checksum) return false;  // a damaged cache record
+  } else {
+    std::vector<std::uint8_t> text;
+    auto got = b_.read(key, kMaxManifestBytes, text);
+    if (!got || !*got) return false;
+    m = parse_manifest({reinterpret_cast<const char*>(text.data()), text.size()}, cfg_.chunking);
+  }
   if (!m || m->name != item.name || manifest_checksum(*m) != e->checksum) return false;
   for (const auto& c : m->chunks) {
     const ChunkLoc* loc = index_.find(c.hash, &avoid_start_);
@@ -351,13 +362,23 @@ Status PutSession::checkpoint(bool final) {
   for (std::size_t i = 0; s.ok() && i < ready.size(); ++i)
     writes.push_back({manifest_rel_path(ready[i]->m.name),
                       {reinterpret_cast<const std::uint8_t*>(docs[i].data()), docs[i].size()}});
-  if (s.ok()) s = b_.replace_batch(writes);
+  std::vector<std::string> etags;
+  if (s.ok()) s = b_.replace_batch(writes, &etags);
   if (!s.ok()) {
     for (auto* p : ready) fail(p->res, Status(s.code(), p->res.path + ": not committed: " + s.message()));
     return stop(s, later);
   }
-  for (auto* p : ready) {
-    if (p->cacheable) cache_updates_.push_back({p->abs_path, {p->m.name, p->stamp, manifest_checksum(p->m)}});
+  for (std::size_t i = 0; i < ready.size(); ++i) {
+    PendingManifest* p = ready[i];
+    if (p->cacheable) {
+      CacheEntry ce{p->m.name, p->stamp, manifest_checksum(p->m), etags[i], 0, {}, {}};
+      if (!ce.etag.empty()) {
+        ce.size = p->m.size;
+        ce.blake3 = p->m.blake3;
+        ce.chunks = p->m.chunks;
+      }
+      cache_updates_.push_back({p->abs_path, std::move(ce)});
+    }
     std::lock_guard g(cb_mu_);
     ++sum_.files_ok;
     sum_.bytes += p->res.size;
@@ -434,6 +455,16 @@ Result<PutSummary> PutSession::run(const std::vector<PutItem>& items) {
   // Loaded even with use_cache off: the entries of other files are kept when it is saved.
   cache_path_ = FilesCache::path_for(opts_.cache_dir, cfg_.id);
   cache_ = FilesCache::load(cache_path_);
+  if (opts_.use_cache && !b_.local() && cache_.size() > 0) {
+    std::unordered_set<std::string> wanted;
+    cache_.for_each([&](const std::string&, const CacheEntry& e) {
+      if (!e.etag.empty()) wanted.insert(manifest_rel_path(e.name));
+    });
+    std::vector<ObjectInfo> listed;
+    if (!wanted.empty()) CHUNKER_TRY(b_.list("manifests/", false, listed));
+    for (auto& o : listed)
+      if (wanted.count(o.key)) manifest_etags_.emplace(std::move(o.key), std::move(o.etag));
+  }
   const unsigned threads = opts_.threads ? opts_.threads : ThreadPool::default_threads();
 
   // Large files one at a time on all threads; small ones one per thread.
