@@ -207,9 +207,10 @@ export class S3Backend {
         res = await this._send(url, method, headers, body);
         const status = res.statusCode;
         if (status >= 300) {
-          // The code is in the body (none for HEAD); SlowDown and RequestTimeout come as 503 / 400.
+          // The code is in the body (none for HEAD). SlowDown and RequestTimeout come as 503 / 400;
+          // AWS answers 409 ConditionalRequestConflict to a create-only PUT racing another one.
           const { code, message } = errorOf((await readAll(res, 1 << 20)).toString('utf8'));
-          if (status >= 500 || status === 429 || code === 'SlowDown' || code === 'RequestTimeout') {
+          if (status >= 500 || status === 429 || ['SlowDown', 'RequestTimeout', 'ConditionalRequestConflict'].includes(code)) {
             why = `${status}${code ? ` ${code}` : ''}`;
             throw new Retryable(why);
           }

@@ -582,6 +582,7 @@ export class Store {
   }
 
   async stats() {
+    await this.refreshIndex();   // other servers may have added index files: count the store, not this process's view
     let packs = 0, bytes = 0;
     for (const { key, size } of await this.backend.list('packs', { stat: true })) {
       if (!key.endsWith('.pack')) continue;

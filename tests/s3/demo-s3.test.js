@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { chunk } from '../../dist/esm/index.node.js';
+import { chunk, ready } from '../../dist/esm/index.node.js';
 import { LocalDirBackend, StorageError, openBackend } from '../../examples/upload-dedup/storage.mjs';
 import { S3Backend, parseS3Url } from '../../examples/upload-dedup/storage-s3.mjs';
 import { createServer } from '../../examples/upload-dedup/server.mjs';
@@ -25,6 +25,7 @@ import {
   startServerProcess, verifyNative, withEndpoint,
 } from './demo-helpers.mjs';
 
+await ready;
 const CH = { min: 16384, avg: 65536, max: 262144 };
 const json = (base, p, obj) => fetch(base + p, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(obj) });
 const missing = async (base, hashes) => (await (await json(base, '/api/missing', { hashes })).json()).missing;
@@ -360,6 +361,28 @@ describe.skipIf(!haveS3)('two demo server processes on one S3 store', () => {
     const v = await verifyNative(url, stored);
     expect(v.verify).toMatch(/\b0 problems/);
     expect(v.files).toEqual(Object.keys(stored).sort());
+  });
+  test('the judge can fail: one flipped byte in a pack is found by `chunker store verify`, and the servers refuse to serve the damaged file', async () => {
+    const s3 = backendFor(url);
+    const { key } = (await s3.list('packs'))[0];
+    const pack = await s3.read(key, 1 << 30);
+    const bad = Buffer.from(pack);
+    bad[9] ^= 0x40;   // inside the first blob
+    await s3.replaceMany([{ key, data: bad }]);
+    try {
+      await expect(verifyNative(url, stored)).rejects.toThrow(/chunker store verify .* exit 1/);
+      const hit = [];
+      for (const name of Object.keys(stored)) {
+        let r;
+        try { r = await download(A.base, name); } catch { r = { status: 'cut short' }; }
+        if (r.status === 200) expect(r.body.equals(stored[name])).toBe(true);   // an intact file
+        else hit.push(name);
+      }
+      expect(hit.length).toBeGreaterThan(0);   // never a complete wrong body with 200: either refused or cut short
+    } finally {
+      await s3.replaceMany([{ key, data: pack }]);
+    }
+    expect((await verifyNative(url, stored)).verify).toMatch(/\b0 problems/);
   });
 });
 
