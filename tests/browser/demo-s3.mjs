@@ -142,6 +142,8 @@ try {
   check(u3.state === 'done' && u3.newChunks > 0 && u3.newChunks < u3.uniqueChunks && sb1.chunksReceived - sb0.chunksReceived === u3.newChunks,
     `B's page uploaded big.bin again, sending only ${u3.newChunks} of ${u3.uniqueChunks} chunks (the batches C indexed before it died are reused)`);
   stored['big.bin'] = big.data;
+  const mib = (u3.newChunks / u3.uniqueChunks) * big.data.length / 2 ** 20;
+  console.log(`  (B's S3 requests for that upload, ~${mib.toFixed(1)} MiB of new chunks in ${sb1.batches - sb0.batches} batches: ${sb1.storageRequests - sb0.storageRequests}, of which retries ${sb1.storageRetries - sb0.storageRetries})`);
   const d3 = await pb.download('big.bin');
   check(d3.ok && d3.blake3 === b3sumFile(big.path), "big.bin downloaded through B's page, BLAKE3 verified");
   check((await httpGet(A.base, 'big.bin')).equals(big.data), 'and byte-exact over HTTP through A');

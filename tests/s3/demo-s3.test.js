@@ -196,6 +196,31 @@ describe.skipIf(!haveS3)('S3 backend: S3 specifics', () => {
   });
 });
 
+describe.skipIf(!haveS3)('S3 requests per operation (counted by the backend)', () => {
+  test('a commit and a download read the chunks of a pack with one ranged GET per span, not one per chunk', async () => {
+    const s = await inProcess({ storeUrl: s3Url('requests') });
+    try {
+      const b = s.server.store.backend;
+      const data = makeData(3 << 20, 11);
+      const cs = chunksOf(data);
+      expect(cs.length).toBeGreaterThan(30);
+      let r0 = b.requests;
+      expect((await postBatch(s.base, cs)).status).toBe(201);
+      // lease PUT, gc/ LIST, index/ LIST (chunks not in the cached index: other writers' index files?), pack PUT, index PUT, lease DELETE
+      expect(b.requests - r0).toBe(6);
+      r0 = b.requests;
+      expect((await json(s.base, '/api/files', manifest('spans.bin', data, cs))).status).toBe(201);
+      // lease PUT, gc/ LIST, pack HEAD, ONE span GET for the whole-file hash, gc/ LIST again, manifest PUT, lease DELETE
+      expect(b.requests - r0).toBe(7);
+      r0 = b.requests;
+      expect((await download(s.base, 'spans.bin')).body.equals(data)).toBe(true);
+      expect(b.requests - r0).toBe(2);   // the manifest, one span
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 // ---- start-up errors of the server process ----
 
 describe.skipIf(!haveS3)('server start-up: clear errors, exit 1', () => {
