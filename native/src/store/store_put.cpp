@@ -114,12 +114,18 @@ class PutSession {
   Status checkpoint(bool final);
   bool pack_exists(const Digest& p);
   void fail(PutResult res, Status s);
+  // The files cache's key: the path made absolute lexically ('.' components
+  // and repeated '/' dropped). Symlinks are not resolved (realpath costs a
+  // readlink per component per file): another spelling of the same file is
+  // only a cache miss, and a hit is still checked against the file's stamp.
+  std::string absolute(const std::string& path) const;
 
   const std::string& dir_;
   const StoreConfig& cfg_;
   const PutOptions& opts_;
   PutFileFn cb_;
   std::int64_t start_ns_ = 0;
+  std::string cwd_;  // without a trailing '/' ("" for the root)
 
   ChunkIndex index_;          // loaded at the start, read-only afterwards
   DigestSet avoid_start_;     // packs condemned by gc plans seen at the start
@@ -183,6 +189,22 @@ bool PutSession::pack_exists(const Digest& p) {
   bool e = fs::exists(dir_ + "/" + pack_rel_path(p));
   pack_exists_[p] = e;
   return e;
+}
+
+std::string PutSession::absolute(const std::string& path) const {
+  std::string out = path.empty() || path[0] != '/' ? cwd_ : std::string();
+  std::size_t i = 0;
+  while (i < path.size()) {
+    std::size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    const std::string_view part(path.data() + i, j - i);
+    if (!part.empty() && part != ".") {
+      out += '/';
+      out += part;
+    }
+    i = j + 1;
+  }
+  return out.empty() ? "/" : out;
 }
 
 void PutSession::fail(PutResult res, Status s) {
@@ -357,8 +379,7 @@ void PutSession::put_one(ChunkPipeline& pipeline, const PutItem& item) {
     std::lock_guard g(mu_);
     if (!fatal_.ok()) return fail(res, Status(fatal_.code(), item.path + ": not stored: " + fatal_.message()));
   }
-  char absbuf[PATH_MAX];
-  std::string abs = ::realpath(item.path.c_str(), absbuf) ? std::string(absbuf) : item.path;
+  const std::string abs = absolute(item.path);
   if (opts_.use_cache && cache_hit(item, abs, res)) {
     std::lock_guard g(cb_mu_);
     ++sum_.files_ok;
@@ -396,6 +417,11 @@ void PutSession::put_one(ChunkPipeline& pipeline, const PutItem& item) {
 
 Result<PutSummary> PutSession::run(const std::vector<PutItem>& items) {
   start_ns_ = fs::now_ns();
+  {
+    char buf[PATH_MAX];
+    cwd_ = ::getcwd(buf, sizeof buf) ? std::string(buf) : std::string();
+    if (cwd_ == "/") cwd_.clear();
+  }
   auto lease = markers::Lease::take(dir_);
   if (!lease) return lease.status();
   CHUNKER_TRY(markers::read_plans(dir_, plans_seen_, avoid_start_));
