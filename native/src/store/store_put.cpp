@@ -154,7 +154,10 @@ class PutSession {
 
 StoreStage::StoreStage(PutSession& s, unsigned workers) : s_(s), tmp_(workers) {
   for (unsigned i = 0; i < workers; ++i) {
-    auto c = codec::Compressor::create(codec::strategy_options(codec::Strategy::adaptive));
+    // No XXH64 in the frames: every read checks the chunk against its BLAKE3 name.
+    codec::CompressOptions o = codec::strategy_options(codec::Strategy::adaptive);
+    o.checksum = false;
+    auto c = codec::Compressor::create(o);
     if (!c) {
       status_ = c.status();
       return;
