@@ -1,7 +1,10 @@
 // Upload-dedup demo server: built-in `http`, the chunk store in store.mjs, the
 // page in public/ and the package's browser build (dist/esm, dist/web) under
-// /pkg/. Run: `npm run demo` (PORT, default 8080; STORE_DIR; ISOLATED=0 to
-// drop COOP/COEP and get the single variant in the browser).
+// /pkg/. Run: `npm run demo` (PORT, default 8080; STORE_URL: a directory or
+// s3://BUCKET/PREFIX?endpoint=http://HOST:PORT&region=REGION; ISOLATED=0 to
+// drop COOP/COEP and get the single variant in the browser). With an s3://
+// store the server keeps nothing on its own disk: any number of them can
+// serve one store (README.md "Several servers on one S3 bucket").
 //
 // API (JSON errors: { "error": message, "code": STABLE_CODE }):
 //   GET  /api/config                 chunking params + limits (the page chunks with these)
@@ -19,6 +22,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { StorageError, openBackend } from './storage.mjs';
 import { HASH_RE, Store, StoreError, checkName } from './store.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -117,8 +121,10 @@ function parseBatch(buf, limits) {
   return out;
 }
 
-// storeDir: a directory (local backend); or backend: any storage.mjs backend.
-export async function createServer({ storeDir, backend, preset = '64k', isolated = true, limits: over = {} } = {}) {
+// storeUrl: a directory or an s3:// URL (storage.mjs openBackend); storeDir: a directory;
+// backend: any storage.mjs backend. `storage` options go to the S3 backend (retry, ...).
+export async function createServer({ storeUrl, storeDir, backend, storage = {}, preset = '64k', isolated = true, limits: over = {} } = {}) {
+  if (!backend && storeUrl !== undefined) backend = await openBackend(storeUrl, storage);
   const store = await Store.open(backend || storeDir, { preset });
   const limits = { ...defaultLimits(store.max), ...over };
   const counters = { chunkPuts: 0, batches: 0, chunksReceived: 0, chunksCreated: 0, bytesReceived: 0, rawBytesReceived: 0, rejected: 0, clientAborts: 0 };
@@ -273,6 +279,11 @@ export async function createServer({ storeDir, backend, preset = '64k', isolated
         if (e.missing) body.missing = e.missing;
         if (e.index !== undefined) body.index = e.index;
         answerError(req, res, e.status, body);
+      } else if (e instanceof StorageError) {
+        // The storage failed (S3 unreachable after its retries, refused, ...): the message names the object.
+        const down = e.code.startsWith('S3_');
+        console.error(`${req.method} ${req.url}: storage: ${e.code} ${e.message}`);
+        answerError(req, res, down ? 503 : 500, { error: `storage: ${e.message}`, code: down ? 'STORAGE_UNAVAILABLE' : 'STORAGE_ERROR' });
       } else if (gone(req, res, e)) {
         counters.clientAborts++;   // an aborted upload is the client's choice, not a server fault
         res.destroy();
@@ -292,21 +303,25 @@ const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPat
 if (isMain) {
   const port = Number(process.env.PORT || 8080);
   const host = process.env.HOST || '127.0.0.1';
-  // STORE_URL (or STORE_DIR): a directory. Object storage (s3://) is the next backend (storage.mjs).
-  const storeDir = process.env.STORE_URL || process.env.STORE_DIR || path.join(HERE, '.store');
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(storeDir)) {
-    console.error(`STORE_URL ${storeDir}: only local directories are supported so far`);
-    process.exit(1);
-  }
+  // STORE_URL (or STORE_DIR): a directory, or s3://BUCKET/PREFIX?endpoint=…&region=….
+  const storeUrl = process.env.STORE_URL || process.env.STORE_DIR || path.join(HERE, '.store');
   const isolated = process.env.ISOLATED !== '0';
   if (!fs.existsSync(path.join(ROOT, 'dist/esm/index.browser.js'))) {
     console.error('dist/ is not built: run `npm run build` (or bash scripts/main.sh, which builds it)');
     process.exit(1);
   }
-  const server = await createServer({ storeDir, preset: process.env.PRESET || '64k', isolated });
+  let server;
+  try {
+    server = await createServer({ storeUrl, preset: process.env.PRESET || '64k', isolated });
+  } catch (e) {
+    // Bad URL, missing credentials, wrong credentials, missing bucket, not a store: say which, exit 1.
+    console.error(`upload-dedup: cannot open the store ${storeUrl.replace(/[?].*/, '')}: ${e.message}`);
+    process.exit(1);
+  }
+  const where = server.store.backend.describe;
   server.listen(port, host, () => {
     const c = server.store.config.chunking;
-    console.log(`upload-dedup demo: store ${storeDir} (chunking ${c.min}/${c.avg}/${c.max}), ` +
+    console.log(`upload-dedup demo: store ${where} (chunking ${c.min}/${c.avg}/${c.max}), ` +
       `${isolated ? 'COOP/COEP on (threads variant)' : 'COOP/COEP off (single variant)'}`);
     console.log(`open http://${host === '0.0.0.0' ? 'localhost' : host}:${server.address().port}/`);
   });

@@ -1,7 +1,7 @@
-// Where the store's objects live. store.mjs speaks only to this interface, so
-// an object-storage backend (S3: PUT with If-None-Match: *, GET with Range,
-// LIST, DELETE) can be added beside LocalDirBackend without touching the
-// store's logic. Keys are '/'-separated, relative ("packs/ab/ab….pack").
+// Where the store's objects live. store.mjs speaks only to this interface;
+// two backends implement it: LocalDirBackend (below) and S3Backend
+// (storage-s3.mjs: PUT with If-None-Match: *, GET with Range, LIST, DELETE).
+// Keys are '/'-separated, relative ("packs/ab/ab….pack").
 //
 // The interface (every method async):
 //   read(key, max)            -> Buffer, or null when absent; StorageError TOO_LARGE past `max` bytes
@@ -14,6 +14,9 @@
 //   create(key, data)         -> boolean; create-only, not forced durable (leases and markers)
 //   replaceMany([{key,data}]) -> atomic overwrite of each (manifests); durable on return
 //   delete(key)               -> removes the object; absent is fine
+//   init(dirs)                -> optional: prepare / check the location (start-up errors surface here)
+//   describe                  -> the location for messages ("/path/to/store", "s3://bucket/prefix")
+// Errors of the storage itself are StorageError with a stable `code`.
 import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -27,6 +30,22 @@ const rnd = () => crypto.randomBytes(12).toString('hex');
 async function fsyncPath(p) {
   const fh = await fsp.open(p, 'r');
   try { await fh.sync(); } finally { await fh.close(); }
+}
+
+// A store location as users write it: a directory path, or
+// s3://BUCKET[/PREFIX]?endpoint=http://HOST:PORT[&region=REGION] (credentials
+// from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). The S3 client is loaded
+// only for s3:// locations. `opts` go to the S3 backend (retry, concurrency).
+export async function openBackend(where, opts = {}) {
+  if (typeof where != 'string' || where === '') throw new StorageError('BAD_STORE_URL', 'store location: expected a directory or an s3:// URL');
+  if (where.startsWith('s3://')) {
+    const { S3Backend } = await import('./storage-s3.mjs');
+    return S3Backend.fromUrl(where, opts);
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(where)) {
+    throw new StorageError('BAD_STORE_URL', `store location ${where}: unsupported scheme (a directory, or s3://BUCKET[/PREFIX]?endpoint=http://HOST:PORT[&region=REGION])`);
+  }
+  return new LocalDirBackend(where);
 }
 
 // A local directory: temporaries in tmp/ (same file system), create-only by

@@ -4,6 +4,9 @@
 #include <string>
 
 #include "command.hpp"
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #ifndef CHUNKER_VERSION
 #define CHUNKER_VERSION "dev"
@@ -51,6 +54,16 @@ void print_help() {
 
 int main(int argc, char** argv) {
   using namespace chunker::cli;
+#ifdef __GLIBC__
+  // Pack buffers (16 MiB) and read buffers are allocated and freed over and
+  // over, often by different threads: from fresh mmaps (or another thread's
+  // arena) every page of each is a new page fault. Kept in one heap, freed
+  // memory is reused; the process is short-lived, and its hot loops do not
+  // allocate, so one arena costs no lock contention worth measuring.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_ARENA_MAX, 1);
+#endif
   if (argc < 2) {
     print_help();
     return 2;

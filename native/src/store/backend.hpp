@@ -34,9 +34,12 @@ struct ObjectInfo {
 // nothing), so that a batch of creates/removes shares one flush: sync().
 using SyncSet = std::set<std::string>;
 
-struct NamedBytes {
+// An overwrite prepared but not yet visible (Backend::stage).
+struct Staged {
   std::string key;
-  std::span<const std::uint8_t> data;
+  std::string tmp;                  // local: a temporary holding the bytes (not synced)
+  std::vector<std::uint8_t> bytes;  // object storage: the bytes, sent by the commit
+  std::string etag;                 // object storage: the ETag the commit's PUT returned
 };
 
 // Positional reads of one reader thread (local: keeps the last files open;
@@ -83,10 +86,16 @@ class Backend {
   // Atomic overwrite (a reader sees the old or the new object, never a mix);
   // durable as create.
   virtual Status replace(std::string_view key, std::span<const std::uint8_t> data, SyncSet& pending) = 0;
-  // Several overwrites made durable together on return (put's manifest
-  // commit). On failure some may have been written. `etags` (may be null)
-  // receives each object's ETag (S3; empty strings locally).
-  virtual Status replace_batch(std::span<const NamedBytes> items, std::vector<std::string>* etags) = 0;
+  // Overwrites prepared ahead of their commit (put: the worker that read a
+  // file stages its manifest; one commit makes a batch durable at once).
+  virtual Result<Staged> stage(std::string key, std::span<const std::uint8_t> data) = 0;
+  // Durable together on return (local: one syncfs, renames, one fsync per
+  // directory; S3: PUTs, several in flight, each one's ETag kept). A
+  // committed one has neither `tmp` nor `bytes` left; on failure some may
+  // have been committed.
+  virtual Status commit_staged(std::span<Staged* const> items) = 0;
+  // One that will not be committed (local: its temporary is removed).
+  virtual void discard(Staged& s) noexcept = 0;
   // false: it was not there (S3 cannot tell: always true). `pending`
   // collects what makes the removal durable (null: no need).
   virtual Result<bool> remove(std::string_view key, SyncSet* pending) = 0;

@@ -150,35 +150,32 @@ class LocalBackend final : public Backend {
     return {};
   }
 
-  // Temporaries (not synced one by one), one syncfs(2) for all, renames, one
-  // fsync per directory.
-  Status replace_batch(std::span<const NamedBytes> items, std::vector<std::string>* etags) override {
-    if (etags) etags->assign(items.size(), std::string());
+  Result<Staged> stage(std::string key, std::span<const std::uint8_t> data) override {
+    auto t = fs::write_tmp(tmp_, data, /*sync=*/false);
+    if (!t) return t.status();
+    return Staged{std::move(key), std::move(*t), {}, {}};
+  }
+
+  // The temporaries were written unsynced: one syncfs(2) for all of them,
+  // renames, one fsync per directory.
+  Status commit_staged(std::span<Staged* const> items) override {
     if (items.empty()) return {};
-    std::vector<std::string> tmps;
-    Status s;
-    for (const auto& it : items) {
-      auto t = fs::write_tmp(tmp_, it.data, false);
-      if (!t) {
-        s = t.status();
-        break;
-      }
-      tmps.push_back(*t);
-    }
-    if (s.ok()) s = fs::sync_fs(parent_of(describe(items[0].key)));
+    Status s = fs::sync_fs(parent_of(describe(items[0]->key)));
     SyncSet dirs;
-    for (std::size_t i = 0; s.ok() && i < tmps.size(); ++i) {
-      const std::string dest = describe(items[i].key);
-      if (::rename(tmps[i].c_str(), dest.c_str()) != 0) s = fs::errno_status("rename", dest, errno);
-      else {
-        tmps[i].clear();
-        dirs.insert(parent_of(dest));
-      }
+    for (Staged* it : items) {
+      const std::string dest = describe(it->key);
+      if (s.ok() && ::rename(it->tmp.c_str(), dest.c_str()) != 0) s = fs::errno_status("rename", dest, errno);
+      if (!s.ok()) break;
+      it->tmp.clear();
+      dirs.insert(parent_of(dest));
     }
     if (s.ok()) s = sync(dirs);
-    for (const auto& t : tmps)
-      if (!t.empty()) ::unlink(t.c_str());
     return s;
+  }
+
+  void discard(Staged& st) noexcept override {
+    if (!st.tmp.empty()) ::unlink(st.tmp.c_str());
+    st.tmp.clear();
   }
 
   Result<bool> remove(std::string_view key, SyncSet* pending) override {

@@ -159,22 +159,29 @@ class S3Backend final : public Backend {
     return replace_one(key, data, nullptr);
   }
 
+  Result<Staged> stage(std::string key, std::span<const std::uint8_t> data) override {
+    return Staged{std::move(key), {}, {data.begin(), data.end()}, {}};
+  }
+
   // Independent PUTs, several in flight (a put of many small files commits
   // many manifests at once).
-  Status replace_batch(std::span<const NamedBytes> items, std::vector<std::string>* etags) override {
-    if (etags) etags->assign(items.size(), std::string());
+  Status commit_staged(std::span<Staged* const> items) override {
     const std::size_t workers = std::min<std::size_t>(items.size(), uploads_);
     std::atomic<std::size_t> next{0};
     std::mutex mu;
     Status first;
     auto work = [&] {
       for (std::size_t i; (i = next.fetch_add(1)) < items.size();) {
-        Status s = replace_one(items[i].key, items[i].data, etags ? &(*etags)[i] : nullptr);
-        if (!s.ok()) {
-          std::lock_guard g(mu);
-          if (first.ok()) first = s;
-          next = items.size();  // stop handing out work
+        Staged& st = *items[i];
+        Status s = replace_one(st.key, st.bytes, &st.etag);
+        if (s.ok()) {
+          st.bytes.clear();
+          st.bytes.shrink_to_fit();
+          continue;
         }
+        std::lock_guard g(mu);
+        if (first.ok()) first = s;
+        next = items.size();  // stop handing out work
       }
     };
     std::vector<std::thread> ts;
@@ -182,6 +189,11 @@ class S3Backend final : public Backend {
     work();
     for (auto& t : ts) t.join();
     return first;
+  }
+
+  void discard(Staged& st) noexcept override {
+    st.bytes.clear();
+    st.bytes.shrink_to_fit();
   }
 
   Result<bool> remove(std::string_view key, SyncSet*) override {

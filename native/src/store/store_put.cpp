@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <climits>
 #include <cstdlib>
@@ -64,6 +65,7 @@ struct PendingManifest {
   Manifest m;
   PutResult res;
   std::string abs_path;
+  Staged doc;  // the manifest, staged (locally: written, not synced) by the worker that read the file
   Stamp stamp;
   bool cacheable = false;
 };
@@ -71,9 +73,9 @@ struct PendingManifest {
 class PutSession;
 
 // Worker stage: chunks with a safe copy in the store, or already in a pack of
-// this put, produce no output. New chunks are copied into a private buffer,
-// re-hashed (a chunk whose bytes do not hash to its name is never stored) and
-// compressed from that copy: output = tag + payload.
+// this put, produce no output. New chunks are re-hashed (a chunk whose bytes
+// do not hash to its name is never stored) and compressed from the same
+// bytes: output = tag + payload.
 // The pipeline also stages chunks it later discards (a segment's chunks
 // before the true sequence joins it), so this stage records nothing: only the
 // sink (append_blob), which sees emitted chunks only, decides what is stored.
@@ -89,7 +91,7 @@ class StoreStage final : public ChunkStage {
  private:
   PutSession& s_;
   std::vector<codec::Compressor> ctx_;
-  std::vector<std::vector<std::uint8_t>> raw_, tmp_;
+  std::vector<std::vector<std::uint8_t>> tmp_;
   Status status_;
 };
 
@@ -119,12 +121,18 @@ class PutSession {
   Status checkpoint(bool final);
   bool pack_exists(const Digest& p);
   void fail(PutResult res, Status s);
+  // The files cache's key: the path made absolute lexically ('.' components
+  // and repeated '/' dropped). Symlinks are not resolved (realpath costs a
+  // readlink per component per file): another spelling of the same file is
+  // only a cache miss, and a hit is still checked against the file's stamp.
+  std::string absolute(const std::string& path) const;
 
   Backend& b_;
   const StoreConfig& cfg_;
   const PutOptions& opts_;
   PutFileFn cb_;
   std::int64_t start_ns_ = 0;
+  std::string cwd_;  // without a trailing '/' ("" for the root)
 
   ChunkIndex index_;          // loaded at the start, read-only afterwards
   DigestSet avoid_start_;     // packs condemned by gc plans seen at the start
@@ -156,9 +164,12 @@ class PutSession {
   PackWriter writer_{b_, [this](Result<WrittenPack> w, SyncSet& pending) { pack_written(std::move(w), pending); }};
 };
 
-StoreStage::StoreStage(PutSession& s, unsigned workers) : s_(s), raw_(workers), tmp_(workers) {
+StoreStage::StoreStage(PutSession& s, unsigned workers) : s_(s), tmp_(workers) {
   for (unsigned i = 0; i < workers; ++i) {
-    auto c = codec::Compressor::create(codec::strategy_options(codec::Strategy::adaptive));
+    // No XXH64 in the frames: every read checks the chunk against its BLAKE3 name.
+    codec::CompressOptions o = codec::strategy_options(codec::Strategy::adaptive);
+    o.checksum = false;
+    auto c = codec::Compressor::create(o);
     if (!c) {
       status_ = c.status();
       return;
@@ -171,18 +182,18 @@ Status StoreStage::process(unsigned worker, const HashedChunk& chunk, std::span<
                            std::vector<std::uint8_t>& out) {
   out.clear();
   if (s_.known(chunk.hash) || s_.in_pack(chunk.hash)) return {};
-  auto& raw = raw_[worker];
-  raw.assign(in.begin(), in.end());
-  if (blake3::hash(raw) != chunk.hash)
+  // `in` is process-owned memory (read_input never maps files), so the bytes
+  // hashed now are the bytes compressed next.
+  if (blake3::hash(in) != chunk.hash)
     return Status(Errc::io_error, "chunk at offset " + std::to_string(chunk.offset) +
                                       " changed between hashing and storing (input modified while read)");
   auto& tmp = tmp_[worker];
-  auto r = codec::compress_adaptive(ctx_[worker], raw, tmp);
+  auto r = codec::compress_adaptive(ctx_[worker], in, tmp);
   if (!r) return r.status();
-  out.resize(1 + r->size);
-  out[0] = static_cast<std::uint8_t>(r->stored ? ChunkTag::stored : ChunkTag::zstd);
   if (!r->stored && r->codec != codec::Codec::zstd) return Status(Errc::internal, "adaptive strategy is not zstd");
-  std::memcpy(out.data() + 1, tmp.data(), r->size);
+  out.reserve(1 + r->size);
+  out.push_back(static_cast<std::uint8_t>(r->stored ? ChunkTag::stored : ChunkTag::zstd));
+  out.insert(out.end(), tmp.begin(), tmp.begin() + static_cast<std::ptrdiff_t>(r->size));
   return {};
 }
 
@@ -195,6 +206,22 @@ bool PutSession::pack_exists(const Digest& p) {
   bool e = st && st->has_value();
   pack_exists_[p] = e;
   return e;
+}
+
+std::string PutSession::absolute(const std::string& path) const {
+  std::string out = path.empty() || path[0] != '/' ? cwd_ : std::string();
+  std::size_t i = 0;
+  while (i < path.size()) {
+    std::size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    const std::string_view part(path.data() + i, j - i);
+    if (!part.empty() && part != ".") {
+      out += '/';
+      out += part;
+    }
+    i = j + 1;
+  }
+  return out.empty() ? "/" : out;
 }
 
 void PutSession::fail(PutResult res, Status s) {
@@ -263,6 +290,7 @@ Status PutSession::append_blob(const Digest& h, std::uint32_t raw, std::span<con
     std::lock_guard g(mu_);
     if (!fatal_.ok()) return fatal_;
     if (!in_packs_.insert(h).second) return {};
+    if (cur_.empty()) cur_.reserve(cfg_.pack_size + blob.size() + (1u << 16));
     cur_.add(h, raw, blob);
     ++res.new_chunks;
     res.new_bytes += blob.size();
@@ -320,7 +348,7 @@ Status PutSession::checkpoint(bool final) {
   }
   // 3. the re-check: gc plans that appeared since the start, packs still there.
   if (Status s = markers::read_plans(b_, plans_seen_, avoid_now_); !s.ok()) return stop(s, pend);
-  std::vector<PendingManifest*> ready;
+  std::vector<PendingManifest*> ready, dropped;
   std::vector<PendingManifest> later;
   for (auto& p : pend) {
     bool ok = true, wait = false;
@@ -344,34 +372,22 @@ Status PutSession::checkpoint(bool final) {
       break;
     }
     if (wait) later.push_back(std::move(p));
-    else if (ok) ready.push_back(&p);
+    else (ok ? ready : dropped).push_back(&p);
   }
-  // 4. manifests, durable together (locally: temporaries, one syncfs, renames,
-  // one directory fsync; on S3: PUTs, several in flight).
-  std::vector<std::string> docs;
-  std::vector<NamedBytes> writes;
-  Status s;
-  for (auto* p : ready) {
-    docs.push_back(manifest_json(p->m));
-    if (docs.back().size() > kMaxManifestBytes) {
-      s = Status(Errc::output_limit, p->res.path + ": " + std::to_string(p->m.chunks.size()) +
-                                         " chunks make a manifest larger than the readers' limit; use larger chunks");
-      break;
-    }
-  }
-  for (std::size_t i = 0; s.ok() && i < ready.size(); ++i)
-    writes.push_back({manifest_rel_path(ready[i]->m.name),
-                      {reinterpret_cast<const std::uint8_t*>(docs[i].data()), docs[i].size()}});
-  std::vector<std::string> etags;
-  if (s.ok()) s = b_.replace_batch(writes, &etags);
+  // 4. manifests, durable together (locally: their temporaries, one syncfs,
+  // renames, one directory fsync; on S3: PUTs, several in flight).
+  std::vector<Staged*> docs;
+  for (auto* p : ready) docs.push_back(&p->doc);
+  Status s = b_.commit_staged(docs);
+  for (auto* list : {&ready, &dropped})
+    for (auto* p : *list) b_.discard(p->doc);  // what was not committed
   if (!s.ok()) {
     for (auto* p : ready) fail(p->res, Status(s.code(), p->res.path + ": not committed: " + s.message()));
     return stop(s, later);
   }
-  for (std::size_t i = 0; i < ready.size(); ++i) {
-    PendingManifest* p = ready[i];
+  for (auto* p : ready) {
     if (p->cacheable) {
-      CacheEntry ce{p->m.name, p->stamp, manifest_checksum(p->m), etags[i], 0, {}, {}};
+      CacheEntry ce{p->m.name, p->stamp, manifest_checksum(p->m), p->doc.etag, 0, {}, {}};
       if (!ce.etag.empty()) {
         ce.size = p->m.size;
         ce.blake3 = p->m.blake3;
@@ -401,8 +417,7 @@ void PutSession::put_one(ChunkPipeline& pipeline, const PutItem& item) {
     std::lock_guard g(mu_);
     if (!fatal_.ok()) return fail(res, Status(fatal_.code(), item.path + ": not stored: " + fatal_.message()));
   }
-  char absbuf[PATH_MAX];
-  std::string abs = ::realpath(item.path.c_str(), absbuf) ? std::string(absbuf) : item.path;
+  const std::string abs = absolute(item.path);
   if (opts_.use_cache && cache_hit(item, abs, res)) {
     std::lock_guard g(cb_mu_);
     ++sum_.files_ok;
@@ -423,6 +438,13 @@ void PutSession::put_one(ChunkPipeline& pipeline, const PutItem& item) {
   if (!s.ok()) return fail(res, s);
   res.size = p.m.size;
   res.chunks = p.m.chunks.size();
+  const std::string doc = manifest_json(p.m);
+  if (doc.size() > kMaxManifestBytes)
+    return fail(res, Status(Errc::output_limit, item.path + ": " + std::to_string(p.m.chunks.size()) +
+                                                   " chunks make a manifest larger than the readers' limit; use larger chunks"));
+  auto staged = b_.stage(manifest_rel_path(p.m.name), {reinterpret_cast<const std::uint8_t*>(doc.data()), doc.size()});
+  if (!staged) return fail(res, Status(staged.status().code(), item.path + ": not stored: " + staged.status().message()));
+  p.doc = std::move(*staged);
   p.res = res;
   p.abs_path = abs;
   // A change within the same timestamp tick as our read would be invisible to the cache.
@@ -433,6 +455,11 @@ void PutSession::put_one(ChunkPipeline& pipeline, const PutItem& item) {
 
 Result<PutSummary> PutSession::run(const std::vector<PutItem>& items) {
   start_ns_ = fs::now_ns();
+  {
+    char buf[PATH_MAX];
+    cwd_ = ::getcwd(buf, sizeof buf) ? std::string(buf) : std::string();
+    if (cwd_ == "/") cwd_.clear();
+  }
   auto lease = markers::Lease::take(b_);
   if (!lease) return lease.status();
   CHUNKER_TRY(markers::read_plans(b_, plans_seen_, avoid_start_));
@@ -467,17 +494,23 @@ Result<PutSummary> PutSession::run(const std::vector<PutItem>& items) {
   }
   const unsigned threads = opts_.threads ? opts_.threads : ThreadPool::default_threads();
 
-  // Large files one at a time on all threads; small ones one per thread.
-  const std::uint64_t big = std::max<std::uint64_t>(8u << 20, 4ull * cfg_.chunking.max_size);
-  std::vector<std::size_t> small, large;
+  // Files go to one single-threaded pipeline per thread, largest first: each
+  // thread works without waiting for another, and taking the largest first
+  // leaves only small files for the end, so the threads finish together. A
+  // file too large to balance that way (over a 2*threads-th of the whole) is
+  // run first on all threads at once, where segments keep every thread busy.
+  std::vector<std::uint64_t> size(items.size(), 0);
+  std::uint64_t total = 0;
   for (std::size_t i = 0; i < items.size(); ++i) {
     struct stat st {};
-    if (threads > 1 && ::stat(items[i].path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-        static_cast<std::uint64_t>(st.st_size) >= big)
-      large.push_back(i);
-    else
-      small.push_back(i);
+    if (::stat(items[i].path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) size[i] = static_cast<std::uint64_t>(st.st_size);
+    total += size[i];
   }
+  const std::uint64_t big = std::max<std::uint64_t>(8u << 20, 4ull * cfg_.chunking.max_size);
+  std::vector<std::size_t> shared, each;
+  for (std::size_t i = 0; i < items.size(); ++i)
+    (threads > 1 && size[i] >= big && size[i] * 2 * threads > total ? shared : each).push_back(i);
+  std::stable_sort(each.begin(), each.end(), [&](std::size_t a, std::size_t b) { return size[a] > size[b]; });
   auto make_pipeline = [&](unsigned t, StoreStage& stage) {
     PipelineOptions po;
     po.params = cfg_.chunking;
@@ -486,8 +519,15 @@ Result<PutSummary> PutSession::run(const std::vector<PutItem>& items) {
     po.stage = &stage;
     return ChunkPipeline::create(po);
   };
-  if (!small.empty()) {
-    const unsigned workers = std::min<std::size_t>(threads, small.size());
+  if (!shared.empty()) {
+    StoreStage stage(*this, threads);
+    CHUNKER_TRY(stage.status());
+    auto pl = make_pipeline(threads, stage);
+    if (!pl) return pl.status();
+    for (std::size_t i : shared) put_one(*pl, items[i]);
+  }
+  if (!each.empty()) {
+    const unsigned workers = static_cast<unsigned>(std::min<std::size_t>(threads, each.size()));
     std::atomic<std::size_t> next{0};
     std::vector<Status> errs(workers);
     auto work = [&](unsigned w) {
@@ -501,20 +541,13 @@ Result<PutSummary> PutSession::run(const std::vector<PutItem>& items) {
         errs[w] = pl.status();
         return;
       }
-      for (std::size_t k; (k = next.fetch_add(1)) < small.size();) put_one(*pl, items[small[k]]);
+      for (std::size_t k; (k = next.fetch_add(1)) < each.size();) put_one(*pl, items[each[k]]);
     };
     std::vector<std::thread> ts;
     for (unsigned w = 1; w < workers; ++w) ts.emplace_back(work, w);
     work(0);
     for (auto& t : ts) t.join();
     for (auto& e : errs) CHUNKER_TRY(e);
-  }
-  if (!large.empty()) {
-    StoreStage stage(*this, threads);
-    CHUNKER_TRY(stage.status());
-    auto pl = make_pipeline(threads, stage);
-    if (!pl) return pl.status();
-    for (std::size_t i : large) put_one(*pl, items[i]);
   }
   // Last pack, last index, remaining manifests.
   PackBuilder last;
@@ -528,8 +561,10 @@ Result<PutSummary> PutSession::run(const std::vector<PutItem>& items) {
   {
     // Anything still pending could not be committed (a store write failed).
     std::lock_guard g(mu_);
-    for (auto& p : pending_)
+    for (auto& p : pending_) {
+      b_.discard(p.doc);
       fail(p.res, Status(Errc::io_error, p.res.path + ": not committed: " + (fatal_.ok() ? cs.message() : fatal_.message())));
+    }
     pending_.clear();
   }
   for (auto& [k, e] : cache_updates_) cache_.set(k, std::move(e));
