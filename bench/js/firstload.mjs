@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pack } from '../../js/pack.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const RUNS = Number(process.env.BENCH_RUNS || 5);
@@ -45,7 +46,7 @@ export function firstLoad() {
     'web codecs-st (.mjs + .wasm)': files(/^codecs-st\./), 'web codecs-mt (.mjs + .wasm)': files(/^codecs-mt\./),
   };
   for (const [k, v] of Object.entries(fetched)) console.log(`bytes fetched ${k.padEnd(36)} ${(v / 1024).toFixed(0).padStart(6)} KiB`);
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))[0];
+  const packed = pack({ dryRun: true });
   const sizes = { 'chunker-wasm (packed)': packed.size, 'chunker-wasm (unpacked)': packed.unpackedSize };
   for (const p of ['hash-wasm', '@bokuweb/zstd-wasm', 'lz4-wasm-nodejs']) sizes[`${p} (installed, unpacked)`] = dirBytes(path.join(ROOT, 'node_modules', p));
   for (const [k, v] of Object.entries(sizes)) console.log(`package size ${k.padEnd(42)} ${(v / 1024).toFixed(0).padStart(6)} KiB`);
