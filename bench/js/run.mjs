@@ -108,6 +108,11 @@ await group([
   ['zstd-3 compress: chunker-wasm, 1 thread, checksum: false', () => C.compress(mixed, { codec: 'zstd', level: 3, threads: 1, checksum: false })],
   ['zstd-3 compress: @bokuweb/zstd-wasm ', () => zstdw.compress(mixed, 3)],
 ]);
+// Decompression. One 64 MiB frame: both packages return a fresh 64 MiB array,
+// and on first touch its pages cost a fault each, which on some machines is
+// most of the time (the "floor" row: a plain 64 MiB copy into a fresh array).
+// The 1 MiB-frame rows (64 frames, chunk-store sized) are decoder-bound.
+await group([['floor: fresh 64 MiB array (Uint8Array.slice)', () => mixed.slice()]]);
 await group([
   ['zstd decompress: chunker-wasm', () => C.decompress(ourZ)],
   ['zstd decompress: @bokuweb/zstd-wasm', () => zstdw.decompress(theirZ)],
@@ -118,6 +123,13 @@ const ourZnc = await C.compress(mixed, { codec: 'zstd', level: 3, threads: 1, ch
 await group([
   ['zstd decompress: chunker-wasm, no checksum', () => C.decompress(ourZnc)],
   ['zstd decompress: @bokuweb/zstd-wasm ', () => zstdw.decompress(theirZ)],
+]);
+const pieces = (n) => Array.from({ length: Math.ceil(N / n) }, (_, i) => mixed.subarray(i * n, (i + 1) * n));
+const ourZ1 = await Promise.all(pieces(1 << 20).map((p) => C.compress(p, { codec: 'zstd', level: 3, threads: 1, checksum: false })));
+const theirZ1 = pieces(1 << 20).map((p) => zstdw.compress(p, 3));
+await group([
+  ['zstd decompress 1 MiB frames: chunker-wasm, no checksum', async () => { for (const z of ourZ1) await C.decompress(z); }],
+  ['zstd decompress 1 MiB frames: @bokuweb/zstd-wasm', () => { for (const z of theirZ1) zstdw.decompress(z); }],
 ]);
 const ourL = await C.compress(mixed, { codec: 'lz4' });
 const theirL = lz4w.compress(mixed);
@@ -140,6 +152,12 @@ const ourLnc = await C.compress(mixed, { codec: 'lz4', checksum: false });
 await group([
   ['lz4 decompress: chunker-wasm, no checksum', () => C.decompress(ourLnc)],
   ['lz4 decompress: lz4-wasm-nodejs ', () => lz4w.decompress(theirL)],
+]);
+const ourL1 = await Promise.all(pieces(1 << 20).map((p) => C.compress(p, { codec: 'lz4', checksum: false })));
+const theirL1 = pieces(1 << 20).map((p) => lz4w.compress(p));
+await group([
+  ['lz4 decompress 1 MiB frames: chunker-wasm, no checksum', async () => { for (const z of ourL1) await C.decompress(z); }],
+  ['lz4 decompress 1 MiB frames: lz4-wasm-nodejs', () => { for (const z of theirL1) lz4w.decompress(z); }],
 ]);
 
 const load = only ? null : firstLoad();

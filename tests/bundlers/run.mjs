@@ -1,5 +1,5 @@
 // Bundler tests (`node tests/bundlers/run.mjs [name...]`): the *packed*
-// tarball installed into a fresh project per bundler, built the way the
+// tarball (js/pack.mjs, as `npm run pack` makes it) installed into a fresh project per bundler, built the way the
 // docs/npm.md "Bundlers" recipes say (no config for Vite, webpack, Parcel;
 // esbuild and Rollup with the worker as a second entry and the .wasm files
 // copied next to the bundle), served from 127.0.0.1 with and without
@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pack } from '../../js/pack.mjs';
 import { launch, serve } from '../browser/harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -157,7 +158,7 @@ async function main() {
   }
   const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BUNDLERS);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'chunker-bundlers-'));
-  const packed = JSON.parse(sh('npm', ['pack', '--json', '--pack-destination', tmp], ROOT))[0];
+  const packed = pack({ destination: tmp });
   const tarball = path.join(tmp, packed.filename);
   const ref = makeFixtures();
   const browser = await launch();

@@ -209,6 +209,39 @@ TEST(CodecRoundTrip, ReusedContextsAllocateNothingAfterWarmup) {
   }
 }
 
+// A zstd frame handed over whole reaches libzstd whole (the facade reads the
+// magic to pick the codec, then gives the backend the frame from its first
+// byte), so libzstd decodes it straight into the output without allocating
+// its window buffers. Fed in two pieces (header split), it has to allocate them.
+TEST(CodecRoundTrip, WholeZstdFrameDecodesWithoutWindowBuffers) {
+  Bytes data = mixed_bytes(1 << 20, 9);
+  Bytes z(codec::compress_bound(Codec::zstd, data.size()));
+  auto zn = codec::compress_into(data, z, {.codec = Codec::zstd});
+  ASSERT_TRUE(zn.ok());
+  z.resize(*zn);
+  auto allocations = [&](std::size_t split) {
+    auto dec = codec::Decompressor::create();
+    EXPECT_TRUE(dec.ok());
+    Bytes back(data.size());
+    std::uint64_t before = codec::detail::allocation_count();
+    std::size_t ip = 0, op = 0;
+    for (std::size_t end : {split, z.size()}) {
+      while (ip < end) {
+        auto r = dec->update({z.data() + ip, end - ip}, {back.data() + op, back.size() - op});
+        EXPECT_TRUE(r.ok()) << r.status().to_string();
+        if (!r.ok() || (r->in_used == 0 && r->out_used == 0)) break;
+        ip += r->in_used;
+        op += r->out_used;
+      }
+    }
+    EXPECT_TRUE(dec->finish().ok());
+    EXPECT_TRUE(op == data.size() && back == data);
+    return codec::detail::allocation_count() - before;
+  };
+  const std::uint64_t whole = allocations(0), split = allocations(6);
+  EXPECT_LT(whole, split) << "whole: " << whole << ", header split: " << split;
+}
+
 TEST(CodecDictionary, TrainCompressDecompress) {
   // Many small JSON-ish records sharing structure: the case dictionaries help.
   std::vector<Bytes> samples;

@@ -1,14 +1,17 @@
-// Pack-and-install test (`npm run test:pack`): `npm pack`, install the tarball
-// into an empty directory, then use it the way a consumer would:
+// Pack-and-install test (`npm run test:pack`): `npm run pack` (js/pack.mjs: a
+// staged copy with the package README), install the tarball into an empty
+// directory, then use it the way a consumer would:
 //   Node ESM (import), Node CJS (require), and a plain HTML page with
 //   <script type="module"> + an import map, no bundler, in Chromium with and
 //   without COOP/COEP.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PACKAGE_README, pack } from '../../js/pack.mjs';
 import { launch, runPage, serve } from '../browser/harness.mjs';
+import { readmeLinkProblems } from './readme-links.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'chunker-pack-'));
@@ -20,10 +23,27 @@ const report = (name, ok, detail = '') => {
 };
 
 try {
-  const packed = JSON.parse(sh('npm', ['pack', '--json', '--pack-destination', tmp], ROOT))[0];
+  const packed = pack({ destination: tmp });
   const tarball = path.join(tmp, packed.filename);
   const files = packed.files.map((f) => f.path);
   console.log(`packed ${packed.filename}: ${files.length} files, ${packed.size} bytes`);
+  // The README npm shows is the package's own, and every link in it works
+  // from the tarball: relative targets are files in it, #anchors are its headings.
+  const unpacked = path.join(tmp, 'unpacked');
+  fs.mkdirSync(unpacked);
+  sh('tar', ['-xzf', tarball, '-C', unpacked]);
+  const readme = fs.readFileSync(path.join(unpacked, 'package/README.md'), 'utf8');
+  report('tarball README is the package README (js/README.md), not the repository one',
+    readme === fs.readFileSync(PACKAGE_README, 'utf8') && readme !== fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
+  const linkProblems = readmeLinkProblems(readme, files);
+  report('the link checker catches a missing file, a wrong anchor and plain http',
+    readmeLinkProblems('[a](docs/npm.md) [b](#nope) [c](http://example.com)\n# Yes\n[d](#yes) [e](LICENSE)', files).length === 3);
+  report('tarball README: relative links resolve inside the tarball, anchors name headings, the rest are absolute',
+    linkProblems.length === 0, linkProblems.join('; '));
+  report('plain `npm pack` at the root is refused (it would ship the repository README)',
+    spawnSync('npm', ['pack', '--dry-run', '--loglevel=silent'], { cwd: ROOT, encoding: 'utf8' }).status !== 0);
+  const pkg = JSON.parse(fs.readFileSync(path.join(unpacked, 'package/package.json'), 'utf8'));
+  report('packed package.json has no scripts or devDependencies', !pkg.scripts && !pkg.devDependencies);
   report('tarball holds only dist/ and package metadata',
     files.every((f) => /^(dist\/|package\.json$|README|LICENSE)/.test(f)), files.filter((f) => !f.startsWith('dist/')).join(' '));
   report('tarball has both variants of both modules, each .wasm once',

@@ -234,11 +234,13 @@ Result<Step> Decompressor::update(std::span<const std::uint8_t> in, std::span<st
           ++total_in_;
         }
       // Collect just enough bytes to recognise the next frame's magic.
+      const std::size_t magic_before = magic_len_;
       while (s.in_used < in.size() && magic_len_ < sizeof magic_) {
         magic_[magic_len_++] = in[s.in_used++];
         ++total_in_;
         if (detect_at_frame_start().state != Detect::need_more) break;
       }
+      const bool magic_in_this_input = magic_before == 0;
       if (magic_len_ == 0) {
         s.done = true;
         return s;
@@ -279,6 +281,16 @@ Result<Step> Decompressor::update(std::span<const std::uint8_t> in, std::span<st
       }
       CHUNKER_TRY(start_frame(c));
       magic_fed_ = 0;
+      if (magic_in_this_input) {
+        // The magic still lies in `in`, just before s.in_used: the backend
+        // reads it from there, so a frame that is whole in `in` reaches the
+        // backend in one piece (zstd decodes such a frame straight into the
+        // output; a header split across calls sends it through its window
+        // buffers, a copy and an allocation per frame).
+        s.in_used -= magic_len_;
+        total_in_ -= magic_len_;
+        magic_fed_ = magic_len_;
+      }
     }
     if (magic_fed_ < magic_len_) {
       // The held-back magic goes to the backend first (header bytes: no output).
