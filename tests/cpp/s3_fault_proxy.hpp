@@ -12,6 +12,8 @@
 #include <atomic>
 #include <cctype>
 #include <functional>
+#include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -150,6 +152,22 @@ class FaultProxy {
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
+
+// A decider that fails each distinct request (its request line: method and
+// target) on its first fails(line) arrivals, alternating 503 SlowDown and
+// resets, then lets it through. Counting per request, not by arrival order,
+// keeps a test deterministic: parallel uploads and the client's backoff jitter
+// reorder arrivals, and a pattern over arrival numbers can then hit one request
+// more often than its retries allow.
+inline std::function<Fault(int, const std::string&)> fail_first_attempts(std::function<int(const std::string&)> fails) {
+  auto seen = std::make_shared<std::map<std::string, int>>();  // the proxy calls this from one thread
+  return [seen, fails = std::move(fails)](int, const std::string& head) {
+    std::string line = head.substr(0, head.find("\r\n"));
+    int k = (*seen)[line]++;
+    if (k >= fails(line)) return Fault::none;
+    return k % 2 ? Fault::reset : Fault::slowdown;
+  };
+}
 
 inline int endpoint_port(const std::string& endpoint) { return std::stoi(endpoint.substr(endpoint.rfind(':') + 1)); }
 

@@ -27,6 +27,7 @@ namespace {
 
 using namespace chunker;
 using s3test::endpoint_port;
+using s3test::fail_first_attempts;
 using s3test::Fault;
 using s3test::FaultProxy;
 using testutil::cli;
@@ -176,18 +177,15 @@ TEST_F(S3RgwStore, ApiRoundTrip) {
   EXPECT_NE(store::s3_request_stats().find("\"requests\":"), std::string::npos);
 }
 
-// 503 SlowDown and connection resets for a while (never more in a row than
-// the retries allow): the put finishes and everything is exact.
+// 503 SlowDown and connection resets on every request, 1 to 4 times each
+// (5 attempts are allowed): the put finishes and everything is exact.
 TEST_F(S3RgwStore, PutRetriesThroughFaultsAndFinishes) {
   ASSERT_EQ(run(cli() + " store init " + q(url()) + " >/dev/null").status, 0);
   for (int i = 0; i < 30; ++i) make_file("small/" + std::to_string(i), testutil::text_bytes(3000 + 997 * i, 10 + i));
   make_file("big", testutil::random_bytes(20u << 20, 3));  // 2 packs
-  // In every 12 requests, 4 in a row fail (5 attempts are allowed): a
-  // 503 window, then a reset window.
-  FaultProxy proxy(endpoint_port(env("CHUNKER_S3_ENDPOINT")), [](int n, const std::string&) {
-    if (n % 12 < 8) return Fault::none;
-    return (n / 12) % 2 ? Fault::reset : Fault::slowdown;
-  });
+  FaultProxy proxy(endpoint_port(env("CHUNKER_S3_ENDPOINT")), fail_first_attempts([](const std::string& line) {
+                     return 1 + static_cast<int>(std::hash<std::string>{}(line) % 4);
+                   }));
   auto put = run("cd " + dir_ + " && CHUNKER_S3_UPLOADS=2 " + cli() + " store put " + q(url(proxy.endpoint())) +
                  " in --quiet 2>&1");
   EXPECT_EQ(put.status, 0) << put.out;

@@ -3,8 +3,9 @@
 namespace chunker::store {
 
 PackWriter::PackWriter(Backend& b, Done done) : b_(b), done_(std::move(done)) {
-  if (b_.local()) return;
-  const unsigned n = b_.io_parallelism();
+  // Locally one writer: its copy into the page cache and its fdatasync wait
+  // overlap the chunking and compression of the next pack.
+  const unsigned n = b_.local() ? 1 : b_.io_parallelism();
   max_waiting_ = n;
   for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { loop(); });
 }

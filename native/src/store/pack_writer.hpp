@@ -1,9 +1,9 @@
 // Commit-order step 1 for a writer's packs: each finished pack is written
-// create-only (write_pack). On a local directory in the calling thread (the
-// file system gains nothing from more writers); on object storage by
-// background uploaders, one connection each, so chunking goes on while packs
-// travel. At most 2 x uploaders packs wait or travel at once: submit() blocks
-// until there is room (bounded memory).
+// create-only (write_pack) by background writers, so chunking goes on while
+// packs are written and synced or travel: one on a local directory (the file
+// system gains nothing from more), one connection each on object storage.
+// At most 2 x writers packs wait or travel at once: submit() blocks until
+// there is room (bounded memory).
 #pragma once
 
 #include <condition_variable>
