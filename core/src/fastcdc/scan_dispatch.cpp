@@ -31,9 +31,9 @@ constexpr Candidate kCandidates[] = {
 #if defined(__x86_64__) || defined(_M_X64)
     // Faster than ilp4 here too (batched test); the default without AVX2.
     {&kSse41Kernel, cpu::kSse41, true},
-    // Zen 3: vpgatherqq costs more than four scalar loads: half the speed.
+    // Gathers cost more than four scalar loads on the cores measured: never preferred.
     {&kAvx2GatherKernel, cpu::kAvx2, false},
-    // Measured fastest on Zen 3 (1.3-1.4x ilp4): ILP streams in a ymm, batched test.
+    // ILP streams in a ymm with a batched test: the fastest vector kernel measured.
     {&kAvx2Kernel, cpu::kAvx2, true},
 #endif
 #if defined(__aarch64__)
@@ -42,8 +42,8 @@ constexpr Candidate kCandidates[] = {
 #if defined(__wasm__)
     // The build compiles scan_simd128.cpp with -msimd128, so the module already
     // requires SIMD from the engine: always runnable.
-    // Measured 1.04-1.3x ilp4 in Node 20 on Zen 3; on Zen 5 1.0-1.07x ilp4 but
-    // 0.87-0.92x the plain loop (far from 2x: no gather in wasm).
+    // At best a little ahead of ilp4, and behind the plain loop on some cores
+    // (no gather in wasm); figures in docs/benchmarks.md.
     {&kSimd128Kernel, 0, true},
 #endif
 };
@@ -60,13 +60,12 @@ const ScanKernel* preferred(std::uint32_t f, bool forced) {
 
 #if !defined(__wasm__)
 // Whether the preferred kernel or the plain scalar loop wins depends on the
-// core, not only on the ISA: on Zen 3 the AVX2 kernel beats the plain loop by
-// 1.4x, on Zen 5 the plain loop beats it by 6-10 % (docs/benchmarks.md). So
+// core, not only on the ISA: on some cores the AVX2 kernel beats the plain loop
+// by 1.4x, on others the plain loop wins by 6-10 % (docs/benchmarks.md). So
 // time the two once per process on 128 KiB that never cuts (~0.4 ms) and keep
 // the faster; all kernels are exact, so only speed depends on the choice.
-// Only these two, best of 5 alternating rounds: with every kernel timed best
-// of 3, a process started next to another busy one picked ilp4 or sse41 (each
-// 20-25 % slower) in 3 of 24 starts on the 2-vCPU Zen 5 VM.
+// Only these two, best of 5 alternating rounds: timing every kernel best of 3
+// picked a 20-25 % slower one in 3 of 24 starts next to a busy process.
 // Not in wasm: browsers coarsen timers to as much as 100 us, and V8 runs a
 // function's first calls in baseline code (Liftoff), so a first-use timing
 // there measured the tier-up, not the kernel (tried: 8-20 ms, random winner).
@@ -97,10 +96,10 @@ const ScanKernel* calibrate(std::uint32_t f) {
     if (r != ~std::size_t{0}) return pair[1];  // a cut in this data would mean a broken kernel
     best_s[i] = std::min(best_s[i], s);
   }
-  // Scalar must win clearly: the vector kernel's speed is the steadier one. On
-  // the 2-vCPU Zen 5 VM, scalar ran 2-5 % ahead in quiet periods but at 0.55-0.6x
-  // of avx2 in others (a busy SMT sibling on the host, presumably), for whole
-  // processes at a time (docs/benchmarks.md).
+  // Scalar must win clearly: the vector kernel's speed is the steadier one.
+  // Where scalar was 2-5 % ahead on a quiet core it fell to 0.55-0.6x of avx2
+  // while a sibling thread was busy, for whole processes at a time
+  // (docs/benchmarks.md).
   return best_s[1] * 1.10 < best_s[0] ? pair[1] : pair[0];
 }
 #endif

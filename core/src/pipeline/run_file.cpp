@@ -3,10 +3,11 @@
 // thread there is nothing to overlap: one cache-sized window read in turn
 // (64K preset: 0.37 s/GiB; docs/benchmarks.md).
 //
-// Why read() at all rather than mmap: on the VM this was measured on, a
-// page-cache mapping costs a TLB walk (and often a fault) per 4 KiB page;
-// 1 GiB mapped and chunked took 0.68-0.85 s against 0.37 s read into an
-// 8 MiB cache-resident window (docs/benchmarks.md).
+// Why read() at all rather than mmap: a page-cache mapping costs a TLB walk
+// (and often a fault) per 4 KiB page, which under virtualisation made 1 GiB
+// mapped and chunked take 0.68-0.85 s against 0.37 s read into an 8 MiB
+// cache-resident window (docs/benchmarks.md); and a file truncated while
+// mapped raises SIGBUS.
 #include <algorithm>
 
 #include "chunker/pipeline.hpp"

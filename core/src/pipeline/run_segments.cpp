@@ -85,8 +85,8 @@ class SegmentRun {
     ring_.resize(segments);
     slot_bytes_ = static_cast<std::size_t>(std::min<std::uint64_t>(first + max_, size_));
     slot_bytes_ = (slot_bytes_ + 4095) / 4096 * 4096;
-    // 2 MiB aligned and THP-advised: without huge pages the same run took
-    // 2.5x as long on the 2-vCPU VM (a nested TLB walk per 4 KiB page).
+    // 2 MiB aligned and THP-advised: without huge pages a run can take 2.5x
+    // as long under virtualisation (a nested TLB walk per 4 KiB page).
     const std::size_t need = slot_bytes_ * ring_.size();
     if (ring_mem_.bytes < need) {
       ring_mem_.buf = detail::alloc_window(need);
@@ -100,7 +100,7 @@ class SegmentRun {
 
   // Run by every pool thread; returns when all is emitted or something failed.
   // An exception from the caller's sink, progress or stage stops every thread
-  // and is rethrown on the caller's thread (the sink used to run only there).
+  // and is rethrown on the caller's thread.
   void worker(unsigned w) {
     try {
       work(w);
