@@ -12,6 +12,9 @@ export CHUNKER_CACHE=${CHUNKER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chunker}
 mkdir -p "$CHUNKER_CACHE"
 
 bash scripts/install-deps.sh
+# Everything the cross-checks call was just installed: a missing reference tool
+# is a failure, not a skip (tests/cpp/test_util.hpp, tests/s3/demo-helpers.mjs).
+export CHUNKER_REQUIRE_TOOLS=${CHUNKER_REQUIRE_TOOLS:-1}
 
 filter=${1:-}
 passed=0 failed=0 failed_names=()

@@ -18,8 +18,8 @@ namespace nixtest {
 // Skips the calling test when the Nix tools are missing (e.g. under qemu).
 #define NIXTEST_REQUIRE_NIX()                                                          \
   do {                                                                                 \
-    if (!testutil::have_program("nix-store") || !testutil::have_program("nix-hash"))   \
-      GTEST_SKIP() << "Nix tools (Debian nix-bin) not installed";                      \
+    CHUNKER_NEED_PROGRAM("nix-store");                                                 \
+    CHUNKER_NEED_PROGRAM("nix-hash");                                                  \
   } while (0)
 
 // Environment prefix that lets nix-store / nix run without a daemon or /nix.

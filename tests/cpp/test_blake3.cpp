@@ -18,6 +18,7 @@
 
 #include "chunker/blake3.hpp"
 #include "chunker/cpu.hpp"
+#include "test_util.hpp"
 #include "hash/blake3_impl.hpp"
 
 namespace b3 = chunker::blake3;
@@ -289,7 +290,6 @@ TEST(Blake3, ThreadsGiveSameResult) {
 
 // --- b3sum cross-checks -------------------------------------------------------
 
-bool have_b3sum() { return std::system("b3sum --version >/dev/null 2>&1") == 0; }
 
 struct TempDir {
   std::string path;
@@ -353,7 +353,7 @@ std::vector<Bytes> write_inputs(const std::string& dir, const std::vector<std::s
 }
 
 TEST(Blake3B3sum, EverySizeTo4KiBAllKernels) {
-  if (!have_b3sum()) GTEST_SKIP() << "b3sum not installed";
+  CHUNKER_NEED_PROGRAM("b3sum");
   TempDir dir;
   ASSERT_FALSE(dir.path.empty());
   constexpr std::size_t kMax = 4096;
@@ -388,7 +388,7 @@ std::vector<std::size_t> boundary_sizes() {
 const std::vector<std::size_t> kLargeSizes = {(std::size_t{1} << 21) + 1, (std::size_t{1} << 22) + 1025};
 
 TEST(Blake3B3sum, BoundarySizesSplitsAndThreads) {
-  if (!have_b3sum()) GTEST_SKIP() << "b3sum not installed";
+  CHUNKER_NEED_PROGRAM("b3sum");
   TempDir dir;
   ASSERT_FALSE(dir.path.empty());
   auto sizes = boundary_sizes();
@@ -425,7 +425,7 @@ TEST(Blake3B3sum, BoundarySizesSplitsAndThreads) {
 // while the caller fills the next MiB. Inputs start after a prefix given to
 // update() (so units start on and off 1 MiB boundaries), plain and keyed.
 TEST(Blake3B3sum, UpdateFromFillCallback) {
-  if (!have_b3sum()) GTEST_SKIP() << "b3sum not installed";
+  CHUNKER_NEED_PROGRAM("b3sum");
   TempDir dir;
   ASSERT_FALSE(dir.path.empty());
   const std::vector<std::size_t> sizes = {(std::size_t{1} << 20) - 1, std::size_t{2} << 20, (std::size_t{2} << 20) + 1,
@@ -484,7 +484,7 @@ TEST(Blake3B3sum, UpdateFromFillCallback) {
 }
 
 TEST(Blake3B3sum, KeyedDeriveKeyAndLength) {
-  if (!have_b3sum()) GTEST_SKIP() << "b3sum not installed";
+  CHUNKER_NEED_PROGRAM("b3sum");
   TempDir dir;
   ASSERT_FALSE(dir.path.empty());
   std::vector<std::size_t> sizes = {0, 1, 64, 1023, 1024, 1025, 4097, 65537, (1 << 20) + 1};

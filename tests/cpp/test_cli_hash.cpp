@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "hash_test_util.hpp"
+#include "test_util.hpp"
 
-using chunker::test::have_tool;
 using chunker::test::random_bytes;
 using chunker::test::run_command;
 using chunker::test::shell_quote;
@@ -19,7 +19,7 @@ std::string cli() { return CHUNKER_CLI_PATH; }
 class CliHash : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (cli().empty()) GTEST_SKIP() << "CLI not built";
+    ASSERT_FALSE(cli().empty()) << "CLI not built";
     // Names with a space, a backslash and a newline exercise the escaping rules.
     files_ = {"empty", "small", "one block", "big.bin", "back\\slash", "new\nline"};
     const std::size_t sizes[] = {0, 3, 64, (3u << 20) + 17, 1000, 1025};
@@ -41,7 +41,7 @@ class CliHash : public ::testing::Test {
 }  // namespace
 
 TEST_F(CliHash, Blake3MatchesB3sum) {
-  if (!have_tool("b3sum")) GTEST_SKIP() << "b3sum not installed";
+  CHUNKER_NEED_PROGRAM("b3sum");
   auto want = in_dir("b3sum" + args_);
   ASSERT_EQ(want.exit_code, 0);
   for (const char* extra : {"", " --threads 1", " --threads 3", " --io read --read-block 1000", " --io mmap"}) {
@@ -52,7 +52,7 @@ TEST_F(CliHash, Blake3MatchesB3sum) {
 }
 
 TEST_F(CliHash, Sha256MatchesSha256sum) {
-  if (!have_tool("sha256sum")) GTEST_SKIP() << "sha256sum not installed";
+  CHUNKER_NEED_PROGRAM("sha256sum");
   auto want = in_dir("sha256sum" + args_);
   ASSERT_EQ(want.exit_code, 0);
   for (const char* env : {"", "CHUNKER_FORCE_ISA=portable "}) {
@@ -63,7 +63,8 @@ TEST_F(CliHash, Sha256MatchesSha256sum) {
 }
 
 TEST_F(CliHash, StdinMatchesReferences) {
-  if (!have_tool("b3sum") || !have_tool("sha256sum")) GTEST_SKIP() << "b3sum/sha256sum not installed";
+  CHUNKER_NEED_PROGRAM("b3sum");
+  CHUNKER_NEED_PROGRAM("sha256sum");
   for (const char* algo : {"blake3", "sha256"}) {
     const std::string ref = std::string(algo) == "blake3" ? "b3sum" : "sha256sum";
     auto want = in_dir("cat big.bin | " + ref);
@@ -77,7 +78,7 @@ TEST_F(CliHash, StdinMatchesReferences) {
 }
 
 TEST_F(CliHash, Blake3ModesMatchB3sum) {
-  if (!have_tool("b3sum")) GTEST_SKIP() << "b3sum not installed";
+  CHUNKER_NEED_PROGRAM("b3sum");
   write_file(dir_.file("key"), random_bytes(32, 99));
   const std::string plain = " small big.bin empty";
   struct Case {
@@ -101,7 +102,7 @@ TEST_F(CliHash, Blake3ModesMatchB3sum) {
 }
 
 TEST_F(CliHash, Base32MatchesNixHash) {
-  if (!have_tool("nix-hash")) GTEST_SKIP() << "nix-hash not installed";
+  CHUNKER_NEED_PROGRAM("nix-hash");
   for (const char* f : {"small", "big.bin", "empty"}) {
     auto nix = in_dir(std::string("nix-hash --type sha256 --flat --base32 ") + f);
     ASSERT_EQ(nix.exit_code, 0);
@@ -120,7 +121,7 @@ TEST_F(CliHash, Base32MatchesNixHash) {
 }
 
 TEST_F(CliHash, CheckMatchesSha256sum) {
-  if (!have_tool("sha256sum")) GTEST_SKIP() << "sha256sum not installed";
+  CHUNKER_NEED_PROGRAM("sha256sum");
   ASSERT_EQ(in_dir("sha256sum" + args_ + " > sums; printf '# comment\\n\\nnot a line\\n' >> sums").exit_code, 0);
   // An improperly formatted line fails the check, as with sha256sum -c --strict
   // (plain sha256sum -c only warns): a line we cannot read is a file not checked.
@@ -156,7 +157,7 @@ TEST_F(CliHash, CheckMatchesSha256sum) {
 }
 
 TEST_F(CliHash, CheckMissingFileAndBadListLikeSha256sum) {
-  if (!have_tool("sha256sum")) GTEST_SKIP() << "sha256sum not installed";
+  CHUNKER_NEED_PROGRAM("sha256sum");
   ASSERT_EQ(in_dir("sha256sum small > sums && sed 's/small/gone/' sums >> sums").exit_code, 0);
   auto want = in_dir("sha256sum -c sums 2>/dev/null");
   auto got = in_dir(chunker() + " hash --algo sha256 -c sums 2>/dev/null");
@@ -171,7 +172,7 @@ TEST_F(CliHash, CheckMissingFileAndBadListLikeSha256sum) {
 }
 
 TEST_F(CliHash, CheckMatchesB3sum) {
-  if (!have_tool("b3sum")) GTEST_SKIP() << "b3sum not installed";
+  CHUNKER_NEED_PROGRAM("b3sum");
   ASSERT_EQ(in_dir("b3sum empty small big.bin > b3sums").exit_code, 0);
   auto want = in_dir("b3sum -c b3sums");
   auto got = in_dir(chunker() + " hash -c b3sums");
@@ -217,7 +218,7 @@ TEST_F(CliHash, ErrorsAndUsage) {
 // sha256sum 9.1 escapes '\', LF and CR in names (line starts with '\'); -c
 // reads those lines, the BSD --tag form and '<hex><TAB><name>' lines.
 TEST_F(CliHash, NameEscapingAndCheckFormatsMatchSha256sum) {
-  if (!have_tool("sha256sum")) GTEST_SKIP() << "sha256sum not installed";
+  CHUNKER_NEED_PROGRAM("sha256sum");
   for (const char* n : {"carriage\rreturn", "all\\three\r\nkinds", "tab\tname"})
     write_file(dir_.file(n), random_bytes(77, static_cast<unsigned>(std::string(n).size())));
   const std::string names = args_ + " " + shell_quote("carriage\rreturn") + " " + shell_quote("all\\three\r\nkinds") +
@@ -263,7 +264,7 @@ TEST_F(CliHash, NameEscapingAndCheckFormatsMatchSha256sum) {
 }
 
 TEST_F(CliHash, TagLinesForBlake3) {
-  if (!have_tool("b3sum")) GTEST_SKIP() << "b3sum not installed";
+  CHUNKER_NEED_PROGRAM("b3sum");
   // b3sum has no --tag; build the BSD form from its digests.
   ASSERT_EQ(in_dir("b3sum small empty | sed -E 's/^([0-9a-f]+)  (.*)$/BLAKE3 (\\2) = \\1/' > tag").exit_code, 0);
   auto got = in_dir(chunker() + " hash -c tag");
@@ -276,7 +277,7 @@ TEST_F(CliHash, TagLinesForBlake3) {
 }
 
 TEST_F(CliHash, LengthZeroIsAnEmptyDigestLikeB3sum) {
-  if (!have_tool("b3sum")) GTEST_SKIP() << "b3sum not installed";
+  CHUNKER_NEED_PROGRAM("b3sum");
   auto want = in_dir("b3sum --length 0 small empty");
   auto got = in_dir(chunker() + " hash --length 0 small empty");
   ASSERT_EQ(want.exit_code, 0);

@@ -14,8 +14,8 @@ namespace {
 struct CliStore : ::testing::Test {
   std::string dir, s;
   void SetUp() override {
-    if (!testutil::have_program("b3sum") || !testutil::have_program("zstd"))
-      GTEST_SKIP() << "b3sum / zstd not installed (scripts/apt-packages.txt)";
+    CHUNKER_NEED_PROGRAM("b3sum");
+    CHUNKER_NEED_PROGRAM("zstd");
     dir = testutil::temp_dir();
     s = dir + "/store";
     ASSERT_EQ(run(cli() + " store init " + s + " --preset 4k >/dev/null").status, 0);
@@ -318,7 +318,7 @@ TEST_F(CliStore, UsageAndInit) {
 
 TEST_F(CliStore, HandWrittenStoreWithAllFiveCodecTags) {
   for (const char* tool : {"lz4", "xz", "bzip2"})
-    if (!testutil::have_program(tool)) GTEST_SKIP() << tool << " not installed";
+    CHUNKER_NEED_PROGRAM(tool);
   // A version-1 store (one file per chunk) as the demo server wrote them before version 2.
   ASSERT_EQ(run("rm -rf " + s + " && mkdir -p " + s + "/chunks " + s + "/manifests " + s + "/tmp").status, 0);
   const std::string v1 = "{\"format\":\"chunker-store\",\"version\":1,\"hash\":\"blake3\",\"chunking\":{\"min\":1024,"

@@ -5,7 +5,7 @@
 #include "test_util.hpp"
 
 TEST(CodecCliProgress, ProgressLineOnlyOnATerminal) {
-  if (!testutil::have_program("script")) GTEST_SKIP() << "script (util-linux) not installed";
+  CHUNKER_NEED_PROGRAM("script");
   auto dir = testutil::temp_dir();
   testutil::write_file(dir + "/zeros", std::vector<std::uint8_t>(64u << 20, 0));  // >= 64 MiB threshold
   const std::string cmd = testutil::cli() + " compress --codec bzip2 --level 1 " + dir + "/zeros " + dir + "/out.bz2";

@@ -7,7 +7,7 @@
 using namespace chunker;
 
 TEST(CodecPipeline, CompressedChunksDecompressWithTheZstdProgram) {
-  if (!testutil::have_program("zstd")) GTEST_SKIP() << "zstd not installed";
+  CHUNKER_NEED_PROGRAM("zstd");
   auto d = testutil::text_bytes(3 << 20, 21);
   auto dir = testutil::temp_dir();
   for (unsigned threads : {1u, 2u, 3u}) {

@@ -8,10 +8,10 @@
 #include <sstream>
 
 #include "chunker/encoding.hpp"
+#include "test_util.hpp"
 #include "hash_test_util.hpp"
 
 using namespace chunker;
-using chunker::test::have_tool;
 using chunker::test::random_bytes;
 using chunker::test::run_command;
 
@@ -84,7 +84,7 @@ TEST(NixBase32, RoundTripEveryLength) {
 // Digests converted by Nix itself (nix-hash --to-base32) must match ours,
 // in both directions.
 TEST(NixBase32, MatchesNixHashToBase32) {
-  if (!have_tool("nix-hash")) GTEST_SKIP() << "nix-hash not installed";
+  CHUNKER_NEED_PROGRAM("nix-hash");
   for (int i = 0; i < 6; ++i) {
     auto digest = random_bytes(32, 77 + i);
     if (i == 0) digest.assign(32, 0);
@@ -110,7 +110,7 @@ TEST(NixBase32, MatchesNixHashToBase32) {
 // (sha256 of "hello\n" = 5891b5b5...be03; see tests/data/nix-base32-vectors.txt)
 TEST(NixBase32, FixtureVectors) {
   std::ifstream f(std::string(CHUNKER_TEST_DATA_DIR) + "/nix-base32-vectors.txt");
-  if (!f) GTEST_SKIP() << "nix-base32-vectors.txt missing";
+  ASSERT_TRUE(f) << "tests/data/nix-base32-vectors.txt missing";
   std::string hex, b32;
   int n = 0;
   std::string line;
@@ -175,7 +175,7 @@ TEST(Base64, Rfc4648Vectors) {
 }
 
 TEST(Base64, MatchesCoreutils) {
-  if (!have_tool("base64")) GTEST_SKIP() << "base64 not installed";
+  CHUNKER_NEED_PROGRAM("base64");
   test::TempDir dir;
   for (std::size_t n : {1u, 2u, 3u, 31u, 32u, 64u}) {
     auto data = random_bytes(n, n * 13);

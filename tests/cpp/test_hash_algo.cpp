@@ -3,11 +3,11 @@
 #include <gtest/gtest.h>
 
 #include "chunker/encoding.hpp"
+#include "test_util.hpp"
 #include "chunker/hash.hpp"
 #include "hash_test_util.hpp"
 
 using namespace chunker;
-using chunker::test::have_tool;
 using chunker::test::random_bytes;
 using chunker::test::run_command;
 
@@ -27,7 +27,8 @@ TEST(HashAlgo, ParseAndName) {
 }
 
 TEST(HashAlgo, DigestsMatchReferenceTools) {
-  if (!have_tool("sha256sum") || !have_tool("b3sum")) GTEST_SKIP() << "sha256sum/b3sum not installed";
+  CHUNKER_NEED_PROGRAM("sha256sum");
+  CHUNKER_NEED_PROGRAM("b3sum");
   test::TempDir dir;
   for (std::size_t n : {0u, 1u, 1024u, 1025u, 100000u}) {
     const auto data = random_bytes(n, 300 + n);

@@ -9,13 +9,13 @@
 #include <string_view>
 
 #include "chunker/cpu.hpp"
+#include "test_util.hpp"
 #include "chunker/encoding.hpp"
 #include "chunker/sha256.hpp"
 #include "hash_test_util.hpp"
 
 using namespace chunker;
 using chunker::test::ForceIsa;
-using chunker::test::have_tool;
 using chunker::test::random_bytes;
 using chunker::test::run_command;
 
@@ -128,14 +128,14 @@ TEST(Sha256, ForcedPortableIsHonoured) {
 }
 
 TEST(Sha256, MatchesSha256sumEverySizeTo4KiB) {
-  if (!have_tool("sha256sum")) GTEST_SKIP() << "sha256sum not installed";
+  CHUNKER_NEED_PROGRAM("sha256sum");
   std::vector<std::size_t> sizes;
   for (std::size_t n = 0; n <= 4096; ++n) sizes.push_back(n);
   check_against_sha256sum(sizes, 0x5a);
 }
 
 TEST(Sha256, MatchesSha256sumAround64KiBAnd1MiB) {
-  if (!have_tool("sha256sum")) GTEST_SKIP() << "sha256sum not installed";
+  CHUNKER_NEED_PROGRAM("sha256sum");
   std::vector<std::size_t> sizes;
   for (std::size_t base : {std::size_t(64) << 10, std::size_t(1) << 20})
     for (long d : {-65L, -64L, -63L, -57L, -56L, -55L, -1L, 0L, 1L, 55L, 56L, 63L, 64L, 65L})
@@ -144,7 +144,7 @@ TEST(Sha256, MatchesSha256sumAround64KiBAnd1MiB) {
 }
 
 TEST(Sha256, MatchesOpensslDgst) {
-  if (!have_tool("openssl")) GTEST_SKIP() << "openssl not installed";
+  CHUNKER_NEED_PROGRAM("openssl");
   test::TempDir dir;
   for (std::size_t n : {0u, 3u, 64u, 1000u, 100000u}) {
     auto data = random_bytes(n, n + 1);

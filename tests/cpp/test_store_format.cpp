@@ -47,7 +47,7 @@ TEST(StoreNames, NormalizeCommandLinePaths) {
 
 TEST(StoreNames, PathsAreBlake3OfTheName) {
   // Independent reference: b3sum of the name's bytes.
-  if (!testutil::have_program("b3sum")) GTEST_SKIP() << "b3sum not installed";
+  CHUNKER_NEED_PROGRAM("b3sum");
   auto r = testutil::run("printf '%s' 'photos/cat.jpg' | b3sum --no-names");
   ASSERT_EQ(r.status, 0);
   EXPECT_EQ(store::manifest_rel_path("photos/cat.jpg"), "manifests/" + r.out.substr(0, 64) + ".json");

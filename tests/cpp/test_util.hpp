@@ -100,6 +100,19 @@ inline bool require_tools() {
   return (ci && std::string(ci) == "true") || (req && std::string(req) == "1");
 }
 
+// Skips the calling test (or SetUp) when a reference program is missing; fails
+// instead when tools are required (scripts/test.sh sets CHUNKER_REQUIRE_TOOLS=1:
+// it installs them all), so a cross-check cannot silently vanish.
+#define CHUNKER_NEED_PROGRAM(name)                                                                  \
+  do {                                                                                              \
+    const std::string need_program_ = (name);                                                       \
+    if (!::testutil::have_program(need_program_)) {                                                 \
+      if (::testutil::require_tools())                                                              \
+        FAIL() << need_program_ << " is not installed (required: CI / CHUNKER_REQUIRE_TOOLS=1)";    \
+      GTEST_SKIP() << need_program_ << " not installed (scripts/apt-packages.txt)";                 \
+    }                                                                                               \
+  } while (0)
+
 inline std::string temp_dir() {
   char tmpl[] = "/tmp/chunker-test-XXXXXX";
   char* d = ::mkdtemp(tmpl);
