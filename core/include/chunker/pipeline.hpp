@@ -104,7 +104,7 @@ class ChunkPipeline {
   ChunkPipeline& operator=(ChunkPipeline&&) noexcept;
   ~ChunkPipeline();
 
-  // Whole input in memory (or mmapped).
+  // Whole input in memory.
   Status run(std::span<const std::uint8_t> data, HashedChunkSink sink, std::uint64_t total_hint = 0);
   // Streaming input: reads windows into an internal buffer of window_bytes.
   Status run_reader(PipelineRead read, HashedChunkSink sink, std::uint64_t total_hint = 0);
