@@ -43,12 +43,25 @@ tar -cf - -C "$W" tree > /dev/null  # page-cache it
 sync                                # written back before timing (the local put's syncfs would pay for it)
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 
-now() { date +%s.%N; }
-timed() {  # VAR COMMAND...: seconds into VAR; output (and the S3 request counts) in $W/out.VAR
-  local var=$1 t0; shift
-  t0=$(now)
-  "$@" > "$W/out.$var" 2>&1 || { echo "bench: $* failed:" >&2; tail -5 "$W/out.$var" >&2; exit 1; }
-  printf -v "$var" '%.2f' "$(echo "$(now) - $t0" | bc)"
+# timed VAR COMMAND...: wall seconds into VAR, chunker's CPU seconds (user+sys)
+# into VAR_cpu and the Ceph daemons' (mon, osd, radosgw) into VAR_ceph; the
+# command's output (and the S3 request counts) in $W/out.VAR.
+ceph_cpu() {  # CPU seconds the cluster's daemons used so far
+  local tick pid ticks=0
+  tick=$(getconf CLK_TCK)
+  for pid in $(awk '{ print $2 }' "$R/pids"); do
+    ticks=$((ticks + $(sed 's/.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }')))
+  done
+  echo "scale=2; $ticks / $tick" | bc
+}
+timed() {
+  local var=$1 c0 t out TIMEFORMAT='%R %U %S'; shift
+  c0=$(ceph_cpu)
+  out=$( { time "$@" > "$W/out.$var" 2>&1; } 2>&1 ) || { echo "bench: $* failed:" >&2; tail -5 "$W/out.$var" >&2; exit 1; }
+  set -- $out
+  printf -v "$var" '%.2f' "$1"
+  printf -v "${var}_cpu" '%.2f' "$(echo "$2 + $3" | bc)"
+  printf -v "${var}_ceph" '%.2f' "$(echo "$(ceph_cpu) - $c0" | bc)"
 }
 stats() { sed -n 's/^chunker store: s3 //p' "$1" | tail -1; }      # the CLI's JSON line
 field() { sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p" <<< "$1"; }        # field JSON NAME
@@ -118,6 +131,7 @@ cat <<EOF
  "load_avg_before":"$load0","load_avg_after":"$load1","ceph":"$(radosgw --version | cut -d' ' -f3)",
  "ingest_s":{"local":$l1,"s3":$s1},"ingest_mib_s":{"local":$(mibs "$l1"),"s3":$(mibs "$s1")},
  "incremental_s":{"local":$l2,"s3":$s2},
+ "cpu_s":{"ingest":{"local":$l1_cpu,"s3":$s1_cpu,"ceph_daemons":$s1_ceph},"incremental":{"local":$l2_cpu,"s3":$s2_cpu,"ceph_daemons":$s2_ceph}},
  "s3_vs_local_time":{"ingest":$(ratio "$s1" "$l1"),"incremental":$(ratio "$s2" "$l2")},
  "chunks":$chunks1,"new_chunks_after_edit":$((chunks2 - chunks1)),
  "objects":{"packs":$packs1,"index":$index1,"manifests":$files},
@@ -134,6 +148,7 @@ kinds() { local k out=""; for k in put multipart get range_get head list delete;
 printf '\n%-34s %12s %12s\n' "" local s3
 printf '%-34s %12s %12s\n' "ingest (s)" "$l1" "$s1"
 printf '%-34s %12s %12s\n' "ingest (MiB/s)" "$(mibs "$l1")" "$(mibs "$s1")"
+printf '%-34s %12s %12s\n' "ingest CPU s: chunker (+ Ceph)" "$l1_cpu" "$s1_cpu (+$s1_ceph)"
 printf '%-34s %12s %12s\n' "after editing 10% (s)" "$l2" "$s2"
 printf '%-34s %12s %12s\n' "S3 requests, ingest (/GiB)" "" "$req1 ($(per_gib "$req1"))"
 printf '%-34s %12s %12s\n' "  one object per chunk: PUTs (/GiB)" "" "$opc1 ($(per_gib $opc1))"
