@@ -1,7 +1,6 @@
 // S3 operations with bounded retries (see s3_client.hpp).
 #include "s3_client.hpp"
 
-#include <curl/curl.h>
 
 #include <algorithm>
 #include <chrono>
@@ -229,7 +228,7 @@ Result<std::optional<ObjectInfo>> Client::head(std::string_view key) {
   if (!parse_u64(r->header("content-length"), info.size))
     return Status(Errc::corrupt_input, name + ": HEAD answer without a valid Content-Length");
   std::string lm = r->header("last-modified");
-  time_t t = lm.empty() ? -1 : curl_getdate(lm.c_str(), nullptr);
+  std::int64_t t = lm.empty() ? -1 : detail::http_date_seconds(lm);
   if (t < 0) return Status(Errc::corrupt_input, name + ": HEAD answer without a valid Last-Modified");
   info.mtime_ns = static_cast<std::int64_t>(t) * 1000000000;
   info.etag = unquote(r->header("etag"));

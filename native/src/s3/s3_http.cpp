@@ -1,11 +1,14 @@
 #include "s3_http.hpp"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstdarg>
 #include <cstring>
 #include <mutex>
+#include <type_traits>
 
 #include "chunker/encoding.hpp"
 #include "chunker/sha256.hpp"
@@ -68,23 +71,89 @@ std::size_t on_read(char* buf, std::size_t size, std::size_t n, void* user) {
   return len;
 }
 
-Status global_init() {
-  static std::once_flag once;
-  static CURLcode rc = CURLE_OK;
-  std::call_once(once, [] { rc = curl_global_init(CURL_GLOBAL_DEFAULT); });
-  if (rc != CURLE_OK) return {Errc::io_error, std::string("libcurl initialisation failed: ") + curl_easy_strerror(rc)};
-  return {};
-}
-
 }  // namespace
 
+// libcurl is loaded with dlopen when the first S3 connection is made, not
+// linked: it pulls in some thirty libraries (TLS, HTTP/2, LDAP, Kerberos...)
+// whose loading and relocation every local command would otherwise pay.
+// The SONAME is the one of the libcurl this was compiled against (ABI 4).
+namespace {
+struct CurlApi {
+  decltype(&::curl_global_init) global_init;
+  decltype(&::curl_version_info) version_info;
+  decltype(&::curl_easy_init) easy_init;
+  decltype(&::curl_easy_cleanup) easy_cleanup;
+  decltype(&::curl_easy_reset) easy_reset;
+  CURLcode (*easy_setopt)(CURL*, CURLoption, ...);
+  decltype(&::curl_easy_perform) easy_perform;
+  CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...);
+  decltype(&::curl_easy_strerror) easy_strerror;
+  decltype(&::curl_slist_append) slist_append;
+  decltype(&::curl_slist_free_all) slist_free_all;
+  decltype(&::curl_getdate) getdate;
+};
+
+constexpr const char* kLibcurl = "libcurl.so.4";
+CurlApi g_api;
+Status g_api_status;
+
+Status load_libcurl() {
+  void* h = ::dlopen(kLibcurl, RTLD_NOW | RTLD_LOCAL);
+  if (!h) {
+    const char* e = ::dlerror();
+    return {Errc::io_error, std::string("S3 needs libcurl, which could not be loaded (") + (e ? e : kLibcurl) +
+                                "; Debian/Ubuntu: apt-get install libcurl4)"};
+  }
+  bool ok = true;
+  auto sym = [&](auto& fn, const char* name) {
+    void* p = ::dlsym(h, name);
+    if (!p) ok = false;
+    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(p);
+  };
+  sym(g_api.global_init, "curl_global_init");
+  sym(g_api.version_info, "curl_version_info");
+  sym(g_api.easy_init, "curl_easy_init");
+  sym(g_api.easy_cleanup, "curl_easy_cleanup");
+  sym(g_api.easy_reset, "curl_easy_reset");
+  sym(g_api.easy_setopt, "curl_easy_setopt");
+  sym(g_api.easy_perform, "curl_easy_perform");
+  sym(g_api.easy_getinfo, "curl_easy_getinfo");
+  sym(g_api.easy_strerror, "curl_easy_strerror");
+  sym(g_api.slist_append, "curl_slist_append");
+  sym(g_api.slist_free_all, "curl_slist_free_all");
+  sym(g_api.getdate, "curl_getdate");
+  if (!ok) return {Errc::io_error, std::string(kLibcurl) + ": a libcurl function is missing (" + ::dlerror() + ")"};
+  // CURLOPT_AWS_SIGV4 needs 7.75; an older library would ignore it and send unsigned requests.
+  const curl_version_info_data* v = g_api.version_info(CURLVERSION_NOW);
+  if (!v || v->version_num < 0x074b00)
+    return {Errc::io_error, std::string(kLibcurl) + " is version " + (v && v->version ? v->version : "?") +
+                                "; S3 needs libcurl 7.75 or later (SigV4 signing)"};
+  CURLcode rc = g_api.global_init(CURL_GLOBAL_DEFAULT);
+  if (rc != CURLE_OK) return {Errc::io_error, std::string("libcurl initialisation failed: ") + g_api.easy_strerror(rc)};
+  return {};  // the handle stays open for the process's lifetime
+}
+
+Status global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { g_api_status = load_libcurl(); });
+  return g_api_status;
+}
+
+const CurlApi& curl() { return g_api; }  // only after global_init() succeeded
+}  // namespace
+
+std::int64_t http_date_seconds(const std::string& date) {
+  if (!global_init().ok()) return -1;
+  return static_cast<std::int64_t>(curl().getdate(date.c_str(), nullptr));
+}
+
 Connection::~Connection() {
-  if (curl_) curl_easy_cleanup(static_cast<CURL*>(curl_));
+  if (curl_) curl().easy_cleanup(static_cast<CURL*>(curl_));
 }
 
 Status Connection::init(const Location& loc, const Credentials& cred, const Options& opt) {
   CHUNKER_TRY(global_init());
-  curl_ = curl_easy_init();
+  curl_ = curl().easy_init();
   if (!curl_) return {Errc::io_error, "libcurl: curl_easy_init failed"};
   sigv4_ = "aws:amz:" + loc.region + ":s3";
   userpwd_ = cred.access_key + ":" + cred.secret_key;
@@ -115,7 +184,7 @@ bool Connection::transient(int code) {
 void Connection::perform(const HttpRequest& req, HttpResponse& out) {
   out = HttpResponse{};
   auto* c = static_cast<CURL*>(curl_);
-  curl_easy_reset(c);  // options only: the connection cache survives
+  curl().easy_reset(c);  // options only: the connection cache survives
   Transfer t{&req, &out};
 
   // The payload's real SHA-256: libcurl signs it and RGW checks it against
@@ -123,60 +192,60 @@ void Connection::perform(const HttpRequest& req, HttpResponse& out) {
   std::string payload_hash = hex_encode(sha256::hash(req.body));
   curl_slist* hdrs = nullptr;
   std::string h_sha = "x-amz-content-sha256: " + payload_hash;
-  hdrs = curl_slist_append(hdrs, h_sha.c_str());
-  if (!session_header_.empty()) hdrs = curl_slist_append(hdrs, session_header_.c_str());
+  hdrs = curl().slist_append(hdrs, h_sha.c_str());
+  if (!session_header_.empty()) hdrs = curl().slist_append(hdrs, session_header_.c_str());
   // (No "Name:" lines to suppress a default header: libcurl would sign the
   // empty header without sending it, and the server would refuse the signature.
   // Its own "Expect: 100-continue" above 1 MiB is unsigned and lets RGW refuse
   // a body before it is sent.)
-  for (const auto& h : req.headers) hdrs = curl_slist_append(hdrs, h.c_str());
+  for (const auto& h : req.headers) hdrs = curl().slist_append(hdrs, h.c_str());
 
-  curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-  curl_easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4_.c_str());
-  curl_easy_setopt(c, CURLOPT_USERPWD, userpwd_.c_str());
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms_);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, stall_timeout_s_);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl().easy_setopt(c, CURLOPT_URL, req.url.c_str());
+  curl().easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+  curl().easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4_.c_str());
+  curl().easy_setopt(c, CURLOPT_USERPWD, userpwd_.c_str());
+  curl().easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl().easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms_);
+  curl().easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl().easy_setopt(c, CURLOPT_LOW_SPEED_TIME, stall_timeout_s_);
+  curl().easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl().easy_setopt(c, CURLOPT_WRITEDATA, &t);
+  curl().easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl().easy_setopt(c, CURLOPT_HEADERDATA, &t);
+  curl().easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 
   if (req.method == "GET") {
-    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    curl().easy_setopt(c, CURLOPT_HTTPGET, 1L);
   } else if (req.method == "HEAD") {
-    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    curl().easy_setopt(c, CURLOPT_NOBODY, 1L);
   } else if (req.method == "PUT") {
-    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
-    curl_easy_setopt(c, CURLOPT_READDATA, &t);
-    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+    curl().easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl().easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+    curl().easy_setopt(c, CURLOPT_READDATA, &t);
+    curl().easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
   } else if (req.method == "POST") {
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl().easy_setopt(c, CURLOPT_POST, 1L);
     // Never NULL: libcurl would then read the body from stdin.
     const char* data = req.body.empty() ? "" : reinterpret_cast<const char*>(req.body.data());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, data);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+    curl().easy_setopt(c, CURLOPT_POSTFIELDS, data);
+    curl().easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
   } else {
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+    curl().easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
   }
 
   char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-  CURLcode rc = curl_easy_perform(c);
-  curl_slist_free_all(hdrs);
+  curl().easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  CURLcode rc = curl().easy_perform(c);
+  curl().slist_free_all(hdrs);
   if (rc != CURLE_OK) {
     out.status = 0;
     out.curl_code = rc;
     out.too_large = t.too_large;
     out.transport_error = t.too_large ? "response larger than " + std::to_string(req.max_response_bytes) + " bytes"
-                                      : (errbuf[0] ? errbuf : curl_easy_strerror(rc));
+                                      : (errbuf[0] ? errbuf : curl().easy_strerror(rc));
     return;
   }
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out.status);
+  curl().easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out.status);
 }
 
 }  // namespace chunker::s3::detail

@@ -34,6 +34,9 @@ struct HttpResponse {
   }
 };
 
+// An HTTP date (Last-Modified) as seconds since the epoch, -1 if invalid (libcurl's parser).
+std::int64_t http_date_seconds(const std::string& date);
+
 class Connection {
  public:
   Connection() = default;
