@@ -122,7 +122,10 @@ Status load_libcurl() {
   sym(g_api.slist_append, "curl_slist_append");
   sym(g_api.slist_free_all, "curl_slist_free_all");
   sym(g_api.getdate, "curl_getdate");
-  if (!ok) return {Errc::io_error, std::string(kLibcurl) + ": a libcurl function is missing (" + ::dlerror() + ")"};
+  if (!ok) {
+    const char* e = ::dlerror();
+    return {Errc::io_error, std::string(kLibcurl) + ": a libcurl function is missing (" + (e ? e : "dlsym") + ")"};
+  }
   // CURLOPT_AWS_SIGV4 needs 7.75; an older library would ignore it and send unsigned requests.
   const curl_version_info_data* v = g_api.version_info(CURLVERSION_NOW);
   if (!v || v->version_num < 0x074b00)
