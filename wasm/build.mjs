@@ -181,10 +181,10 @@ async function main() {
         // thread creation fail (core falls back to one thread) instead of hanging.
         common.push("-sPTHREAD_POOL_SIZE=Module['poolSize']||4", '-sPTHREAD_POOL_SIZE_STRICT=2');
       }
-      // Up to date: both outputs newer than every input (objects, libs, pre/post.js, this script).
+      // Up to date: both outputs newer than every input (objects, every dep library, pre/post.js, this script).
       const outs = [path.join(DIST, 'node', `${name}.js`), path.join(DIST, 'web', `${name}.wasm`)];
       const ins = [...inputs, fileURLToPath(import.meta.url), ...['pre.js', 'pre-node.js', 'post.js'].map((f) => path.join(ROOT, 'wasm/js', f)),
-        ...(group === 'core' ? [] : [path.join(deps, v, 'lib', 'libzstd.a')])];
+        ...(group === 'core' ? [] : ['zstd', 'lz4', 'lzma', 'bz2', 'sodium'].map((l) => path.join(deps, v, 'lib', `lib${l}.a`)))];
       const newestIn = Math.max(...ins.map((f) => fs.statSync(f).mtimeMs));
       if (outs.every((o) => fs.existsSync(o) && fs.statSync(o).mtimeMs > newestIn)) continue;
       links.push(async () => {

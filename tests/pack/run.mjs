@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PACKAGE_README, pack } from '../../js/pack.mjs';
+import { MISSING_REPOSITORY, PACKAGE_README, pack } from '../../js/pack.mjs';
 import { launch, runPage, serve } from '../browser/harness.mjs';
 import { readmeLinkProblems } from './readme-links.mjs';
 
@@ -44,6 +44,36 @@ try {
     spawnSync('npm', ['pack', '--dry-run', '--loglevel=silent'], { cwd: ROOT, encoding: 'utf8' }).status !== 0);
   const pkg = JSON.parse(fs.readFileSync(path.join(unpacked, 'package/package.json'), 'utf8'));
   report('packed package.json has no scripts or devDependencies', !pkg.scripts && !pkg.devDependencies);
+  report('packed package.json has keywords', Array.isArray(pkg.keywords) && pkg.keywords.includes('fastcdc') && pkg.keywords.includes('wasm'));
+
+  // Repository metadata, as a release packs it: CHUNKER_REPOSITORY_URL (an
+  // scp-style remote here, normalised to https) through the CLI.
+  const withRepo = path.join(tmp, 'with-repo');
+  fs.mkdirSync(withRepo);
+  const repoEnv = { ...process.env, CHUNKER_REPOSITORY_URL: 'git@git.example.org:chunker/chunker.git' };
+  const rec = JSON.parse(execFileSync('node', [path.join(ROOT, 'js/pack.mjs'), '--json', '--pack-destination', withRepo],
+    { cwd: ROOT, encoding: 'utf8', env: repoEnv, stdio: ['ignore', 'pipe', 'inherit'] }));
+  sh('tar', ['-xzf', path.join(withRepo, rec.filename), '-C', withRepo]);
+  const rpkg = JSON.parse(fs.readFileSync(path.join(withRepo, 'package/package.json'), 'utf8'));
+  report('CHUNKER_REPOSITORY_URL set: packed package.json has repository, homepage, bugs (https) and is publishable',
+    rpkg.repository?.type === 'git' && rpkg.repository?.url === 'git+https://git.example.org/chunker/chunker.git' &&
+    rpkg.homepage === 'https://git.example.org/chunker/chunker#readme' && rpkg.bugs?.url === 'https://git.example.org/chunker/chunker/issues' &&
+    !rpkg.private, JSON.stringify({ repository: rpkg.repository, homepage: rpkg.homepage, bugs: rpkg.bugs, private: rpkg.private }));
+  // A registry page resolves the README's relative links against the
+  // repository (<repo>/blob/HEAD/<path>), not the tarball: with repository
+  // set, each must also be a file the repository has at the package root.
+  const tracked = sh('git', ['ls-files'], ROOT).split('\n').filter(Boolean);
+  const rreadme = fs.readFileSync(path.join(withRepo, 'package/README.md'), 'utf8');
+  const repoProblems = [...readmeLinkProblems(rreadme, rec.files.map((f) => f.path)), ...readmeLinkProblems(rreadme, tracked)];
+  report('with repository set: README links resolve in the tarball and in the repository', repoProblems.length === 0, repoProblems.join('; '));
+  // Without an address: packed for local use, but npm will not publish it,
+  // and the release command stops with the reason.
+  report('no repository address: packed package.json is marked private (npm refuses to publish it)',
+    pkg.private === true || (pkg.repository && pkg.homepage && pkg.bugs), JSON.stringify({ private: pkg.private, repository: pkg.repository }));
+  const rel = spawnSync('node', [path.join(ROOT, 'js/pack.mjs'), '--publish', '--dry-run'],
+    { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CHUNKER_REPOSITORY_URL: '' } });
+  report('`npm run release` without a repository address refuses with the reason', rel.status === 1 && rel.stderr.includes(MISSING_REPOSITORY),
+    `status ${rel.status}: ${rel.stderr.trim().split('\n')[0]}`);
   report('tarball holds only dist/ and package metadata',
     files.every((f) => /^(dist\/|package\.json$|README|LICENSE)/.test(f)), files.filter((f) => !f.startsWith('dist/')).join(' '));
   report('tarball has both variants of both modules, each .wasm once',

@@ -76,8 +76,8 @@ export async function chunkFile(pool, file, params, onProgress = () => {}, { sta
   const [hasher, chunker] = pool.workers;
   const ch = new MessageChannel();
   const p1 = { ...params, threads: stageThreads };
-  // The worker's SLICE (8 MiB) x 2 x its window (4): slots for the copies between the two stages.
-  const shared = globalThis.crossOriginIsolated && !noShared ? new SharedArrayBuffer(8 * (8 << 20)) : undefined;
+  // The worker's SLICE (32 MiB) x 2 x its window (IN_FLIGHT, 2): slots for the copies between the two stages.
+  const shared = globalThis.crossOriginIsolated && !noShared ? new SharedArrayBuffer(4 * (32 << 20)) : undefined;
   const [whole, list] = await Promise.all([
     hasher.call('stage', { file, port: ch.port1, params: p1, role: 'hash', shared }, { transfer: [ch.port1] }),
     chunker.call('stage', { file, port: ch.port2, params: p1, role: 'chunk', shared }, { transfer: [ch.port2], onProgress: take }),

@@ -4,7 +4,7 @@
 //
 // With two workers, chunk + hash runs as two stages on two cores: one worker
 // computes the whole-file BLAKE3 (incremental hasher), the other FastCDC +
-// BLAKE3 per chunk, both over every 8 MiB slice in order. Each slice is read
+// BLAKE3 per chunk, both over every 32 MiB slice in order. Each slice is read
 // from the File once, by one of them (they alternate), and copied to the other
 // through a SharedArrayBuffer: reading a File costs far more than copying
 // memory. Pages that are not cross-origin isolated have no shared memory: the
@@ -12,8 +12,11 @@
 // With one worker, each slice goes through both passes in turn.
 import { Chunker, blake3, compress, hex, ready } from '/pkg/esm/index.browser.js';
 
-const SLICE = 8 << 20;          // bytes per File read
-const IN_FLIGHT = 4;            // slices one stage may run ahead of the other (bounded memory)
+// Bytes per File read. Chromium's cost of reading a disk-backed File falls with
+// the read size (one worker, 1 GiB: 8 MiB reads 140 MiB per CPU-second, 32 MiB
+// 194; bench/js/demo_read_floor.mjs), and reading is most of chunk + hash.
+const SLICE = 32 << 20;
+const IN_FLIGHT = 2;            // slices one stage may run ahead of the other (bounded memory)
 
 const readSlice = async (file, a, b) => {
   const buf = new Uint8Array(await file.slice(a, b).arrayBuffer());
