@@ -24,3 +24,36 @@ run_cases() {
     done
   done
 }
+
+# make_tree DIR SIZE_MIB: DIR/tree holds copies of the files of /usr/lib,
+# /usr/bin and /usr/share/doc in path order until SIZE_MIB; page-cached and
+# written back (a tool that syncs would otherwise pay for the copy). Sets
+# tree_files, tree_bytes and tree_gib.
+make_tree() {
+  local dir=$1 limit=$(($2 << 20))
+  find /usr/lib /usr/bin /usr/share/doc -xdev -type f -readable -printf '%s %p\n' 2>/dev/null | sort -k2 |
+    awk -v lim="$limit" '!full { if (sum + $1 > lim) { full = 1; next } sum += $1; print substr($0, index($0, " ") + 1) }' > "$dir/list"
+  mkdir -p "$dir/tree"
+  tar -cf - -T "$dir/list" 2>/dev/null | tar -xf - -C "$dir/tree"
+  tree_files=$(find "$dir/tree" -type f | wc -l)
+  tree_bytes=$(du -sb "$dir/tree" | cut -f1)
+  tree_gib=$(echo "scale=6; $tree_bytes / 1073741824" | bc)
+  tar -cf - -C "$dir" tree > /dev/null
+  sync
+}
+
+# edit_tree DIR: edits every 10th file of DIR/tree in path order (4 KiB
+# overwritten in the middle, 100 bytes appended), then page-caches and writes
+# back as make_tree does. Sets tree_edited.
+edit_tree() {
+  local dir=$1 i=0 f sz
+  while IFS= read -r f; do
+    i=$((i + 1)); (( i % 10 == 0 )) || continue
+    sz=$(stat -c %s "$f")
+    (( sz > 8192 )) && head -c 4096 /dev/urandom | dd of="$f" bs=1 seek=$((sz / 2)) conv=notrunc status=none
+    head -c 100 /dev/urandom >> "$f"
+  done < <(find "$dir/tree" -type f | sort)
+  tree_edited=$(( i / 10 ))
+  tar -cf - -C "$dir" tree > /dev/null
+  sync
+}

@@ -14,6 +14,7 @@
 # signing, HTTP, RGW's CPU on the same cores), not a network's or a disk's.
 # Ceph is installed by rgw.sh if missing (Debian packages, ~270 MB).
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 SIZE_MIB=${1:-512}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 C=$(readlink -f "${2:-$ROOT/build/native/chunker}")
@@ -31,16 +32,8 @@ L=$W/local
 S="s3://$CHUNKER_S3_BUCKET/bench?endpoint=$CHUNKER_S3_ENDPOINT&region=us-east-1"
 
 # ---- the tree: files of the three directories in path order until SIZE_MIB
-limit=$((SIZE_MIB << 20))
-find /usr/lib /usr/bin /usr/share/doc -xdev -type f -readable -printf '%s %p\n' 2>/dev/null | sort -k2 |
-  awk -v lim="$limit" '!full { if (sum + $1 > lim) { full = 1; next } sum += $1; print substr($0, index($0, " ") + 1) }' > "$W/list"
-mkdir -p "$W/tree"
-tar -cf - -T "$W/list" 2>/dev/null | tar -xf - -C "$W/tree"
-files=$(find "$W/tree" -type f | wc -l)
-bytes=$(du -sb "$W/tree" | cut -f1)
-gib=$(echo "scale=6; $bytes / 1073741824" | bc)
-tar -cf - -C "$W" tree > /dev/null  # page-cache it
-sync                                # written back before timing (the local put's syncfs would pay for it)
+make_tree "$W" "$SIZE_MIB"
+files=$tree_files bytes=$tree_bytes gib=$tree_gib
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # timed VAR COMMAND...: wall seconds into VAR, chunker's CPU seconds (user+sys)
@@ -104,16 +97,8 @@ chunks1=$(vcount s3 chunks)
 packs1=$(vcount s3 packs) index1=$(vcount s3 'index files')
 
 # ---- edit 10 % of the files (every 10th in path order): 4 KiB overwritten in the middle, 100 bytes appended
-i=0
-while IFS= read -r f; do
-  i=$((i + 1)); (( i % 10 == 0 )) || continue
-  sz=$(stat -c %s "$f")
-  (( sz > 8192 )) && head -c 4096 /dev/urandom | dd of="$f" bs=1 seek=$((sz / 2)) conv=notrunc status=none
-  head -c 100 /dev/urandom >> "$f"
-done < <(find "$W/tree" -type f | sort)
-edited=$(( i / 10 ))
-tar -cf - -C "$W" tree > /dev/null
-sync
+edit_tree "$W"
+edited=$tree_edited
 
 timed l2 "$C" store put "$L" tree --quiet --threads "$THREADS"
 timed s2 "$C" store put "$S" tree --quiet --threads "$THREADS"

@@ -10,6 +10,7 @@
 # restic and borg (Debian: restic, borgbackup) are installed here if missing:
 # they are benchmark-only dependencies, not test ones.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 SIZE_MIB=${1:-2048}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 C=$(readlink -f "${2:-$ROOT/build/native/chunker}")
@@ -24,18 +25,8 @@ export RESTIC_PASSWORD=bench RESTIC_CACHE_DIR=$W/restic-cache BORG_UNKNOWN_UNENC
 export BORG_BASE_DIR=$W/borg-base XDG_CACHE_HOME=$W/xdg-cache
 
 # ---- the tree: files of the three directories in path order until SIZE_MIB
-limit=$((SIZE_MIB << 20))
-find /usr/lib /usr/bin /usr/share/doc -xdev -type f -readable -printf '%s %p\n' 2>/dev/null | sort -k2 |
-  awk -v lim="$limit" '!full { if (sum + $1 > lim) { full = 1; next } sum += $1; print substr($0, index($0, " ") + 1) }' > "$W/list"
-mkdir -p "$W/tree"
-tar -cf - -T "$W/list" 2>/dev/null | tar -xf - -C "$W/tree"
-files=$(find "$W/tree" -type f | wc -l)
-bytes=$(du -sb "$W/tree" | cut -f1)
-gib=$(echo "scale=6; $bytes / 1073741824" | bc)
-tar -cf - -C "$W" tree > /dev/null  # page-cache it
-# Written back before timing: the first tool to sync (chunker: syncfs at commit)
-# would otherwise pay for writing the freshly copied tree to disk.
-sync
+make_tree "$W" "$SIZE_MIB"
+files=$tree_files bytes=$tree_bytes gib=$tree_gib
 
 now() { date +%s.%N; }
 timed() {  # VAR COMMAND...: seconds into VAR
@@ -61,16 +52,8 @@ c_obj=$(( $(fcount ch/packs) + $(fcount ch/index) ))  # data objects (packs + in
 r_obj=$(( $(fcount rs/data) + $(fcount rs/index) ))
 
 # ---- edit 10 % of the files (every 10th in path order): 4 KiB overwritten in the middle, 100 bytes appended
-i=0
-while IFS= read -r f; do
-  i=$((i + 1)); (( i % 10 == 0 )) || continue
-  sz=$(stat -c %s "$f")
-  (( sz > 8192 )) && head -c 4096 /dev/urandom | dd of="$f" bs=1 seek=$((sz / 2)) conv=notrunc status=none
-  head -c 100 /dev/urandom >> "$f"
-done < <(find "$W/tree" -type f | sort)
-edited=$(( i / 10 ))
-tar -cf - -C "$W" tree > /dev/null
-sync
+edit_tree "$W"
+edited=$tree_edited
 
 timed c2 "$C" store put ch tree --quiet --threads "$THREADS"
 timed r2 restic backup -r rs --compression auto tree
