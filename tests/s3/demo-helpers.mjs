@@ -49,26 +49,31 @@ export function makeData(n, seed = 1) {
 
 // A demo server as its own process (`node server.mjs`, as a user runs it) on a free port.
 // -> { base, proc, stdout(), stderr(), kill9(), stop() }
-export async function startServerProcess(storeUrl, env = {}) {
+function spawnServer(storeUrl, env) {
   const proc = spawn(process.execPath, [SERVER], {
     env: { ...process.env, STORE_URL: storeUrl, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '', err = '';
-  proc.stdout.on('data', (d) => { out += d; });
-  proc.stderr.on('data', (d) => { err += d; });
+  const io = { proc, out: '', err: '' };
+  proc.stdout.on('data', (d) => { io.out += d; });
+  proc.stderr.on('data', (d) => { io.err += d; });
+  return io;
+}
+
+export async function startServerProcess(storeUrl, env = {}) {
+  const io = spawnServer(storeUrl, env), { proc } = io;
   const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
   const base = await new Promise((resolve, reject) => {
     const poll = setInterval(() => {
-      const m = /open (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+      const m = /open (http:\/\/127\.0\.0\.1:\d+)\//.exec(io.out);
       if (m) { clearInterval(poll); resolve(m[1]); }
     }, 20);
-    exited.then(({ code, signal }) => { clearInterval(poll); reject(new Error(`server exited (${code ?? signal}) before listening: ${err.trim()}`)); });
+    exited.then(({ code, signal }) => { clearInterval(poll); reject(new Error(`server exited (${code ?? signal}) before listening: ${io.err.trim()}`)); });
   });
   return {
     base, proc, exited,
-    stdout: () => out,
-    stderr: () => err,
+    stdout: () => io.out,
+    stderr: () => io.err,
     async kill9() { proc.kill('SIGKILL'); return exited; },
     async stop() { if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM'); return exited; },
   };
@@ -76,16 +81,8 @@ export async function startServerProcess(storeUrl, env = {}) {
 
 // Runs the server with a STORE_URL it must refuse: -> { code, stderr } (the process must exit by itself).
 export function serverStartError(storeUrl, env = {}) {
-  return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [SERVER], {
-      env: { ...process.env, STORE_URL: storeUrl, PORT: '0', HOST: '127.0.0.1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '', err = '';
-    proc.stdout.on('data', (d) => { out += d; });
-    proc.stderr.on('data', (d) => { err += d; });
-    proc.on('exit', (code) => resolve({ code, stdout: out, stderr: err }));
-  });
+  const io = spawnServer(storeUrl, env);
+  return new Promise((resolve) => io.proc.on('exit', (code) => resolve({ code, stdout: io.out, stderr: io.err })));
 }
 
 export const backendFor = (url, opts) => S3Backend.fromUrl(url, opts);
