@@ -236,4 +236,21 @@ Status remove_tree(const std::string& path) {
   return {};
 }
 
+std::string clean_components(std::string_view path, bool* dotdot) {
+  std::string out;
+  if (dotdot) *dotdot = false;
+  for (std::size_t start = 0; start <= path.size();) {
+    std::size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    const std::string_view comp = path.substr(start, end - start);
+    if (comp == ".." && dotdot) *dotdot = true;
+    if (!comp.empty() && comp != ".") {
+      if (!out.empty()) out += '/';
+      out.append(comp);
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
 }  // namespace chunker::store::fs

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "chunker/error.hpp"
@@ -60,5 +61,10 @@ Status list_dir(const std::string& dir, std::vector<DirEntry>& out);
 bool exists(const std::string& path);
 // rm -r (a missing path is fine).
 Status remove_tree(const std::string& path);
+
+// `path`'s components without empty and "." ones, joined by '/' (no leading
+// or trailing '/'); nothing touches the file system. *dotdot (if given) tells
+// whether a ".." component was among them (kept as it is).
+std::string clean_components(std::string_view path, bool* dotdot = nullptr);
 
 }  // namespace chunker::store::fs

@@ -3,6 +3,7 @@
 
 #include "chunker/blake3.hpp"
 #include "chunker/store.hpp"
+#include "fs_util.hpp"
 
 namespace chunker::store {
 
@@ -39,20 +40,10 @@ Status validate_name(std::string_view name) {
 }
 
 Result<std::string> normalize_name(std::string_view path) {
-  std::string out;
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    std::size_t end = path.find('/', start);
-    if (end == std::string_view::npos) end = path.size();
-    std::string_view comp = path.substr(start, end - start);
-    if (comp == "..")
-      return Status(Errc::invalid_argument, "'" + std::string(path) + "': a '..' component cannot be stored; use --name");
-    if (!comp.empty() && comp != ".") {
-      if (!out.empty()) out += '/';
-      out.append(comp);
-    }
-    start = end + 1;
-  }
+  bool dotdot = false;
+  std::string out = fs::clean_components(path, &dotdot);
+  if (dotdot)
+    return Status(Errc::invalid_argument, "'" + std::string(path) + "': a '..' component cannot be stored; use --name");
   CHUNKER_TRY(validate_name(out));
   return out;
 }

@@ -210,17 +210,7 @@ bool PutSession::pack_exists(const Digest& p) {
 
 std::string PutSession::absolute(const std::string& path) const {
   std::string out = path.empty() || path[0] != '/' ? cwd_ : std::string();
-  std::size_t i = 0;
-  while (i < path.size()) {
-    std::size_t j = path.find('/', i);
-    if (j == std::string::npos) j = path.size();
-    const std::string_view part(path.data() + i, j - i);
-    if (!part.empty() && part != ".") {
-      out += '/';
-      out += part;
-    }
-    i = j + 1;
-  }
+  if (std::string rel = fs::clean_components(path); !rel.empty()) out += '/' + rel;
   return out.empty() ? "/" : out;
 }
 
