@@ -69,19 +69,9 @@ int run_public(int argc, char** argv) {
 }
 
 int run_key(int argc, char** argv) {
-  if (argc < 2) {
-    std::fputs(kKeyUsage, stderr);
-    return kExitUsage;
-  }
-  const std::string sub = argv[1];
-  if (sub == "-h" || sub == "--help" || sub == "help") {
-    std::fputs(kKeyUsage, stdout);
-    return kExitOk;
-  }
-  if (sub == "generate") return run_generate(argc - 1, argv + 1);
-  if (sub == "public") return run_public(argc - 1, argv + 1);
-  std::fprintf(stderr, "chunker key: unknown subcommand '%s'\nTry 'chunker key --help'.\n", sub.c_str());
-  return kExitUsage;
+  return dispatch_subcommand("key", kKeyUsage,
+                             {{"generate", run_generate}, {"public", run_public}},
+                             argc, argv);
 }
 
 const Command reg{"key", "Ed25519 signing keys in Nix format: generate, public", run_key, 61};

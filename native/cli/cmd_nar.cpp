@@ -8,6 +8,7 @@
 
 #include "args.hpp"
 #include "chunker/file.hpp"
+#include "chunker/json_reader.hpp"
 #include "chunker/nar.hpp"
 #include "chunker/nar_chunking.hpp"
 #include "chunker/nar_fs.hpp"
@@ -69,21 +70,12 @@ int run_dump(int argc, char** argv) {
   return s.ok() ? kExitOk : report(s);
 }
 
+// One escaper for every JSON string the CLI writes (json::append_string).
 void json_string(OutputBuffer& out, std::string_view s) {
-  out.append("\"");
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"') out.append("\\\"");
-    else if (c == '\\') out.append("\\\\");
-    else if (u < 0x20) {
-      static const char* hex = "0123456789abcdef";
-      char esc[7] = {'\\', 'u', '0', '0', hex[u >> 4], hex[u & 15], 0};
-      out.append(esc);
-    } else {
-      out.append(std::string_view(&c, 1));
-    }
-  }
-  out.append("\"");
+  thread_local std::string tmp;
+  tmp.clear();
+  json::append_string(tmp, s);
+  out.append(tmp);
 }
 
 class Lister final : public nar::Visitor {
@@ -272,22 +264,9 @@ int run_chunk(int argc, char** argv) {
 }
 
 int run_nar(int argc, char** argv) {
-  if (argc < 2) {
-    std::fputs(kNarUsage, stderr);
-    return kExitUsage;
-  }
-  const std::string sub = argv[1];
-  if (sub == "-h" || sub == "--help" || sub == "help") {
-    std::fputs(kNarUsage, stdout);
-    return kExitOk;
-  }
-  if (sub == "dump") return run_dump(argc - 1, argv + 1);
-  if (sub == "ls") return run_ls(argc - 1, argv + 1);
-  if (sub == "restore") return run_restore(argc - 1, argv + 1);
-  if (sub == "hash") return run_hash(argc - 1, argv + 1);
-  if (sub == "chunk") return run_chunk(argc - 1, argv + 1);
-  std::fprintf(stderr, "chunker nar: unknown subcommand '%s'\nTry 'chunker nar --help'.\n", sub.c_str());
-  return kExitUsage;
+  return dispatch_subcommand("nar", kNarUsage,
+                             {{"dump", run_dump}, {"ls", run_ls}, {"restore", run_restore}, {"hash", run_hash}, {"chunk", run_chunk}},
+                             argc, argv);
 }
 
 const Command reg{"nar", "Nix archives: dump, ls, restore, hash, chunk", run_nar, 60};

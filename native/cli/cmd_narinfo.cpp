@@ -137,20 +137,9 @@ int run_fingerprint(int argc, char** argv) {
 }
 
 int run_narinfo(int argc, char** argv) {
-  if (argc < 2) {
-    std::fputs(kNarinfoUsage, stderr);
-    return kExitUsage;
-  }
-  const std::string sub = argv[1];
-  if (sub == "-h" || sub == "--help" || sub == "help") {
-    std::fputs(kNarinfoUsage, stdout);
-    return kExitOk;
-  }
-  if (sub == "sign") return run_sign(argc - 1, argv + 1);
-  if (sub == "verify") return run_verify(argc - 1, argv + 1);
-  if (sub == "fingerprint") return run_fingerprint(argc - 1, argv + 1);
-  std::fprintf(stderr, "chunker narinfo: unknown subcommand '%s'\nTry 'chunker narinfo --help'.\n", sub.c_str());
-  return kExitUsage;
+  return dispatch_subcommand("narinfo", kNarinfoUsage,
+                             {{"sign", run_sign}, {"verify", run_verify}, {"fingerprint", run_fingerprint}},
+                             argc, argv);
 }
 
 const Command reg{"narinfo", "Nix .narinfo files: sign, verify, fingerprint", run_narinfo, 62};

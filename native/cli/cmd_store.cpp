@@ -45,24 +45,9 @@ constexpr const char* kStoreUsage =
     "Run 'chunker store <subcommand> --help' for details.\n";
 
 int dispatch(int argc, char** argv) {
-  if (argc < 2) {
-    std::fputs(kStoreUsage, stderr);
-    return kExitUsage;
-  }
-  const std::string sub = argv[1];
-  if (sub == "-h" || sub == "--help" || sub == "help") {
-    std::fputs(kStoreUsage, stdout);
-    return kExitOk;
-  }
-  if (sub == "init") return run_store_init(argc - 1, argv + 1);
-  if (sub == "put") return run_store_put(argc - 1, argv + 1);
-  if (sub == "get") return run_store_get(argc - 1, argv + 1);
-  if (sub == "ls") return run_store_ls(argc - 1, argv + 1);
-  if (sub == "verify") return run_store_verify(argc - 1, argv + 1);
-  if (sub == "gc") return run_store_gc(argc - 1, argv + 1);
-  if (sub == "migrate") return run_store_migrate(argc - 1, argv + 1);
-  std::fprintf(stderr, "chunker store: unknown subcommand '%s'\nTry 'chunker store --help'.\n", sub.c_str());
-  return kExitUsage;
+  return dispatch_subcommand("store", kStoreUsage,
+                             {{"init", run_store_init}, {"put", run_store_put}, {"get", run_store_get}, {"ls", run_store_ls}, {"verify", run_store_verify}, {"gc", run_store_gc}, {"migrate", run_store_migrate}},
+                             argc, argv);
 }
 
 int run_store(int argc, char** argv) {

@@ -3,6 +3,7 @@
 // so adding a subcommand never touches main.cpp.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,17 @@ struct Command {
 };
 
 std::vector<const Command*>& commands();
+
+// Commands with subcommands ("store put", "nar ls"): runs the one argv[1]
+// names with argv shifted by one. No subcommand prints `usage` to stderr
+// (exit 2); -h/--help/help prints it to stdout (exit 0); an unknown one is a
+// usage error naming `group`.
+struct Subcommand {
+  const char* name;
+  CommandFn fn;
+};
+int dispatch_subcommand(const char* group, const char* usage, std::initializer_list<Subcommand> subs, int argc,
+                        char** argv);
 
 // Lines appended to `chunker --version` (e.g. the SIMD backends in use).
 using VersionInfoFn = std::string (*)();

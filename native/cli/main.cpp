@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string>
 
+#include "args.hpp"
 #include "command.hpp"
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -21,6 +22,23 @@ Command::Command(const char* n, const char* s, CommandFn f, int o) : name(n), su
 std::vector<const Command*>& commands() {
   static std::vector<const Command*> list;
   return list;
+}
+
+int dispatch_subcommand(const char* group, const char* usage, std::initializer_list<Subcommand> subs, int argc,
+                        char** argv) {
+  if (argc < 2) {
+    std::fputs(usage, stderr);
+    return kExitUsage;
+  }
+  const std::string sub = argv[1];
+  if (sub == "-h" || sub == "--help" || sub == "help") {
+    std::fputs(usage, stdout);
+    return kExitOk;
+  }
+  for (const auto& s : subs)
+    if (sub == s.name) return s.fn(argc - 1, argv + 1);
+  std::fprintf(stderr, "chunker %s: unknown subcommand '%s'\nTry 'chunker %s --help'.\n", group, sub.c_str(), group);
+  return kExitUsage;
 }
 
 VersionInfo::VersionInfo(VersionInfoFn fn) { version_infos().push_back(fn); }

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "chunker/encoding.hpp"
 #include "chunker/error.hpp"
 
 namespace chunker::cli {
@@ -31,12 +32,8 @@ class OutputBuffer {
   }
   template <std::size_t N>
   void append_hex(const std::array<std::uint8_t, N>& bytes) {
-    static constexpr char kHex[] = "0123456789abcdef";
     char tmp[2 * N];
-    for (std::size_t i = 0; i < N; ++i) {
-      tmp[2 * i] = kHex[bytes[i] >> 4];
-      tmp[2 * i + 1] = kHex[bytes[i] & 15];
-    }
+    hex_encode_to(bytes, tmp);
     buf_.append(tmp, 2 * N);
   }
   Status flush() {

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "chunker/encoding.hpp"
+
 namespace chunker::json {
 
 const Value* Value::find(std::string_view key) const noexcept {
@@ -244,7 +246,6 @@ Result<Value> parse(std::string_view text, const Limits& limits) {
 }
 
 void append_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   for (char ch : s) {
     unsigned char c = static_cast<unsigned char>(ch);
@@ -253,8 +254,8 @@ void append_string(std::string& out, std::string_view s) {
       out += ch;
     } else if (c < 0x20) {
       out += "\\u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
+      out += hex_digit(c >> 4);
+      out += hex_digit(c);
     } else {
       out += ch;
     }

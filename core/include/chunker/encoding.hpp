@@ -18,6 +18,10 @@ namespace chunker {
 
 // Lower-case hex, two characters per byte. Decoding accepts upper case too.
 std::string hex_encode(std::span<const std::uint8_t> data);
+// The lower-case hex digit for the low four bits of v.
+constexpr char hex_digit(unsigned v) noexcept { return "0123456789abcdef"[v & 15]; }
+// Writes 2 * data.size() digits to out, allocating nothing (for output loops).
+void hex_encode_to(std::span<const std::uint8_t> data, char* out) noexcept;
 Result<std::vector<std::uint8_t>> hex_decode(std::string_view text);
 
 // Nix's base32 (alphabet "0123456789abcdfghijklmnpqrsvwxyz", no e/o/u/t),

@@ -16,13 +16,16 @@ int hex_value(char c) {
 
 }  // namespace
 
-std::string hex_encode(std::span<const std::uint8_t> data) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(data.size() * 2, '\0');
+void hex_encode_to(std::span<const std::uint8_t> data, char* out) noexcept {
   for (std::size_t i = 0; i < data.size(); ++i) {
-    out[2 * i] = kDigits[data[i] >> 4];
-    out[2 * i + 1] = kDigits[data[i] & 15];
+    out[2 * i] = hex_digit(data[i] >> 4);
+    out[2 * i + 1] = hex_digit(data[i]);
   }
+}
+
+std::string hex_encode(std::span<const std::uint8_t> data) {
+  std::string out(data.size() * 2, '\0');
+  hex_encode_to(data, out.data());
   return out;
 }
 
@@ -44,8 +47,7 @@ Result<std::vector<std::uint8_t>> hex_decode(std::string_view text) {
 std::string encoding_detail::describe_char(char c) {
   const auto u = static_cast<unsigned char>(c);
   if (u >= 0x21 && u < 0x7f) return std::string("'") + c + "'";
-  static constexpr char kDigits[] = "0123456789abcdef";
-  return std::string("0x") + kDigits[u >> 4] + kDigits[u & 15];
+  return std::string("0x") + hex_digit(u >> 4) + hex_digit(u);
 }
 
 }  // namespace chunker

@@ -7,6 +7,7 @@
 // the archive declares. Only Nix's canonical form is accepted.
 #include <algorithm>
 
+#include "chunker/encoding.hpp"
 #include "chunker/nar.hpp"
 
 namespace chunker::nar {
@@ -21,10 +22,9 @@ std::string describe(std::string_view tok) {
     if (u >= 0x20 && u < 0x7f) {
       out.push_back(c);
     } else {
-      static const char* hex = "0123456789abcdef";
       out += "\\x";
-      out.push_back(hex[u >> 4]);
-      out.push_back(hex[u & 15]);
+      out.push_back(hex_digit(u >> 4));
+      out.push_back(hex_digit(u));
     }
   }
   if (tok.size() > 40) out += "...";

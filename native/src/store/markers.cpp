@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "chunker/blake3.hpp"
+#include "chunker/encoding.hpp"
 
 #include "chunker/json_reader.hpp"
 #include "fs_util.hpp"
@@ -40,13 +41,7 @@ std::string new_id() {
     Digest d = blake3::hash({reinterpret_cast<const std::uint8_t*>(fs::random_name().data()), fs::random_name().size()});
     std::memcpy(b, d.data(), sizeof b);
   }
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (auto x : b) {
-    out += hex[x >> 4];
-    out += hex[x & 15];
-  }
-  return out;
+  return hex_encode(b);
 }
 
 std::string this_process_json(const char* kind) {

@@ -2,6 +2,7 @@
 #include <string>
 
 #include "chunker/blake3.hpp"
+#include "chunker/encoding.hpp"
 #include "chunker/store.hpp"
 #include "fs_util.hpp"
 
@@ -48,15 +49,7 @@ Result<std::string> normalize_name(std::string_view path) {
   return out;
 }
 
-std::string to_hex(const Digest& d) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s(64, '0');
-  for (std::size_t i = 0; i < 32; ++i) {
-    s[2 * i] = kHex[d[i] >> 4];
-    s[2 * i + 1] = kHex[d[i] & 15];
-  }
-  return s;
-}
+std::string to_hex(const Digest& d) { return hex_encode(d); }
 
 Result<Digest> parse_hex(std::string_view hex) {
   Digest d{};
