@@ -40,26 +40,12 @@ bool same_settings(const codec::CompressOptions& a, const codec::CompressOptions
          (a.codec != codec::Codec::zstd || a.threads == b.threads);  // threads: zstd only
 }
 
-// codec: a name for codec::parse_codec, or "" with a strategy name instead.
-// has_level false: the strategy's level, else the codec's default level.
-// checksum: the frame's content checksum (default on, as in the programs).
 Result<codec::CompressOptions> compress_options(const std::string& codec_name, const std::string& strategy,
                                                 bool has_level, int level, bool checksum) {
-  codec::CompressOptions o;
-  if (!strategy.empty()) {
-    auto s = codec::parse_strategy(strategy);
-    if (!s) return s.status();
-    o = codec::strategy_options(*s);
-  }
-  if (!codec_name.empty()) {
-    auto c = codec::parse_codec(codec_name);
-    if (!c) return c.status();
-    o.codec = *c;
-  }
-  if (has_level) o.level = level;
-  else if (strategy.empty()) o.level = codec::level_range(o.codec).default_level;
-  o.checksum = checksum;
-  return o;
+  auto ch = codec::resolve_compress(codec_name, strategy, has_level ? std::optional<int>(level) : std::nullopt);
+  if (!ch) return ch.status();
+  ch->options.checksum = checksum;
+  return ch->options;
 }
 
 // threads >= 2 (threads variant): zstd's multithreaded mode on that many

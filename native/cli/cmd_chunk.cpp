@@ -1,6 +1,8 @@
 // chunker chunk: print the FastCDC chunks of a file or stdin, one line each.
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -138,26 +140,23 @@ int run_chunk(int argc, char** argv) {
 #ifdef CHUNKER_HAVE_CODECS
   std::unique_ptr<codec::CompressStage> stage;
   if (!compress.empty()) {
-    codec::CompressOptions co;
-    bool adaptive = false;
-    if (auto strat = codec::parse_strategy(compress)) {
-      co = codec::strategy_options(*strat);
-      adaptive = *strat == codec::Strategy::adaptive;
-    } else if (auto c = codec::parse_codec(compress); c && *c != codec::Codec::none) {
-      co.codec = *c;
-    } else {
-      return ap.usage_error("--compress must be zstd, lz4, xz, bzip2, fastest, balanced, smallest or adaptive, got '" +
-                            compress + "'");
-    }
+    // --compress takes a codec or a strategy name.
+    const bool is_strategy = codec::parse_strategy(compress).ok();
+    std::optional<int> level;
     if (!compress_level.empty()) {
       auto lv = parse_uint(compress_level, "--compress-level");
       if (!lv) return ap.usage_error(lv.status().message());
-      auto range = codec::level_range(co.codec);
-      if (static_cast<long long>(*lv) < range.min || static_cast<long long>(*lv) > range.max)
-        return ap.usage_error("--compress-level for " + std::string(codec::codec_name(co.codec)) + " must be between " +
-                              std::to_string(range.min) + " and " + std::to_string(range.max));
-      co.level = static_cast<int>(*lv);
+      level = static_cast<int>(std::min<std::uint64_t>(*lv, 1u << 30));
     }
+    auto choice = codec::resolve_compress(is_strategy ? "" : compress, is_strategy ? compress : "", level);
+    if (!choice) {
+      if (choice.status().message().rfind("level: ", 0) == 0)
+        return ap.usage_error("--compress-" + choice.status().message());
+      return ap.usage_error("--compress must be zstd, lz4, xz, bzip2, fastest, balanced, smallest or adaptive, got '" +
+                            compress + "'");
+    }
+    const codec::CompressOptions co = choice->options;
+    const bool adaptive = choice->adaptive;
     auto st = codec::CompressStage::create(co, threads == 0 ? ThreadPool::default_threads() : threads, adaptive);
     if (!st) return report(st.status());
     stage = std::move(*st);

@@ -126,23 +126,10 @@ int run_compress(int argc, char** argv) {
   if (!codec_name.empty() && !strategy_name.empty()) return ap.usage_error("use either --codec or --strategy");
   if (level && codec_name.empty()) return ap.usage_error("--level needs --codec");
 
-  codec::CompressOptions opts = codec::strategy_options(codec::Strategy::balanced);
-  bool adaptive = false;
-  if (!strategy_name.empty()) {
-    auto s = codec::parse_strategy(strategy_name);
-    if (!s) return ap.usage_error(s.status().message());
-    opts = codec::strategy_options(*s);
-    adaptive = *s == codec::Strategy::adaptive;
-  } else if (!codec_name.empty()) {
-    auto c = codec::parse_codec(codec_name);
-    if (!c || *c == codec::Codec::none) return ap.usage_error("--codec: use zstd, lz4, xz or bzip2");
-    opts.codec = *c;
-    opts.level = level;
-    auto range = codec::level_range(*c);
-    if (level && (*level < range.min || *level > range.max))
-      return ap.usage_error("--level: " + std::string(codec::codec_name(*c)) + " levels are " +
-                            std::to_string(range.min) + ".." + std::to_string(range.max));
-  }
+  auto choice = codec::resolve_compress(codec_name, strategy_name, level);
+  if (!choice) return ap.usage_error("--" + choice.status().message());
+  codec::CompressOptions opts = choice->options;
+  const bool adaptive = choice->adaptive;
   opts.threads = threads ? threads : ThreadPool::default_threads();
   auto comp = codec::Compressor::create(opts);
   if (!comp) return ap.usage_error(comp.status().message());

@@ -317,5 +317,36 @@ TEST(CodecStrategy, NamesAndSettings) {
   EXPECT_EQ(codec::parse_codec("gzip").status().code(), Errc::invalid_argument);
 }
 
+// The CLI and the JS binding both turn names into options here.
+TEST(CodecStrategy, ResolveNamesToOptions) {
+  auto none = codec::resolve_compress("", "");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->options.codec, Codec::zstd);
+  EXPECT_EQ(none->options.level, 3);
+  EXPECT_FALSE(none->adaptive);
+  auto xz = codec::resolve_compress("xz", "");
+  ASSERT_TRUE(xz.ok());
+  EXPECT_EQ(xz->options.codec, Codec::xz);
+  EXPECT_EQ(xz->options.level, 6);  // the codec's default, not balanced's 3
+  auto lz4 = codec::resolve_compress("lz4", "", 9);
+  ASSERT_TRUE(lz4.ok());
+  EXPECT_EQ(lz4->options.level, 9);
+  auto ad = codec::resolve_compress("", "adaptive");
+  ASSERT_TRUE(ad.ok());
+  EXPECT_TRUE(ad->adaptive);
+  EXPECT_EQ(ad->options.codec, Codec::zstd);
+  auto fast_zstd = codec::resolve_compress("zstd", "fastest");  // codec overrides, strategy's level stays
+  ASSERT_TRUE(fast_zstd.ok());
+  EXPECT_EQ(fast_zstd->options.codec, Codec::zstd);
+  EXPECT_EQ(fast_zstd->options.level, 1);
+
+  auto high = codec::resolve_compress("lz4", "", 13);
+  EXPECT_EQ(high.status().code(), Errc::invalid_argument);
+  EXPECT_EQ(high.status().message(), "level: lz4 levels are 1..12, got 13");
+  EXPECT_EQ(codec::resolve_compress("none", "").status().code(), Errc::invalid_argument);
+  EXPECT_EQ(codec::resolve_compress("gzip", "").status().code(), Errc::invalid_argument);
+  EXPECT_EQ(codec::resolve_compress("", "best").status().code(), Errc::invalid_argument);
+}
+
 }  // namespace
 }  // namespace chunker::codectest

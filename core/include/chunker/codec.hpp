@@ -214,6 +214,18 @@ Result<Strategy> parse_strategy(std::string_view name);
 // settings, used by compress_adaptive().
 CompressOptions strategy_options(Strategy s) noexcept;
 
+// The one place user-given names become options (CLI flags, JS options).
+// `strategy` (a Strategy name) sets codec and level; `codec` (a parse_codec
+// name, not "none") then overrides the codec and, without a strategy, takes
+// its default level; `level` overrides the level and is checked against the
+// codec's range. Empty names: balanced. The level is always filled in.
+struct CompressChoice {
+  CompressOptions options;
+  bool adaptive = false;  // Strategy::adaptive: the caller compresses with compress_adaptive()
+};
+Result<CompressChoice> resolve_compress(std::string_view codec, std::string_view strategy,
+                                        std::optional<int> level = {});
+
 // Cheap compressibility probe: LZ4-compresses a few spread-out samples
 // (at most ~16 KiB in total). True when they shrink by less than ~3%.
 bool looks_incompressible(std::span<const std::uint8_t> data) noexcept;

@@ -39,6 +39,33 @@ CompressOptions strategy_options(Strategy s) noexcept {
   return o;
 }
 
+Result<CompressChoice> resolve_compress(std::string_view codec, std::string_view strategy, std::optional<int> level) {
+  CompressChoice ch;
+  ch.options = strategy_options(Strategy::balanced);
+  if (!strategy.empty()) {
+    auto s = parse_strategy(strategy);
+    if (!s) return s.status();
+    ch.options = strategy_options(*s);
+    ch.adaptive = *s == Strategy::adaptive;
+  }
+  if (!codec.empty()) {
+    auto c = parse_codec(codec);
+    if (!c) return c.status();
+    if (*c == Codec::none) return Status(Errc::invalid_argument, "codec: choose zstd, lz4, xz or bzip2");
+    ch.options.codec = *c;
+    if (strategy.empty()) ch.options.level = level_range(*c).default_level;
+  }
+  if (level) {
+    const LevelRange r = level_range(ch.options.codec);
+    if (*level < r.min || *level > r.max)
+      return Status(Errc::invalid_argument, std::string("level: ") + codec_name(ch.options.codec) + " levels are " +
+                                                std::to_string(r.min) + ".." + std::to_string(r.max) + ", got " +
+                                                std::to_string(*level));
+    ch.options.level = level;
+  }
+  return ch;
+}
+
 bool looks_incompressible(std::span<const std::uint8_t> data) noexcept {
   constexpr std::size_t kSample = 4096, kSamples = 4;
   if (data.size() < 64) return true;  // frame overhead exceeds any saving
