@@ -103,7 +103,7 @@ int run(int argc, char** argv) {
   int rc = kExitOk;
   std::string escaped;
   for (const auto& name : files) {
-    InputHasher h(o);
+    AnyHasher h = make_hasher(o);
     if (Status s = hash_path(name, o, h); !s) {
       (void)out.flush();
       report(s);

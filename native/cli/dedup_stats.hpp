@@ -13,13 +13,6 @@
 
 namespace chunker::cli {
 
-struct DigestHash {
-  std::size_t operator()(const Digest& d) const noexcept {
-    std::size_t h;
-    std::memcpy(&h, d.data(), sizeof h);  // BLAKE3 output is uniform
-    return h;
-  }
-};
 
 struct DedupStats {
   std::uint64_t files = 0, total_bytes = 0, unique_bytes = 0, chunks = 0, unique_chunks = 0;

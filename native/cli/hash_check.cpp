@@ -97,7 +97,7 @@ void check_one(const std::string& name, const std::vector<std::uint8_t>& want, c
   std::string escaped;
   const bool esc = escape_name(name, true, escaped);
   const std::string& shown = esc ? escaped : name;
-  InputHasher h(o);
+  AnyHasher h = make_hasher(o);
   if (Status s = hash_path(name, o, h); !s) {
     (void)out.flush();
     std::fprintf(stderr, "chunker: %s\n", s.message().c_str());

@@ -36,26 +36,13 @@ struct Options {
 };
 
 // The hash state for one input, in the mode the options ask for.
-class InputHasher {
- public:
-  explicit InputHasher(const Options& o);
-  void update(std::span<const std::uint8_t> data);
-  // Output bytes [offset, offset + out.size()); SHA-256 only supports one
-  // call with offset 0 and 32 bytes.
-  void output(std::uint64_t offset, std::span<std::uint8_t> out);
-  // The BLAKE3 hasher, or nullptr for SHA-256.
-  blake3::Hasher* blake3() { return std::get_if<blake3::Hasher>(&h_); }
-
- private:
-  unsigned threads_;
-  std::variant<blake3::Hasher, sha256::Hasher> h_;
-};
+AnyHasher make_hasher(const Options& o);
 
 // Hashes a file ("-" = stdin) into `h`; errors name the path.
-Status hash_path(const std::string& path, const Options& o, InputHasher& h);
+Status hash_path(const std::string& path, const Options& o, AnyHasher& h);
 
 // Appends the digest text (hex or Nix base32) of `length` output bytes.
-void append_digest(InputHasher& h, const Options& o, std::uint64_t length, OutputBuffer& out);
+void append_digest(AnyHasher& h, const Options& o, std::uint64_t length, OutputBuffer& out);
 
 // Coreutils-style name escaping: returns true (and the escaped name) when the
 // line must start with a backslash.

@@ -23,7 +23,7 @@ constexpr std::size_t kDefaultReadBlock = 64u << 10;
 // Below this, threads do not pay off.
 constexpr std::uint64_t kParallelMin = 1u << 20;
 
-Status hash_by_read(InputReader& f, const Options& o, InputHasher& h) {
+Status hash_by_read(InputReader& f, const Options& o, AnyHasher& h) {
   const std::size_t block = o.read_block ? o.read_block : kDefaultReadBlock;
   static std::unique_ptr<std::uint8_t[]> buf;  // reused across inputs
   static std::size_t buf_size = 0;
@@ -36,7 +36,7 @@ Status hash_by_read(InputReader& f, const Options& o, InputHasher& h) {
     auto n = f.read({buf.get(), block});
     if (!n) return n.status();
     if (*n == 0) return {};
-    h.update({buf.get(), *n});
+    h.update({buf.get(), *n}, o.threads);
   }
 }
 
@@ -46,7 +46,7 @@ Status hash_by_read(InputReader& f, const Options& o, InputHasher& h) {
 // time of 8 MiB blocks split across the threads with the next block read on a
 // thread of its own (docs/benchmarks.md). Mapping the page cache instead costs
 // a TLB walk per 4 KiB page, slower than one thread under virtualisation.
-Status hash_by_fill(InputReader& f, std::uint64_t size, const Options& o, InputHasher& h) {
+Status hash_by_fill(InputReader& f, std::uint64_t size, const Options& o, AnyHasher& h) {
   Status err;
   bool ok = h.blake3()->update_from(size, [&](std::uint8_t* dst, std::size_t n) {
     Result<std::size_t> r = f.read({dst, n});  // fills unless the file ends
@@ -66,30 +66,14 @@ Status hash_by_fill(InputReader& f, std::uint64_t size, const Options& o, InputH
 
 }  // namespace
 
-InputHasher::InputHasher(const Options& o) : threads_(o.threads) {
-  if (o.algo == HashAlgo::sha256) h_.emplace<sha256::Hasher>();
-  else if (o.keyed) h_.emplace<blake3::Hasher>(blake3::Hasher::keyed(o.key));
-  else if (o.derive) h_.emplace<blake3::Hasher>(blake3::Hasher::derive_key(o.context));
+AnyHasher make_hasher(const Options& o) {
+  if (o.algo == HashAlgo::sha256) return AnyHasher(HashAlgo::sha256);
+  if (o.keyed) return AnyHasher(blake3::Hasher::keyed(o.key));
+  if (o.derive) return AnyHasher(blake3::Hasher::derive_key(o.context));
+  return AnyHasher(HashAlgo::blake3);
 }
 
-void InputHasher::update(std::span<const std::uint8_t> data) {
-  if (auto* b = std::get_if<blake3::Hasher>(&h_)) {
-    if (threads_ > 1) b->update_parallel(data, threads_);
-    else b->update(data);
-  } else {
-    std::get<sha256::Hasher>(h_).update(data);
-  }
-}
-
-void InputHasher::output(std::uint64_t offset, std::span<std::uint8_t> out) {
-  if (auto* b = std::get_if<blake3::Hasher>(&h_)) {
-    b->finalize_seek(offset, out);
-  } else if (offset == 0 && out.size() == sha256::kDigestSize) {
-    std::get<sha256::Hasher>(h_).finalize(out.first<sha256::kDigestSize>());
-  }
-}
-
-Status hash_path(const std::string& path, const Options& o, InputHasher& h) {
+Status hash_path(const std::string& path, const Options& o, AnyHasher& h) {
   auto f = InputFile::open(path);
   if (!f) return f.status();
   InputReader rd(*f);
@@ -102,7 +86,7 @@ Status hash_path(const std::string& path, const Options& o, InputHasher& h) {
   return rd.finish().status();
 }
 
-void append_digest(InputHasher& h, const Options& o, std::uint64_t length, OutputBuffer& out) {
+void append_digest(AnyHasher& h, const Options& o, std::uint64_t length, OutputBuffer& out) {
   if (o.base32) {  // length is capped by the option parser: Nix base32 needs it whole
     std::vector<std::uint8_t> d(static_cast<std::size_t>(length));
     h.output(0, d);

@@ -36,6 +36,22 @@ AnyHasher::AnyHasher(HashAlgo algo) noexcept : algo_(algo) {
   else if (algo == HashAlgo::blake3) state_.emplace<blake3::Hasher>();
 }
 
+AnyHasher::AnyHasher(const blake3::Hasher& b) noexcept : algo_(HashAlgo::blake3), state_(b) {}
+
+void AnyHasher::update(std::span<const std::uint8_t> data, unsigned threads) noexcept {
+  if (auto* b = std::get_if<blake3::Hasher>(&state_); b && threads > 1) b->update_parallel(data, threads);
+  else update(data);
+}
+
+void AnyHasher::output(std::uint64_t offset, std::span<std::uint8_t> out) const noexcept {
+  if (auto* b = std::get_if<blake3::Hasher>(&state_)) {
+    b->finalize_seek(offset, out);
+  } else if (auto* s = std::get_if<sha256::Hasher>(&state_); s && offset == 0 && out.size() == sha256::kDigestSize) {
+    sha256::Hasher copy = *s;
+    copy.finalize(out.first<sha256::kDigestSize>());
+  }
+}
+
 void AnyHasher::update(std::span<const std::uint8_t> data) noexcept {
   if (auto* s = std::get_if<sha256::Hasher>(&state_)) s->update(data);
   else if (auto* b = std::get_if<blake3::Hasher>(&state_)) b->update(data);

@@ -13,13 +13,6 @@
 
 namespace chunker::store {
 
-struct DigestHash {
-  std::size_t operator()(const Digest& d) const noexcept {
-    std::size_t h;
-    std::memcpy(&h, d.data(), sizeof h);
-    return h;
-  }
-};
 using DigestSet = std::unordered_set<Digest, DigestHash>;
 
 struct ChunkLoc {
