@@ -21,7 +21,7 @@ struct Tables {
 inline const Tables& base_tables() {
   static const Tables t = [] {
     Tables t{};
-    auto j = testutil::load_json(testutil::data_path("fastcdc_v2020_tables.json"));
+    auto j = chunker::test::load_json(chunker::test::data_path("fastcdc_v2020_tables.json"));
     for (int i = 0; i < 256; ++i) {
       t.gear[i] = std::stoull(j["gear"][i].str, nullptr, 16);
       t.gear_ls[i] = t.gear[i] << 1;

@@ -13,7 +13,7 @@
 
 #include "test_util.hpp"
 
-namespace nixtest {
+namespace chunker::test {
 
 // Skips the calling test when the Nix tools are missing (e.g. under qemu).
 #define NIXTEST_REQUIRE_NIX()                                                          \
@@ -28,17 +28,8 @@ inline std::string nix_env(const std::string& state) {
          "/log NIX_CONF_DIR=" + state + "/conf NIX_REMOTE= HOME=" + state + " ";
 }
 
-inline std::string sh_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out.push_back(c);
-  }
-  return out + "'";
-}
-
 inline void put_file(const std::string& path, const std::string& content, bool exec = false) {
-  testutil::write_file(path, std::vector<std::uint8_t>(content.begin(), content.end()));
+  write_file(path, std::vector<std::uint8_t>(content.begin(), content.end()));
   ASSERT_EQ(::chmod(path.c_str(), exec ? 0755 : 0644), 0);
 }
 
@@ -58,4 +49,4 @@ inline std::vector<std::uint8_t> tokens(std::initializer_list<std::string> toks)
   return out;
 }
 
-}  // namespace nixtest
+}  // namespace chunker::test

@@ -5,8 +5,8 @@
 #include "fastcdc_reference.hpp"
 #include "test_util.hpp"
 
-using testutil::cli;
-using testutil::run;
+using chunker::test::cli;
+using chunker::test::run;
 
 namespace {
 
@@ -20,13 +20,13 @@ std::string expected_jsonl(const std::vector<reference::RefChunk>& ref) {
 }  // namespace
 
 TEST(CliChunk, PublicVectorJsonlExact) {
-  auto r = run(cli() + " chunk --min 4096 --avg 16384 --max 65535 " + testutil::data_path("SekienAkashita.jpg"));
+  auto r = run(cli() + " chunk --min 4096 --avg 16384 --max 65535 " + chunker::test::data_path("SekienAkashita.jpg"));
   ASSERT_EQ(r.status, 0);
   EXPECT_EQ(r.out.substr(0, r.out.find('\n')), "{\"offset\":0,\"length\":21325,\"fingerprint\":\"17968276318003433923\"}");
 }
 
 TEST(CliChunk, MatchesReferenceOnFilesAndStdin) {
-  auto dir = testutil::temp_dir();
+  auto dir = chunker::test::temp_dir();
   struct P {
     std::string args;
     std::size_t mn, av, mx;
@@ -36,9 +36,9 @@ TEST(CliChunk, MatchesReferenceOnFilesAndStdin) {
             {"--min 1K --avg 4K --max 16K --level 3 --seed 12345", 1024, 4096, 16384, 3, 12345},
             {"--preset 4k --level 0", 1024, 4096, 16384, 0, 0},
             {"", 256 * 1024, 1024 * 1024, 4 * 1024 * 1024, 1, 0}};
-  auto data = testutil::random_bytes(9 << 20 | 12345, 77);
+  auto data = chunker::test::random_bytes(9 << 20 | 12345, 77);
   std::string path = dir + "/in.bin";
-  testutil::write_file(path, data);
+  chunker::test::write_file(path, data);
   for (const auto& p : ps) {
     auto want = expected_jsonl(reference::chunk_all(data, p.mn, p.av, p.mx, p.level, p.seed));
     // Files: by position (auto/read, windows read by the workers) or mapped, 1-3 threads.
@@ -57,13 +57,13 @@ TEST(CliChunk, MatchesReferenceOnFilesAndStdin) {
 
 TEST(CliChunk, CsvFormat) {
   auto r = run(cli() + " chunk --min 8192 --avg 32768 --max 131072 --format csv " +
-               testutil::data_path("SekienAkashita.jpg"));
+               chunker::test::data_path("SekienAkashita.jpg"));
   ASSERT_EQ(r.status, 0);
   EXPECT_EQ(r.out, "offset,length,fingerprint\n0,66549,15733367461443853673\n66549,42917,6321136627705800457\n");
 }
 
 TEST(CliChunk, UsageErrorsExit2WithMessage) {
-  const std::string f = testutil::data_path("SekienAkashita.jpg");
+  const std::string f = chunker::test::data_path("SekienAkashita.jpg");
   struct C {
     std::string args, needle;
   } cases[] = {

@@ -8,19 +8,19 @@
 #include "fastcdc_reference.hpp"
 #include "test_util.hpp"
 
-using testutil::cli;
-using testutil::run;
+using chunker::test::cli;
+using chunker::test::run;
 
 namespace {
 
 struct DedupFixture : ::testing::Test {
   std::string dir;
-  void SetUp() override { dir = testutil::temp_dir(); }
+  void SetUp() override { dir = chunker::test::temp_dir(); }
   void TearDown() override { run("rm -rf " + dir); }
-  testutil::Json dedup(const std::string& args, int want_status = 0) {
+  chunker::test::Json dedup(const std::string& args, int want_status = 0) {
     auto r = run(cli() + " dedup --json " + args + " 2>/dev/null");
     EXPECT_EQ(r.status, want_status) << args << "\n" << r.out;
-    return testutil::JsonParser(r.out).parse();
+    return chunker::test::parse_json(r.out);
   }
   std::uint64_t stat_sum(const std::string& find_args) {
     auto r = run("find " + find_args + " -type f -printf '%s\\n' | awk '{s+=$1} END {printf \"%.0f\", s}'");
@@ -31,8 +31,8 @@ struct DedupFixture : ::testing::Test {
 }  // namespace
 
 TEST_F(DedupFixture, FileAndItsCopyCountOnce) {
-  auto data = testutil::random_bytes(3 << 20 | 777, 11);
-  testutil::write_file(dir + "/a", data);
+  auto data = chunker::test::random_bytes(3 << 20 | 777, 11);
+  chunker::test::write_file(dir + "/a", data);
   ASSERT_EQ(run("cp " + dir + "/a " + dir + "/b").status, 0);
   auto j = dedup("--preset 64k " + dir);
   EXPECT_EQ(j["files"].u64(), 2u);
@@ -47,20 +47,20 @@ TEST_F(DedupFixture, FileAndItsCopyCountOnce) {
 TEST_F(DedupFixture, MatchesReferenceChunkingOnMixedTree) {
   // Random files, an edited copy, text with internal repetition, empty and 1-byte files, nested dirs.
   std::vector<std::vector<std::uint8_t>> files;
-  files.push_back(testutil::random_bytes(5 << 20, 1));  // > 4 MiB: the all-threads-in-one-file path
+  files.push_back(chunker::test::random_bytes(5 << 20, 1));  // > 4 MiB: the all-threads-in-one-file path
   auto edited = files[0];
   edited[3000000] ^= 1;
   edited.insert(edited.begin() + 100, {1, 2, 3});
   files.push_back(edited);
-  auto text = testutil::text_bytes(300000, 2);
+  auto text = chunker::test::text_bytes(300000, 2);
   text.insert(text.end(), text.begin(), text.end());
   files.push_back(text);
   files.push_back({});
   files.push_back({42});
-  files.push_back(testutil::random_bytes(5000, 3));
+  files.push_back(chunker::test::random_bytes(5000, 3));
   ASSERT_EQ(run("mkdir -p " + dir + "/x/y/z").status, 0);
   const char* names[] = {"/x/a", "/x/y/b", "/x/y/z/c", "/x/empty", "/one", "/x/y/small"};
-  for (std::size_t i = 0; i < files.size(); ++i) testutil::write_file(dir + names[i], files[i]);
+  for (std::size_t i = 0; i < files.size(); ++i) chunker::test::write_file(dir + names[i], files[i]);
 
   std::set<std::string> unique;
   std::uint64_t chunks = 0, unique_bytes = 0;
@@ -93,8 +93,8 @@ TEST_F(DedupFixture, MatchesReferenceChunkingOnMixedTree) {
 
 TEST_F(DedupFixture, SymlinksSkippedByDefaultFollowedWithoutLooping) {
   ASSERT_EQ(run("mkdir -p " + dir + "/t/sub").status, 0);
-  auto data = testutil::random_bytes(200000, 5);
-  testutil::write_file(dir + "/t/sub/f", data);
+  auto data = chunker::test::random_bytes(200000, 5);
+  chunker::test::write_file(dir + "/t/sub/f", data);
   ASSERT_EQ(run("ln -s sub/f " + dir + "/t/link && ln -s .. " + dir + "/t/sub/loop && ln -s nowhere " + dir +
                 "/t/dangling")
                 .status,
@@ -113,7 +113,7 @@ TEST_F(DedupFixture, SymlinksSkippedByDefaultFollowedWithoutLooping) {
 }
 
 TEST_F(DedupFixture, UnreadablePathIsReportedAndTheRestCounted) {
-  testutil::write_file(dir + "/ok", testutil::random_bytes(1000, 1));
+  chunker::test::write_file(dir + "/ok", chunker::test::random_bytes(1000, 1));
   auto r = run(cli() + " dedup --json " + dir + "/missing " + dir + "/ok 2>&1 >/dev/null");
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.out.find("chunker dedup: " + dir + "/missing: "), std::string::npos) << r.out;
@@ -124,8 +124,8 @@ TEST_F(DedupFixture, UnreadablePathIsReportedAndTheRestCounted) {
 }
 
 TEST_F(DedupFixture, TableUsageAndProgress) {
-  auto data = testutil::random_bytes(100000, 1);
-  testutil::write_file(dir + "/a", data);
+  auto data = chunker::test::random_bytes(100000, 1);
+  chunker::test::write_file(dir + "/a", data);
   auto t = run(cli() + " dedup " + dir + " 2>&1");
   EXPECT_EQ(t.status, 0);
   EXPECT_NE(t.out.find("unique bytes"), std::string::npos) << t.out;
@@ -135,9 +135,9 @@ TEST_F(DedupFixture, TableUsageAndProgress) {
   EXPECT_EQ(run(cli() + " dedup --min 1 " + dir + " 2>/dev/null").status, 2);
   EXPECT_EQ(run(cli() + " dedup --bogus " + dir + " 2>/dev/null").status, 2);
   EXPECT_EQ(run(cli() + " dedup --help").status, 0);
-  if (testutil::have_program("script")) {
+  if (chunker::test::have_program("script")) {
     // A terminal gets the progress line (with ETA), the JSON stays on stdout.
-    testutil::write_file(dir + "/big", testutil::random_bytes(64 << 20, 2));
+    chunker::test::write_file(dir + "/big", chunker::test::random_bytes(64 << 20, 2));
     auto tty = run("script -qec '" + cli() + " dedup --json --threads 1 --preset 4k " + dir + "' /dev/null");
     EXPECT_EQ(tty.status, 0);
     EXPECT_NE(tty.out.find("\rdedup:"), std::string::npos) << tty.out.substr(0, 300);

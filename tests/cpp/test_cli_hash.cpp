@@ -3,11 +3,10 @@
 // incl. name escaping and --check), nix-hash (--base32).
 #include <gtest/gtest.h>
 
-#include "hash_test_util.hpp"
 #include "test_util.hpp"
 
 using chunker::test::random_bytes;
-using chunker::test::run_command;
+using chunker::test::run;
 using chunker::test::shell_quote;
 using chunker::test::TempDir;
 using chunker::test::write_file;
@@ -28,8 +27,8 @@ class CliHash : public ::testing::Test {
     for (const auto& f : files_) args_ += " " + shell_quote(f);
   }
   // Runs `cmd` inside the temp dir.
-  chunker::test::CommandResult in_dir(const std::string& cmd) {
-    return run_command("cd " + shell_quote(dir_.path().string()) + " && " + cmd);
+  chunker::test::RunResult in_dir(const std::string& cmd) {
+    return run("cd " + shell_quote(dir_.path().string()) + " && " + cmd);
   }
   std::string chunker() { return shell_quote(cli()); }
 
@@ -43,10 +42,10 @@ class CliHash : public ::testing::Test {
 TEST_F(CliHash, Blake3MatchesB3sum) {
   CHUNKER_NEED_PROGRAM("b3sum");
   auto want = in_dir("b3sum" + args_);
-  ASSERT_EQ(want.exit_code, 0);
+  ASSERT_EQ(want.status, 0);
   for (const char* extra : {"", " --threads 1", " --threads 3", " --io read --read-block 1000", " --io mmap"}) {
     auto got = in_dir(chunker() + " hash" + extra + args_);
-    EXPECT_EQ(got.exit_code, 0) << extra;
+    EXPECT_EQ(got.status, 0) << extra;
     EXPECT_EQ(got.out, want.out) << extra;
   }
 }
@@ -54,10 +53,10 @@ TEST_F(CliHash, Blake3MatchesB3sum) {
 TEST_F(CliHash, Sha256MatchesSha256sum) {
   CHUNKER_NEED_PROGRAM("sha256sum");
   auto want = in_dir("sha256sum" + args_);
-  ASSERT_EQ(want.exit_code, 0);
+  ASSERT_EQ(want.status, 0);
   for (const char* env : {"", "CHUNKER_FORCE_ISA=portable "}) {
     auto got = in_dir(std::string(env) + chunker() + " hash --algo sha256" + args_);
-    EXPECT_EQ(got.exit_code, 0) << env;
+    EXPECT_EQ(got.status, 0) << env;
     EXPECT_EQ(got.out, want.out) << env;
   }
 }
@@ -70,7 +69,7 @@ TEST_F(CliHash, StdinMatchesReferences) {
     auto want = in_dir("cat big.bin | " + ref);
     auto implicit = in_dir("cat big.bin | " + chunker() + " hash --algo " + algo);
     auto dash = in_dir("cat big.bin | " + chunker() + " hash --algo " + algo + " -");
-    ASSERT_EQ(want.exit_code, 0);
+    ASSERT_EQ(want.status, 0);
     EXPECT_EQ(implicit.out, want.out) << algo;
     EXPECT_EQ(dash.out, want.out) << algo;
     EXPECT_EQ(want.out.substr(want.out.size() - 4), "  -\n");
@@ -95,8 +94,8 @@ TEST_F(CliHash, Blake3ModesMatchB3sum) {
     auto want = in_dir("b3sum" + c.theirs.substr(0, c.theirs.find(" <")) + plain +
                        (c.theirs.find(" <") != std::string::npos ? c.theirs.substr(c.theirs.find(" <")) : ""));
     auto got = in_dir(chunker() + " hash" + c.ours + plain);
-    ASSERT_EQ(want.exit_code, 0) << c.theirs;
-    EXPECT_EQ(got.exit_code, 0) << c.ours;
+    ASSERT_EQ(want.status, 0) << c.theirs;
+    EXPECT_EQ(got.status, 0) << c.ours;
     EXPECT_EQ(got.out, want.out) << c.ours;
   }
 }
@@ -105,44 +104,44 @@ TEST_F(CliHash, Base32MatchesNixHash) {
   CHUNKER_NEED_PROGRAM("nix-hash");
   for (const char* f : {"small", "big.bin", "empty"}) {
     auto nix = in_dir(std::string("nix-hash --type sha256 --flat --base32 ") + f);
-    ASSERT_EQ(nix.exit_code, 0);
+    ASSERT_EQ(nix.status, 0);
     auto got = in_dir(chunker() + " hash --algo sha256 --base32 " + f);
     EXPECT_EQ(got.out, nix.out.substr(0, nix.out.size() - 1) + "  " + f + "\n");
   }
   // --check --base32 accepts a list written from nix-hash's output.
   ASSERT_EQ(in_dir("for f in small empty; do echo \"$(nix-hash --type sha256 --flat --base32 $f)  $f\"; done > nix.sums")
-                .exit_code, 0);
+                .status, 0);
   auto ok = in_dir(chunker() + " hash --algo sha256 --base32 -c nix.sums");
-  EXPECT_EQ(ok.exit_code, 0);
+  EXPECT_EQ(ok.status, 0);
   EXPECT_EQ(ok.out, "small: OK\nempty: OK\n");
   auto hex = in_dir(chunker() + " hash --algo sha256 -c nix.sums 2>&1");  // base32 lines are not hex
-  EXPECT_EQ(hex.exit_code, 1);
+  EXPECT_EQ(hex.status, 1);
   EXPECT_NE(hex.out.find("no properly formatted checksum lines found"), std::string::npos) << hex.out;
 }
 
 TEST_F(CliHash, CheckMatchesSha256sum) {
   CHUNKER_NEED_PROGRAM("sha256sum");
-  ASSERT_EQ(in_dir("sha256sum" + args_ + " > sums; printf '# comment\\n\\nnot a line\\n' >> sums").exit_code, 0);
+  ASSERT_EQ(in_dir("sha256sum" + args_ + " > sums; printf '# comment\\n\\nnot a line\\n' >> sums").status, 0);
   // An improperly formatted line fails the check, as with sha256sum -c --strict
   // (plain sha256sum -c only warns): a line we cannot read is a file not checked.
   auto want = in_dir("sha256sum -c --strict sums 2>/dev/null");
   auto got = in_dir(chunker() + " hash --algo sha256 --check sums 2>/dev/null");
-  EXPECT_EQ(want.exit_code, 1);
-  EXPECT_EQ(got.exit_code, 1);
+  EXPECT_EQ(want.status, 1);
+  EXPECT_EQ(got.status, 1);
   EXPECT_EQ(got.out, want.out);
-  ASSERT_EQ(in_dir("sha256sum" + args_ + " > sums; printf '# comment\\n\\n' >> sums").exit_code, 0);
+  ASSERT_EQ(in_dir("sha256sum" + args_ + " > sums; printf '# comment\\n\\n' >> sums").status, 0);
   want = in_dir("sha256sum -c --strict sums 2>/dev/null");
   got = in_dir(chunker() + " hash --algo sha256 --check sums 2>/dev/null");
-  EXPECT_EQ(want.exit_code, 0);
-  EXPECT_EQ(got.exit_code, 0);
+  EXPECT_EQ(want.status, 0);
+  EXPECT_EQ(got.status, 0);
   EXPECT_EQ(got.out, want.out);
-  ASSERT_EQ(in_dir("printf 'not a line\\n' >> sums").exit_code, 0);
+  ASSERT_EQ(in_dir("printf 'not a line\\n' >> sums").status, 0);
   // Change one file: FAILED and exit 1, like coreutils.
   write_file(dir_.file("small"), random_bytes(3, 1234));
   want = in_dir("sha256sum -c sums 2>/dev/null");
   got = in_dir(chunker() + " hash --algo sha256 -c sums 2>/dev/null");
-  EXPECT_EQ(want.exit_code, 1);
-  EXPECT_EQ(got.exit_code, 1);
+  EXPECT_EQ(want.status, 1);
+  EXPECT_EQ(got.status, 1);
   EXPECT_EQ(got.out, want.out);
   EXPECT_NE(got.out.find("small: FAILED\n"), std::string::npos);
   auto warn = in_dir(chunker() + " hash --algo sha256 -c sums 2>&1 >/dev/null");
@@ -152,45 +151,45 @@ TEST_F(CliHash, CheckMatchesSha256sum) {
   got = in_dir(chunker() + " hash --algo sha256 -c --quiet sums 2>/dev/null");
   EXPECT_EQ(got.out, "small: FAILED\n");
   got = in_dir(chunker() + " hash --algo sha256 -c --status sums 2>&1");
-  EXPECT_EQ(got.exit_code, 1);
+  EXPECT_EQ(got.status, 1);
   EXPECT_EQ(got.out, "");
 }
 
 TEST_F(CliHash, CheckMissingFileAndBadListLikeSha256sum) {
   CHUNKER_NEED_PROGRAM("sha256sum");
-  ASSERT_EQ(in_dir("sha256sum small > sums && sed 's/small/gone/' sums >> sums").exit_code, 0);
+  ASSERT_EQ(in_dir("sha256sum small > sums && sed 's/small/gone/' sums >> sums").status, 0);
   auto want = in_dir("sha256sum -c sums 2>/dev/null");
   auto got = in_dir(chunker() + " hash --algo sha256 -c sums 2>/dev/null");
-  EXPECT_EQ(want.exit_code, 1);
-  EXPECT_EQ(got.exit_code, 1);
+  EXPECT_EQ(want.status, 1);
+  EXPECT_EQ(got.status, 1);
   EXPECT_EQ(got.out, want.out);
   EXPECT_NE(got.out.find("gone: FAILED open or read"), std::string::npos);
-  ASSERT_EQ(in_dir("echo garbage > bad").exit_code, 0);
+  ASSERT_EQ(in_dir("echo garbage > bad").status, 0);
   got = in_dir(chunker() + " hash --algo sha256 -c bad 2>&1");
-  EXPECT_EQ(got.exit_code, 1);
+  EXPECT_EQ(got.status, 1);
   EXPECT_NE(got.out.find("no properly formatted checksum lines found"), std::string::npos) << got.out;
 }
 
 TEST_F(CliHash, CheckMatchesB3sum) {
   CHUNKER_NEED_PROGRAM("b3sum");
-  ASSERT_EQ(in_dir("b3sum empty small big.bin > b3sums").exit_code, 0);
+  ASSERT_EQ(in_dir("b3sum empty small big.bin > b3sums").status, 0);
   auto want = in_dir("b3sum -c b3sums");
   auto got = in_dir(chunker() + " hash -c b3sums");
-  EXPECT_EQ(want.exit_code, 0);
-  EXPECT_EQ(got.exit_code, 0);
+  EXPECT_EQ(want.status, 0);
+  EXPECT_EQ(got.status, 0);
   EXPECT_EQ(got.out, want.out);
   write_file(dir_.file("big.bin"), random_bytes(100, 5));
   want = in_dir("b3sum -c b3sums");
   got = in_dir(chunker() + " hash -c b3sums 2>/dev/null");
-  EXPECT_EQ(want.exit_code, 1);
-  EXPECT_EQ(got.exit_code, 1);
+  EXPECT_EQ(want.status, 1);
+  EXPECT_EQ(got.status, 1);
   EXPECT_EQ(got.out, want.out);
 }
 
 TEST_F(CliHash, ErrorsAndUsage) {
   // A missing input: message naming it, the other files still printed, exit 1.
   auto r = in_dir(chunker() + " hash --algo sha256 small no-such-file empty 2>&1");
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.out.find("no-such-file: No such file or directory"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("  small\n"), std::string::npos);
   EXPECT_NE(r.out.find("  empty\n"), std::string::npos);
@@ -207,11 +206,11 @@ TEST_F(CliHash, ErrorsAndUsage) {
   };
   for (auto [args, needle] : usage) {
     r = in_dir(chunker() + " hash" + args + " 2>&1");
-    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_EQ(r.status, 2) << args;
     EXPECT_NE(r.out.find(needle), std::string::npos) << args << ": " << r.out;
   }
   r = in_dir(chunker() + " hash --help");
-  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.out.find("--check"), std::string::npos);
 }
 
@@ -224,20 +223,20 @@ TEST_F(CliHash, NameEscapingAndCheckFormatsMatchSha256sum) {
   const std::string names = args_ + " " + shell_quote("carriage\rreturn") + " " + shell_quote("all\\three\r\nkinds") +
                             " " + shell_quote("tab\tname");
   auto want = in_dir("sha256sum" + names);
-  ASSERT_EQ(want.exit_code, 0);
+  ASSERT_EQ(want.status, 0);
   auto got = in_dir(chunker() + " hash --algo sha256" + names);
-  EXPECT_EQ(got.exit_code, 0);
+  EXPECT_EQ(got.status, 0);
   EXPECT_EQ(got.out, want.out);
   EXPECT_NE(got.out.find("\\r"), std::string::npos);
   // Check files written by sha256sum in each format it writes or reads.
-  ASSERT_EQ(in_dir("sha256sum" + names + " > gnu && sha256sum --tag" + names + " > tag").exit_code, 0);
-  ASSERT_EQ(in_dir("sha256sum small empty | sed 's/  /\\t/' > tabbed").exit_code, 0);
+  ASSERT_EQ(in_dir("sha256sum" + names + " > gnu && sha256sum --tag" + names + " > tag").status, 0);
+  ASSERT_EQ(in_dir("sha256sum small empty | sed 's/  /\\t/' > tabbed").status, 0);
   for (const char* list : {"gnu", "tag", "tabbed"}) {
     SCOPED_TRACE(list);
     want = in_dir(std::string("sha256sum -c --strict ") + list + " 2>&1");
     got = in_dir(chunker() + " hash --algo sha256 -c " + list + " 2>&1");
-    EXPECT_EQ(want.exit_code, 0) << want.out;
-    EXPECT_EQ(got.exit_code, 0) << got.out;
+    EXPECT_EQ(want.status, 0) << want.out;
+    EXPECT_EQ(got.status, 0) << got.out;
     EXPECT_EQ(got.out, want.out);
   }
   // A changed file fails every format.
@@ -246,19 +245,19 @@ TEST_F(CliHash, NameEscapingAndCheckFormatsMatchSha256sum) {
     SCOPED_TRACE(list);
     want = in_dir(std::string("sha256sum -c ") + list + " 2>/dev/null");
     got = in_dir(chunker() + " hash --algo sha256 -c " + list + " 2>/dev/null");
-    EXPECT_EQ(want.exit_code, 1);
-    EXPECT_EQ(got.exit_code, 1);
+    EXPECT_EQ(want.status, 1);
+    EXPECT_EQ(got.status, 1);
     EXPECT_EQ(got.out, want.out);
   }
   // A line that cannot be read (bad escape) next to valid lines: exit 1, as
   // with --strict; sha256sum without --strict would exit 0 with a warning.
   ASSERT_EQ(in_dir("sha256sum small > mixed && printf '\\\\%s  bad\\\\qname\\n' $(sha256sum small | cut -c1-64) >> mixed")
-                .exit_code,
+                .status,
             0);
   want = in_dir("sha256sum -c --strict mixed 2>/dev/null");
   got = in_dir(chunker() + " hash --algo sha256 -c mixed 2>&1");
-  EXPECT_EQ(want.exit_code, 1);
-  EXPECT_EQ(got.exit_code, 1);
+  EXPECT_EQ(want.status, 1);
+  EXPECT_EQ(got.status, 1);
   EXPECT_NE(got.out.find("small: OK"), std::string::npos) << got.out;
   EXPECT_NE(got.out.find("1 line is improperly formatted"), std::string::npos) << got.out;
 }
@@ -266,13 +265,13 @@ TEST_F(CliHash, NameEscapingAndCheckFormatsMatchSha256sum) {
 TEST_F(CliHash, TagLinesForBlake3) {
   CHUNKER_NEED_PROGRAM("b3sum");
   // b3sum has no --tag; build the BSD form from its digests.
-  ASSERT_EQ(in_dir("b3sum small empty | sed -E 's/^([0-9a-f]+)  (.*)$/BLAKE3 (\\2) = \\1/' > tag").exit_code, 0);
+  ASSERT_EQ(in_dir("b3sum small empty | sed -E 's/^([0-9a-f]+)  (.*)$/BLAKE3 (\\2) = \\1/' > tag").status, 0);
   auto got = in_dir(chunker() + " hash -c tag");
-  EXPECT_EQ(got.exit_code, 0) << got.out;
+  EXPECT_EQ(got.status, 0) << got.out;
   EXPECT_EQ(got.out, "small: OK\nempty: OK\n");
   write_file(dir_.file("small"), random_bytes(3, 4321));
   got = in_dir(chunker() + " hash -c tag 2>/dev/null");
-  EXPECT_EQ(got.exit_code, 1);
+  EXPECT_EQ(got.status, 1);
   EXPECT_EQ(got.out, "small: FAILED\nempty: OK\n");
 }
 
@@ -280,8 +279,8 @@ TEST_F(CliHash, LengthZeroIsAnEmptyDigestLikeB3sum) {
   CHUNKER_NEED_PROGRAM("b3sum");
   auto want = in_dir("b3sum --length 0 small empty");
   auto got = in_dir(chunker() + " hash --length 0 small empty");
-  ASSERT_EQ(want.exit_code, 0);
-  EXPECT_EQ(got.exit_code, 0);
+  ASSERT_EQ(want.status, 0);
+  EXPECT_EQ(got.status, 0);
   EXPECT_EQ(got.out, want.out);
   EXPECT_EQ(got.out, "  small\n  empty\n");
 }

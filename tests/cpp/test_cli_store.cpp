@@ -6,8 +6,8 @@
 
 #include "test_util.hpp"
 
-using testutil::cli;
-using testutil::run;
+using chunker::test::cli;
+using chunker::test::run;
 
 namespace {
 
@@ -16,7 +16,7 @@ struct CliStore : ::testing::Test {
   void SetUp() override {
     CHUNKER_NEED_PROGRAM("b3sum");
     CHUNKER_NEED_PROGRAM("zstd");
-    dir = testutil::temp_dir();
+    dir = chunker::test::temp_dir();
     s = dir + "/store";
     ASSERT_EQ(run(cli() + " store init " + s + " --preset 4k >/dev/null").status, 0);
   }
@@ -30,7 +30,7 @@ struct CliStore : ::testing::Test {
   std::string manifest_path(const std::string& name) { return s + "/manifests/" + b3_of_text(name) + ".json"; }
   // Writes a manifest file for `name` with the given JSON text.
   void plant_manifest(const std::string& name, const std::string& text) {
-    testutil::write_file(manifest_path(name), {text.begin(), text.end()});
+    chunker::test::write_file(manifest_path(name), {text.begin(), text.end()});
   }
 };
 
@@ -43,18 +43,18 @@ TEST_F(CliStore, RoundTripIsByteExactAndMatchesB3sum) {
     std::vector<std::uint8_t> data;
   } files[] = {{"in/empty", {}},
                {"in/one", {0x7f}},
-               {"in/random.bin", testutil::random_bytes(200000, 1)},  // > 12 x max (16K)
-               {"in/sub/text.txt", testutil::text_bytes(300000, 2)},
-               {"in/sub/deeper/exact-max", testutil::random_bytes(16384, 3)},
-               {"in/sub/deeper/max-plus-one", testutil::random_bytes(16385, 4)}};
-  for (const auto& f : files) testutil::write_file(dir + "/" + f.name, f.data);
+               {"in/random.bin", chunker::test::random_bytes(200000, 1)},  // > 12 x max (16K)
+               {"in/sub/text.txt", chunker::test::text_bytes(300000, 2)},
+               {"in/sub/deeper/exact-max", chunker::test::random_bytes(16384, 3)},
+               {"in/sub/deeper/max-plus-one", chunker::test::random_bytes(16385, 4)}};
+  for (const auto& f : files) chunker::test::write_file(dir + "/" + f.name, f.data);
   // Directory put from inside dir, so names are relative ("in/...").
   auto put = run("cd " + dir + " && " + cli() + " store put " + s + " ./in 2>&1");
   ASSERT_EQ(put.status, 0) << put.out;
   EXPECT_NE(put.out.find("stored in/sub/text.txt: 300000 bytes"), std::string::npos) << put.out;
   auto ls = run(cli() + " store ls --json " + s);
   ASSERT_EQ(ls.status, 0);
-  auto list = testutil::JsonParser(ls.out).parse();
+  auto list = chunker::test::parse_json(ls.out);
   ASSERT_EQ(list.arr.size(), std::size(files));
   for (const auto& f : files) {
     const std::string orig = dir + "/" + f.name, back = dir + "/restored";
@@ -73,7 +73,7 @@ TEST_F(CliStore, RoundTripIsByteExactAndMatchesB3sum) {
         EXPECT_EQ(e["size"].u64(), f.data.size());
       }
     EXPECT_TRUE(found) << f.name;
-    auto m = testutil::load_json(manifest_path(f.name));
+    auto m = chunker::test::load_json(manifest_path(f.name));
     EXPECT_EQ(m["name"].str, f.name);
     EXPECT_EQ(m["format"].str, "chunker-manifest");
     std::uint64_t sum = 0;
@@ -90,8 +90,8 @@ TEST_F(CliStore, RoundTripIsByteExactAndMatchesB3sum) {
 // pack's name is the b3sum of its bytes, every footer entry's blob decodes
 // (tag 0 raw, 1 zstd) to bytes whose b3sum is the entry's hash.
 TEST_F(CliStore, PackBlobsDecodeWithStandardToolsToTheirName) {
-  testutil::write_file(dir + "/r", testutil::random_bytes(40000, 1));
-  testutil::write_file(dir + "/t", testutil::text_bytes(40000, 2));
+  chunker::test::write_file(dir + "/r", chunker::test::random_bytes(40000, 1));
+  chunker::test::write_file(dir + "/t", chunker::test::text_bytes(40000, 2));
   ASSERT_EQ(run("cd " + dir + " && " + cli() + " store put " + s + " r t >/dev/null").status, 0);
   const std::string script =
       "for f in $(find " + s + "/packs -type f); do "
@@ -123,7 +123,7 @@ TEST_F(CliStore, PackBlobsDecodeWithStandardToolsToTheirName) {
 }
 
 TEST_F(CliStore, VerifyDetectsFlippedBytesMissingPackAndBadManifest) {
-  testutil::write_file(dir + "/t", testutil::text_bytes(100000, 2));
+  chunker::test::write_file(dir + "/t", chunker::test::text_bytes(100000, 2));
   ASSERT_EQ(run(cli() + " store put " + s + " " + dir + "/t --name t >/dev/null").status, 0);
   auto ok = run(cli() + " store verify " + s);
   ASSERT_EQ(ok.status, 0) << ok.out;
@@ -145,7 +145,7 @@ TEST_F(CliStore, VerifyDetectsFlippedBytesMissingPackAndBadManifest) {
   // To standard output: nothing at all (a small file is written only once fully checked).
   EXPECT_EQ(run(cli() + " store get " + s + " t 2>/dev/null | wc -c").out, "0\n");
   // An existing OUT is left as it was, and no temporary file remains.
-  testutil::write_file(dir + "/out", {'o', 'l', 'd'});
+  chunker::test::write_file(dir + "/out", {'o', 'l', 'd'});
   EXPECT_EQ(run(cli() + " store get " + s + " t -o " + dir + "/out 2>/dev/null").status, 1);
   EXPECT_EQ(run("cat " + dir + "/out").out, "old");
   EXPECT_EQ(run("ls " + dir + " | grep -c chunker-get").out, "0\n");
@@ -174,14 +174,14 @@ TEST_F(CliStore, VerifyDetectsFlippedBytesMissingPackAndBadManifest) {
 }
 
 TEST_F(CliStore, GcRemovesUnreferencedKeepsReferencedAndYoung) {
-  testutil::write_file(dir + "/keep", testutil::random_bytes(60000, 1));
-  testutil::write_file(dir + "/drop", testutil::random_bytes(60000, 2));
+  chunker::test::write_file(dir + "/keep", chunker::test::random_bytes(60000, 1));
+  chunker::test::write_file(dir + "/drop", chunker::test::random_bytes(60000, 2));
   ASSERT_EQ(run("cd " + dir + " && " + cli() + " store put " + s + " keep >/dev/null").status, 0);
   ASSERT_EQ(run("cd " + dir + " && " + cli() + " store put " + s + " drop >/dev/null").status, 0);
   auto packs = [&] { return std::stoul(run("find " + s + "/packs -type f | wc -l").out); };
   ASSERT_EQ(packs(), 2u);
   ASSERT_EQ(run("rm " + manifest_path("drop")).status, 0);
-  testutil::write_file(s + "/tmp/crashed-writer", {1, 2, 3});
+  chunker::test::write_file(s + "/tmp/crashed-writer", {1, 2, 3});
   auto young = run(cli() + " store gc " + s);  // default grace 1 h: nothing is old enough
   EXPECT_EQ(young.status, 0) << young.out;
   EXPECT_EQ(packs(), 2u);
@@ -200,7 +200,7 @@ TEST_F(CliStore, GcRemovesUnreferencedKeepsReferencedAndYoung) {
   // A lease of a running put on another machine: gc defers and deletes nothing; --break-lease lifts it.
   ASSERT_EQ(run("rm " + manifest_path("keep") + " && find " + s + " -exec touch -h -d '2 hours ago' {} +").status, 0);
   const std::string id = "0123456789abcdef0123456789abcdef";
-  testutil::write_file(s + "/leases/" + id + ".json", {'{', '}'});
+  chunker::test::write_file(s + "/leases/" + id + ".json", {'{', '}'});
   auto deferred = run(cli() + " store gc " + s + " --grace 0");
   EXPECT_EQ(deferred.status, 0);
   EXPECT_NE(deferred.out.find("deferred: 1 puts"), std::string::npos) << deferred.out;
@@ -211,22 +211,22 @@ TEST_F(CliStore, GcRemovesUnreferencedKeepsReferencedAndYoung) {
 }
 
 TEST_F(CliStore, LeftoverTmpFilesAreIgnoredByReaders) {
-  testutil::write_file(dir + "/f", testutil::random_bytes(30000, 1));
+  chunker::test::write_file(dir + "/f", chunker::test::random_bytes(30000, 1));
   ASSERT_EQ(run(cli() + " store put " + s + " " + dir + "/f --name f >/dev/null").status, 0);
-  testutil::write_file(s + "/tmp/partial-chunk", testutil::random_bytes(1000, 2));
-  testutil::write_file(s + "/tmp/partial-manifest", {'{', '"'});
+  chunker::test::write_file(s + "/tmp/partial-chunk", chunker::test::random_bytes(1000, 2));
+  chunker::test::write_file(s + "/tmp/partial-manifest", {'{', '"'});
   EXPECT_EQ(run(cli() + " store ls " + s + " | wc -l").out, "1\n");
   EXPECT_EQ(run(cli() + " store verify " + s + " >/dev/null").status, 0);
   EXPECT_EQ(run(cli() + " store get " + s + " f | cmp - " + dir + "/f && echo same").out, "same\n");
 }
 
 TEST_F(CliStore, ForeignLayoutManifestIsAccepted) {
-  testutil::write_file(dir + "/f", testutil::text_bytes(40000, 1));
+  chunker::test::write_file(dir + "/f", chunker::test::text_bytes(40000, 1));
   ASSERT_EQ(run(cli() + " store put " + s + " " + dir + "/f --name docs/f.txt >/dev/null").status, 0);
   // Re-layout as another JSON writer might: newlines, spaces around ':' and ','.
   const std::string m = manifest_path("docs/f.txt");
   ASSERT_EQ(run("sed -e 's/,/ ,\\n  /g' -e 's/:/ : /g' " + m + " > " + dir + "/m && mv " + dir + "/m " + m).status, 0);
-  ASSERT_NE(testutil::read_file(m).size(), 0u);
+  ASSERT_NE(chunker::test::read_file(m).size(), 0u);
   EXPECT_EQ(run(cli() + " store get " + s + " docs/f.txt | cmp - " + dir + "/f && echo same").out, "same\n");
   EXPECT_EQ(run(cli() + " store verify " + s + " >/dev/null").status, 0);
 }
@@ -248,7 +248,7 @@ TEST_F(CliStore, BadNamesAreRejected) {
     run("rm -f " + s + "/manifests/*");
   }
   // On the command line: usage errors, nothing written.
-  testutil::write_file(dir + "/f", {1});
+  chunker::test::write_file(dir + "/f", {1});
   for (const char* n : {"../x", "/abs", "a//b", "a/./b"}) {
     auto r = run(cli() + " store put " + s + " " + dir + "/f --name '" + n + "' 2>&1");
     EXPECT_EQ(r.status, 2) << n << ": " << r.out;
@@ -261,7 +261,7 @@ TEST_F(CliStore, BadNamesAreRejected) {
 }
 
 TEST_F(CliStore, MalformedJsonIsAClearErrorNeverACrash) {
-  testutil::write_file(dir + "/f", testutil::random_bytes(5000, 1));
+  chunker::test::write_file(dir + "/f", chunker::test::random_bytes(5000, 1));
   ASSERT_EQ(run(cli() + " store put " + s + " " + dir + "/f --name f >/dev/null").status, 0);
   const std::string good = run("cat " + manifest_path("f")).out;
   const std::string deep(200000, '[');
@@ -283,7 +283,7 @@ TEST_F(CliStore, MalformedJsonIsAClearErrorNeverACrash) {
     EXPECT_EQ(v.status, 1) << v.out.substr(0, 500);
   }
   // A bad store.json stops every command with a message naming it.
-  testutil::write_file(s + "/store.json", {'{', '}'});
+  chunker::test::write_file(s + "/store.json", {'{', '}'});
   auto ls = run(cli() + " store ls " + s + " 2>&1");
   EXPECT_EQ(ls.status, 1);
   EXPECT_NE(ls.out.find("store.json"), std::string::npos) << ls.out;
@@ -301,7 +301,7 @@ TEST_F(CliStore, UsageAndInit) {
   EXPECT_EQ(run(cli() + " store init " + s + " 2>/dev/null").status, 1);  // already a store
   EXPECT_EQ(run(cli() + " store init " + dir + "/s2 --min 1 2>/dev/null").status, 2);
   ASSERT_EQ(run(cli() + " store init " + dir + "/s2 --min 8K --avg 32K --max 128K --level 2 --seed 9 >/dev/null").status, 0);
-  auto j = testutil::load_json(dir + "/s2/store.json");
+  auto j = chunker::test::load_json(dir + "/s2/store.json");
   EXPECT_EQ(j["format"].str, "chunker-store");
   EXPECT_EQ(j["version"].u64(), 2u);
   EXPECT_EQ(j["id"].str.size(), 32u);
@@ -323,15 +323,15 @@ TEST_F(CliStore, HandWrittenStoreWithAllFiveCodecTags) {
   ASSERT_EQ(run("rm -rf " + s + " && mkdir -p " + s + "/chunks " + s + "/manifests " + s + "/tmp").status, 0);
   const std::string v1 = "{\"format\":\"chunker-store\",\"version\":1,\"hash\":\"blake3\",\"chunking\":{\"min\":1024,"
                          "\"avg\":4096,\"max\":16384,\"level\":1,\"seed\":0}}\n";
-  testutil::write_file(s + "/store.json", {v1.begin(), v1.end()});
+  chunker::test::write_file(s + "/store.json", {v1.begin(), v1.end()});
   // Five chunks, each written by a standard tool with its tag: 0 raw, 1 zstd, 2 lz4, 3 xz, 4 bzip2.
   const char* encoders[] = {"cat", "zstd -q -c", "lz4 -q -c", "xz -q -c", "bzip2 -q -c"};
   std::string chunks_json, all;
   std::uint64_t size = 0;
   for (int tag = 0; tag < 5; ++tag) {
-    auto part = testutil::text_bytes(3000 + 1000 * tag, 100 + tag);
+    auto part = chunker::test::text_bytes(3000 + 1000 * tag, 100 + tag);
     const std::string p = dir + "/part" + std::to_string(tag);
-    testutil::write_file(p, part);
+    chunker::test::write_file(p, part);
     const std::string h = b3(p);
     ASSERT_EQ(run("mkdir -p " + s + "/chunks/" + h.substr(0, 2) + " && printf '\\00" + std::to_string(tag) + "' > " + s +
                   "/chunks/" + h.substr(0, 2) + "/" + h + " && " + encoders[tag] + " " + p + " >> " + s + "/chunks/" +
@@ -356,36 +356,36 @@ TEST_F(CliStore, HandWrittenStoreWithAllFiveCodecTags) {
   EXPECT_NE(p.out.find("store migrate"), std::string::npos) << p.out;
   auto m = run(cli() + " store migrate " + s);
   ASSERT_EQ(m.status, 0) << m.out;
-  EXPECT_EQ(testutil::load_json(s + "/store.json")["version"].u64(), 2u);
+  EXPECT_EQ(chunker::test::load_json(s + "/store.json")["version"].u64(), 2u);
   EXPECT_NE(run("test -e " + s + "/chunks").status, 0);
   auto v2 = run(cli() + " store verify " + s);
   EXPECT_EQ(v2.status, 0) << v2.out;
   EXPECT_NE(v2.out.find("1 packs (5 chunks), 1 index files, 1 manifests checked, 0 problems"), std::string::npos) << v2.out;
   EXPECT_EQ(run(cli() + " store get " + s + " mixed/file | cmp - " + dir + "/whole && echo same").out, "same\n");
-  EXPECT_EQ(testutil::load_json(manifest_path("mixed/file"))["version"].u64(), 2u);
+  EXPECT_EQ(chunker::test::load_json(manifest_path("mixed/file"))["version"].u64(), 2u);
   EXPECT_EQ(run(cli() + " store put " + s + " " + dir + "/whole --name w >/dev/null").status, 0);
   EXPECT_EQ(run(cli() + " store migrate " + s).out, s + ": already version 2\n");
 }
 
 TEST_F(CliStore, LsEscapesControlCharactersInNames) {
-  testutil::write_file(dir + "/f", {1, 2, 3});
+  chunker::test::write_file(dir + "/f", {1, 2, 3});
   ASSERT_EQ(run(cli() + " store put " + s + " " + dir + "/f --name \"$(printf 'evil\\n\\033[2Jname\\\\x')\" >/dev/null").status, 0);
   auto ls = run(cli() + " store ls " + s);
   ASSERT_EQ(ls.status, 0);
   EXPECT_EQ(ls.out.substr(ls.out.find("evil")), "evil\\x0a\\x1b[2Jname\\\\x\n") << ls.out;
   // JSON output keeps the exact name (JSON-escaped).
-  auto js = testutil::JsonParser(run(cli() + " store ls --json " + s).out).parse();
+  auto js = chunker::test::parse_json(run(cli() + " store ls --json " + s).out);
   EXPECT_EQ(js[0]["name"].str, "evil\n\x1b[2Jname\\x");
 }
 
 TEST_F(CliStore, GetRemovesTemporariesOfKilledGets) {
-  testutil::write_file(dir + "/f", testutil::random_bytes(5000, 1));
+  chunker::test::write_file(dir + "/f", chunker::test::random_bytes(5000, 1));
   ASSERT_EQ(run(cli() + " store put " + s + " " + dir + "/f --name f >/dev/null").status, 0);
   auto pid = run("sh -c 'echo $$'").out;  // a process that has exited
   pid.pop_back();
-  testutil::write_file(dir + "/out.chunker-get-" + pid, {9, 9});
-  testutil::write_file(dir + "/other.chunker-get-" + pid, {9});  // another OUT's: not ours to judge
-  testutil::write_file(dir + "/out.chunker-get-1", {9});          // pid 1 runs: kept
+  chunker::test::write_file(dir + "/out.chunker-get-" + pid, {9, 9});
+  chunker::test::write_file(dir + "/other.chunker-get-" + pid, {9});  // another OUT's: not ours to judge
+  chunker::test::write_file(dir + "/out.chunker-get-1", {9});          // pid 1 runs: kept
   ASSERT_EQ(run(cli() + " store get " + s + " f -o " + dir + "/out").status, 0);
   EXPECT_EQ(run("cmp " + dir + "/out " + dir + "/f && echo same").out, "same\n");
   EXPECT_NE(run("test -e " + dir + "/out.chunker-get-" + pid).status, 0);
@@ -395,7 +395,7 @@ TEST_F(CliStore, GetRemovesTemporariesOfKilledGets) {
 
 TEST_F(CliStore, FilesCacheSkipsUnchangedFiles) {
   ASSERT_EQ(run("mkdir -p " + dir + "/tree").status, 0);
-  for (int i = 0; i < 6; ++i) testutil::write_file(dir + "/tree/f" + std::to_string(i), testutil::text_bytes(20000, i));
+  for (int i = 0; i < 6; ++i) chunker::test::write_file(dir + "/tree/f" + std::to_string(i), chunker::test::text_bytes(20000, i));
   ::sleep(2);  // files changed within 1 s of a put are not cached
   const std::string env = "XDG_CACHE_HOME=" + dir + "/cache ";
   const std::string put = "cd " + dir + " && " + env + cli() + " store put " + s + " tree";
@@ -404,7 +404,7 @@ TEST_F(CliStore, FilesCacheSkipsUnchangedFiles) {
   EXPECT_NE(first.out.find("(0 unchanged, 0 failed)"), std::string::npos) << first.out;
   auto second = run(put);
   EXPECT_NE(second.out.find("(6 unchanged, 0 failed)"), std::string::npos) << second.out;
-  testutil::write_file(dir + "/tree/f3", testutil::text_bytes(20001, 99));
+  chunker::test::write_file(dir + "/tree/f3", chunker::test::text_bytes(20001, 99));
   auto third = run(put);
   EXPECT_NE(third.out.find("(5 unchanged, 0 failed)"), std::string::npos) << third.out;
   EXPECT_NE(third.out.find("stored tree/f3: 20001 bytes"), std::string::npos) << third.out;

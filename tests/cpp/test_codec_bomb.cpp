@@ -8,7 +8,7 @@
 
 #include "codec_test_util.hpp"
 
-namespace chunker::codectest {
+namespace chunker::test {
 namespace {
 
 using codec::Codec;
@@ -31,7 +31,7 @@ class Bombs : public ::testing::Test {
       std::uint64_t unit = (c == Codec::xz || c == Codec::bzip2) ? (16u << 20) : (64u << 20);
       auto frame = *dir_ / (std::string("frame.") + codec::codec_name(c));
       ASSERT_EQ(run("head -c " + std::to_string(unit) + " /dev/zero | " + program(c) + " -q -1 -c > " + q(frame))
-                    .exit_code,
+                    .status,
                 0);
       Bytes f = read_file(frame);
       ASSERT_FALSE(f.empty());
@@ -61,7 +61,7 @@ TEST_F(Bombs, ReferenceProgramAgreesTheBombIsValid) {
     SCOPED_TRACE(codec::codec_name(b.codec));
     auto frame = *dir_ / (std::string("frame.") + codec::codec_name(b.codec));
     ASSERT_EQ(run(std::string(program(b.codec)) + " -q -dc < " + q(frame) + " | wc -c > " + q(*dir_ / "count"))
-                  .exit_code,
+                  .status,
               0);
     Bytes n = read_file(*dir_ / "count");
     EXPECT_EQ(std::stoull(std::string(n.begin(), n.end())), b.unit);
@@ -96,7 +96,7 @@ TEST_F(Bombs, CliDefaultLimitIsOneGiB) {
   const auto& b = bombs_[0];  // zstd: fastest to inflate 1 GiB
   auto err = *dir_ / "err";
   auto r = run(std::string(cli()) + " decompress -q " + q(b.path) + " > /dev/null 2> " + q(err));
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.status, 1);
   Bytes e = read_file(err);
   std::string msg(e.begin(), e.end());
   EXPECT_NE(msg.find("exceeds the limit of 1073741824 bytes"), std::string::npos) << msg;
@@ -120,9 +120,9 @@ TEST_F(Bombs, LibraryOneShotNeverGrowsPastTheLimit) {
 }
 
 }  // namespace
-}  // namespace chunker::codectest
+}  // namespace chunker::test
 
-namespace chunker::codectest {
+namespace chunker::test {
 namespace {
 
 // The zstd window is the decoder's big allocation, and a frame header alone can
@@ -132,9 +132,9 @@ TEST(ZstdWindowCap, FollowsTheOutputLimit) {
   TempDir dir;
   auto in = dir / "in.bin";
   auto frame = dir / "in.zst";
-  ASSERT_EQ(run("head -c 1048576 /dev/urandom > " + q(in)).exit_code, 0);
+  ASSERT_EQ(run("head -c 1048576 /dev/urandom > " + q(in)).status, 0);
   // Streamed (no content size in the header), so the frame keeps its 32 MiB window.
-  ASSERT_EQ(run("zstd -q --long=25 -c < " + q(in) + " > " + q(frame)).exit_code, 0);
+  ASSERT_EQ(run("zstd -q --long=25 -c < " + q(in) + " > " + q(frame)).status, 0);
   Bytes z = read_file(frame), want = read_file(in);
   ASSERT_EQ(z[4] & 0x20, 0) << "single-segment frame: no window descriptor";
   ASSERT_EQ(z[5] >> 3, 25 - 10) << "the CLI did not write a 32 MiB window descriptor";
@@ -150,7 +150,7 @@ TEST(ZstdWindowCap, FollowsTheOutputLimit) {
   EXPECT_EQ(out, want);
 
   // zstd -19 streamed uses an 8 MiB window: it must still decode under a tiny limit.
-  ASSERT_EQ(run("head -c 1000 " + q(in) + " | zstd -q -19 -c > " + q(frame)).exit_code, 0);
+  ASSERT_EQ(run("head -c 1000 " + q(in) + " | zstd -q -19 -c > " + q(frame)).status, 0);
   out.clear();
   st = codec::decompress(read_file(frame), out, {.output_limit = 4096});
   ASSERT_TRUE(st.ok()) << st.to_string();
@@ -164,4 +164,4 @@ TEST(ZstdWindowCap, FollowsTheOutputLimit) {
 }
 
 }  // namespace
-}  // namespace chunker::codectest
+}  // namespace chunker::test

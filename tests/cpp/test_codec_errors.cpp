@@ -5,7 +5,7 @@
 
 #include "codec_test_util.hpp"
 
-namespace chunker::codectest {
+namespace chunker::test {
 namespace {
 
 using codec::Codec;
@@ -190,4 +190,4 @@ TEST(CodecLimits, LimitIsExactForEveryCodecAndPath) {
 }
 
 }  // namespace
-}  // namespace chunker::codectest
+}  // namespace chunker::test

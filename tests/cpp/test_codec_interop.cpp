@@ -6,7 +6,7 @@
 
 #include "codec_test_util.hpp"
 
-namespace chunker::codectest {
+namespace chunker::test {
 namespace {
 
 using codec::Codec;
@@ -45,7 +45,7 @@ TEST_F(Interop, TheirOutputOurDecoder) {
     SCOPED_TRACE(std::string(program(tc.codec)) + " " + tc.args);
     auto f = dir_ / "theirs";
     ASSERT_EQ(run(std::string(program(tc.codec)) + " -q -c " + tc.args + " < " + q(dir_ / "data") + " > " + q(f))
-                  .exit_code,
+                  .status,
               0);
     Bytes z = read_file(f), back;
     EXPECT_EQ(codec::detect(z).codec, tc.codec);
@@ -54,7 +54,7 @@ TEST_F(Interop, TheirOutputOurDecoder) {
     EXPECT_TRUE(back == data_);
     // The CLI, streaming through a pipe.
     auto out = dir_ / "back";
-    ASSERT_EQ(run("cat " + q(f) + " | " + cli() + " decompress > " + q(out)).exit_code, 0);
+    ASSERT_EQ(run("cat " + q(f) + " | " + cli() + " decompress > " + q(out)).status, 0);
     EXPECT_TRUE(read_file(out) == data_);
   }
 }
@@ -67,10 +67,10 @@ TEST_F(Interop, TheirConcatenatedFramesAndEmptyInput) {
     // Two separate runs appended: two frames / streams in one file.
     ASSERT_EQ(run(p + " -q -c < " + q(dir_ / "data") + " > " + q(f) + " && " + p + " -q -c < " + q(dir_ / "data") +
                   " >> " + q(f))
-                  .exit_code,
+                  .status,
               0);
     // The reference program itself agrees the file is valid.
-    ASSERT_EQ(run(p + " -q -dc < " + q(f) + " > /dev/null").exit_code, 0);
+    ASSERT_EQ(run(p + " -q -dc < " + q(f) + " > /dev/null").status, 0);
     Bytes back;
     Status st = codec::decompress(read_file(f), back);
     ASSERT_TRUE(st.ok()) << st.to_string();
@@ -79,7 +79,7 @@ TEST_F(Interop, TheirConcatenatedFramesAndEmptyInput) {
     EXPECT_TRUE(back == twice);
 
     auto e = dir_ / "empty";
-    ASSERT_EQ(run(": | " + p + " -q -c > " + q(e)).exit_code, 0);
+    ASSERT_EQ(run(": | " + p + " -q -c > " + q(e)).status, 0);
     back = {1};
     st = codec::decompress(read_file(e), back);
     ASSERT_TRUE(st.ok()) << st.to_string();
@@ -97,10 +97,10 @@ TEST_F(Interop, OurOutputTheirDecoder) {
       ASSERT_TRUE(codec::compress(data_, z, {.codec = c, .level = level}).ok());
       write_file(dir_ / "ours", z);
       auto out = dir_ / "back";
-      ASSERT_EQ(run(std::string(program(c)) + " -q -dc < " + q(dir_ / "ours") + " > " + q(out)).exit_code, 0);
+      ASSERT_EQ(run(std::string(program(c)) + " -q -dc < " + q(dir_ / "ours") + " > " + q(out)).status, 0);
       EXPECT_TRUE(read_file(out) == data_);
       // The reference program's integrity test must pass as well.
-      EXPECT_EQ(run(std::string(program(c)) + " -q -t < " + q(dir_ / "ours")).exit_code, 0);
+      EXPECT_EQ(run(std::string(program(c)) + " -q -t < " + q(dir_ / "ours")).status, 0);
     }
     // Without content checksum (what the benchmarks time): still standard.
     {
@@ -111,21 +111,21 @@ TEST_F(Interop, OurOutputTheirDecoder) {
       ASSERT_TRUE(codec::compress(data_, z, o).ok());
       write_file(dir_ / "nochk", z);
       auto out = dir_ / "back";
-      ASSERT_EQ(run(std::string(program(c)) + " -q -dc < " + q(dir_ / "nochk") + " > " + q(out)).exit_code, 0);
+      ASSERT_EQ(run(std::string(program(c)) + " -q -dc < " + q(dir_ / "nochk") + " > " + q(out)).status, 0);
       EXPECT_TRUE(read_file(out) == data_);
     }
     // Streamed through our CLI (pipe in, pipe out), and an empty input.
     auto z = dir_ / "cli";
     ASSERT_EQ(run(std::string("cat ") + q(dir_ / "data") + " | " + cli() + " compress --codec " +
                   codec::codec_name(c) + " > " + q(z))
-                  .exit_code,
+                  .status,
               0);
     auto out = dir_ / "back";
-    ASSERT_EQ(run(std::string(program(c)) + " -q -dc < " + q(z) + " > " + q(out)).exit_code, 0);
+    ASSERT_EQ(run(std::string(program(c)) + " -q -dc < " + q(z) + " > " + q(out)).status, 0);
     EXPECT_TRUE(read_file(out) == data_);
     ASSERT_EQ(run(std::string(": | ") + cli() + " compress --codec " + codec::codec_name(c) + " | " + program(c) +
                   " -q -dc > " + q(out))
-                  .exit_code,
+                  .status,
               0);
     EXPECT_TRUE(read_file(out).empty());
   }
@@ -139,7 +139,7 @@ TEST_F(Interop, ZstdThreadsMatchZstdProgram) {
   const Bytes big = mixed_bytes(6'500'000, 77);
   write_file(dir_ / "big", big);
   auto theirs = [&](const std::string& opts) {
-    EXPECT_EQ(run("zstd -q -c -1 " + opts + " < " + q(dir_ / "big") + " > " + q(dir_ / "t")).exit_code, 0);
+    EXPECT_EQ(run("zstd -q -c -1 " + opts + " < " + q(dir_ / "big") + " > " + q(dir_ / "t")).status, 0);
     return read_file(dir_ / "t");
   };
   const Bytes their_mt = theirs("-T2"), their_st = theirs("--single-thread");
@@ -149,12 +149,12 @@ TEST_F(Interop, ZstdThreadsMatchZstdProgram) {
     SCOPED_TRACE("chunker compress -T " + std::to_string(t));
     ASSERT_EQ(run("cat " + q(dir_ / "big") + " | " + cli() + " compress -q --codec zstd --level 1 -T " +
                   std::to_string(t) + " > " + q(dir_ / "ours"))
-                  .exit_code,
+                  .status,
               0);
     EXPECT_TRUE(read_file(dir_ / "ours") == (t == 1 ? their_st : their_mt));
   }
   // One-shot: the frame records the content size, as `zstd FILE` writes it.
-  ASSERT_EQ(run("zstd -q -f -1 -T2 " + q(dir_ / "big") + " -o " + q(dir_ / "big.zst")).exit_code, 0);
+  ASSERT_EQ(run("zstd -q -f -1 -T2 " + q(dir_ / "big") + " -o " + q(dir_ / "big.zst")).status, 0);
   const Bytes their_file = read_file(dir_ / "big.zst");
   for (unsigned t : {2u, 4u}) {
     SCOPED_TRACE("threads " + std::to_string(t));
@@ -182,7 +182,7 @@ TEST_F(Interop, CliStrategiesAndFiles) {
     auto z = dir_ / (std::string("out.") + s);
     ASSERT_EQ(run(std::string(cli()) + " compress -v --strategy " + s + " " + q(dir_ / "in") + " " + q(z) + " 2> " +
                   q(dir_ / "err"))
-                  .exit_code,
+                  .status,
               0);
     if (std::string(s) == "adaptive") {
       // The JPEG blocks are stored, the mixed data is not: both decisions happen.
@@ -195,9 +195,9 @@ TEST_F(Interop, CliStrategiesAndFiles) {
     Bytes zb = read_file(z);
     EXPECT_EQ(codec::codec_name(codec::detect(zb).codec), std::string(prog));
     auto out = dir_ / "back";
-    ASSERT_EQ(run(std::string(prog) + " -q -dc < " + q(z) + " > " + q(out)).exit_code, 0);
+    ASSERT_EQ(run(std::string(prog) + " -q -dc < " + q(z) + " > " + q(out)).status, 0);
     EXPECT_TRUE(read_file(out) == input);
-    ASSERT_EQ(run(std::string(cli()) + " decompress -f " + q(z) + " " + q(out)).exit_code, 0);
+    ASSERT_EQ(run(std::string(cli()) + " decompress -f " + q(z) + " " + q(out)).status, 0);
     EXPECT_TRUE(read_file(out) == input);
   }
 }
@@ -205,26 +205,26 @@ TEST_F(Interop, CliStrategiesAndFiles) {
 TEST(CodecCli, UsageErrorsAndExitCodes) {
   TempDir dir;
   std::string c = cli();
-  EXPECT_EQ(run(c + " compress --help > /dev/null").exit_code, 0);
-  EXPECT_EQ(run(c + " decompress --help > /dev/null").exit_code, 0);
-  EXPECT_EQ(run(c + " compress --codec gzip < /dev/null > /dev/null 2>&1").exit_code, 2);
-  EXPECT_EQ(run(c + " compress --codec xz --level 10 < /dev/null > /dev/null 2>&1").exit_code, 2);
-  EXPECT_EQ(run(c + " compress --codec xz --strategy fastest < /dev/null > /dev/null 2>&1").exit_code, 2);
-  EXPECT_EQ(run(c + " compress --strategy best < /dev/null > /dev/null 2>&1").exit_code, 2);
-  EXPECT_EQ(run(c + " decompress --max-output 12Q < /dev/null > /dev/null 2>&1").exit_code, 2);
-  EXPECT_EQ(run(c + " decompress " + q(dir / "missing") + " > /dev/null 2>&1").exit_code, 1);
+  EXPECT_EQ(run(c + " compress --help > /dev/null").status, 0);
+  EXPECT_EQ(run(c + " decompress --help > /dev/null").status, 0);
+  EXPECT_EQ(run(c + " compress --codec gzip < /dev/null > /dev/null 2>&1").status, 2);
+  EXPECT_EQ(run(c + " compress --codec xz --level 10 < /dev/null > /dev/null 2>&1").status, 2);
+  EXPECT_EQ(run(c + " compress --codec xz --strategy fastest < /dev/null > /dev/null 2>&1").status, 2);
+  EXPECT_EQ(run(c + " compress --strategy best < /dev/null > /dev/null 2>&1").status, 2);
+  EXPECT_EQ(run(c + " decompress --max-output 12Q < /dev/null > /dev/null 2>&1").status, 2);
+  EXPECT_EQ(run(c + " decompress " + q(dir / "missing") + " > /dev/null 2>&1").status, 1);
   // Bad data: exit 1 with the error named, and a named output file removed.
   write_file(dir / "junk", Bytes{'n', 'o', 't', ' ', 'z', 's', 't', 'd'});
-  EXPECT_EQ(run(c + " decompress " + q(dir / "junk") + " " + q(dir / "out") + " 2> " + q(dir / "err")).exit_code, 1);
+  EXPECT_EQ(run(c + " decompress " + q(dir / "junk") + " " + q(dir / "out") + " 2> " + q(dir / "err")).status, 1);
   EXPECT_FALSE(std::filesystem::exists(dir / "out"));
   Bytes err = read_file(dir / "err");
   EXPECT_NE(std::string(err.begin(), err.end()).find("unknown format"), std::string::npos);
   // --max-output is honoured (and a size suffix accepted).
   write_file(dir / "z", Bytes{});
-  ASSERT_EQ(run("head -c 3000000 /dev/zero | zstd -q -c > " + q(dir / "z")).exit_code, 0);
-  EXPECT_EQ(run(c + " decompress --max-output 2M " + q(dir / "z") + " > /dev/null 2>&1").exit_code, 1);
-  EXPECT_EQ(run(c + " decompress --max-output 3M " + q(dir / "z") + " > /dev/null 2>&1").exit_code, 0);
+  ASSERT_EQ(run("head -c 3000000 /dev/zero | zstd -q -c > " + q(dir / "z")).status, 0);
+  EXPECT_EQ(run(c + " decompress --max-output 2M " + q(dir / "z") + " > /dev/null 2>&1").status, 1);
+  EXPECT_EQ(run(c + " decompress --max-output 3M " + q(dir / "z") + " > /dev/null 2>&1").status, 0);
 }
 
 }  // namespace
-}  // namespace chunker::codectest
+}  // namespace chunker::test

@@ -8,8 +8,8 @@ using namespace chunker;
 
 TEST(CodecPipeline, CompressedChunksDecompressWithTheZstdProgram) {
   CHUNKER_NEED_PROGRAM("zstd");
-  auto d = testutil::text_bytes(3 << 20, 21);
-  auto dir = testutil::temp_dir();
+  auto d = chunker::test::text_bytes(3 << 20, 21);
+  auto dir = chunker::test::temp_dir();
   for (unsigned threads : {1u, 2u, 3u}) {
     auto stage = codec::CompressStage::create({codec::Codec::zstd, 3, {}}, threads);
     ASSERT_TRUE(stage.ok());
@@ -28,8 +28,8 @@ TEST(CodecPipeline, CompressedChunksDecompressWithTheZstdProgram) {
                     next += c.length;
                     EXPECT_LT(z.size(), c.length);  // text compresses
                     if (checked++ % 7 == 0) {       // a sample through the real zstd program
-                      testutil::write_file(dir + "/c.zst", std::vector<std::uint8_t>(z.begin(), z.end()));
-                      auto r = testutil::run("zstd -dc " + dir + "/c.zst");
+                      chunker::test::write_file(dir + "/c.zst", std::vector<std::uint8_t>(z.begin(), z.end()));
+                      auto r = chunker::test::run("zstd -dc " + dir + "/c.zst");
                       ASSERT_EQ(r.status, 0);
                       ASSERT_EQ(r.out.size(), c.length);
                       EXPECT_TRUE(std::equal(r.out.begin(), r.out.end(), d.begin() + static_cast<std::ptrdiff_t>(c.offset)));
@@ -38,11 +38,11 @@ TEST(CodecPipeline, CompressedChunksDecompressWithTheZstdProgram) {
     EXPECT_EQ(next, d.size());
     EXPECT_GT(pl->stats().stage_bytes, 0u);
   }
-  testutil::run("rm -rf " + dir);
+  chunker::test::run("rm -rf " + dir);
 }
 
 TEST(CodecPipeline, AdaptivePassesIncompressibleChunksThrough) {
-  auto d = testutil::random_bytes(2 << 20, 22);
+  auto d = chunker::test::random_bytes(2 << 20, 22);
   auto stage = codec::CompressStage::create(codec::strategy_options(codec::Strategy::adaptive), 2, true);
   ASSERT_TRUE(stage.ok());
   PipelineOptions o;
@@ -58,7 +58,7 @@ TEST(CodecPipeline, AdaptivePassesIncompressibleChunksThrough) {
                 }).ok());
   EXPECT_GT(chunks, 10u);
   // Text in the same pipeline is compressed (shorter than the chunk).
-  auto t = testutil::text_bytes(1 << 20, 23);
+  auto t = chunker::test::text_bytes(1 << 20, 23);
   std::size_t shorter = 0, total = 0;
   ASSERT_TRUE(pl->run(std::span<const std::uint8_t>(t), [&](const HashedChunk& c, std::span<const std::uint8_t> out) {
                   ++total;

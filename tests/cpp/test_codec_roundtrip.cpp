@@ -10,7 +10,7 @@
 #include "codec/alloc.hpp"
 #include "codec_test_util.hpp"
 
-namespace chunker::codectest {
+namespace chunker::test {
 namespace {
 
 using codec::Codec;
@@ -28,15 +28,16 @@ const char* kind_name(int k) { return (const char*[]){"random", "text", "zeros",
 // Streams `in` through a Compressor in random-sized pieces with random-sized
 // output buffers.
 Bytes stream_compress(codec::Compressor& c, const Bytes& in, std::uint64_t seed) {
+  SplitMix64 rng(seed);
   Bytes out;
   std::size_t pos = 0;
   Bytes obuf;
   for (bool finish = false;;) {
-    std::size_t piece = std::min<std::size_t>(in.size() - pos, splitmix(seed) % 70000);
+    std::size_t piece = std::min<std::size_t>(in.size() - pos, rng.next() % 70000);
     finish = pos + piece == in.size();
     std::span<const std::uint8_t> rest(in.data() + pos, piece);
     for (;;) {
-      obuf.resize(1 + splitmix(seed) % 40000);
+      obuf.resize(1 + rng.next() % 40000);
       auto r = c.update(rest, obuf, finish);
       EXPECT_TRUE(r.ok()) << r.status().to_string();
       if (!r) return {};
@@ -50,13 +51,14 @@ Bytes stream_compress(codec::Compressor& c, const Bytes& in, std::uint64_t seed)
 }
 
 Bytes stream_decompress(codec::Decompressor& d, const Bytes& in, std::uint64_t seed) {
+  SplitMix64 rng(seed);
   Bytes out, obuf;
   std::size_t pos = 0;
   for (;;) {
-    std::size_t piece = std::min<std::size_t>(in.size() - pos, splitmix(seed) % 50000);
+    std::size_t piece = std::min<std::size_t>(in.size() - pos, rng.next() % 50000);
     std::span<const std::uint8_t> rest(in.data() + pos, piece);
     for (;;) {
-      obuf.resize(1 + splitmix(seed) % 60000);
+      obuf.resize(1 + rng.next() % 60000);
       auto r = d.update(rest, obuf);
       EXPECT_TRUE(r.ok()) << r.status().to_string();
       if (!r) return {};
@@ -247,10 +249,10 @@ TEST(CodecDictionary, TrainCompressDecompress) {
   std::vector<Bytes> samples;
   Bytes flat;
   std::vector<std::size_t> sizes;
-  std::uint64_t s = 42;
+  SplitMix64 s(42);
   for (int i = 0; i < 2000; ++i) {
-    std::string rec = "{\"path\":\"/nix/store/" + std::to_string(splitmix(s) % 100000) +
-                      "-package-name\",\"narHash\":\"sha256:" + std::to_string(splitmix(s)) +
+    std::string rec = "{\"path\":\"/nix/store/" + std::to_string(s.next() % 100000) +
+                      "-package-name\",\"narHash\":\"sha256:" + std::to_string(s.next()) +
                       "\",\"references\":[\"glibc\",\"openssl\"],\"deriver\":\"x.drv\"}";
     flat.insert(flat.end(), rec.begin(), rec.end());
     sizes.push_back(rec.size());
@@ -349,4 +351,4 @@ TEST(CodecStrategy, ResolveNamesToOptions) {
 }
 
 }  // namespace
-}  // namespace chunker::codectest
+}  // namespace chunker::test

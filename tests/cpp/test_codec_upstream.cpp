@@ -11,7 +11,7 @@
 
 #include "codec_test_util.hpp"
 
-namespace chunker::codectest {
+namespace chunker::test {
 namespace {
 
 using codec::Codec;
@@ -61,7 +61,7 @@ std::pair<std::size_t, std::size_t> fcs_field(const Bytes& z) {
 TEST_F(Upstream, ZstdDeclaredContentSizeIsEnforced) {
   const Bytes data = text_bytes(137, 19);
   write_file(dir_ / "in", data);
-  ASSERT_EQ(run("zstd -q -f " + q(dir_ / "in") + " -o " + q(dir_ / "in.zst")).exit_code, 0);
+  ASSERT_EQ(run("zstd -q -f " + q(dir_ / "in") + " -o " + q(dir_ / "in.zst")).status, 0);
   const Bytes good = read_file(dir_ / "in.zst");
   auto [off, width] = fcs_field(good);
   ASSERT_EQ(width, 1u) << "zstd wrote no 1-byte content size for 137 bytes";
@@ -72,7 +72,7 @@ TEST_F(Upstream, ZstdDeclaredContentSizeIsEnforced) {
     bad[off] = declared;
     write_file(dir_ / "bad.zst", bad);
     // The reference refuses it...
-    EXPECT_NE(run("zstd -q -dc " + q(dir_ / "bad.zst") + " > /dev/null 2>&1").exit_code, 0);
+    EXPECT_NE(run("zstd -q -dc " + q(dir_ / "bad.zst") + " > /dev/null 2>&1").status, 0);
     // ... and so does every path of ours.
     Bytes out;
     Status st = codec::decompress(bad, out);
@@ -82,7 +82,7 @@ TEST_F(Upstream, ZstdDeclaredContentSizeIsEnforced) {
     auto r = d->decompress_into(bad, buf);
     EXPECT_EQ(r.status().code(), Errc::corrupt_input) << r.status().to_string();
     EXPECT_EQ(run(std::string(cli()) + " decompress -q " + q(dir_ / "bad.zst") + " > /dev/null 2> " + q(dir_ / "err"))
-                  .exit_code,
+                  .status,
               1);
     EXPECT_NE(err_text(dir_ / "err").find("bad.zst: "), std::string::npos) << err_text(dir_ / "err");
   }
@@ -102,7 +102,7 @@ TEST_F(Upstream, ZstdGoldenFiles) {
   for (const auto& e : std::filesystem::directory_iterator(src / "tests/golden-decompression")) {
     if (e.path().filename().string()[0] == '.') continue;  // .gitignore
     SCOPED_TRACE(e.path().filename().string());
-    ASSERT_EQ(run("zstd -q -dc " + q(e.path()) + " > " + q(dir_ / "ref")).exit_code, 0);
+    ASSERT_EQ(run("zstd -q -dc " + q(e.path()) + " > " + q(dir_ / "ref")).status, 0);
     Bytes out;
     Status st = codec::decompress(read_file(e.path()), out);
     EXPECT_TRUE(st.ok()) << st.to_string();
@@ -115,7 +115,7 @@ TEST_F(Upstream, ZstdGoldenFiles) {
   for (const auto& e : std::filesystem::directory_iterator(src / "tests/golden-decompression-errors")) {
     if (e.path().filename().string()[0] == '.') continue;  // .gitignore
     SCOPED_TRACE(e.path().filename().string());
-    EXPECT_NE(run("zstd -q -dc " + q(e.path()) + " > /dev/null 2>&1").exit_code, 0);
+    EXPECT_NE(run("zstd -q -dc " + q(e.path()) + " > /dev/null 2>&1").status, 0);
     const Bytes z = read_file(e.path());
     Bytes out;
     Status st = codec::decompress(z, out);
@@ -123,7 +123,7 @@ TEST_F(Upstream, ZstdGoldenFiles) {
     EXPECT_TRUE(st.code() == Errc::corrupt_input || st.code() == Errc::truncated_input) << st.to_string();
     std::vector<std::uint8_t> buf(1 << 20);
     EXPECT_FALSE(codec::decompress_into(z, buf).ok());
-    EXPECT_EQ(run(std::string(cli()) + " decompress -q " + q(e.path()) + " > /dev/null 2>&1").exit_code, 1);
+    EXPECT_EQ(run(std::string(cli()) + " decompress -q " + q(e.path()) + " > /dev/null 2>&1").status, 1);
     ++n;
   }
   EXPECT_GE(n, 3);
@@ -136,7 +136,7 @@ TEST_F(Upstream, ZstdGoldenFiles) {
       Bytes z;
       ASSERT_TRUE(codec::compress(in, z, {.codec = Codec::zstd, .level = level}).ok());
       write_file(dir_ / "ours.zst", z);
-      ASSERT_EQ(run("zstd -q -dc " + q(dir_ / "ours.zst") + " > " + q(dir_ / "back")).exit_code, 0);
+      ASSERT_EQ(run("zstd -q -dc " + q(dir_ / "ours.zst") + " > " + q(dir_ / "back")).status, 0);
       EXPECT_TRUE(read_file(dir_ / "back") == in) << "level " << level;
     }
   }
@@ -155,9 +155,9 @@ TEST_F(Upstream, ZstdNamedFileMatchesZstdProgram) {
       SCOPED_TRACE(std::string(f) + " " + ours);
       ASSERT_EQ(run(std::string(cli()) + " compress -q --codec zstd " + ours + " " + q(dir_ / f) + " " +
                     q(dir_ / "ours.zst"))
-                    .exit_code,
+                    .status,
                 0);
-      ASSERT_EQ(run(std::string("zstd -q -f ") + theirs + " " + q(dir_ / f) + " -o " + q(dir_ / "theirs.zst")).exit_code,
+      ASSERT_EQ(run(std::string("zstd -q -f ") + theirs + " " + q(dir_ / f) + " -o " + q(dir_ / "theirs.zst")).status,
                 0);
       const Bytes z = read_file(dir_ / "ours.zst");
       EXPECT_TRUE(z == read_file(dir_ / "theirs.zst"));
@@ -180,14 +180,14 @@ TEST_F(Upstream, ZstdFrameNeedingADictionaryIsADataError) {
   write_file(dir_ / "dict", *dict);
   const Bytes rec = text_bytes(300, 1001);
   write_file(dir_ / "rec", rec);
-  ASSERT_EQ(run("zstd -q -f -D " + q(dir_ / "dict") + " " + q(dir_ / "rec") + " -o " + q(dir_ / "rec.zst")).exit_code, 0);
-  EXPECT_NE(run("zstd -q -dc " + q(dir_ / "rec.zst") + " > /dev/null 2>&1").exit_code, 0);
+  ASSERT_EQ(run("zstd -q -f -D " + q(dir_ / "dict") + " " + q(dir_ / "rec") + " -o " + q(dir_ / "rec.zst")).status, 0);
+  EXPECT_NE(run("zstd -q -dc " + q(dir_ / "rec.zst") + " > /dev/null 2>&1").status, 0);
   const Bytes z = read_file(dir_ / "rec.zst");
   Bytes out;
   Status st = codec::decompress(z, out);
   EXPECT_EQ(st.code(), Errc::corrupt_input) << st.to_string();
   EXPECT_NE(st.message().find("dictionary"), std::string::npos) << st.to_string();
-  EXPECT_EQ(run(std::string(cli()) + " decompress -q " + q(dir_ / "rec.zst") + " > /dev/null 2>&1").exit_code, 1);
+  EXPECT_EQ(run(std::string(cli()) + " decompress -q " + q(dir_ / "rec.zst") + " > /dev/null 2>&1").status, 1);
   ASSERT_TRUE(codec::decompress(z, out, {.dictionary = *dict}).ok());
   EXPECT_TRUE(out == rec);
 }
@@ -198,7 +198,7 @@ TEST_F(Upstream, LzmaAloneFromXz) {
   for (const char* opts : {"-0", "-6", "-9e"}) {
     SCOPED_TRACE(opts);
     ASSERT_EQ(run(std::string("xz -q -c --format=lzma ") + opts + " < " + q(dir_ / "in") + " > " + q(dir_ / "in.lzma"))
-                  .exit_code,
+                  .status,
               0);
     const Bytes z = read_file(dir_ / "in.lzma");
     EXPECT_EQ(codec::detect(z).codec, Codec::xz);
@@ -207,14 +207,14 @@ TEST_F(Upstream, LzmaAloneFromXz) {
     ASSERT_TRUE(st.ok()) << st.to_string();
     EXPECT_TRUE(out == data);
     EXPECT_TRUE(codec::decompress(z, out, {.codec = Codec::xz}).ok());
-    ASSERT_EQ(run(std::string(cli()) + " decompress -q -f " + q(dir_ / "in.lzma") + " " + q(dir_ / "out")).exit_code, 0);
+    ASSERT_EQ(run(std::string(cli()) + " decompress -q -f " + q(dir_ / "in.lzma") + " " + q(dir_ / "out")).status, 0);
     EXPECT_TRUE(read_file(dir_ / "out") == data);
     // Anything after an LZMA-alone stream is an error (xz -d agrees), and so
     // is one after another frame.
     Bytes twice = z;
     twice.insert(twice.end(), z.begin(), z.end());
     write_file(dir_ / "twice", twice);
-    EXPECT_NE(run("xz -q -dc " + q(dir_ / "twice") + " > /dev/null 2>&1").exit_code, 0);
+    EXPECT_NE(run("xz -q -dc " + q(dir_ / "twice") + " > /dev/null 2>&1").status, 0);
     EXPECT_EQ(codec::decompress(twice, out).code(), Errc::trailing_data);
   }
   // Compression stays .xz.
@@ -232,25 +232,25 @@ TEST_F(Upstream, Lz4LegacyFramesFromLz4) {
   for (const char* f : {"big", "small", "empty"}) {
     for (const char* opts : {"-l", "-l -9"}) {
       SCOPED_TRACE(std::string(f) + " " + opts);
-      ASSERT_EQ(run(std::string("lz4 -q -c ") + opts + " < " + q(dir_ / f) + " > " + q(dir_ / "z")).exit_code, 0);
+      ASSERT_EQ(run(std::string("lz4 -q -c ") + opts + " < " + q(dir_ / f) + " > " + q(dir_ / "z")).status, 0);
       const Bytes z = read_file(dir_ / "z");
       ASSERT_EQ(z[0], 0x02);
       Bytes out;
       Status st = codec::decompress(z, out);
       ASSERT_TRUE(st.ok()) << st.to_string();
       EXPECT_TRUE(out == read_file(dir_ / f));
-      ASSERT_EQ(run(std::string(cli()) + " decompress -q -f " + q(dir_ / "z") + " " + q(dir_ / "out")).exit_code, 0);
+      ASSERT_EQ(run(std::string(cli()) + " decompress -q -f " + q(dir_ / "z") + " " + q(dir_ / "out")).status, 0);
       EXPECT_TRUE(read_file(dir_ / "out") == read_file(dir_ / f));
     }
   }
   // legacy + legacy and legacy + frame decode (the lz4 program reads both),
   // fed one byte at a time, so the next frame's magic arrives in pieces.
-  ASSERT_EQ(run("lz4 -q -l -c < " + q(dir_ / "small") + " > " + q(dir_ / "l")).exit_code, 0);
-  ASSERT_EQ(run("lz4 -q -c < " + q(dir_ / "small") + " > " + q(dir_ / "f")).exit_code, 0);
+  ASSERT_EQ(run("lz4 -q -l -c < " + q(dir_ / "small") + " > " + q(dir_ / "l")).status, 0);
+  ASSERT_EQ(run("lz4 -q -c < " + q(dir_ / "small") + " > " + q(dir_ / "f")).status, 0);
   for (const char* second : {"l", "f"}) {
     SCOPED_TRACE(std::string("legacy + ") + second);
-    ASSERT_EQ(run("cat " + q(dir_ / "l") + " " + q(dir_ / second) + " > " + q(dir_ / "cat")).exit_code, 0);
-    ASSERT_EQ(run("lz4 -q -dc " + q(dir_ / "cat") + " > " + q(dir_ / "ref")).exit_code, 0);
+    ASSERT_EQ(run("cat " + q(dir_ / "l") + " " + q(dir_ / second) + " > " + q(dir_ / "cat")).status, 0);
+    ASSERT_EQ(run("lz4 -q -dc " + q(dir_ / "cat") + " > " + q(dir_ / "ref")).status, 0);
     const Bytes cat = read_file(dir_ / "cat");
     auto d = codec::Decompressor::create();
     Bytes out, buf(7);
@@ -272,7 +272,7 @@ TEST_F(Upstream, Lz4LegacyFramesFromLz4) {
   Bytes garbage = read_file(dir_ / "l");
   for (char c : std::string("garbage!")) garbage.push_back(static_cast<std::uint8_t>(c));
   write_file(dir_ / "g", garbage);
-  EXPECT_NE(run("lz4 -q -dc " + q(dir_ / "g") + " > /dev/null 2>&1").exit_code, 0);
+  EXPECT_NE(run("lz4 -q -dc " + q(dir_ / "g") + " > /dev/null 2>&1").status, 0);
   Bytes out;
   EXPECT_FALSE(codec::decompress(garbage, out).ok());
   // A cut-off legacy block is truncated input.
@@ -305,35 +305,35 @@ TEST(CodecCliFiles, DecompressKeepsExistingOutputAndNamesTheFile) {
   const std::string c = cli();
   const Bytes data = text_bytes(10000, 3);
   write_file(dir / "data", data);
-  ASSERT_EQ(run("zstd -q -c " + q(dir / "data") + " > " + q(dir / "data.zst")).exit_code, 0);
+  ASSERT_EQ(run("zstd -q -c " + q(dir / "data") + " > " + q(dir / "data.zst")).status, 0);
   // Empty input is an error, as for zstd -d and xz -d.
   write_file(dir / "empty", Bytes{});
-  EXPECT_NE(run("zstd -q -dc " + q(dir / "empty") + " > /dev/null 2>&1").exit_code, 0);
-  EXPECT_EQ(run(c + " decompress -q " + q(dir / "empty") + " > /dev/null 2> " + q(dir / "err")).exit_code, 1);
+  EXPECT_NE(run("zstd -q -dc " + q(dir / "empty") + " > /dev/null 2>&1").status, 0);
+  EXPECT_EQ(run(c + " decompress -q " + q(dir / "empty") + " > /dev/null 2> " + q(dir / "err")).status, 1);
   EXPECT_NE(err_text(dir / "err").find("empty: empty input"), std::string::npos) << err_text(dir / "err");
-  EXPECT_EQ(run(c + " decompress -q < /dev/null > /dev/null 2>&1").exit_code, 1);
+  EXPECT_EQ(run(c + " decompress -q < /dev/null > /dev/null 2>&1").status, 1);
   // An existing OUT is kept without -f...
   const Bytes old = text_bytes(50, 4);
   write_file(dir / "out", old);
-  EXPECT_EQ(run(c + " decompress -q " + q(dir / "data.zst") + " " + q(dir / "out") + " 2> " + q(dir / "err")).exit_code, 1);
+  EXPECT_EQ(run(c + " decompress -q " + q(dir / "data.zst") + " " + q(dir / "out") + " 2> " + q(dir / "err")).status, 1);
   EXPECT_NE(err_text(dir / "err").find("already exists"), std::string::npos) << err_text(dir / "err");
   EXPECT_TRUE(read_file(dir / "out") == old);
   // ... and when decoding fails, even with -f; the error names the input.
   Bytes bad = read_file(dir / "data.zst");
   bad[bad.size() / 2] ^= 0x40;
   write_file(dir / "bad.zst", bad);
-  EXPECT_EQ(run(c + " decompress -q -f " + q(dir / "bad.zst") + " " + q(dir / "out") + " 2> " + q(dir / "err")).exit_code,
+  EXPECT_EQ(run(c + " decompress -q -f " + q(dir / "bad.zst") + " " + q(dir / "out") + " 2> " + q(dir / "err")).status,
             1);
   EXPECT_TRUE(read_file(dir / "out") == old);
   EXPECT_NE(err_text(dir / "err").find("bad.zst: "), std::string::npos) << err_text(dir / "err");
   // -f replaces it with the complete output; no temp files are left behind.
-  EXPECT_EQ(run(c + " decompress -q -f " + q(dir / "data.zst") + " " + q(dir / "out")).exit_code, 0);
+  EXPECT_EQ(run(c + " decompress -q -f " + q(dir / "data.zst") + " " + q(dir / "out")).status, 0);
   EXPECT_TRUE(read_file(dir / "out") == data);
   for (const auto& e : std::filesystem::directory_iterator(dir.path()))
     EXPECT_EQ(e.path().filename().string().find(".chunker-out-"), std::string::npos) << e.path();
   // Devices are written in place without -f (never replaced).
-  EXPECT_EQ(run(c + " decompress -q " + q(dir / "data.zst") + " /dev/null").exit_code, 0);
+  EXPECT_EQ(run(c + " decompress -q " + q(dir / "data.zst") + " /dev/null").status, 0);
 }
 
 }  // namespace
-}  // namespace chunker::codectest
+}  // namespace chunker::test

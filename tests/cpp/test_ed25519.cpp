@@ -17,7 +17,7 @@ std::vector<std::uint8_t> unhex(const std::string& s) {
 }
 
 TEST(Ed25519, Rfc8032Vectors) {
-  const auto j = testutil::load_json(testutil::data_path("ed25519_rfc8032.json"));
+  const auto j = chunker::test::load_json(chunker::test::data_path("ed25519_rfc8032.json"));
   ASSERT_EQ(j["vectors"].arr.size(), 4u);
   for (const auto& v : j["vectors"].arr) {
     SCOPED_TRACE(v["name"].str);
@@ -63,7 +63,7 @@ TEST(Ed25519, Rfc8032Vectors) {
 }
 
 TEST(Ed25519, FlatBase64Api) {
-  const auto j = testutil::load_json(testutil::data_path("ed25519_rfc8032.json"));
+  const auto j = chunker::test::load_json(chunker::test::data_path("ed25519_rfc8032.json"));
   for (const auto& v : j["vectors"].arr) {
     SCOPED_TRACE(v["name"].str);
     auto sk = SecretKey::from_seed(unhex(v["secret_key"].str));
@@ -152,30 +152,30 @@ TEST(Ed25519, NixFormatRoundTrip) {
 // Keys made by the real Nix tools load, and our public key derivation agrees with Nix's.
 TEST(Ed25519, LoadsKeysMadeByNix) {
   NIXTEST_REQUIRE_NIX();
-  const std::string d = testutil::temp_dir();
-  const std::string env = nixtest::nix_env(d);
-  auto gen = testutil::run(env + "nix-store --generate-binary-cache-key nixkey-1 " + d + "/sk1 " + d + "/pk1 2>&1");
+  const std::string d = chunker::test::temp_dir();
+  const std::string env = chunker::test::nix_env(d);
+  auto gen = chunker::test::run(env + "nix-store --generate-binary-cache-key nixkey-1 " + d + "/sk1 " + d + "/pk1 2>&1");
   ASSERT_EQ(gen.status, 0) << gen.out;
-  auto sk = NixSecretKey::parse(std::string(reinterpret_cast<const char*>(testutil::read_file(d + "/sk1").data()),
-                                            testutil::read_file(d + "/sk1").size()));
+  auto sk = NixSecretKey::parse(std::string(reinterpret_cast<const char*>(chunker::test::read_file(d + "/sk1").data()),
+                                            chunker::test::read_file(d + "/sk1").size()));
   ASSERT_TRUE(sk.ok()) << sk.status().to_string();
-  const auto pk_bytes = testutil::read_file(d + "/pk1");
+  const auto pk_bytes = chunker::test::read_file(d + "/pk1");
   EXPECT_EQ(sk->public_key().to_string(), std::string(pk_bytes.begin(), pk_bytes.end()));
   EXPECT_EQ(sk->name, "nixkey-1");
 
-  auto gen2 = testutil::run(env + "nix --extra-experimental-features nix-command key generate-secret --key-name nixkey-2 > " +
+  auto gen2 = chunker::test::run(env + "nix --extra-experimental-features nix-command key generate-secret --key-name nixkey-2 > " +
                             d + "/sk2 2>/dev/null && " + env +
                             "nix --extra-experimental-features nix-command key convert-secret-to-public < " + d +
                             "/sk2");
   if (gen2.status == 0) {
-    const auto raw = testutil::read_file(d + "/sk2");
+    const auto raw = chunker::test::read_file(d + "/sk2");
     auto sk2 = NixSecretKey::parse(std::string(raw.begin(), raw.end()));
     ASSERT_TRUE(sk2.ok()) << sk2.status().to_string();
     EXPECT_EQ(sk2->public_key().to_string(), gen2.out.substr(0, gen2.out.find_last_not_of("\n") + 1));
   } else {
     ADD_FAILURE() << "nix key generate-secret failed: " << gen2.out;
   }
-  testutil::run("rm -rf " + d);
+  chunker::test::run("rm -rf " + d);
 }
 
 }  // namespace

@@ -9,11 +9,10 @@
 
 #include "chunker/encoding.hpp"
 #include "test_util.hpp"
-#include "hash_test_util.hpp"
 
 using namespace chunker;
 using chunker::test::random_bytes;
-using chunker::test::run_command;
+using chunker::test::run;
 
 namespace {
 
@@ -90,8 +89,8 @@ TEST(NixBase32, MatchesNixHashToBase32) {
     if (i == 0) digest.assign(32, 0);
     if (i == 1) digest.assign(32, 0xff);
     const std::string hex = hex_encode(digest);
-    auto r = run_command("nix-hash --type sha256 --to-base32 " + hex + " 2>/dev/null");
-    ASSERT_EQ(r.exit_code, 0);
+    auto r = run("nix-hash --type sha256 --to-base32 " + hex + " 2>/dev/null");
+    ASSERT_EQ(r.status, 0);
     const std::string nix = trim(r.out);
     EXPECT_EQ(nix_base32_encode(digest), nix) << hex;
     auto back = nix_base32_decode(nix);
@@ -100,8 +99,8 @@ TEST(NixBase32, MatchesNixHashToBase32) {
   }
   // sha1: 20 bytes = 32 characters, the length of store path hash parts.
   auto sha1 = random_bytes(20, 5);
-  auto r = run_command("nix-hash --type sha1 --to-base32 " + hex_encode(sha1) + " 2>/dev/null");
-  ASSERT_EQ(r.exit_code, 0);
+  auto r = run("nix-hash --type sha1 --to-base32 " + hex_encode(sha1) + " 2>/dev/null");
+  ASSERT_EQ(r.status, 0);
   EXPECT_EQ(nix_base32_encode(sha1), trim(r.out));
 }
 
@@ -180,8 +179,8 @@ TEST(Base64, MatchesCoreutils) {
   for (std::size_t n : {1u, 2u, 3u, 31u, 32u, 64u}) {
     auto data = random_bytes(n, n * 13);
     test::write_file(dir.file("in"), data);
-    auto r = run_command("base64 -w0 " + dir.file("in"));
-    ASSERT_EQ(r.exit_code, 0);
+    auto r = run("base64 -w0 " + dir.file("in"));
+    ASSERT_EQ(r.status, 0);
     EXPECT_EQ(base64_encode(data), r.out) << n;
   }
 }

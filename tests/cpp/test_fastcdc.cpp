@@ -10,7 +10,7 @@
 using chunker::Errc;
 using chunker::fastcdc::Chunk;
 using chunker::fastcdc::Params;
-using testutil::SplitMix64;
+using chunker::test::SplitMix64;
 
 namespace {
 
@@ -76,7 +76,7 @@ void expect_same_as_reference(const std::vector<std::uint8_t>& d, const Params& 
 }  // namespace
 
 TEST(FastCdcTables, MatchPublishedJson) {
-  auto j = testutil::load_json(testutil::data_path("fastcdc_v2020_tables.json"));
+  auto j = chunker::test::load_json(chunker::test::data_path("fastcdc_v2020_tables.json"));
   for (int i = 0; i < 256; ++i)
     EXPECT_EQ(chunker::fastcdc::detail::kGear[i], std::stoull(j["gear"][i].str, nullptr, 16)) << i;
   for (int i = 0; i < 26; ++i)
@@ -84,8 +84,8 @@ TEST(FastCdcTables, MatchPublishedJson) {
 }
 
 TEST(FastCdcVectors, SekienAkashitaOneShotAndStreamed) {
-  auto v = testutil::load_json(testutil::data_path("fastcdc_vectors.json"));
-  auto data = testutil::read_file(testutil::data_path(v["file"].str));
+  auto v = chunker::test::load_json(chunker::test::data_path("fastcdc_vectors.json"));
+  auto data = chunker::test::read_file(chunker::test::data_path(v["file"].str));
   ASSERT_EQ(data.size(), 109466u);
   SplitMix64 rng(7);
   for (const auto& c : v["cases"].arr) {
@@ -119,8 +119,8 @@ TEST(FastCdcReference, RandomParametersAndData) {
     ASSERT_TRUE(chunker::fastcdc::validate(p).ok());
     std::size_t n = static_cast<std::size_t>(rng.below(std::min<std::uint64_t>(mx * 6ull, 3u << 20)));
     auto kind = rng.below(3);
-    auto d = kind == 0 ? testutil::random_bytes(n, rng.next())
-                       : kind == 1 ? testutil::text_bytes(n, rng.next()) : std::vector<std::uint8_t>(n, 0);
+    auto d = kind == 0 ? chunker::test::random_bytes(n, rng.next())
+                       : kind == 1 ? chunker::test::text_bytes(n, rng.next()) : std::vector<std::uint8_t>(n, 0);
     expect_same_as_reference(d, p);
   }
 }
@@ -129,7 +129,7 @@ TEST(FastCdcStreaming, EqualsOneShotAllLevelsAndDataKinds) {
   const Params sets[] = {make(64, 256, 1024), make(2048, 8192, 32768), make(16384, 65536, 262144),
                          make(4096, 16384, 65535), make(256 * 1024, 1024 * 1024, 4 * 1024 * 1024)};
   SplitMix64 rng(99);
-  std::vector<std::vector<std::uint8_t>> inputs = {testutil::random_bytes(5 << 20, 1), testutil::text_bytes(3 << 20, 2),
+  std::vector<std::vector<std::uint8_t>> inputs = {chunker::test::random_bytes(5 << 20, 1), chunker::test::text_bytes(3 << 20, 2),
                                                    std::vector<std::uint8_t>(2 << 20, 0)};
   for (const auto& base : sets) {
     for (std::uint32_t level = 0; level <= 3; ++level) {
@@ -156,7 +156,7 @@ TEST(FastCdcStreaming, EqualsOneShotAllLevelsAndDataKinds) {
 }
 
 TEST(FastCdcStreaming, SeededMatchesReference) {
-  auto d = testutil::random_bytes(2 << 20, 5);
+  auto d = chunker::test::random_bytes(2 << 20, 5);
   for (std::uint64_t seed : {1ull, 666ull, 0xdeadbeefcafef00dull, ~0ull}) {
     Params p = make(4096, 16384, 65536, 2, seed);
     expect_same_as_reference(d, p);
@@ -171,7 +171,7 @@ TEST(FastCdcEdges, SizesAroundMinAndMax) {
                                32767, 32768, 32769, 49151};
   for (int kind = 0; kind < 3; ++kind) {
     for (std::size_t n : sizes) {
-      auto d = kind == 0 ? testutil::random_bytes(n, n) : kind == 1 ? std::vector<std::uint8_t>(n, 0)
+      auto d = kind == 0 ? chunker::test::random_bytes(n, n) : kind == 1 ? std::vector<std::uint8_t>(n, 0)
                                                                     : std::vector<std::uint8_t>(n, 0xff);
       expect_same_as_reference(d, p);
       auto c = one_shot(d, p);
@@ -194,8 +194,8 @@ TEST(FastCdcEdges, OddMinimumAndOddLengths) {
   // 2*floor(min/2) and never hashes an odd last byte).
   for (auto p : {make(65, 257, 1025), make(777, 3333, 9999, 3), make(1001, 1025, 1025, 0)}) {
     for (std::size_t n : {p.min_size + 1ul, p.min_size + 2ul, p.max_size - 1ul, p.max_size + 1ul, 3ul * p.max_size + 7}) {
-      expect_same_as_reference(testutil::random_bytes(n, n * 3), p);
-      expect_same_as_reference(testutil::text_bytes(n, n), p);
+      expect_same_as_reference(chunker::test::random_bytes(n, n * 3), p);
+      expect_same_as_reference(chunker::test::text_bytes(n, n), p);
     }
   }
 }
@@ -255,7 +255,7 @@ TEST(FastCdcPresets, DefaultsAndNamedPresets) {
 }
 
 TEST(FastCdcStreaming, ResetAndReuse) {
-  auto d = testutil::random_bytes(300000, 11);
+  auto d = chunker::test::random_bytes(300000, 11);
   Params p = make(4096, 16384, 65536);
   auto sc = chunker::fastcdc::StreamChunker::create(p);
   ASSERT_TRUE(sc.ok());
@@ -274,7 +274,7 @@ TEST(FastCdcAdversarial, CandidatesEverywhereAndNowhere) {
   // transitions between the exact prefix, the fast kernel and its rescans.
   const auto& t = reference::base_tables();
   auto zeros = std::vector<std::uint8_t>(3 << 20, 0);
-  auto mixed = testutil::random_bytes(3 << 20, 3);
+  auto mixed = chunker::test::random_bytes(3 << 20, 3);
   for (std::size_t i = 0; i < mixed.size(); i += 9000) std::fill_n(mixed.begin() + i, std::min<std::size_t>(3000, mixed.size() - i), 0);
   for (auto p : {make(64, 256, 1024), make(4096, 16384, 65536, 3), make(65536, 262144, 1 << 20, 0)}) {
     for (std::uint64_t seed : {std::uint64_t{t.gear[0]}, std::uint64_t{t.gear[0] ^ 0x10u}, std::uint64_t{0}}) {

@@ -17,7 +17,7 @@
 using chunker::fastcdc::Chunk;
 using chunker::fastcdc::Params;
 using chunker::fastcdc::detail::ScanKernel;
-using testutil::SplitMix64;
+using chunker::test::SplitMix64;
 
 namespace {
 
@@ -49,7 +49,7 @@ std::size_t oracle_first(const std::vector<std::uint8_t>& d, std::size_t from, s
 // gear[0] zero, a run of 48+r zeros puts candidates at r+1 consecutive
 // positions, so candidates land on block, lane and batch boundaries.
 std::vector<std::uint8_t> sprinkled(std::size_t n, std::uint64_t seed, std::size_t every) {
-  auto d = testutil::random_bytes(n, seed);
+  auto d = chunker::test::random_bytes(n, seed);
   SplitMix64 rng(seed ^ 0x5a5a);
   for (std::size_t at = rng.below(every); at + 64 < n; at += 1 + rng.below(every))
     std::fill_n(d.begin() + static_cast<std::ptrdiff_t>(at), 48 + rng.below(12), 0);
@@ -128,8 +128,8 @@ TEST(FastCdcKernels, FindFirstEqualsBruteForce) {
       const std::size_t n = 64 + rng.below(iter % 4 == 0 ? 40000 : 6000);
       std::vector<std::uint8_t> d;
       switch (iter % 5) {
-        case 0: d = testutil::random_bytes(n, rng.next()); break;
-        case 1: d = testutil::text_bytes(n, rng.next()); break;
+        case 0: d = chunker::test::random_bytes(n, rng.next()); break;
+        case 1: d = chunker::test::text_bytes(n, rng.next()); break;
         case 2: d = std::vector<std::uint8_t>(n, 0); break;
         case 3: d = sprinkled(n, rng.next(), 1 + rng.below(3000)); break;
         default: d = std::vector<std::uint8_t>(n, static_cast<std::uint8_t>(rng.next())); break;
@@ -153,8 +153,8 @@ TEST(FastCdcKernels, ChunksMatchReferenceEveryKernel) {
   const Params sets[] = {make(64, 256, 1024),          make(1024, 4096, 16384),        make(4096, 16384, 65535),
                          make(2048, 8192, 32768),      make(16384, 65536, 262144),     make(65536, 262144, 1 << 20),
                          make(777, 3333, 9999, 3),     make(1001, 1025, 1025, 0)};
-  const auto rnd = testutil::random_bytes(2 << 20, 1);
-  const auto txt = testutil::text_bytes(1 << 20, 2);
+  const auto rnd = chunker::test::random_bytes(2 << 20, 1);
+  const auto txt = chunker::test::text_bytes(1 << 20, 2);
   const auto zeros = std::vector<std::uint8_t>(1 << 20, 0);
   const auto spr = sprinkled(2 << 20, 3, 20000);
   for (const auto* k : kernels()) {
@@ -186,8 +186,8 @@ TEST(FastCdcKernels, RandomParamsTinySizesAndStreaming) {
       const std::size_t cand[] = {rng.below(70), p.min_size - 1ul + rng.below(3), p.max_size - 1ul + rng.below(3),
                                   static_cast<std::size_t>(rng.below(std::min<std::uint64_t>(mx * 5ull, 2u << 20)))};
       const std::size_t n = cand[iter % 4];
-      auto d = iter % 3 == 0 ? testutil::random_bytes(n, rng.next())
-                             : iter % 3 == 1 ? testutil::text_bytes(n, rng.next()) : sprinkled(n + 64, rng.next(), 5000);
+      auto d = iter % 3 == 0 ? chunker::test::random_bytes(n, rng.next())
+                             : iter % 3 == 1 ? chunker::test::text_bytes(n, rng.next()) : sprinkled(n + 64, rng.next(), 5000);
       expect_reference(d, p, k->name);
       std::vector<Chunk> one;
       ASSERT_TRUE(chunker::fastcdc::chunk_buffer(d, p, one).ok());

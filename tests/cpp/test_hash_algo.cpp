@@ -5,11 +5,10 @@
 #include "chunker/encoding.hpp"
 #include "test_util.hpp"
 #include "chunker/hash.hpp"
-#include "hash_test_util.hpp"
 
 using namespace chunker;
 using chunker::test::random_bytes;
-using chunker::test::run_command;
+using chunker::test::run;
 
 TEST(HashAlgo, ParseAndName) {
   for (auto a : {HashAlgo::none, HashAlgo::sha256, HashAlgo::blake3}) {
@@ -35,8 +34,8 @@ TEST(HashAlgo, DigestsMatchReferenceTools) {
     test::write_file(dir.file("in"), data);
     const std::pair<HashAlgo, std::string> refs[] = {{HashAlgo::sha256, "sha256sum"}, {HashAlgo::blake3, "b3sum"}};
     for (const auto& [algo, tool] : refs) {
-      auto r = run_command(tool + " " + dir.file("in"));
-      ASSERT_EQ(r.exit_code, 0);
+      auto r = run(tool + " " + dir.file("in"));
+      ASSERT_EQ(r.status, 0);
       const std::string want = r.out.substr(0, 64);
       EXPECT_EQ(hex_encode(hash(algo, data)), want) << tool << " " << n;
       // Incremental, in uneven pieces, then reset and reuse.

@@ -23,21 +23,21 @@
 #include "test_util.hpp"
 
 using namespace chunker;
-using testutil::cli;
-using testutil::run;
+using chunker::test::cli;
+using chunker::test::run;
 
 namespace {
 
 struct InputFixture : ::testing::Test {
   std::string dir;
-  void SetUp() override { dir = testutil::temp_dir(); }
+  void SetUp() override { dir = chunker::test::temp_dir(); }
   void TearDown() override { run("rm -rf " + dir); }
 
   // A file with an mtime long past, so that a rewrite now is seen even when
   // it lands in the same timestamp tick as the file's creation.
   std::string make_file(const std::string& name, const std::vector<std::uint8_t>& data) {
     const std::string p = dir + "/" + name;
-    testutil::write_file(p, data);
+    chunker::test::write_file(p, data);
     struct timespec old[2] = {{946684800, 0}, {946684800, 0}};
     EXPECT_EQ(::utimensat(AT_FDCWD, p.c_str(), old, 0), 0);
     return p;
@@ -87,7 +87,7 @@ TEST_F(InputFixture, ReadInputEqualsInMemoryChunkingAndWholeHash) {
   // (run_file) files, on one and two threads.
   for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{100000}, std::size_t{kReadWholeBelow},
                            std::size_t{kReadWholeBelow + 1}, std::size_t{21u << 20}}) {
-    auto data = testutil::random_bytes(size, size + 7);
+    auto data = chunker::test::random_bytes(size, size + 7);
     const std::string p = make_file("f" + std::to_string(size), data);
     const auto want = reference_chunks(data);
     for (unsigned threads : {1u, 2u}) {
@@ -137,7 +137,7 @@ TEST_F(InputFixture, ProcAndSysFilesAreReadToEof) {
 // Cross-checks need these programs; a missing one fails in CI and skips elsewhere.
 bool tools_or_skip(std::initializer_list<const char*> names) {
   for (const char* n : names)
-    if (!testutil::have_program(n)) {
+    if (!chunker::test::have_program(n)) {
       const char* ci = std::getenv("CI");
       const char* req = std::getenv("CHUNKER_REQUIRE_TOOLS");
       if ((ci && std::string(ci) == "true") || (req && std::string(req) == "1")) ADD_FAILURE() << n << " missing";
@@ -158,7 +158,7 @@ TEST_F(InputFixture, CliReadsProcFilesLikeAPipe) {
       EXPECT_EQ(direct.out, piped.out) << args << " " << f;
     }
     const auto content = cat(f);
-    auto j = testutil::JsonParser(run(cli() + " dedup --json --quiet " + f).out).parse();
+    auto j = chunker::test::parse_json(run(cli() + " dedup --json --quiet " + f).out);
     EXPECT_EQ(j["total_bytes"].u64(), content.size());
     // Independent references: b3sum for the digest, zstd for compress.
     if (tools_or_skip({"b3sum", "zstd"})) {
@@ -173,7 +173,7 @@ TEST_F(InputFixture, CliReadsProcFilesLikeAPipe) {
 TEST_F(InputFixture, FileChangedFromTheSinkIsAnErrorNamingIt) {
   // Larger than one run_file window, so the first chunks reach the sink while
   // most of the file is still unread; the sink then changes the file.
-  const auto data = testutil::random_bytes(40u << 20, 5);
+  const auto data = chunker::test::random_bytes(40u << 20, 5);
   struct Case {
     const char* what;
     std::function<void(const std::string&)> change;
@@ -206,7 +206,7 @@ TEST_F(InputFixture, FileChangedFromTheSinkIsAnErrorNamingIt) {
 TEST_F(InputFixture, FileThatGrewBeforeTheReadIsNotCut) {
   // Stamped at open with st_size N, then longer: the whole read sees more
   // than st_size and streams the rest; the size in the stamp changed.
-  const std::string p = make_file("grows", testutil::random_bytes(5000, 9));
+  const std::string p = make_file("grows", chunker::test::random_bytes(5000, 9));
   auto in = InputFile::open(p).value();
   append(p, std::string(100000, 'x'));
   auto pl = pipeline(1);
@@ -221,7 +221,7 @@ TEST_F(InputFixture, FileThatGrewBeforeTheReadIsNotCut) {
 TEST_F(InputFixture, ReaderChecksPastTheEnd) {
   // A caller that stops before EOF: finish() reads past the end and refuses,
   // though the stamp is unchanged.
-  const std::string p = make_file("f", testutil::random_bytes(3000, 4));
+  const std::string p = make_file("f", chunker::test::random_bytes(3000, 4));
   auto in = InputFile::open(p).value();
   InputReader rd(in);
   std::uint8_t buf[1000];
@@ -277,7 +277,7 @@ Stopped run_stopped(const std::string& dir, const std::string& args, const std::
     r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     break;
   }
-  auto o = testutil::read_file(out), e = testutil::read_file(err);
+  auto o = chunker::test::read_file(out), e = chunker::test::read_file(err);
   r.out.assign(o.begin(), o.end());
   r.err.assign(e.begin(), e.end());
   return r;
@@ -286,8 +286,8 @@ Stopped run_stopped(const std::string& dir, const std::string& args, const std::
 }  // namespace
 
 TEST_F(InputFixture, CliReportsFileChangedWhileReadAndGoesOn) {
-  const auto big = testutil::random_bytes(24u << 20, 21);
-  const auto small = testutil::random_bytes(70000, 22);
+  const auto big = chunker::test::random_bytes(24u << 20, 21);
+  const auto small = chunker::test::random_bytes(70000, 22);
   struct Case {
     const char* what;
     std::function<void(const std::string&)> change;
@@ -309,7 +309,7 @@ TEST_F(InputFixture, CliReportsFileChangedWhileReadAndGoesOn) {
         EXPECT_TRUE(r.was_stopped);
         EXPECT_EQ(r.status, 1) << r.err;
         EXPECT_NE(r.err.find(b + ": changed while being read"), std::string::npos) << r.err;
-        const std::string digest = testutil::run(cli() + " hash --no-names " + a).out;
+        const std::string digest = chunker::test::run(cli() + " hash --no-names " + a).out;
         EXPECT_EQ(r.out, digest.substr(0, 64) + "  " + a + "\n" + digest.substr(0, 64) + "  " + d + "\n");
       }
     }
@@ -326,14 +326,14 @@ TEST_F(InputFixture, CliReportsFileChangedWhileReadAndGoesOn) {
     {
       const std::string tree = dir + "/tree";
       ASSERT_EQ(::mkdir(tree.c_str(), 0755), 0);
-      testutil::write_file(tree + "/s1", small);
-      testutil::write_file(tree + "/s2", testutil::random_bytes(3000, 23));
+      chunker::test::write_file(tree + "/s1", small);
+      chunker::test::write_file(tree + "/s2", chunker::test::random_bytes(3000, 23));
       const std::string p = make_file("tree/big", big);
       auto r = run_stopped(dir, "dedup --json --quiet " + tree, p, [&] { c.change(p); });
       EXPECT_TRUE(r.was_stopped);
       EXPECT_EQ(r.status, 1) << r.err;
       EXPECT_NE(r.err.find(p + ": changed while being read"), std::string::npos) << r.err;
-      auto j = testutil::JsonParser(r.out).parse();
+      auto j = chunker::test::parse_json(r.out);
       EXPECT_EQ(j["files"].u64(), 2u);
       EXPECT_EQ(j["total_bytes"].u64(), small.size() + 3000u);
       run("rm -rf " + tree);
@@ -355,7 +355,7 @@ TEST_F(InputFixture, CliReportsFileChangedWhileReadAndGoesOn) {
 TEST_F(InputFixture, CliSmallFileChangedAfterItsOneReadIsCaught) {
   // A small file is read in one call; a change right after it is still seen
   // by the stamp taken after EOF.
-  const auto data = testutil::random_bytes(50000, 31);
+  const auto data = chunker::test::random_bytes(50000, 31);
   const std::string p = make_file("s", data);
   auto r = run_stopped(dir, "chunk --preset 64k " + p, p, [&] { rewrite_at(p, 10, 1); });
   EXPECT_TRUE(r.was_stopped);

@@ -8,9 +8,9 @@
 
 using namespace chunker;
 using namespace chunker::nar;
-using nixtest::str;
-using nixtest::tokens;
-using nixtest::u64;
+using chunker::test::str;
+using chunker::test::tokens;
+using chunker::test::u64;
 
 namespace {
 

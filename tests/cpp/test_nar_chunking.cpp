@@ -26,11 +26,11 @@ Built build(std::uint64_t seed, int files) {
     b.nar.insert(b.nar.end(), d.begin(), d.end());
     return Status();
   });
-  testutil::SplitMix64 rng(seed);
+  chunker::test::SplitMix64 rng(seed);
   auto file = [&](const std::string& name, const std::string& path) {
     const std::uint64_t begin = w.offset();
     EXPECT_TRUE(w.begin_entry(name).ok());
-    const auto data = testutil::random_bytes(rng.below(40000), rng.next());
+    const auto data = chunker::test::random_bytes(rng.below(40000), rng.next());
     EXPECT_TRUE(w.begin_regular(false, data.size()).ok());
     EXPECT_TRUE(w.write(data).ok());
     EXPECT_TRUE(w.end_regular().ok());

@@ -15,11 +15,11 @@ class NarVsNix : public ::testing::Test {
  protected:
   void SetUp() override {
     NIXTEST_REQUIRE_NIX();
-    dir_ = testutil::temp_dir();
-    env_ = nixtest::nix_env(dir_ + "/nix");
+    dir_ = chunker::test::temp_dir();
+    env_ = chunker::test::nix_env(dir_ + "/nix");
   }
   void TearDown() override {
-    if (!dir_.empty()) testutil::run("chmod -R u+w " + dir_ + " 2>/dev/null; rm -rf " + dir_);
+    if (!dir_.empty()) chunker::test::run("chmod -R u+w " + dir_ + " 2>/dev/null; rm -rf " + dir_);
   }
   std::vector<std::uint8_t> ours(const std::string& path) {
     std::vector<std::uint8_t> out;
@@ -31,12 +31,12 @@ class NarVsNix : public ::testing::Test {
     return out;
   }
   std::vector<std::uint8_t> theirs(const std::string& path) {
-    auto r = testutil::run(env_ + "nix-store --dump " + nixtest::sh_quote(path) + " > " + dir_ + "/nix.nar");
+    auto r = chunker::test::run(env_ + "nix-store --dump " + chunker::test::shell_quote(path) + " > " + dir_ + "/nix.nar");
     EXPECT_EQ(r.status, 0) << r.out;
-    return testutil::read_file(dir_ + "/nix.nar");
+    return chunker::test::read_file(dir_ + "/nix.nar");
   }
   std::string nix_hash(const std::string& path) {
-    auto r = testutil::run(env_ + "nix-hash --type sha256 --base32 " + nixtest::sh_quote(path));
+    auto r = chunker::test::run(env_ + "nix-hash --type sha256 --base32 " + chunker::test::shell_quote(path));
     EXPECT_EQ(r.status, 0) << r.out;
     while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
     return r.out;
@@ -61,20 +61,20 @@ TEST_F(NarVsNix, VariedTree) {
   ASSERT_EQ(::mkdir(t.c_str(), 0755), 0);
   for (const char* d : {"/sub", "/sub/deeper", "/sub/deeper/deepest", "/emptydir", "/B", "/a.d"})
     ASSERT_EQ(::mkdir((t + d).c_str(), 0755), 0);
-  nixtest::put_file(t + "/empty", "");
-  nixtest::put_file(t + "/run.sh", "#!/bin/sh\necho hi\n", true);
-  nixtest::put_file(t + "/seven", "1234567");   // needs 1 byte padding
-  nixtest::put_file(t + "/eight", "12345678");  // needs none
-  nixtest::put_file(t + "/nine", "123456789");  // needs 7
-  nixtest::put_file(t + "/sub/deeper/deepest/file", "deep\n");
-  nixtest::put_file(t + "/B/upper", "sorts before lower-case\n");
-  nixtest::put_file(t + "/a.d/x", "dot sorts before letters\n", true);
+  chunker::test::put_file(t + "/empty", "");
+  chunker::test::put_file(t + "/run.sh", "#!/bin/sh\necho hi\n", true);
+  chunker::test::put_file(t + "/seven", "1234567");   // needs 1 byte padding
+  chunker::test::put_file(t + "/eight", "12345678");  // needs none
+  chunker::test::put_file(t + "/nine", "123456789");  // needs 7
+  chunker::test::put_file(t + "/sub/deeper/deepest/file", "deep\n");
+  chunker::test::put_file(t + "/B/upper", "sorts before lower-case\n");
+  chunker::test::put_file(t + "/a.d/x", "dot sorts before letters\n", true);
   // Names that sort non-trivially bytewise: '-' < '.' < digits < upper < '_' < lower < UTF-8.
   for (const char* n : {"/a-b", "/a.b", "/a0", "/aB", "/a_b", "/ab", "/\xc3\xa9t\xc3\xa9", "/Z", "/~tilde",
                         "/with space", "/x\ty"})
-    nixtest::put_file(t + n, std::string(n) + "\n");
-  const auto big = testutil::random_bytes(200003, 42);
-  testutil::write_file(t + "/sub/big.bin", big);
+    chunker::test::put_file(t + n, std::string(n) + "\n");
+  const auto big = chunker::test::random_bytes(200003, 42);
+  chunker::test::write_file(t + "/sub/big.bin", big);
   ASSERT_EQ(::symlink("run.sh", (t + "/link").c_str()), 0);
   ASSERT_EQ(::symlink("/nonexistent/absolute", (t + "/sub/abs").c_str()), 0);
   ASSERT_EQ(::symlink("../sub", (t + "/sub/deeper/up").c_str()), 0);
@@ -83,9 +83,9 @@ TEST_F(NarVsNix, VariedTree) {
 }
 
 TEST_F(NarVsNix, SingleObjects) {
-  nixtest::put_file(dir_ + "/plain", "just a file");
+  chunker::test::put_file(dir_ + "/plain", "just a file");
   check_same(dir_ + "/plain");
-  nixtest::put_file(dir_ + "/exe", "", true);
+  chunker::test::put_file(dir_ + "/exe", "", true);
   check_same(dir_ + "/exe");
   ASSERT_EQ(::symlink("target", (dir_ + "/sym").c_str()), 0);
   check_same(dir_ + "/sym");
@@ -94,7 +94,7 @@ TEST_F(NarVsNix, SingleObjects) {
 }
 
 TEST_F(NarVsNix, RandomTrees) {
-  testutil::SplitMix64 rng(7);
+  chunker::test::SplitMix64 rng(7);
   for (int tree = 0; tree < 4; ++tree) {
     const std::string t = dir_ + "/r" + std::to_string(tree);
     ASSERT_EQ(::mkdir(t.c_str(), 0755), 0);
@@ -113,8 +113,8 @@ TEST_F(NarVsNix, RandomTrees) {
           ASSERT_EQ(::symlink(("t" + std::to_string(i)).c_str(), name.c_str()), 0);
           break;
         default: {
-          const auto data = testutil::random_bytes(rng.below(3000), rng.next());
-          testutil::write_file(name, data);
+          const auto data = chunker::test::random_bytes(rng.below(3000), rng.next());
+          chunker::test::write_file(name, data);
           ASSERT_EQ(::chmod(name.c_str(), rng.below(2) ? 0755 : 0644), 0);
         }
       }
@@ -128,12 +128,12 @@ TEST_F(NarVsNix, RestoreBothWays) {
   const std::string t = dir_ + "/src";
   ASSERT_EQ(::mkdir(t.c_str(), 0755), 0);
   ASSERT_EQ(::mkdir((t + "/d").c_str(), 0755), 0);
-  nixtest::put_file(t + "/d/f", "content\n", true);
-  nixtest::put_file(t + "/g", "g");
+  chunker::test::put_file(t + "/d/f", "content\n", true);
+  chunker::test::put_file(t + "/g", "g");
   ASSERT_EQ(::symlink("d/f", (t + "/l").c_str()), 0);
   const auto nar = ours(t);
-  testutil::write_file(dir_ + "/ours.nar", nar);
-  auto r = testutil::run(env_ + "nix-store --restore " + dir_ + "/by-nix < " + dir_ + "/ours.nar 2>&1");
+  chunker::test::write_file(dir_ + "/ours.nar", nar);
+  auto r = chunker::test::run(env_ + "nix-store --restore " + dir_ + "/by-nix < " + dir_ + "/ours.nar 2>&1");
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_EQ(theirs(dir_ + "/by-nix"), nar);
 

@@ -11,9 +11,9 @@
 #include "nix_test_util.hpp"
 
 using namespace chunker;
-using nixtest::str;
-using nixtest::tokens;
-using nixtest::u64;
+using chunker::test::str;
+using chunker::test::tokens;
+using chunker::test::u64;
 
 namespace {
 
@@ -37,12 +37,12 @@ std::set<std::string> tree(const std::string& root, const std::string& rel = "")
 class NarRestore : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = testutil::temp_dir();
+    dir_ = chunker::test::temp_dir();
     // A victim directory next to the target, and a symlink a hostile archive might aim at.
     ASSERT_EQ(::mkdir((dir_ + "/outside").c_str(), 0755), 0);
-    nixtest::put_file(dir_ + "/outside/keep", "precious");
+    chunker::test::put_file(dir_ + "/outside/keep", "precious");
   }
-  void TearDown() override { testutil::run("rm -rf " + dir_); }
+  void TearDown() override { chunker::test::run("rm -rf " + dir_); }
 
   Status restore(const std::vector<std::uint8_t>& nar, std::size_t step = 5) {
     std::size_t pos = 0;
@@ -59,7 +59,7 @@ class NarRestore : public ::testing::Test {
   void expect_confined() {
     for (const auto& p : tree(dir_))
       EXPECT_TRUE(p == "/outside" || p == "/outside/keep" || p.rfind("/target", 0) == 0) << "escaped: " << p;
-    const auto keep = testutil::read_file(dir_ + "/outside/keep");
+    const auto keep = chunker::test::read_file(dir_ + "/outside/keep");
     EXPECT_EQ(std::string(keep.begin(), keep.end()), "precious");
   }
   std::string dir_;
@@ -103,7 +103,7 @@ TEST_F(NarRestore, ValidArchive) {
 TEST_F(NarRestore, TraversalNamesRejected) {
   for (const char* bad : {"..", ".", "../outside/keep", "x/../../outside", "/etc"}) {
     SCOPED_TRACE(bad);
-    testutil::run("rm -rf " + dir_ + "/target");
+    chunker::test::run("rm -rf " + dir_ + "/target");
     Status s = restore(close(entry_file(root_dir(), bad, "pwned")));
     EXPECT_EQ(s.code(), Errc::corrupt_input) << s.to_string();
     expect_confined();
@@ -121,7 +121,7 @@ TEST_F(NarRestore, SymlinkThenSameNameRejected) {
   EXPECT_EQ(s.code(), Errc::corrupt_input) << s.to_string();
   expect_confined();
 
-  testutil::run("rm -rf " + dir_ + "/target");
+  chunker::test::run("rm -rf " + dir_ + "/target");
   auto nar2 = entry_file(entry_symlink(root_dir(), "evil", "../outside/keep"), "evil", "overwritten");
   EXPECT_EQ(restore(close(nar2)).code(), Errc::corrupt_input);
   expect_confined();
@@ -136,7 +136,7 @@ TEST_F(NarRestore, HugeDeclaredSizeAndTruncation) {
   EXPECT_EQ(s.code(), Errc::output_limit) << s.to_string();
   expect_confined();
 
-  testutil::run("rm -rf " + dir_ + "/target");
+  chunker::test::run("rm -rf " + dir_ + "/target");
   const auto full = close(entry_file(root_dir(), "f", std::string(1000, 'y')));
   Status t = restore(std::vector<std::uint8_t>(full.begin(), full.end() - 200));
   EXPECT_EQ(t.code(), Errc::truncated_input) << t.to_string();

@@ -14,7 +14,7 @@ namespace {
 constexpr const char* kCacheNixosKey = "cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=";
 
 std::string fixture(const std::string& name) {
-  const auto b = testutil::read_file(testutil::data_path("narinfo/" + name));
+  const auto b = chunker::test::read_file(chunker::test::data_path("narinfo/" + name));
   return std::string(b.begin(), b.end());
 }
 

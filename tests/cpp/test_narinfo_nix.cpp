@@ -19,17 +19,17 @@ class NarinfoVsNix : public ::testing::Test {
  protected:
   void SetUp() override {
     NIXTEST_REQUIRE_NIX();
-    dir_ = testutil::temp_dir();
-    env_ = nixtest::nix_env(dir_ + "/nix");
+    dir_ = chunker::test::temp_dir();
+    env_ = chunker::test::nix_env(dir_ + "/nix");
     store_ = dir_ + "/nix/store";
     cache_ = dir_ + "/cache";
-    ASSERT_EQ(testutil::run("mkdir -p " + cache_ + "/nar " + store_).status, 0);
-    nixtest::put_file(cache_ + "/nix-cache-info", "StoreDir: " + store_ + "\n");
+    ASSERT_EQ(chunker::test::run("mkdir -p " + cache_ + "/nar " + store_).status, 0);
+    chunker::test::put_file(cache_ + "/nix-cache-info", "StoreDir: " + store_ + "\n");
     // A small tree, archived by us.
     const std::string t = dir_ + "/tree";
     ASSERT_EQ(::mkdir(t.c_str(), 0755), 0);
-    nixtest::put_file(t + "/bin", "#!/bin/sh\n", true);
-    nixtest::put_file(t + "/data", std::string(5000, 'd'));
+    chunker::test::put_file(t + "/bin", "#!/bin/sh\n", true);
+    chunker::test::put_file(t + "/data", std::string(5000, 'd'));
     ASSERT_EQ(::symlink("data", (t + "/link").c_str()), 0);
     std::vector<std::uint8_t> nar;
     ASSERT_TRUE(nar::dump_path(t, nar::Sink([&](std::span<const std::uint8_t> b) {
@@ -39,7 +39,7 @@ class NarinfoVsNix : public ::testing::Test {
                     .ok());
     auto h = nar::hash_path(t);
     ASSERT_TRUE(h.ok());
-    testutil::write_file(cache_ + "/nar/ours.nar", nar);
+    chunker::test::write_file(cache_ + "/nar/ours.nar", nar);
     info_.store_path = store_ + "/" + kHashPart + "-tree-1.0";
     info_.url = "nar/ours.nar";
     info_.compression = "none";
@@ -50,15 +50,15 @@ class NarinfoVsNix : public ::testing::Test {
     info_.references = {std::string(kHashPart) + "-tree-1.0", "11111111111111111111111111111111-dep-2"};
   }
   void TearDown() override {
-    if (!dir_.empty()) testutil::run("rm -rf " + dir_);
+    if (!dir_.empty()) chunker::test::run("rm -rf " + dir_);
   }
   void publish(const narinfo::NarInfo& info) {
-    nixtest::put_file(cache_ + "/" + kHashPart + ".narinfo", narinfo::format(info));
+    chunker::test::put_file(cache_ + "/" + kHashPart + ".narinfo", narinfo::format(info));
   }
-  testutil::CmdResult nix_verify(const std::string& trusted_key, bool contents = true) {
-    return testutil::run(env_ + "nix --extra-experimental-features nix-command store verify " +
+  chunker::test::RunResult nix_verify(const std::string& trusted_key, bool contents = true) {
+    return chunker::test::run(env_ + "nix --extra-experimental-features nix-command store verify " +
                          (contents ? "" : "--no-contents ") + "--store file://" + cache_ +
-                         " --trusted-public-keys " + nixtest::sh_quote(trusted_key) + " " + info_.store_path +
+                         " --trusted-public-keys " + chunker::test::shell_quote(trusted_key) + " " + info_.store_path +
                          " 2>&1");
   }
   std::string dir_, env_, store_, cache_;
@@ -96,32 +96,32 @@ TEST_F(NarinfoVsNix, NixAcceptsOurNarAndSignature) {
 }
 
 TEST_F(NarinfoVsNix, NixMadeKeySignsWithUsAndNixVerifies) {
-  auto gen = testutil::run(env_ + "nix-store --generate-binary-cache-key nixkey-1 " + dir_ + "/sk " + dir_ +
+  auto gen = chunker::test::run(env_ + "nix-store --generate-binary-cache-key nixkey-1 " + dir_ + "/sk " + dir_ +
                            "/pk 2>&1");
   ASSERT_EQ(gen.status, 0) << gen.out;
-  const auto skb = testutil::read_file(dir_ + "/sk");
+  const auto skb = chunker::test::read_file(dir_ + "/sk");
   auto key = ed25519::NixSecretKey::parse(std::string(skb.begin(), skb.end()));
   ASSERT_TRUE(key.ok()) << key.status().to_string();
   ASSERT_TRUE(narinfo::sign(info_, key.value()).ok());
   publish(info_);
-  const auto pkb = testutil::read_file(dir_ + "/pk");
+  const auto pkb = chunker::test::read_file(dir_ + "/pk");
   auto r = nix_verify(std::string(pkb.begin(), pkb.end()));
   EXPECT_EQ(r.status, 0) << r.out;
 }
 
 TEST_F(NarinfoVsNix, WeVerifyWhatNixSigns) {
   publish(info_);
-  auto gen = testutil::run(env_ + "nix-store --generate-binary-cache-key nixkey-2 " + dir_ + "/sk " + dir_ +
+  auto gen = chunker::test::run(env_ + "nix-store --generate-binary-cache-key nixkey-2 " + dir_ + "/sk " + dir_ +
                            "/pk 2>&1");
   ASSERT_EQ(gen.status, 0) << gen.out;
-  auto s = testutil::run(env_ + "nix --extra-experimental-features nix-command store sign --store file://" + cache_ +
+  auto s = chunker::test::run(env_ + "nix --extra-experimental-features nix-command store sign --store file://" + cache_ +
                          " --key-file " + dir_ + "/sk " + info_.store_path + " 2>&1");
   ASSERT_EQ(s.status, 0) << s.out;
-  const auto text = testutil::read_file(cache_ + "/" + kHashPart + ".narinfo");
+  const auto text = chunker::test::read_file(cache_ + "/" + kHashPart + ".narinfo");
   auto signed_info = narinfo::parse(std::string(text.begin(), text.end()));
   ASSERT_TRUE(signed_info.ok()) << signed_info.status().to_string();
   ASSERT_EQ(signed_info->sigs.size(), 1u);
-  const auto pkb = testutil::read_file(dir_ + "/pk");
+  const auto pkb = chunker::test::read_file(dir_ + "/pk");
   auto pk = ed25519::NixPublicKey::parse(std::string(pkb.begin(), pkb.end()));
   ASSERT_TRUE(pk.ok());
   std::vector<ed25519::NixPublicKey> trusted{pk.value()};

@@ -7,19 +7,19 @@
 
 namespace {
 
-using nixtest::sh_quote;
-using testutil::run;
+using chunker::test::shell_quote;
+using chunker::test::run;
 
 class CliNix : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = testutil::temp_dir();
-    cli_ = sh_quote(testutil::cli());
+    dir_ = chunker::test::temp_dir();
+    cli_ = shell_quote(chunker::test::cli());
     t_ = dir_ + "/tree";
     ASSERT_EQ(::mkdir(t_.c_str(), 0755), 0);
     ASSERT_EQ(::mkdir((t_ + "/d").c_str(), 0755), 0);
-    nixtest::put_file(t_ + "/d/x", "12345", true);
-    nixtest::put_file(t_ + "/a", "");
+    chunker::test::put_file(t_ + "/d/x", "12345", true);
+    chunker::test::put_file(t_ + "/a", "");
     ASSERT_EQ(::symlink("d/x", (t_ + "/l").c_str()), 0);
   }
   void TearDown() override { run("rm -rf " + dir_); }
@@ -68,8 +68,8 @@ TEST_F(CliNix, DumpLsRestoreHash) {
   EXPECT_EQ(chunk.status, 0);
   EXPECT_NE(chunk.out.find("\"entries\":[\"a\",\"d/x\",\"l\"]"), std::string::npos) << chunk.out;
 
-  if (testutil::have_program("nix-store")) {
-    const std::string env = nixtest::nix_env(dir_ + "/nix");
+  if (chunker::test::have_program("nix-store")) {
+    const std::string env = chunker::test::nix_env(dir_ + "/nix");
     EXPECT_EQ(run(env + "nix-store --dump " + t_ + " | cmp - " + dir_ + "/t.nar").status, 0);
     auto ours = run(cli_ + " nar hash " + t_);
     auto theirs = run(env + "nix-hash --type sha256 --base32 " + t_);
@@ -97,7 +97,7 @@ TEST_F(CliNix, KeysAndNarinfo) {
   struct stat st;
   ASSERT_EQ(::stat((k + ".sec").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  const auto pub = testutil::read_file(k + ".pub");
+  const auto pub = chunker::test::read_file(k + ".pub");
   EXPECT_EQ(gen.out, std::string(pub.begin(), pub.end()) + "\n");
   EXPECT_EQ(run(cli_ + " key public " + k + ".sec").out, gen.out);
   // Never overwrites.
@@ -105,7 +105,7 @@ TEST_F(CliNix, KeysAndNarinfo) {
             1);
 
   const std::string ni = dir_ + "/x.narinfo";
-  ASSERT_EQ(run("cp " + testutil::data_path("narinfo/cache-nixos-hello-2.10.narinfo") + " " + ni).status, 0);
+  ASSERT_EQ(run("cp " + chunker::test::data_path("narinfo/cache-nixos-hello-2.10.narinfo") + " " + ni).status, 0);
   const std::string nixos = "cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=";
   auto v0 = run(cli_ + " narinfo verify --trusted " + nixos + " " + ni);
   EXPECT_EQ(v0.status, 0);

@@ -43,7 +43,7 @@ Status run_input(ChunkPipeline& pl, const std::vector<std::uint8_t>& d, Input in
     return pl.run_file([&](std::span<std::uint8_t> b, std::uint64_t off) { return pread_short(d, b, off, seed); },
                        d.size(), sink);
   if (input == Input::reader) {
-    testutil::SplitMix64 rng(seed);
+    chunker::test::SplitMix64 rng(seed);
     std::size_t pos = 0;
     return pl.run_reader(
         [&](std::span<std::uint8_t> b) -> Result<std::size_t> {
@@ -80,7 +80,7 @@ std::vector<HashedChunk> run_pipeline(const std::vector<std::uint8_t>& d, Pipeli
 }  // namespace
 
 TEST(Pipeline, ParallelExactForAnyThreadCountAndWindow) {
-  std::vector<std::vector<std::uint8_t>> inputs = {testutil::random_bytes(12 << 20, 4), testutil::text_bytes(5 << 20, 5),
+  std::vector<std::vector<std::uint8_t>> inputs = {chunker::test::random_bytes(12 << 20, 4), chunker::test::text_bytes(5 << 20, 5),
                                                    std::vector<std::uint8_t>(3 << 20, 0)};
   for (auto p : {make(2048, 8192, 32768), make(64, 256, 1024, 3), make(16384, 65536, 262144, 0)}) {
     for (const auto& d : inputs) {
@@ -110,7 +110,7 @@ TEST(Pipeline, ParallelExactForAnyThreadCountAndWindow) {
 }
 
 TEST(Pipeline, RunFileHashesAndReportsReadErrors) {
-  auto d = testutil::random_bytes(20 << 20, 12);
+  auto d = chunker::test::random_bytes(20 << 20, 12);
   PipelineOptions o;
   o.params = make(4096, 16384, 65536);
   o.hash = HashAlgo::blake3;
@@ -180,7 +180,7 @@ TEST(Pipeline, RunFileReusesItsSlotsAcrossFiles) {
   ASSERT_TRUE(pl.ok());
   std::uint64_t seed = 30;
   for (std::size_t size : {std::size_t{3} << 20, std::size_t{40} << 20, std::size_t{70000}, std::size_t{9} << 20}) {
-    auto d = testutil::random_bytes(size, ++seed);
+    auto d = chunker::test::random_bytes(size, ++seed);
     auto ref = reference::chunk_all(d, p.min_size, p.avg_size, p.max_size, p.level, p.seed);
     std::vector<HashedChunk> got;
     Status s = run_input(*pl, d, Input::file, [&](const HashedChunk& c, std::span<const std::uint8_t>) { got.push_back(c); },
@@ -192,7 +192,7 @@ TEST(Pipeline, RunFileReusesItsSlotsAcrossFiles) {
 }
 
 TEST(Pipeline, HashesEveryChunkWithBothAlgorithms) {
-  auto d = testutil::random_bytes(6 << 20, 8);
+  auto d = chunker::test::random_bytes(6 << 20, 8);
   for (HashAlgo algo : {HashAlgo::sha256, HashAlgo::blake3}) {
     for (unsigned threads : {1u, 2u}) {
       std::vector<HashedChunk> out;
@@ -208,7 +208,7 @@ TEST(Pipeline, HashesEveryChunkWithBothAlgorithms) {
 }
 
 TEST(Pipeline, ProgressAndCancel) {
-  auto d = testutil::random_bytes(40 << 20, 9);
+  auto d = chunker::test::random_bytes(40 << 20, 9);
   PipelineOptions o;
   o.params = make(4096, 16384, 65536);
   o.hash = HashAlgo::none;
@@ -257,7 +257,7 @@ class FailAtStage : public ChunkStage {
 }  // namespace
 
 TEST(Pipeline, StageErrorAndCancelStopInOrder) {
-  auto d = testutil::random_bytes(12 << 20, 21);
+  auto d = chunker::test::random_bytes(12 << 20, 21);
   const auto p = make(4096, 16384, 65536);
   auto ref = reference::chunk_all(d, p.min_size, p.avg_size, p.max_size, p.level, p.seed);
   for (unsigned threads : {1u, 2u, 4u}) {
@@ -312,7 +312,7 @@ TEST(Pipeline, StageErrorAndCancelStopInOrder) {
 // A sink that throws: the exception reaches the caller (threaded runs call the
 // sink from pool threads), and the pipeline stays usable.
 TEST(Pipeline, SinkExceptionReachesTheCaller) {
-  auto d = testutil::random_bytes(6 << 20, 22);
+  auto d = chunker::test::random_bytes(6 << 20, 22);
   for (unsigned threads : {1u, 2u, 3u}) {
     for (Input input : {Input::memory, Input::file}) {
       PipelineOptions o;
@@ -355,9 +355,9 @@ TEST(ThreadPool, RunsEveryTaskOnce) {
 }
 
 TEST(CliChunkHash, HashesMatchSha256sumAndB3sum) {
-  auto dir = testutil::temp_dir();
-  auto d = testutil::random_bytes(3 << 20 | 77, 12);
-  testutil::write_file(dir + "/in.bin", d);
+  auto dir = chunker::test::temp_dir();
+  auto d = chunker::test::random_bytes(3 << 20 | 77, 12);
+  chunker::test::write_file(dir + "/in.bin", d);
   auto ref = reference::chunk_all(d, 16384, 65536, 262144, 1, 0);
   struct Tool {
     const char* algo;
@@ -365,18 +365,18 @@ TEST(CliChunkHash, HashesMatchSha256sumAndB3sum) {
   } tools[] = {{"sha256", "sha256sum"}, {"blake3", "b3sum"}};
   for (const auto& t : tools) {
     CHUNKER_NEED_PROGRAM(t.program);
-    auto r1 = testutil::run(testutil::cli() + " chunk --preset 64k --hash " + t.algo + " --format csv " + dir + "/in.bin");
+    auto r1 = chunker::test::run(chunker::test::cli() + " chunk --preset 64k --hash " + t.algo + " --format csv " + dir + "/in.bin");
     ASSERT_EQ(r1.status, 0);
-    auto r2 = testutil::run(testutil::cli() + " chunk --preset 64k --hash " + t.algo + " --format csv --threads 2 " + dir +
+    auto r2 = chunker::test::run(chunker::test::cli() + " chunk --preset 64k --hash " + t.algo + " --format csv --threads 2 " + dir +
                             "/in.bin");
-    auto r3 = testutil::run("cat " + dir + "/in.bin | " + testutil::cli() + " chunk --preset 64k --hash " + t.algo +
+    auto r3 = chunker::test::run("cat " + dir + "/in.bin | " + chunker::test::cli() + " chunk --preset 64k --hash " + t.algo +
                             " --format csv --threads 3 -");
     EXPECT_EQ(r1.out, r2.out);
     EXPECT_EQ(r1.out, r3.out);
     std::string expect = "offset,length,fingerprint,hash\n";
     for (const auto& c : ref) {
       // Cut the chunk out with dd and hash it with the standard tool.
-      auto h = testutil::run("dd if=" + dir + "/in.bin bs=1M iflag=skip_bytes,count_bytes skip=" +
+      auto h = chunker::test::run("dd if=" + dir + "/in.bin bs=1M iflag=skip_bytes,count_bytes skip=" +
                              std::to_string(c.offset) + " count=" + std::to_string(c.length) + " status=none | " +
                              t.program);
       ASSERT_EQ(h.status, 0);
@@ -385,7 +385,7 @@ TEST(CliChunkHash, HashesMatchSha256sumAndB3sum) {
     }
     EXPECT_EQ(r1.out, expect) << t.algo;
   }
-  testutil::run("rm -rf " + dir);
+  chunker::test::run("rm -rf " + dir);
 }
 
 namespace {
@@ -402,7 +402,7 @@ class TagStage : public ChunkStage {
 }  // namespace
 
 TEST(Pipeline, StageBytesCountWhatTheSinkReceives) {
-  auto d = testutil::random_bytes(24 << 20, 13);
+  auto d = chunker::test::random_bytes(24 << 20, 13);
   TagStage stage;
   for (unsigned threads : {1u, 2u, 3u}) {
     for (bool file : {false, true}) {
@@ -433,7 +433,7 @@ TEST(Pipeline, RawSinkSeesEveryByteOnceInOrderAfterItsChunks) {
   // Every run variant, 1 and 3 threads, small windows (many segments): the
   // raw sink's bytes concatenated are the input, and each span arrives only
   // after the chunks covering it reached the sink.
-  const auto d = testutil::random_bytes((9 << 20) + 12345, 77);
+  const auto d = chunker::test::random_bytes((9 << 20) + 12345, 77);
   for (Input input : {Input::memory, Input::reader, Input::file}) {
     for (unsigned threads : {1u, 3u}) {
       PipelineOptions o;

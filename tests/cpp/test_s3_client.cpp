@@ -242,7 +242,7 @@ class S3Rgw : public ::testing::Test {
     // Every test works under its own prefix: runs and tests never see each other's keys.
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     prefix_ = std::string("gtest/") + info->name() + "-" + std::to_string(::getpid()) + "-" +
-              std::to_string(testutil::SplitMix64(static_cast<std::uint64_t>(time(nullptr))).next() % 1000000) + "/";
+              std::to_string(chunker::test::SplitMix64(static_cast<std::uint64_t>(time(nullptr))).next() % 1000000) + "/";
     loc_ = location(env("CHUNKER_S3_ENDPOINT"), env("CHUNKER_S3_BUCKET"));
   }
 
@@ -285,7 +285,7 @@ class S3Rgw : public ::testing::Test {
 
 TEST_F(S3Rgw, RoundTripEmptyAndSmall) {
   auto c = client(loc_);
-  const auto small = testutil::random_bytes(3000, 1);
+  const auto small = chunker::test::random_bytes(3000, 1);
   ASSERT_TRUE(c.put("empty", {}, false).ok());
   auto p = c.put("dir/small.bin", bytes_of(small), false);
   ASSERT_TRUE(p.ok()) << p.status().to_string();
@@ -338,7 +338,7 @@ TEST_F(S3Rgw, RoundTripMultipart20MiB) {
   o.part_size = 5u << 20;
   o.multipart_threshold = 8u << 20;
   auto c = client(loc_, o);
-  const auto big = testutil::random_bytes(20u << 20, 2);
+  const auto big = chunker::test::random_bytes(20u << 20, 2);
   std::uint64_t before = c.requests_sent();
   auto p = c.put("big.bin", bytes_of(big), false);
   ASSERT_TRUE(p.ok()) << p.status().to_string();
@@ -405,7 +405,7 @@ TEST_F(S3Rgw, CreateOnlyConflict) {
   o.part_size = 5u << 20;
   o.multipart_threshold = 5u << 20;
   auto m = client(loc_, o);
-  const auto big = testutil::random_bytes((5u << 20) + 1, 3);
+  const auto big = chunker::test::random_bytes((5u << 20) + 1, 3);
   auto mp = m.put("pack", bytes_of(big), true);
   ASSERT_TRUE(mp.ok()) << mp.status().to_string();
   EXPECT_FALSE(mp->created);
@@ -422,7 +422,7 @@ TEST_F(S3Rgw, CreateOnlyConflict) {
 
 TEST_F(S3Rgw, RangedGet) {
   auto c = client(loc_);
-  const auto data = testutil::random_bytes(1000, 4);
+  const auto data = chunker::test::random_bytes(1000, 4);
   ASSERT_TRUE(c.put("r", bytes_of(data), false).ok());
   auto a = c.get_range("r", 100, 50);
   ASSERT_TRUE(a.ok()) << a.status().to_string();
@@ -563,7 +563,7 @@ TEST_F(S3Rgw, RetriesFinishAfterSlowDownAndResets) {
     return n < 2 ? Fault::slowdown : n < 4 ? Fault::reset : Fault::none;
   });
   auto c = client(location(proxy.endpoint(), env("CHUNKER_S3_BUCKET")), fast_retries(5));
-  const auto data = testutil::random_bytes(100000, 5);
+  const auto data = chunker::test::random_bytes(100000, 5);
   auto p = c.put("through-proxy", bytes_of(data), true);
   ASSERT_TRUE(p.ok()) << p.status().to_string();
   EXPECT_TRUE(p->created);
@@ -612,7 +612,7 @@ TEST_F(S3Rgw, MultipartSurvivesFlakyConnections) {
   o.part_size = 5u << 20;
   o.multipart_threshold = 5u << 20;
   auto c = client(location(proxy.endpoint(), env("CHUNKER_S3_BUCKET")), o);
-  const auto big = testutil::random_bytes(12u << 20, 6);
+  const auto big = chunker::test::random_bytes(12u << 20, 6);
   auto p = c.put("flaky.bin", bytes_of(big), true);
   ASSERT_TRUE(p.ok()) << p.status().to_string();
   EXPECT_TRUE(p->created);

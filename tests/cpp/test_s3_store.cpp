@@ -30,8 +30,8 @@ using s3test::endpoint_port;
 using s3test::fail_first_attempts;
 using s3test::Fault;
 using s3test::FaultProxy;
-using testutil::cli;
-using testutil::run;
+using chunker::test::cli;
+using chunker::test::run;
 
 std::string env(const char* n) {
   const char* v = std::getenv(n);
@@ -44,13 +44,13 @@ class S3RgwStore : public ::testing::Test {
     if (env("CHUNKER_S3_ENDPOINT").empty() || env("CHUNKER_S3_BUCKET").empty() || env("AWS_ACCESS_KEY_ID").empty() ||
         env("AWS_SECRET_ACCESS_KEY").empty()) {
       const char* msg = "no S3 server: run scripts/ci/70-s3.sh, or eval \"$(bash scripts/s3/rgw.sh start)\" first";
-      if (testutil::require_tools()) FAIL() << msg << " [required: CI / CHUNKER_REQUIRE_TOOLS]";
+      if (chunker::test::require_tools()) FAIL() << msg << " [required: CI / CHUNKER_REQUIRE_TOOLS]";
       GTEST_SKIP() << msg;
     }
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     prefix_ = std::string("gtest-store/") + info->name() + "-" + std::to_string(::getpid()) + "-" +
-              std::to_string(testutil::SplitMix64(static_cast<std::uint64_t>(time(nullptr))).next() % 1000000);
-    dir_ = testutil::temp_dir();
+              std::to_string(chunker::test::SplitMix64(static_cast<std::uint64_t>(time(nullptr))).next() % 1000000);
+    dir_ = chunker::test::temp_dir();
     ::setenv("XDG_CACHE_HOME", (dir_ + "/cache").c_str(), 1);
   }
 
@@ -81,7 +81,7 @@ class S3RgwStore : public ::testing::Test {
   void make_file(const std::string& name, const std::vector<std::uint8_t>& bytes) {
     const std::string p = dir_ + "/in/" + name;
     std::filesystem::create_directories(std::filesystem::path(p).parent_path());
-    testutil::write_file(p, bytes);
+    chunker::test::write_file(p, bytes);
     files_[name] = bytes;
   }
 
@@ -91,7 +91,7 @@ class S3RgwStore : public ::testing::Test {
     EXPECT_EQ(v.status, 0) << label << ": " << v.out;
     auto ls = run(cli() + " store ls " + q(url()) + " --json");
     ASSERT_EQ(ls.status, 0) << label;
-    auto j = testutil::JsonParser(ls.out).parse();
+    auto j = chunker::test::parse_json(ls.out);
     for (const auto& e : j.arr) {
       const std::string name = e["name"].str;
       auto it = files_.find(name.substr(3));  // stored as in/NAME
@@ -99,14 +99,14 @@ class S3RgwStore : public ::testing::Test {
       const std::string out = dir_ + "/restored";
       auto g = run("cd " + dir_ + " && " + cli() + " store get " + q(url()) + " " + q(name) + " -o " + out + " 2>&1");
       ASSERT_EQ(g.status, 0) << label << ": get " << name << ": " << g.out;
-      EXPECT_TRUE(testutil::read_file(out) == it->second) << label << ": " << name << " differs from the original";
+      EXPECT_TRUE(chunker::test::read_file(out) == it->second) << label << ": " << name << " differs from the original";
       ++restored_;
     }
   }
 
   std::size_t listed() {
     auto ls = run(cli() + " store ls " + q(url()) + " --json");
-    return ls.status == 0 ? testutil::JsonParser(ls.out).parse().arr.size() : 0;
+    return ls.status == 0 ? chunker::test::parse_json(ls.out).arr.size() : 0;
   }
 
   // The CLI as a child process (`exec`: the pid is chunker's).
@@ -129,9 +129,9 @@ TEST_F(S3RgwStore, ApiRoundTrip) {
   auto s = store::Store::init(url(), *fastcdc::preset("4k"));
   ASSERT_TRUE(s.ok()) << s.status().to_string();
   EXPECT_EQ(s->dir(), url());
-  make_file("a.bin", testutil::random_bytes(300000, 1));
+  make_file("a.bin", chunker::test::random_bytes(300000, 1));
   make_file("empty", {});
-  make_file("text", testutil::text_bytes(200000, 2));
+  make_file("text", chunker::test::text_bytes(200000, 2));
   std::vector<store::PutItem> items = {{"in/a.bin", dir_ + "/in/a.bin"}, {"in/empty", dir_ + "/in/empty"},
                                        {"in/text", dir_ + "/in/text"}};
   std::size_t ok = 0;
@@ -181,8 +181,8 @@ TEST_F(S3RgwStore, ApiRoundTrip) {
 // (5 attempts are allowed): the put finishes and everything is exact.
 TEST_F(S3RgwStore, PutRetriesThroughFaultsAndFinishes) {
   ASSERT_EQ(run(cli() + " store init " + q(url()) + " >/dev/null").status, 0);
-  for (int i = 0; i < 30; ++i) make_file("small/" + std::to_string(i), testutil::text_bytes(3000 + 997 * i, 10 + i));
-  make_file("big", testutil::random_bytes(20u << 20, 3));  // 2 packs
+  for (int i = 0; i < 30; ++i) make_file("small/" + std::to_string(i), chunker::test::text_bytes(3000 + 997 * i, 10 + i));
+  make_file("big", chunker::test::random_bytes(20u << 20, 3));  // 2 packs
   FaultProxy proxy(endpoint_port(env("CHUNKER_S3_ENDPOINT")), fail_first_attempts([](const std::string& line) {
                      return 1 + static_cast<int>(std::hash<std::string>{}(line) % 4);
                    }));
@@ -200,8 +200,8 @@ TEST_F(S3RgwStore, PutRetriesThroughFaultsAndFinishes) {
 // complete and everything listed restores. A later put finishes the job.
 TEST_F(S3RgwStore, PutFailsCleanlyWhenTheServerStaysDown) {
   ASSERT_EQ(run(cli() + " store init " + q(url()) + " >/dev/null").status, 0);
-  for (int i = 0; i < 40; ++i) make_file("small/" + std::to_string(i), testutil::text_bytes(2000 + 1013 * i, 50 + i));
-  make_file("big", testutil::random_bytes(36u << 20, 4));
+  for (int i = 0; i < 40; ++i) make_file("small/" + std::to_string(i), chunker::test::text_bytes(2000 + 1013 * i, 50 + i));
+  make_file("big", chunker::test::random_bytes(36u << 20, 4));
   // Down during the pack uploads, then during the manifest commits.
   for (int down_from : {7, 25}) {
     FaultProxy proxy(endpoint_port(env("CHUNKER_S3_ENDPOINT")), [&](int n, const std::string&) {
@@ -230,11 +230,11 @@ TEST_F(S3RgwStore, PutFailsCleanlyWhenTheServerStaysDown) {
 // dead lease); the same put then succeeds.
 TEST_F(S3RgwStore, KillMidMultipartPackUpload) {
   ASSERT_EQ(run(cli() + " store init " + q(url()) + " >/dev/null").status, 0);
-  make_file("before/a", testutil::text_bytes(100000, 7));
-  make_file("before/b", testutil::random_bytes(50000, 8));
+  make_file("before/a", chunker::test::text_bytes(100000, 7));
+  make_file("before/b", chunker::test::random_bytes(50000, 8));
   auto first = run("cd " + dir_ + " && " + cli() + " store put " + q(url()) + " in --quiet 2>&1");
   ASSERT_EQ(first.status, 0) << first.out;
-  make_file("big", testutil::random_bytes(24u << 20, 9));
+  make_file("big", chunker::test::random_bytes(24u << 20, 9));
 
   std::atomic<pid_t> child{0};
   std::atomic<bool> killed{false};

@@ -4,6 +4,8 @@
 // for every backend this CPU can run (portable, avx2, sha_ni, armv8).
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include <map>
 #include <sstream>
 #include <string_view>
@@ -12,12 +14,11 @@
 #include "test_util.hpp"
 #include "chunker/encoding.hpp"
 #include "chunker/sha256.hpp"
-#include "hash_test_util.hpp"
 
 using namespace chunker;
 using chunker::test::ForceIsa;
 using chunker::test::random_bytes;
-using chunker::test::run_command;
+using chunker::test::run;
 
 namespace {
 
@@ -57,9 +58,9 @@ std::map<std::string, std::string> sha256sum_files(const test::TempDir& dir,
                                                    const std::vector<std::string>& names) {
   std::string cmd = "cd " + test::shell_quote(dir.path().string()) + " && sha256sum";
   for (auto& n : names) cmd += " " + n;
-  auto r = run_command(cmd);
+  auto r = run(cmd);
   std::map<std::string, std::string> out;
-  if (r.exit_code != 0) return out;
+  if (r.status != 0) return out;
   std::istringstream in(r.out);
   std::string digest, name;
   while (in >> digest >> name) out[name] = digest;
@@ -149,8 +150,8 @@ TEST(Sha256, MatchesOpensslDgst) {
   for (std::size_t n : {0u, 3u, 64u, 1000u, 100000u}) {
     auto data = random_bytes(n, n + 1);
     test::write_file(dir.file("in"), data);
-    auto r = run_command("openssl dgst -sha256 -r " + dir.file("in"));
-    ASSERT_EQ(r.exit_code, 0);
+    auto r = run("openssl dgst -sha256 -r " + dir.file("in"));
+    ASSERT_EQ(r.status, 0);
     const std::string want = r.out.substr(0, 64);
     for (const auto& isa : backends()) {
       ForceIsa force(isa);

@@ -48,7 +48,7 @@ TEST(StoreNames, NormalizeCommandLinePaths) {
 TEST(StoreNames, PathsAreBlake3OfTheName) {
   // Independent reference: b3sum of the name's bytes.
   CHUNKER_NEED_PROGRAM("b3sum");
-  auto r = testutil::run("printf '%s' 'photos/cat.jpg' | b3sum --no-names");
+  auto r = chunker::test::run("printf '%s' 'photos/cat.jpg' | b3sum --no-names");
   ASSERT_EQ(r.status, 0);
   EXPECT_EQ(store::manifest_rel_path("photos/cat.jpg"), "manifests/" + r.out.substr(0, 64) + ".json");
   auto d = store::parse_hex(r.out.substr(0, 64));
@@ -156,7 +156,7 @@ TEST(StoreFormat, ManifestRoundTripAndStrictness) {
 }
 
 TEST(StoreFormat, DecodeChunkChecksTagLimitAndHash) {
-  auto data = testutil::random_bytes(1000, 5);
+  auto data = chunker::test::random_bytes(1000, 5);
   auto h = chunker::blake3::hash(data);
   std::vector<std::uint8_t> file = {0};
   file.insert(file.end(), data.begin(), data.end());
@@ -180,9 +180,9 @@ TEST(StoreFormat, ManifestChecksumMatchesTheDocumentedFormAndCatchesTampering) {
   store::Manifest m;
   m.name = "dir/a.bin";
   m.size = 70000;
-  m.blake3 = chunker::blake3::hash(testutil::random_bytes(10, 1));
-  m.chunks = {{chunker::blake3::hash(testutil::random_bytes(10, 2)), 65536},
-              {chunker::blake3::hash(testutil::random_bytes(10, 3)), 4464}};
+  m.blake3 = chunker::blake3::hash(chunker::test::random_bytes(10, 1));
+  m.chunks = {{chunker::blake3::hash(chunker::test::random_bytes(10, 2)), 65536},
+              {chunker::blake3::hash(chunker::test::random_bytes(10, 3)), 4464}};
   std::string canon = "chunker-manifest-v2\n";
   auto u32 = [&](std::uint32_t v) { for (int i = 0; i < 4; ++i) canon += static_cast<char>(v >> (8 * i)); };
   auto u64 = [&](std::uint64_t v) { for (int i = 0; i < 8; ++i) canon += static_cast<char>(v >> (8 * i)); };
@@ -195,14 +195,14 @@ TEST(StoreFormat, ManifestChecksumMatchesTheDocumentedFormAndCatchesTampering) {
     canon.append(reinterpret_cast<const char*>(c.hash.data()), 32);
     u32(c.length);
   }
-  if (testutil::have_program("b3sum")) {
-    const std::string t = testutil::temp_dir();
-    testutil::write_file(t + "/canon", {canon.begin(), canon.end()});
-    auto r = testutil::run("b3sum --no-names " + t + "/canon");
-    testutil::run("rm -rf " + t);
+  if (chunker::test::have_program("b3sum")) {
+    const std::string t = chunker::test::temp_dir();
+    chunker::test::write_file(t + "/canon", {canon.begin(), canon.end()});
+    auto r = chunker::test::run("b3sum --no-names " + t + "/canon");
+    chunker::test::run("rm -rf " + t);
     ASSERT_EQ(r.status, 0);
     EXPECT_EQ(store::to_hex(store::manifest_checksum(m)), r.out.substr(0, 64));
-  } else if (testutil::require_tools()) {
+  } else if (chunker::test::require_tools()) {
     FAIL() << "b3sum not installed";
   }
   std::string doc = store::manifest_json(m);
@@ -229,7 +229,7 @@ TEST(StoreFormat, PackAndIndexRoundTripAndDamage) {
   store::PackBuilder b;
   std::vector<std::vector<std::uint8_t>> raws;
   for (int i = 0; i < 5; ++i) {
-    raws.push_back(testutil::random_bytes(1000 + i, 10 + i));
+    raws.push_back(chunker::test::random_bytes(1000 + i, 10 + i));
     std::vector<std::uint8_t> blob = {0};
     blob.insert(blob.end(), raws.back().begin(), raws.back().end());
     b.add(chunker::blake3::hash(raws.back()), static_cast<std::uint32_t>(raws.back().size()), blob);
