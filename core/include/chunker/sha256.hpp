@@ -1,9 +1,10 @@
 // SHA-256 (FIPS 180-4): one-shot and incremental.
 //
-// The block function is picked at run time from the CPU: SHA-NI on x86-64,
-// the ARMv8 SHA2 instructions on aarch64, portable C++ elsewhere. The choice
-// honours CHUNKER_FORCE_ISA (names "sha_ni", "armv8", "portable"); a Hasher
-// picks its backend when constructed (or reset), so tests can re-force it.
+// The block function is picked at run time from the CPU, like every kernel
+// family: SHA-NI (else AVX2) on x86-64, the ARMv8 SHA2 instructions on
+// aarch64, simd128 in wasm, portable C++ elsewhere. The choice honours
+// CHUNKER_FORCE_ISA (names "sha_ni", "avx2", "armv8", "portable"); a Hasher
+// takes the current choice when constructed (or reset).
 #pragma once
 
 #include <array>
@@ -33,7 +34,7 @@ class Hasher {
   // reset() before it is used again.
   Digest finalize() noexcept;
   void finalize(std::span<std::uint8_t, kDigestSize> out) noexcept;
-  // Starts a new message (and re-reads the backend choice).
+  // Starts a new message (with the backend chosen now).
   void reset() noexcept;
 
  private:
@@ -49,5 +50,7 @@ Digest hash(std::span<const std::uint8_t> data) noexcept;
 // Backend a Hasher constructed now would use: "sha_ni", "avx2" (x86 without SHA-NI),
 // "armv8", "simd128" (wasm) or "portable".
 const char* backend() noexcept;
+// Every backend this CPU runs, lowest first: "portable,avx2,sha_ni".
+const char* available_backends() noexcept;
 
 }  // namespace chunker::sha256

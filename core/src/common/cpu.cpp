@@ -1,4 +1,5 @@
 #include "chunker/cpu.hpp"
+#include "common/dispatch.hpp"
 
 #include <cstdlib>
 #include <cstring>
@@ -106,7 +107,10 @@ std::uint32_t detected() noexcept { return state().detected; }
 std::uint32_t enabled() noexcept { return state().enabled; }
 const std::string& force_warning() noexcept { return state().warning; }
 bool forced() noexcept { return state().forced; }
-void reload_for_testing() noexcept { state() = compute(); }
+void reload_for_testing() noexcept {
+  state() = compute();
+  detail::g_generation.fetch_add(1, std::memory_order_relaxed);
+}
 
 std::string describe(std::uint32_t f) {
   std::string out;

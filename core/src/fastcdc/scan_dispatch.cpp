@@ -1,6 +1,7 @@
-// Picks the FastCDC search kernel once. Unlike BLAKE3 ("highest ISA wins"),
-// the default is the kernel measured fastest on each platform, because a wide
-// ISA does not make the table lookups cheaper (see docs/benchmarks.md).
+// Picks the FastCDC search kernel (common/dispatch.hpp). Unlike BLAKE3
+// ("highest ISA wins"), the default is the highest kernel marked preferred
+// (measured fastest somewhere), timed once against the plain loop, because a
+// wide ISA does not make the table lookups cheaper (docs/benchmarks.md).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -12,20 +13,15 @@
 
 #include "chunker/cpu.hpp"
 #include "chunker/fastcdc.hpp"
+#include "common/dispatch.hpp"
 #include "fastcdc/scan_kernel.hpp"
 #include "fastcdc/tables.hpp"
 
 namespace chunker::fastcdc::detail {
 namespace {
 
-struct Candidate {
-  const ScanKernel* k;
-  std::uint32_t needs;
-  bool fastest;  // measured default on this platform (docs/benchmarks.md)
-};
-
-// Lowest ISA first.
-constexpr Candidate kCandidates[] = {
+// Lowest ISA first; the flag: measured default on some platform (docs/benchmarks.md).
+constexpr dispatch::Candidate<ScanKernel> kCandidates[] = {
     {&kScalarKernel, 0, false},
     {&kIlpKernel, 0, true},
 #if defined(__x86_64__) || defined(_M_X64)
@@ -48,14 +44,10 @@ constexpr Candidate kCandidates[] = {
 #endif
 };
 
-bool runnable(const Candidate& c, std::uint32_t f) { return (c.needs & f) == c.needs; }
-
-// The static preference: the highest-ISA kernel measured fastest somewhere.
+// The static preference: the highest-ISA kernel measured fastest somewhere
+// (with CHUNKER_FORCE_ISA: the highest enabled, as asked).
 const ScanKernel* preferred(std::uint32_t f, bool forced) {
-  const ScanKernel* best = &kIlpKernel;
-  for (const auto& c : kCandidates)
-    if (runnable(c, f) && (forced || c.fastest)) best = c.k;
-  return best;
+  return dispatch::highest(kCandidates, f, &kIlpKernel, forced);
 }
 
 #if !defined(__wasm__)
@@ -107,8 +99,7 @@ const ScanKernel* calibrate(std::uint32_t f) {
 const ScanKernel* select() {
   const std::uint32_t f = cpu::enabled();
   if (const char* name = std::getenv("CHUNKER_FASTCDC_KERNEL"); name && *name)
-    for (const auto& c : kCandidates)
-      if (runnable(c, f) && std::strcmp(c.k->name, name) == 0) return c.k;
+    if (const ScanKernel* k = dispatch::find(kCandidates, name, f)) return k;
   const bool forced = cpu::forced();
 #if !defined(__wasm__)
   if (!forced) {
@@ -119,18 +110,11 @@ const ScanKernel* select() {
   return preferred(f, forced);
 }
 
-std::atomic<const ScanKernel*> g_kernel{nullptr};
+dispatch::Slot<ScanKernel> g_slot{select};
 
 }  // namespace
 
-const ScanKernel& scan_kernel() noexcept {
-  const ScanKernel* k = g_kernel.load(std::memory_order_relaxed);
-  if (k == nullptr) {
-    k = select();
-    g_kernel.store(k, std::memory_order_relaxed);
-  }
-  return *k;
-}
+const ScanKernel& scan_kernel() noexcept { return g_slot.get(); }
 
 std::span<const ScanKernel* const> runnable_scan_kernels() noexcept {
   static const auto list = [] {
@@ -139,15 +123,13 @@ std::span<const ScanKernel* const> runnable_scan_kernels() noexcept {
       std::size_t n = 0;
     } l{};
     for (const auto& c : kCandidates)
-      if (runnable(c, cpu::detected())) l.k[l.n++] = c.k;
+      if (dispatch::runnable(c, cpu::detected())) l.k[l.n++] = c.kernel;
     return l;
   }();
   return {list.k, list.n};
 }
 
-void set_scan_kernel_for_testing(const ScanKernel* k) noexcept {
-  g_kernel.store(k ? k : select(), std::memory_order_relaxed);
-}
+void set_scan_kernel_for_testing(const ScanKernel* k) noexcept { g_slot.set_for_testing(k); }
 
 }  // namespace chunker::fastcdc::detail
 
@@ -156,11 +138,7 @@ namespace chunker::fastcdc {
 const char* backend() noexcept { return detail::scan_kernel().name; }
 
 const char* available_backends() noexcept {
-  static const std::string list = [] {
-    std::string s;
-    for (const auto* k : detail::runnable_scan_kernels()) s += (s.empty() ? "" : ",") + std::string(k->name);
-    return s;
-  }();
+  static const std::string list = dispatch::names(detail::kCandidates, cpu::detected());
   return list.c_str();
 }
 

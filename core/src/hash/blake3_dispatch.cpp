@@ -1,23 +1,13 @@
-// Picks the BLAKE3 kernel once from cpu::enabled() (which honours
-// CHUNKER_FORCE_ISA). The choice is an atomic pointer so tests can switch it.
-#include <atomic>
-#include <cstring>
-#include <string>
-
+// Picks the BLAKE3 kernel: the highest ISA this CPU runs (common/dispatch.hpp).
 #include "chunker/blake3.hpp"
 #include "chunker/cpu.hpp"
+#include "common/dispatch.hpp"
 #include "hash/blake3_impl.hpp"
 
 namespace chunker::blake3::detail {
 namespace {
 
-// Every kernel compiled into this build with the CPU features it needs, best last.
-struct Candidate {
-  const Kernel* k;
-  std::uint32_t needs;
-};
-
-constexpr Candidate kCandidates[] = {
+constexpr dispatch::Candidate<Kernel> kCandidates[] = {
     {&kPortableKernel, 0},
 #if defined(__x86_64__) || defined(_M_X64)
     {&kSse41Kernel, cpu::kSse41},
@@ -34,39 +24,17 @@ constexpr Candidate kCandidates[] = {
 #endif
 };
 
-bool runnable(const Candidate& c, std::uint32_t features) { return (c.needs & features) == c.needs; }
+const Kernel* select() { return dispatch::highest(kCandidates, cpu::enabled(), &kPortableKernel); }
 
-const Kernel* select() {
-  std::uint32_t f = cpu::enabled();
-  const Kernel* best = &kPortableKernel;
-  for (const auto& c : kCandidates)
-    if (runnable(c, f)) best = c.k;
-  return best;
-}
-
-std::atomic<const Kernel*> g_kernel{nullptr};
+dispatch::Slot<Kernel> g_slot{select};
 
 }  // namespace
 
-const Kernel& kernel() noexcept {
-  const Kernel* k = g_kernel.load(std::memory_order_relaxed);
-  if (k == nullptr) {
-    k = select();
-    g_kernel.store(k, std::memory_order_relaxed);
-  }
-  return *k;
-}
+const Kernel& kernel() noexcept { return g_slot.get(); }
 
-void reselect_kernel_for_testing() noexcept { g_kernel.store(select(), std::memory_order_relaxed); }
+const Kernel* find_kernel(const char* name) noexcept { return dispatch::find(kCandidates, name, cpu::detected()); }
 
-const Kernel* find_kernel(const char* name) noexcept {
-  std::uint32_t f = cpu::detected();
-  for (const auto& c : kCandidates)
-    if (std::strcmp(c.k->name, name) == 0 && runnable(c, f)) return c.k;
-  return nullptr;
-}
-
-void set_kernel_for_testing(const Kernel* k) noexcept { g_kernel.store(k ? k : select(), std::memory_order_relaxed); }
+void set_kernel_for_testing(const Kernel* k) noexcept { g_slot.set_for_testing(k); }
 
 }  // namespace chunker::blake3::detail
 
@@ -75,16 +43,7 @@ namespace chunker::blake3 {
 const char* backend() noexcept { return detail::kernel().name; }
 
 const char* available_backends() noexcept {
-  static const std::string list = [] {
-    std::string s;
-    std::uint32_t f = cpu::detected();
-    for (const auto& c : detail::kCandidates) {
-      if (!detail::runnable(c, f)) continue;
-      if (!s.empty()) s += ',';
-      s += c.k->name;
-    }
-    return s;
-  }();
+  static const std::string list = dispatch::names(detail::kCandidates, cpu::detected());
   return list.c_str();
 }
 

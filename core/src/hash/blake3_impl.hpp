@@ -119,10 +119,9 @@ extern const Kernel kNeonKernel;
 extern const Kernel kSimd128Kernel;
 #endif
 
-// The kernel in use (chosen once; honours CHUNKER_FORCE_ISA).
+// The kernel in use (chosen on first use and after cpu::reload_for_testing();
+// honours CHUNKER_FORCE_ISA).
 const Kernel& kernel() noexcept;
-// Re-run selection after cpu::reload_for_testing().
-void reselect_kernel_for_testing() noexcept;
 // Kernel with this name if compiled in and runnable here, else nullptr.
 const Kernel* find_kernel(const char* name) noexcept;
 // Force a kernel (tests); nullptr restores the automatic choice.

@@ -1,33 +1,50 @@
 // SHA-256 padding/buffering (the Hasher) and the choice of block function.
 #include <cstring>
+#include <string>
 
 #include "chunker/cpu.hpp"
 #include "chunker/sha256.hpp"
+#include "common/dispatch.hpp"
 #include "hash/sha256_internal.hpp"
 
 namespace chunker::sha256 {
 namespace {
 
-struct Backend {
+struct Kernel {
   CompressFn fn;
   const char* name;
 };
 
-// Cheap: cpu::enabled() is a cached value, so every reset() may ask.
-Backend pick() noexcept {
-  [[maybe_unused]] const std::uint32_t f = cpu::enabled();
+constexpr Kernel kPortable{detail::compress_portable, "portable"};
 #if defined(__x86_64__)
-  if (f & cpu::kShaNi) return {detail::compress_shani, "sha_ni"};
-  if (f & cpu::kAvx2) return {detail::compress_avx2, "avx2"};
+constexpr Kernel kAvx2{detail::compress_avx2, "avx2"};
+constexpr Kernel kShaNi{detail::compress_shani, "sha_ni"};
 #endif
 #if defined(__aarch64__)
-  if (f & cpu::kArmv8Sha2) return {detail::compress_armv8, "armv8"};
+constexpr Kernel kArmv8{detail::compress_armv8, "armv8"};
 #endif
 #if defined(__wasm_simd128__)
-  if (f & cpu::kSimd128) return {detail::compress_simd128, "simd128"};
+constexpr Kernel kSimd128{detail::compress_simd128, "simd128"};
 #endif
-  return {detail::compress_portable, "portable"};
-}
+
+// Lowest ISA first; the highest runnable one is used.
+constexpr dispatch::Candidate<Kernel> kCandidates[] = {
+    {&kPortable, 0},
+#if defined(__x86_64__)
+    {&kAvx2, cpu::kAvx2},
+    {&kShaNi, cpu::kShaNi},
+#endif
+#if defined(__aarch64__)
+    {&kArmv8, cpu::kArmv8Sha2},
+#endif
+#if defined(__wasm_simd128__)
+    {&kSimd128, cpu::kSimd128},
+#endif
+};
+
+const Kernel* select() { return dispatch::highest(kCandidates, cpu::enabled(), &kPortable); }
+
+dispatch::Slot<Kernel> g_slot{select};
 
 inline void store_be32(std::uint8_t* p, std::uint32_t v) {
   p[0] = std::uint8_t(v >> 24);
@@ -42,7 +59,7 @@ void Hasher::reset() noexcept {
   std::memcpy(state_, detail::kInit, sizeof state_);
   total_ = 0;
   buf_len_ = 0;
-  compress_ = pick().fn;
+  compress_ = g_slot.get().fn;
 }
 
 void Hasher::update(std::span<const std::uint8_t> data) noexcept {
@@ -98,6 +115,11 @@ Digest hash(std::span<const std::uint8_t> data) noexcept {
   return h.finalize();
 }
 
-const char* backend() noexcept { return pick().name; }
+const char* backend() noexcept { return g_slot.get().name; }
+
+const char* available_backends() noexcept {
+  static const std::string list = dispatch::names(kCandidates, cpu::detected());
+  return list.c_str();
+}
 
 }  // namespace chunker::sha256
