@@ -10,6 +10,7 @@
 #include "args.hpp"
 #include "chunk_options.hpp"
 #include "chunker/json_reader.hpp"
+#include "chunker/encoding.hpp"
 #include "chunker/store.hpp"
 #include "command.hpp"
 #include "output.hpp"
@@ -137,7 +138,7 @@ int run_store_ls(int argc, char** argv) {
       std::string o = first ? "{\"name\":" : ",{\"name\":";
       json::append_string(o, m.name);
       o += ",\"size\":" + std::to_string(m.size) + ",\"chunks\":" + std::to_string(m.chunks.size()) +
-           ",\"blake3\":\"" + store::to_hex(m.blake3) + "\"}";
+           ",\"blake3\":\"" + hex_encode(m.blake3) + "\"}";
       out.append(o);
     } else {
       char buf[64];

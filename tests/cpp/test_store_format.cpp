@@ -5,6 +5,7 @@
 
 #include "chunker/blake3.hpp"
 #include "chunker/store.hpp"
+#include "store/format.hpp"
 #include "test_util.hpp"
 
 using chunker::Errc;

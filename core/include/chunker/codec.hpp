@@ -76,7 +76,6 @@ std::size_t compress_bound(Codec c, std::size_t n) noexcept;
 
 namespace detail {
 class EncoderBackend;
-class DecoderBackend;
 }  // namespace detail
 
 // Streaming compressor (push input, pull output). Reusable: after a frame is
@@ -139,38 +138,23 @@ class Decompressor {
   // Forgets any frame in progress and the output count (limit starts anew).
   void reset();
   // Changes the output limit for the next stream (takes effect at once).
-  void set_output_limit(std::uint64_t limit) noexcept { limit_ = limit; }
+  void set_output_limit(std::uint64_t limit) noexcept;
 
   // Whole input → `out` (replaced). Grows up to the limit.
   Status decompress(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& out);
   // Whole input → caller buffer; limit is min(output_limit, out.size()).
   Result<std::size_t> decompress_into(std::span<const std::uint8_t> in, std::span<std::uint8_t> out);
 
-  std::uint64_t total_out() const noexcept { return total_out_; }
-  std::uint64_t total_in() const noexcept { return total_in_; }
-  std::uint64_t frames() const noexcept { return frames_; }
+  std::uint64_t total_out() const noexcept;
+  std::uint64_t total_in() const noexcept;
+  std::uint64_t frames() const noexcept;
   // Codec of the current (or last) frame; none before the first.
-  Codec current_codec() const noexcept { return current_; }
+  Codec current_codec() const noexcept;
 
  private:
-  Decompressor() = default;
-  Result<Step> step_frame(std::span<const std::uint8_t> in, std::span<std::uint8_t> out);
-  Status start_frame(Codec c);
-  detail::DecoderBackend* backend(Codec c);
-  Detection detect_at_frame_start() const noexcept;
-
-  std::unique_ptr<detail::DecoderBackend> zstd_, lz4_, xz_, bzip2_;
-  std::vector<std::uint8_t> dictionary_;
-  Codec fixed_ = Codec::none;
-  Codec current_ = Codec::none;
-  std::uint64_t limit_ = kDefaultOutputLimit;
-  std::uint64_t total_out_ = 0, total_in_ = 0, frames_ = 0;
-  bool in_frame_ = false;
-  std::uint8_t magic_[6] = {};
-  std::size_t magic_len_ = 0;      // bytes of a frame start held back while detecting
-  std::size_t magic_fed_ = 0;      // of those, bytes already given to the backend
-  std::uint32_t xz_padding_ = 0;   // NUL bytes after an .xz stream (must be 4k)
-  bool lzma_alone_ = false;        // the (only) stream is LZMA-alone: nothing may follow it
+  struct State;  // backends, frame detection and counters (codec.cpp)
+  explicit Decompressor(std::unique_ptr<State> s) noexcept;
+  std::unique_ptr<State> s_;
 };
 
 // One-shot helpers (a fresh context per call; keep a Compressor/Decompressor

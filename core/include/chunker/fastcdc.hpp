@@ -72,14 +72,12 @@ class Cutter {
 
   const Params& params() const noexcept { return params_; }
 
-  // Internals shared with the SIMD kernels.
+ private:
+  // The seeded gear table and the two masks (held by value: a Cutter is copied freely).
   struct Tables {
     std::uint64_t gear[256];
     std::uint64_t mask_s, mask_l;
   };
-  const Tables& tables() const noexcept { return t_; }
-
- private:
   Params params_;
   Tables t_{};
 };

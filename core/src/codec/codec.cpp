@@ -128,6 +128,30 @@ Status Compressor::compress(std::span<const std::uint8_t> in, std::vector<std::u
 
 // ---- Decompressor ---------------------------------------------------------------
 
+struct Decompressor::State {
+  DecoderBackend* backend(Codec c);
+  Status start_frame(Codec c);
+  Result<Step> step_frame(std::span<const std::uint8_t> in, std::span<std::uint8_t> out);
+  Detection detect_at_frame_start() const noexcept;
+  Result<Step> update(std::span<const std::uint8_t> in, std::span<std::uint8_t> out);
+  Status finish();
+  void reset();
+
+  std::unique_ptr<DecoderBackend> zstd_, lz4_, xz_, bzip2_;
+  std::vector<std::uint8_t> dictionary_;
+  Codec fixed_ = Codec::none;
+  Codec current_ = Codec::none;
+  std::uint64_t limit_ = kDefaultOutputLimit;
+  std::uint64_t total_out_ = 0, total_in_ = 0, frames_ = 0;
+  bool in_frame_ = false;
+  std::uint8_t magic_[6] = {};
+  std::size_t magic_len_ = 0;      // bytes of a frame start held back while detecting
+  std::size_t magic_fed_ = 0;      // of those, bytes already given to the backend
+  std::uint32_t xz_padding_ = 0;   // NUL bytes after an .xz stream (must be 4k)
+  bool lzma_alone_ = false;        // the (only) stream is LZMA-alone: nothing may follow it
+};
+
+Decompressor::Decompressor(std::unique_ptr<State> s) noexcept : s_(std::move(s)) {}
 Decompressor::Decompressor(Decompressor&&) noexcept = default;
 Decompressor& Decompressor::operator=(Decompressor&&) noexcept = default;
 Decompressor::~Decompressor() = default;
@@ -135,14 +159,27 @@ Decompressor::~Decompressor() = default;
 Result<Decompressor> Decompressor::create(const DecompressOptions& o) {
   if (!o.dictionary.empty() && o.codec != Codec::none && o.codec != Codec::zstd)
     return Status(Errc::invalid_argument, "dictionary: only zstd supports dictionaries");
-  Decompressor d;
-  d.fixed_ = o.codec;
-  d.limit_ = o.output_limit;
-  d.dictionary_.assign(o.dictionary.begin(), o.dictionary.end());
-  return d;
+  auto s = std::unique_ptr<State>(new (std::nothrow) State);
+  if (!s) return Status(Errc::out_of_memory, "cannot allocate a decompressor");
+  s->fixed_ = o.codec;
+  s->limit_ = o.output_limit;
+  s->dictionary_.assign(o.dictionary.begin(), o.dictionary.end());
+  return Decompressor(std::move(s));
 }
 
-DecoderBackend* Decompressor::backend(Codec c) {
+Result<Step> Decompressor::update(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) {
+  return s_->update(in, out);
+}
+Status Decompressor::finish() { return s_->finish(); }
+void Decompressor::reset() { s_->reset(); }
+void Decompressor::set_output_limit(std::uint64_t limit) noexcept { s_->limit_ = limit; }
+std::uint64_t Decompressor::total_out() const noexcept { return s_->total_out_; }
+std::uint64_t Decompressor::total_in() const noexcept { return s_->total_in_; }
+std::uint64_t Decompressor::frames() const noexcept { return s_->frames_; }
+Codec Decompressor::current_codec() const noexcept { return s_->current_; }
+
+
+DecoderBackend* Decompressor::State::backend(Codec c) {
   switch (c) {
     case Codec::zstd: return zstd_.get();
     case Codec::lz4: return lz4_.get();
@@ -153,7 +190,7 @@ DecoderBackend* Decompressor::backend(Codec c) {
   return nullptr;
 }
 
-Status Decompressor::start_frame(Codec c) {
+Status Decompressor::State::start_frame(Codec c) {
   // Backends are created on first use and kept for reuse.
   if (!backend(c)) {
     Result<std::unique_ptr<DecoderBackend>> b = Status(Errc::internal, "no decoder");
@@ -183,7 +220,7 @@ Status Decompressor::start_frame(Codec c) {
   return {};
 }
 
-Result<Step> Decompressor::step_frame(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) {
+Result<Step> Decompressor::State::step_frame(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) {
   // Offer at most one byte more than the limit allows: producing it proves the
   // limit is crossed, and nothing beyond that is ever decoded.
   std::uint64_t room = limit_ > total_out_ ? limit_ - total_out_ : 0;
@@ -214,12 +251,12 @@ Result<Step> Decompressor::step_frame(std::span<const std::uint8_t> in, std::spa
   return r;
 }
 
-Detection Decompressor::detect_at_frame_start() const noexcept {
+Detection Decompressor::State::detect_at_frame_start() const noexcept {
   const std::span<const std::uint8_t> m{magic_, magic_len_};
   return frames_ == 0 ? detect(m) : detail::detect_next(m);
 }
 
-Result<Step> Decompressor::update(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) {
+Result<Step> Decompressor::State::update(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) {
   Step s;
   for (;;) {
     if (!in_frame_) {
@@ -314,7 +351,7 @@ Result<Step> Decompressor::update(std::span<const std::uint8_t> in, std::span<st
   }
 }
 
-Status Decompressor::finish() {
+Status Decompressor::State::finish() {
   if (in_frame_ && magic_fed_ == magic_len_ && backend(current_)->can_end_here()) {
     in_frame_ = false;  // a frame that ends with the input (lz4 legacy)
     magic_len_ = magic_fed_ = 0;
@@ -331,7 +368,7 @@ Status Decompressor::finish() {
   return {};
 }
 
-void Decompressor::reset() {
+void Decompressor::State::reset() {
   in_frame_ = false;
   current_ = Codec::none;
   total_out_ = total_in_ = frames_ = 0;
@@ -342,8 +379,8 @@ void Decompressor::reset() {
 
 Result<std::size_t> Decompressor::decompress_into(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) {
   reset();
-  std::uint64_t saved = limit_;
-  limit_ = std::min<std::uint64_t>(limit_, out.size());
+  std::uint64_t saved = s_->limit_;
+  s_->limit_ = std::min<std::uint64_t>(s_->limit_, out.size());
   std::uint8_t probe;
   std::size_t ip = 0, op = 0;
   Status st;
@@ -360,7 +397,7 @@ Result<std::size_t> Decompressor::decompress_into(std::span<const std::uint8_t> 
     if (ip == in.size() && op < out.size()) break;
     if (r->in_used == 0 && r->out_used == 0) break;
   }
-  limit_ = saved;
+  s_->limit_ = saved;
   if (st.ok()) st = finish();
   if (!st.ok()) return st;
   return op;
@@ -371,7 +408,7 @@ Status Decompressor::decompress(std::span<const std::uint8_t> in, std::vector<st
   // Room for the byte that proves the limit crossed; also bounded by what a
   // vector can hold (wasm32 has a 32-bit size_t).
   const std::uint64_t vec_max = std::min<std::uint64_t>(out.max_size(), SIZE_MAX / 2);
-  const std::uint64_t cap_max = std::min(limit_ >= vec_max ? vec_max : limit_ + 1, vec_max);
+  const std::uint64_t cap_max = std::min(s_->limit_ >= vec_max ? vec_max : s_->limit_ + 1, vec_max);
   std::uint64_t want = std::clamp<std::uint64_t>(std::uint64_t{in.size()} * 4, 64u << 10, 64u << 20);
   out.resize(static_cast<std::size_t>(std::min(want, cap_max)));
   std::size_t ip = 0, op = 0;

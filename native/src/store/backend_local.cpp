@@ -10,6 +10,7 @@
 
 #include "backend.hpp"
 #include "chunker/store.hpp"
+#include "format.hpp"
 #include "fs_util.hpp"
 
 namespace chunker::store {

@@ -10,6 +10,7 @@
 
 #include "backend.hpp"
 #include "chunker/store.hpp"
+#include "format.hpp"
 #include "../s3/s3_client.hpp"
 
 namespace chunker::store {

@@ -6,6 +6,7 @@
 
 #include "backend.hpp"
 #include "chunker/store.hpp"
+#include "format.hpp"
 
 namespace chunker::store {
 

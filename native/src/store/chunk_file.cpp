@@ -4,6 +4,7 @@
 #include "chunker/blake3.hpp"
 #include "chunker/codec.hpp"
 #include "chunker/store.hpp"
+#include "format.hpp"
 
 namespace chunker::store {
 

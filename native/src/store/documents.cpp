@@ -6,6 +6,7 @@
 #include "chunker/blake3.hpp"
 #include "chunker/json_reader.hpp"
 #include "chunker/store.hpp"
+#include "format.hpp"
 
 namespace chunker::store {
 namespace {

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "chunker/store.hpp"
+#include "format.hpp"
 
 namespace chunker::store {
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "chunker/store.hpp"
+#include "format.hpp"
 #include "backend.hpp"
 #include "store_index.hpp"
 

@@ -4,6 +4,7 @@
 #include "chunker/blake3.hpp"
 #include "chunker/encoding.hpp"
 #include "chunker/store.hpp"
+#include "format.hpp"
 #include "fs_util.hpp"
 
 namespace chunker::store {

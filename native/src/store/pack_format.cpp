@@ -4,6 +4,7 @@
 
 #include "chunker/blake3.hpp"
 #include "chunker/store.hpp"
+#include "format.hpp"
 #include "le_bytes.hpp"
 
 namespace chunker::store {

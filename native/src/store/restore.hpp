@@ -5,6 +5,7 @@
 
 #include "blob_reader.hpp"
 #include "chunker/store.hpp"
+#include "format.hpp"
 #include "store_index.hpp"
 
 namespace chunker::store {

@@ -13,6 +13,7 @@
 #include "blob_reader.hpp"
 #include "chunker/blake3.hpp"
 #include "chunker/store.hpp"
+#include "format.hpp"
 #include "fs_util.hpp"
 #include "markers.hpp"
 #include "store_index.hpp"

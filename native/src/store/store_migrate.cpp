@@ -7,6 +7,7 @@
 
 #include "chunker/blake3.hpp"
 #include "chunker/store.hpp"
+#include "format.hpp"
 #include "markers.hpp"
 #include "store_index.hpp"
 

@@ -3,6 +3,7 @@
 
 #include "backend.hpp"
 #include "chunker/store.hpp"
+#include "format.hpp"
 #include "markers.hpp"
 
 namespace chunker::store {

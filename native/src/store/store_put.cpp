@@ -23,6 +23,7 @@
 #include "chunker/input.hpp"
 #include "chunker/pipeline.hpp"
 #include "chunker/store.hpp"
+#include "format.hpp"
 #include "chunker/thread_pool.hpp"
 #include "backend.hpp"
 #include "files_cache.hpp"

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "chunker/store.hpp"
+#include "format.hpp"
 #include "chunker/thread_pool.hpp"
 #include "backend.hpp"
 

@@ -6,6 +6,7 @@
 #include "blob_reader.hpp"
 #include "chunker/blake3.hpp"
 #include "chunker/store.hpp"
+#include "format.hpp"
 #include "chunker/thread_pool.hpp"
 #include "restore.hpp"
 #include "store_index.hpp"
