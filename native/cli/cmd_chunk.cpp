@@ -41,7 +41,7 @@ int run_chunk(int argc, char** argv) {
   std::string format = "jsonl";
   ChunkOptions chunking;
   HashAlgo algo = HashAlgo::none;
-  unsigned threads = 1;
+  unsigned threads = 0;  // all cores; small inputs stay on one thread (the pipeline decides)
   bool stats = false;
   std::string io = "auto";
   std::string compress;
@@ -65,7 +65,7 @@ int run_chunk(int argc, char** argv) {
               algo = *r;
               return {};
             });
-  ap.threads_option(&threads, "threads for chunking and hashing (0 = all cores; default 1)");
+  ap.threads_option(&threads, "threads for chunking and hashing (0 = all cores, the default)");
   ap.flag("--stats", &stats, "print counters and per-stage times to stderr at the end");
   ap.option("--io", "MODE", "auto|mmap|read: accepted for compatibility; files are always read, never mapped",
             [&](const std::string& v) -> Status {
