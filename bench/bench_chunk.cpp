@@ -1,6 +1,6 @@
 // Chunking throughput (MiB/s, best of N) on 64 MiB in memory.
 //   bench_chunk [--nar FILE] [--size MiB] [--runs N] [--kernels all|NAME,...]
-// (NAME: a runnable kernel, or the yardsticks ilp4-v1 and plain, never in "all")
+// (NAME: a runnable kernel, or the yardstick "plain", never in "all")
 // Data sets: "random" (incompressible) and "nar" (a real NAR from FILE, repeated
 // to the size; without --nar a synthetic text/binary mix stands in).
 // Every selected FastCDC search kernel (default: all runnable ones) is timed;
@@ -28,60 +28,7 @@ static std::vector<std::uint8_t> synthetic_mix(std::size_t n) {
   return v;
 }
 
-// The portable kernel as it was before adaptive block sizes (fixed blocks, a
-// plain-loop remainder, 64-byte warm-up), kept for before/after comparisons.
 namespace {
-template <std::size_t kBlock>
-inline std::size_t old_find_first_ilp(const std::uint8_t* data, std::size_t from, std::size_t to,
-                                  const std::uint64_t* gear, std::uint64_t mask) noexcept {
-  constexpr std::size_t kStreams = 4, kGroup = kStreams * kBlock;
-  std::size_t base = from;
-  for (; base + kGroup <= to; base += kGroup) {
-    const std::uint8_t* p0 = data + base;
-    const std::uint8_t* p1 = p0 + kBlock;
-    const std::uint8_t* p2 = p1 + kBlock;
-    const std::uint8_t* p3 = p2 + kBlock;
-    std::uint64_t h0 = 0, h1 = 0, h2 = 0, h3 = 0;
-    for (std::size_t i = 0; i < std::size_t{64}; ++i) {  // warm-up, no tests
-      const std::ptrdiff_t w = static_cast<std::ptrdiff_t>(i) - static_cast<std::ptrdiff_t>(std::size_t{64});
-      h0 = (h0 << 1) + gear[p0[w]];
-      h1 = (h1 << 1) + gear[p1[w]];
-      h2 = (h2 << 1) + gear[p2[w]];
-      h3 = (h3 << 1) + gear[p3[w]];
-    }
-    for (std::size_t i = 0; i < kBlock; ++i) {
-      h0 = (h0 << 1) + gear[p0[i]];
-      h1 = (h1 << 1) + gear[p1[i]];
-      h2 = (h2 << 1) + gear[p2[i]];
-      h3 = (h3 << 1) + gear[p3[i]];
-      if (((h0 & mask) == 0) | ((h1 & mask) == 0) | ((h2 & mask) == 0) | ((h3 & mask) == 0)) {
-        // Every stream is clean up to offset i-1. The first candidate is in the
-        // lowest stream that has one: finish the lower streams' blocks first.
-        std::uint64_t hs[kStreams] = {h0, h1, h2, h3};
-        for (std::size_t s = 0; s < kStreams; ++s) {
-          const std::size_t at = base + s * kBlock + i;
-          if ((hs[s] & mask) == 0) return at;
-          const std::size_t p = fastcdc::detail::scan_scalar(data, at + 1, base + (s + 1) * kBlock, gear, mask, hs[s]);
-          if (p != fastcdc::detail::kNoCut) return p;
-        }
-        return fastcdc::detail::kNoCut;  // unreachable: some stream tested zero at offset i
-      }
-    }
-  }
-  if (base < to) {
-    std::uint64_t h = 0;
-    for (std::size_t i = base - std::size_t{64}; i < base; ++i) h = (h << 1) + gear[data[i]];
-    return fastcdc::detail::scan_scalar(data, base, to, gear, mask, h);
-  }
-  return fastcdc::detail::kNoCut;
-}
-
-std::size_t old_ilp(const std::uint8_t* data, std::size_t from, std::size_t to, const std::uint64_t* gear,
-                    std::uint64_t mask, std::size_t avg) noexcept {
-  if (avg >= (64u << 10)) return old_find_first_ilp<2048>(data, from, to, gear, mask);
-  return old_find_first_ilp<512>(data, from, to, gear, mask);
-}
-const fastcdc::detail::ScanKernel kOldIlp{"ilp4-v1", old_ilp};
 std::size_t x_plain(const std::uint8_t* data, std::size_t from, std::size_t to, const std::uint64_t* gear,
                     std::uint64_t mask, std::size_t) noexcept {
   std::uint64_t h = fastcdc::detail::warm_up(data, from, gear);
@@ -130,7 +77,6 @@ int main(int argc, char** argv) {
     if (("," + kernels + ",").find(",all,") != std::string::npos ||
         ("," + kernels + ",").find("," + std::string(k->name) + ",") != std::string::npos)
       ks.push_back(k);
-  if (kernels.find("ilp4-v1") != std::string::npos) ks.push_back(&kOldIlp);  // not in "all"
   if (("," + kernels + ",").find(",plain,") != std::string::npos) ks.push_back(&kPlain);
   const std::size_t n = mib << 20;
   struct Data {

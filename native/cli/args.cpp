@@ -80,14 +80,30 @@ void ArgParser::option(const std::string& name, const std::string& metavar, cons
   });
 }
 
-void ArgParser::threads_option(unsigned* out, const std::string& help) {
-  option("--threads", "N", help, [out](const std::string& v) -> Status {
-    auto r = parse_uint(v, "--threads");
+void ArgParser::uint_option(const std::string& name, const std::string& metavar, const std::string& help,
+                            std::uint64_t max, std::function<void(std::uint64_t)> set) {
+  option(name, metavar, help, [name, max, set = std::move(set)](const std::string& v) -> Status {
+    auto r = parse_uint(v, name);
     if (!r) return r.status();
-    if (*r > 256) return Status(Errc::invalid_argument, "--threads must be between 0 and 256, got " + v);
-    *out = static_cast<unsigned>(*r);
+    if (*r > max)
+      return Status(Errc::invalid_argument, name + " must be between 0 and " + std::to_string(max) + ", got " + v);
+    set(*r);
     return {};
   });
+}
+
+void ArgParser::size_option(const std::string& name, const std::string& metavar, const std::string& help,
+                            std::function<void(std::uint64_t)> set) {
+  option(name, metavar, help, [name, set = std::move(set)](const std::string& v) -> Status {
+    auto r = parse_size(v, name);
+    if (!r) return r.status();
+    set(*r);
+    return {};
+  });
+}
+
+void ArgParser::threads_option(unsigned* out, const std::string& help) {
+  uint_option("--threads", "N", help, 256, [out](std::uint64_t v) { *out = static_cast<unsigned>(v); });
   alias("-j", "--threads");
 }
 

@@ -33,6 +33,12 @@ class ArgParser {
               std::function<Status(const std::string&)> handler);
   void option(const std::string& name, const std::string& metavar, const std::string& help,
               std::string* out);
+  // A whole number 0..max ("NAME must be between 0 and MAX, got V" otherwise).
+  void uint_option(const std::string& name, const std::string& metavar, const std::string& help, std::uint64_t max,
+                   std::function<void(std::uint64_t)> set);
+  // A size with an optional K/M/G suffix (parse_size).
+  void size_option(const std::string& name, const std::string& metavar, const std::string& help,
+                   std::function<void(std::uint64_t)> set);
   // `--threads N` / `-j N`: 0..256 (0 = all cores) into *out.
   void threads_option(unsigned* out, const std::string& help);
   // Short alias, e.g. alias('-j', "--threads").

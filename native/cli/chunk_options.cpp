@@ -3,32 +3,13 @@
 namespace chunker::cli {
 
 void add_chunk_options(ArgParser& ap, ChunkOptions& o, const std::string& defaults) {
-  auto size_opt = [](const char* name, std::uint64_t* out, bool* seen) {
-    return [=](const std::string& v) -> Status {
-      auto r = parse_size(v, name);
-      if (!r) return r.status();
-      *out = *r;
-      *seen = true;
-      return {};
-    };
-  };
   ap.option("--preset", "NAME", "size preset: default|nar|4k|16k|64k|256k|1m (" + defaults + ")", &o.preset);
-  ap.option("--min", "SIZE", "minimum chunk size (64 .. 1M)", size_opt("--min", &o.min, &o.have_min));
-  ap.option("--avg", "SIZE", "average chunk size (256 .. 4M)", size_opt("--avg", &o.avg, &o.have_avg));
-  ap.option("--max", "SIZE", "maximum chunk size (1K .. 16M)", size_opt("--max", &o.max, &o.have_max));
-  ap.option("--level", "N", "normalisation level 0..3 (default 1)", [&o](const std::string& v) -> Status {
-    auto r = parse_uint(v, "--level");
-    if (!r) return r.status();
-    if (*r > 3) return Status(Errc::invalid_argument, "--level must be between 0 and 3, got " + v);
-    o.level = static_cast<std::uint32_t>(*r);
-    return {};
-  });
-  ap.option("--seed", "N", "gear table seed (default 0)", [&o](const std::string& v) -> Status {
-    auto r = parse_uint(v, "--seed");
-    if (!r) return r.status();
-    o.seed = *r;
-    return {};
-  });
+  ap.size_option("--min", "SIZE", "minimum chunk size (64 .. 1M)", [&o](std::uint64_t v) { o.min = v, o.have_min = true; });
+  ap.size_option("--avg", "SIZE", "average chunk size (256 .. 4M)", [&o](std::uint64_t v) { o.avg = v, o.have_avg = true; });
+  ap.size_option("--max", "SIZE", "maximum chunk size (1K .. 16M)", [&o](std::uint64_t v) { o.max = v, o.have_max = true; });
+  ap.uint_option("--level", "N", "normalisation level 0..3 (default 1)", 3,
+                 [&o](std::uint64_t v) { o.level = static_cast<std::uint32_t>(v); });
+  ap.uint_option("--seed", "N", "gear table seed (default 0)", UINT64_MAX, [&o](std::uint64_t v) { o.seed = v; });
 }
 
 Result<fastcdc::Params> resolve_chunk_options(const ChunkOptions& o, fastcdc::Params p) {

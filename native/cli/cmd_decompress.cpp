@@ -49,12 +49,7 @@ int run_decompress(int argc, char** argv) {
                "order. Output beyond --max-output is an error, detected as soon as the limit is\n"
                "crossed. OUT appears only when complete; an existing OUT is kept unless -f is given,\n"
                "and is never touched when decoding fails.");
-  ap.option("--max-output", "N", "output limit, e.g. 512M or 4G (default 1G)", [&](const std::string& v) -> Status {
-    auto r = parse_size(v, "--max-output");
-    if (!r) return r.status();
-    limit = *r;
-    return {};
-  });
+  ap.size_option("--max-output", "N", "output limit, e.g. 512M or 4G (default 1G)", [&](std::uint64_t v) { limit = v; });
   ap.option("--codec", "NAME", "accept only this format (default: auto-detect)", &codec_name);
   ap.flag("--quiet", &quiet, "no progress line");
   ap.alias("-q", "--quiet");

@@ -213,12 +213,7 @@ int run_chunk(int argc, char** argv) {
                "max + window + 8 KiB whatever the NAR size.");
   ap.option("--preset", "NAME", "size preset: default|nar|4k|16k|64k|256k|1m (default: default)", &preset_name);
   ap.flag("--plain", &plain, "plain FastCDC, no snapping");
-  ap.option("--window", "SIZE", "snap window (default avg/4)", [&](const std::string& v) -> Status {
-    auto r = parse_size(v, "--window");
-    if (!r) return r.status();
-    window = *r;
-    return {};
-  });
+  ap.size_option("--window", "SIZE", "snap window (default avg/4)", [&](std::uint64_t v) { window = v; });
   std::vector<std::string> pos;
   if (auto rc = ap.parse_or_exit(argc, argv, pos)) return *rc;
   if (pos.size() != 1) return ap.usage_error("expected exactly one FILE (or '-')");

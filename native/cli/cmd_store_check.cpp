@@ -51,20 +51,10 @@ int run_store_gc(int argc, char** argv) {
                "to --wait seconds (default 0) and otherwise deletes nothing ('deferred'). --grace (default\n"
                "3600) only spares data younger than that. Refuses to run if a manifest is unreadable.\n"
                "--break-lease ID removes the lease of a put on another machine that is known to be gone.");
-  ap.option("--grace", "SECONDS", "grace period in seconds (default 3600)", [&](const std::string& v) -> Status {
-    auto r = parse_uint(v, "--grace");
-    if (!r) return r.status();
-    if (*r > (1ull << 40)) return Status(Errc::invalid_argument, "--grace is too large: " + v);
-    o.grace_seconds = static_cast<std::int64_t>(*r);
-    return {};
-  });
-  ap.option("--wait", "SECONDS", "wait this long for running puts (default 0)", [&](const std::string& v) -> Status {
-    auto r = parse_uint(v, "--wait");
-    if (!r) return r.status();
-    if (*r > 86400 * 7) return Status(Errc::invalid_argument, "--wait is too large: " + v);
-    o.wait_seconds = static_cast<std::int64_t>(*r);
-    return {};
-  });
+  ap.uint_option("--grace", "SECONDS", "grace period in seconds (default 3600)", std::uint64_t{1} << 40,
+                 [&](std::uint64_t v) { o.grace_seconds = static_cast<std::int64_t>(v); });
+  ap.uint_option("--wait", "SECONDS", "wait this long for running puts (default 0)", 86400 * 7,
+                 [&](std::uint64_t v) { o.wait_seconds = static_cast<std::int64_t>(v); });
   ap.option("--break-lease", "ID", "remove this lease (its put must be gone)", [&](const std::string& v) -> Status {
     if (v.size() != 32 || v.find_first_not_of("0123456789abcdef") != std::string::npos)
       return Status(Errc::invalid_argument, "--break-lease: expected the 32 hex digits of a lease file name");
