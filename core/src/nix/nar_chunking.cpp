@@ -20,6 +20,24 @@ struct BoundaryCollector final : Visitor {
   }
 };
 
+// The entry boundary in `bounds` (sorted) closest to the natural cut `end`,
+// within [lo, hi] and after `pos`; `end` itself when there is none.
+template <class Sorted>  // vector (whole archive) or deque (streaming)
+std::uint64_t snap_to_boundary(const Sorted& bounds, std::uint64_t pos, std::uint64_t end, std::uint64_t lo,
+                               std::uint64_t hi) {
+  std::uint64_t best = 0;
+  bool found = false;
+  for (auto it = std::lower_bound(bounds.begin(), bounds.end(), lo); it != bounds.end() && *it <= hi; ++it) {
+    const std::uint64_t dist = *it > end ? *it - end : end - *it;
+    const std::uint64_t best_dist = best > end ? best - end : end - best;
+    if (*it > pos && (!found || dist < best_dist)) {
+      best = *it;
+      found = true;
+    }
+  }
+  return found ? best : end;
+}
+
 }  // namespace
 
 Result<NarChunking> chunk_nar(std::span<const std::uint8_t> nar, const ChunkingOptions& options) {
@@ -47,21 +65,9 @@ Result<NarChunking> chunk_nar(std::span<const std::uint8_t> nar, const ChunkingO
       // Closest boundary to the natural cut within the window and the size limits.
       const std::uint64_t lo = std::max(pos + p.min_size, end > window ? end - window : 0);
       const std::uint64_t hi = std::min({pos + p.max_size, end + window, n});
-      auto it = std::lower_bound(b.begin(), b.end(), lo);
-      std::uint64_t best = 0;
-      bool found = false;
-      for (; it != b.end() && *it <= hi; ++it) {
-        const std::uint64_t dist = *it > end ? *it - end : end - *it;
-        const std::uint64_t best_dist = best > end ? best - end : end - best;
-        if (*it > pos && (!found || dist < best_dist)) {
-          best = *it;
-          found = true;
-        }
-      }
-      if (found && best != end) {
-        end = best;
-        snapped = true;
-      }
+      const std::uint64_t snap = snap_to_boundary(b, pos, end, lo, hi);
+      snapped = snap != end;
+      end = snap;
     }
     NarChunk c;
     c.chunk.offset = pos;
@@ -134,21 +140,9 @@ struct NarStreamChunker::State {
     if (opt.entry_aware && (end < n || !final)) {
       const std::uint64_t lo = std::max(pos + p.min_size, end > window ? end - window : 0);
       const std::uint64_t hi = std::min({pos + p.max_size, end + window, n});
-      auto it = std::lower_bound(col.bounds.begin(), col.bounds.end(), lo);
-      std::uint64_t best = 0;
-      bool found = false;
-      for (; it != col.bounds.end() && *it <= hi; ++it) {
-        const std::uint64_t dist = *it > end ? *it - end : end - *it;
-        const std::uint64_t best_dist = best > end ? best - end : end - best;
-        if (*it > pos && (!found || dist < best_dist)) {
-          best = *it;
-          found = true;
-        }
-      }
-      if (found && best != end) {
-        end = best;
-        snapped = true;
-      }
+      const std::uint64_t snap = snap_to_boundary(col.bounds, pos, end, lo, hi);
+      snapped = snap != end;
+      end = snap;
     }
     // Entries overlapping [pos, end): drop those that ended at or before pos.
     while (!col.entries.empty() && col.entries.front().end != 0 && col.entries.front().end <= pos) {
