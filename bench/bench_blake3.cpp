@@ -20,18 +20,13 @@
 #include <string>
 #include <vector>
 
+#include "bench_common.hpp"
 #include "chunker/blake3.hpp"
 
 namespace b3 = chunker::blake3;
 
 namespace {
 
-double cpu_now() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
-}
-double wall_now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 struct Rate {
   double wall = 0, cpu = 0;  // best MiB/s
@@ -42,12 +37,12 @@ template <class Fn>
 Rate measure(std::size_t bytes, double budget_s, int min_samples, Fn fn) {
   std::size_t reps = std::max<std::size_t>(1, (std::size_t{8} << 20) / bytes);
   Rate best;
-  double start = wall_now();
+  double start = bench::now_s();
   for (int samples = 0; samples < 500; ++samples) {
-    if (samples >= min_samples && wall_now() - start > budget_s) break;
-    double w0 = wall_now(), c0 = cpu_now();
+    if (samples >= min_samples && bench::now_s() - start > budget_s) break;
+    double w0 = bench::now_s(), c0 = bench::process_cpu_s();
     for (std::size_t r = 0; r < reps; ++r) fn();
-    double w = wall_now() - w0, c = cpu_now() - c0;
+    double w = bench::now_s() - w0, c = bench::process_cpu_s() - c0;
     double mib = double(bytes) * double(reps) / (1024.0 * 1024.0);
     best.wall = std::max(best.wall, mib / w);
     if (c > 0) best.cpu = std::max(best.cpu, mib / c);
@@ -103,7 +98,7 @@ int main(int argc, char** argv) {
     Rate best;
     std::uint8_t out[32] = {};
     for (int r = 0; r < std::max(1, runs); ++r) {
-      double w0 = wall_now(), c0 = cpu_now();
+      double w0 = bench::now_s(), c0 = bench::process_cpu_s();
       // Map per run, as a hashing tool would: page-table setup is part of the cost.
       void* p = size ? mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : nullptr;
       if (size && p == MAP_FAILED) {
@@ -112,7 +107,7 @@ int main(int argc, char** argv) {
       }
       b3::hash({static_cast<const std::uint8_t*>(p), size}, out, threads);
       if (size) munmap(p, size);
-      double w = wall_now() - w0, c = cpu_now() - c0;
+      double w = bench::now_s() - w0, c = bench::process_cpu_s() - c0;
       double mib = double(size) / (1024.0 * 1024.0);
       best.wall = std::max(best.wall, mib / w);
       best.cpu = std::max(best.cpu, mib / c);

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_common.hpp"
 #include "chunker/codec.hpp"
 
 // The same system libraries called directly: the baseline that shows the
@@ -39,12 +40,6 @@ using Bytes = std::vector<std::uint8_t>;
 
 namespace {
 
-double cpu_now() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
-}
-double wall_now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 std::uint64_t rng(std::uint64_t& s) {
   std::uint64_t z = (s += 0x9E3779B97F4A7C15ull);
@@ -108,15 +103,15 @@ struct Timed {
 template <class F>
 Timed time_it(std::size_t bytes, double min_seconds, F&& fn) {
   Timed t;
-  double start = wall_now();
+  double start = bench::now_s();
   do {
-    double w0 = wall_now(), c0 = cpu_now();
+    double w0 = bench::now_s(), c0 = bench::process_cpu_s();
     fn();
-    double w = wall_now() - w0, c = cpu_now() - c0;
+    double w = bench::now_s() - w0, c = bench::process_cpu_s() - c0;
     t.wall_mbps = std::max(t.wall_mbps, bytes / 1e6 / w);
     t.cpu_mbps = std::max(t.cpu_mbps, bytes / 1e6 / std::max(c, 1e-9));
     ++t.runs;
-  } while (wall_now() - start < min_seconds || t.runs < 2);
+  } while (bench::now_s() - start < min_seconds || t.runs < 2);
   return t;
 }
 

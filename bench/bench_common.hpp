@@ -24,6 +24,13 @@ inline double thread_cpu_s() {
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+// CPU time of the whole process (all threads).
+inline double process_cpu_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 // Best-of-N wall time of fn(), in seconds; *cpu (optional) gets the best
 // single-thread CPU time.
 template <class F>

@@ -10,9 +10,22 @@
 #include <utility>
 #include <vector>
 
+#include "chunker/fastcdc.hpp"
 #include "test_util.hpp"
 
 namespace reference {
+
+// Parameters for a case (min, avg, max, level, seed), unvalidated.
+inline chunker::fastcdc::Params make(std::uint32_t mn, std::uint32_t av, std::uint32_t mx, std::uint32_t level = 1,
+                                     std::uint64_t seed = 0) {
+  chunker::fastcdc::Params p;
+  p.min_size = mn;
+  p.avg_size = av;
+  p.max_size = mx;
+  p.level = level;
+  p.seed = seed;
+  return p;
+}
 
 struct Tables {
   std::uint64_t gear[256], gear_ls[256], masks[26];

@@ -14,15 +14,7 @@ using chunker::test::SplitMix64;
 
 namespace {
 
-Params make(std::uint32_t mn, std::uint32_t av, std::uint32_t mx, std::uint32_t level = 1, std::uint64_t seed = 0) {
-  Params p;
-  p.min_size = mn;
-  p.avg_size = av;
-  p.max_size = mx;
-  p.level = level;
-  p.seed = seed;
-  return p;
-}
+using reference::make;
 
 std::vector<Chunk> one_shot(const std::vector<std::uint8_t>& d, const Params& p) {
   std::vector<Chunk> out;

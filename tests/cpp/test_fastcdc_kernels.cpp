@@ -56,15 +56,7 @@ std::vector<std::uint8_t> sprinkled(std::size_t n, std::uint64_t seed, std::size
   return d;
 }
 
-Params make(std::uint32_t mn, std::uint32_t av, std::uint32_t mx, std::uint32_t level = 1, std::uint64_t seed = 0) {
-  Params p;
-  p.min_size = mn;
-  p.avg_size = av;
-  p.max_size = mx;
-  p.level = level;
-  p.seed = seed;
-  return p;
-}
+using reference::make;
 
 void expect_reference(const std::vector<std::uint8_t>& d, const Params& p, const char* kernel) {
   std::vector<Chunk> ours;

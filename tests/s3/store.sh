@@ -17,25 +17,12 @@
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 C=${1:-${CHUNKER_CLI:-$ROOT/build/native/chunker}}
-[[ -x "$C" ]] || { echo "s3 store: no chunker binary at $C" >&2; exit 1; }
-C=$(readlink -f "$C")
 command -v b3sum >/dev/null || { echo "s3 store: b3sum is missing (apt-get install b3sum)" >&2; exit 1; }
 for v in AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY CHUNKER_S3_ENDPOINT CHUNKER_S3_BUCKET; do
   [[ -n "${!v:-}" ]] || { echo "s3 store: $v is not set (eval \"\$(bash scripts/s3/rgw.sh start)\" first)" >&2; exit 1; }
 done
-W=$(mktemp -d /tmp/s3-store.XXXXXX)
-failures=0 checks=0
-cleanup() {
-  jobs -p | xargs -r kill -9 2>/dev/null
-  if [[ $failures == 0 || -n "${CI:-}" ]]; then rm -rf "$W"; else echo "s3 store: kept $W"; fi
-}
-trap cleanup EXIT
-export XDG_CACHE_HOME=$W/cache
-cd "$W"
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-note() { echo "--- [${SECONDS}s] $*"; }
-rnd() { { openssl enc -aes-128-ctr -pass pass:"$1" -nosalt -pbkdf2 </dev/zero 2>/dev/null || true; } | head -c "$2"; }
-txt() { { seq "$1" "$(( $1 + $2 ))" || true; } | head -c "$3"; }
+NAME=s3-store
+. "$ROOT/tests/lib/store_suite.sh" "$C"
 
 RUN=run-$$-$RANDOM
 E=$CHUNKER_S3_ENDPOINT B=$CHUNKER_S3_BUCKET

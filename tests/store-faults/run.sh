@@ -15,24 +15,10 @@
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 C=${1:-${CHUNKER_CLI:-$ROOT/build/native/chunker}}
-[[ -x "$C" ]] || { echo "store-faults: no chunker binary at $C" >&2; exit 1; }
-C=$(readlink -f "$C")
-W=$(mktemp -d /tmp/store-faults.XXXXXX)
 MNT=""
-failures=0 checks=0
-cleanup() {
-  [[ -n "$MNT" ]] && umount "$MNT" 2>/dev/null
-  jobs -p | xargs -r kill -9 2>/dev/null
-  if [[ $failures == 0 || -n "${CI:-}" ]]; then rm -rf "$W"; else echo "store-faults: kept $W"; fi
-}
-trap cleanup EXIT
-export XDG_CACHE_HOME=$W/cache
-cd "$W"
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-note() { echo "--- $*"; }
-# (the writers get SIGPIPE when head has enough: masked, or pipefail would fail every call)
-rnd() { { openssl enc -aes-128-ctr -pass pass:"$1" -nosalt -pbkdf2 </dev/zero 2>/dev/null || true; } | head -c "$2"; }
-txt() { { seq "$1" "$(( $1 + $2 ))" || true; } | head -c "$3"; }
+suite_cleanup() { [[ -n "$MNT" ]] && umount "$MNT" 2>/dev/null; }
+NAME=store-faults
+. "$ROOT/tests/lib/store_suite.sh" "$C"
 
 # ---- the tree: small text and random files, duplicates, an empty file, a few large files
 mk_tree() {  # DIR SEED
