@@ -2,7 +2,7 @@
 # Profile-guided build (GCC) of the CLI and benchmarks, trained on the benchmark
 # corpus, then compared with the normal release build (build/native) in the same
 # run. The PGO build is NOT the default: it is kept only if it measurably helps
-# (see docs/benchmarks.md for the last verdict).
+# (see docs/benchmarks.md#pgo for the last verdict).
 #   bash bench/pgo.sh [RUNS=3]          (PGO_COMPARE_ONLY=1: reuse build/pgo, only compare)
 # Build dir: build/pgo (instrumented, trained, then rebuilt in place with the
 # profile, so the object paths the profile is keyed by stay the same).

@@ -42,10 +42,11 @@ Status hash_by_read(InputReader& f, const Options& o, AnyHasher& h) {
 
 // Multi-threaded BLAKE3 of a file: Hasher::update_from reads the next MiB on
 // this thread while the other threads hash the MiBs read before (each MiB a
-// whole subtree), in a small huge-page ring that stays in cache: 0.70x the
-// time of 8 MiB blocks split across the threads with the next block read on a
-// thread of its own (docs/benchmarks.md). Mapping the page cache instead costs
-// a TLB walk per 4 KiB page, slower than one thread under virtualisation.
+// whole subtree), in a small huge-page ring that stays in cache: faster than
+// 8 MiB blocks split across the threads with the next block read on a thread
+// of its own (docs/benchmarks-log.md, "2026-12-04, night"). Mapping the page
+// cache instead costs a TLB walk per 4 KiB page, which can make it slower than
+// one thread reading (docs/benchmarks-log.md, "2026-12-04: a different machine").
 Status hash_by_fill(InputReader& f, std::uint64_t size, const Options& o, AnyHasher& h) {
   Status err;
   bool ok = h.blake3()->update_from(size, [&](std::uint8_t* dst, std::size_t n) {

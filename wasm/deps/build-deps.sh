@@ -35,7 +35,7 @@ build_variant() {
   # lz4 (and its XXH32) without clang's loop and SLP vectorisers: in wasm
   # simd128 their vector code for the decoder's copy loops and XXH32's rounds
   # is slower in V8 than the scalar code (frame decompression with the content
-  # checksum 1.03-1.16x faster in Node without them; docs/benchmarks-wasm.md).
+  # checksum is faster in Node without them; docs/benchmarks-wasm.md).
   compile "$O/lz4" "$base -fno-vectorize -fno-slp-vectorize -DXXH_NAMESPACE=LZ4_" "$LZ4"/lib/{lz4,lz4hc,lz4frame,xxhash,lz4file}.c
   archive "$O/lz4" "$L/liblz4.a"
   cp "$LZ4"/lib/{lz4.h,lz4hc.h,lz4frame.h,lz4frame_static.h} "$I/"

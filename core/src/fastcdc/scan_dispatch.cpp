@@ -1,7 +1,7 @@
 // Picks the FastCDC search kernel (common/dispatch.hpp). Unlike BLAKE3
 // ("highest ISA wins"), the default is the highest kernel marked preferred
 // (measured fastest somewhere), timed once against the plain loop, because a
-// wide ISA does not make the table lookups cheaper (docs/benchmarks.md).
+// wide ISA does not make the table lookups cheaper (docs/benchmarks.md#chunking).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -20,7 +20,8 @@
 namespace chunker::fastcdc::detail {
 namespace {
 
-// Lowest ISA first; the flag: measured default on some platform (docs/benchmarks.md).
+// Lowest ISA first; the flag: measured default on some platform
+// (docs/benchmarks.md#chunking).
 constexpr dispatch::Candidate<ScanKernel> kCandidates[] = {
     {&kScalarKernel, 0, false},
     {&kIlpKernel, 0, true},
@@ -39,7 +40,7 @@ constexpr dispatch::Candidate<ScanKernel> kCandidates[] = {
     // The build compiles scan_simd128.cpp with -msimd128, so the module already
     // requires SIMD from the engine: always runnable.
     // At best a little ahead of ilp4, and behind the plain loop on some cores
-    // (no gather in wasm); figures in docs/benchmarks.md.
+    // (no gather in wasm); figures in docs/benchmarks.md#chunking.
     {&kSimd128Kernel, 0, true},
 #endif
 };
@@ -52,15 +53,16 @@ const ScanKernel* preferred(std::uint32_t f, bool forced) {
 
 #if !defined(__wasm__)
 // Whether the preferred kernel or the plain scalar loop wins depends on the
-// core, not only on the ISA: on some cores the AVX2 kernel beats the plain loop
-// by 1.4x, on others the plain loop wins by 6-10 % (docs/benchmarks.md). So
-// time the two once per process on 128 KiB that never cuts (~0.4 ms) and keep
-// the faster; all kernels are exact, so only speed depends on the choice.
-// Only these two, best of 5 alternating rounds: timing every kernel best of 3
-// picked a 20-25 % slower one in 3 of 24 starts next to a busy process.
-// Not in wasm: browsers coarsen timers to as much as 100 us, and V8 runs a
-// function's first calls in baseline code (Liftoff), so a first-use timing
-// there measured the tier-up, not the kernel (tried: 8-20 ms, random winner).
+// core, not only on the ISA: on some cores the AVX2 kernel is well ahead of the
+// plain loop, on others the plain loop is a little ahead (docs/benchmarks.md#chunking).
+// So time the two once per process on 128 KiB that never cuts (well under a
+// millisecond) and keep the faster; all kernels are exact, so only speed
+// depends on the choice. Only these two, best of 5 alternating rounds: timing
+// every kernel best of 3 sometimes picked a clearly slower one next to a busy
+// process. Not in wasm: browsers coarsen timers to as much as 100 us, and V8
+// runs a function's first calls in baseline code (Liftoff), so a first-use
+// timing there measures the tier-up, not the kernel (tried: a random winner;
+// docs/benchmarks-log.md, "2026-12-04: a different machine").
 const ScanKernel* calibrate(std::uint32_t f) {
   const ScanKernel* const pair[2] = {preferred(f, false), &kScalarKernel};
   if (pair[0] == pair[1]) return pair[0];
@@ -89,9 +91,9 @@ const ScanKernel* calibrate(std::uint32_t f) {
     best_s[i] = std::min(best_s[i], s);
   }
   // Scalar must win clearly: the vector kernel's speed is the steadier one.
-  // Where scalar was 2-5 % ahead on a quiet core it fell to 0.55-0.6x of avx2
-  // while a sibling thread was busy, for whole processes at a time
-  // (docs/benchmarks.md).
+  // A plain loop a few percent ahead on a quiet core can fall far behind the
+  // vector kernel while a sibling thread is busy, for whole processes at a
+  // time (docs/benchmarks.md#chunking).
   return best_s[1] * 1.10 < best_s[0] ? pair[1] : pair[0];
 }
 #endif

@@ -76,8 +76,9 @@ inline std::uint64_t warm_up(const std::uint8_t* data, std::size_t p, const std:
 // Line i of each of the next group's four blocks (one group ahead). The
 // hardware prefetchers stop at 4 KiB page boundaries and each stream enters a
 // new page every few KiB; on a page-cache mapping (4 KiB pages, scattered) the
-// vector kernels otherwise stall on DRAM at every page: -25% user time on a
-// page-cached 1 GiB file. Prefetches past the end of the buffer cannot fault.
+// vector kernels otherwise stall on DRAM at every page (docs/benchmarks-log.md,
+// "Idle-machine figures, 2026-11-23"). Prefetches past the end of the buffer
+// cannot fault.
 [[gnu::always_inline]] inline void prefetch_next_group(const std::uint8_t* p0, std::size_t blk, std::size_t i) noexcept {
   const std::uint8_t* next = p0 + 4 * blk + i;
   __builtin_prefetch(next);

@@ -10,7 +10,7 @@
 //
 // One kernel per ISA file (scan_<isa>.cpp, built with that ISA's flags), chosen
 // once: by default the kernel measured fastest on the platform (see
-// docs/benchmarks.md), with CHUNKER_FORCE_ISA set the kernel of the highest
+// docs/benchmarks.md#chunking), with CHUNKER_FORCE_ISA set the kernel of the highest
 // enabled ISA, and CHUNKER_FASTCDC_KERNEL=<name> picks one by name (so every
 // kernel stays reachable for tests and benchmarks).
 #pragma once

@@ -1,6 +1,6 @@
 // Four-lane variant of scan_vec.hpp for 256-bit vectors (AVX2): the four ILP
 // streams live in one register; lookups stay scalar loads (cheaper than
-// vpgatherqq on the machines measured), the test is batched over 8 steps and a
+// vpgatherqq on the machines measured, docs/benchmarks.md#chunking), the test is batched over 8 steps and a
 // flagged batch is resolved exactly by the scalar ILP step.
 #pragma once
 

@@ -1,6 +1,7 @@
 // SHA-256 block function for wasm simd128 (no SHA instructions there): the
-// vector-schedule kernel of sha256_vec.hpp. In V8 ~1.5x the all-scalar
-// block function. Built only for wasm with -msimd128.
+// vector-schedule kernel of sha256_vec.hpp. In V8 clearly faster than the
+// all-scalar block function (docs/benchmarks-log.md, "2026-12-04, later").
+// Built only for wasm with -msimd128.
 #include <wasm_simd128.h>
 
 #include "hash/sha256_vec.hpp"

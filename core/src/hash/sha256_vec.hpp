@@ -62,8 +62,8 @@ inline typename V::T next_quad(typename V::T& x0, typename V::T& x1, typename V:
 
 // The block loop. Keep it an inline function that the ISA file's block
 // function calls: as that function's own body, the wasm has the same
-// operations in another order, which Chromium's V8 (not Node's) runs 1.6x
-// slower. Measured; V8's reasons unknown.
+// operations in another order, which Chromium's V8 (not Node's) ran much
+// slower (docs/benchmarks-log.md, "2026-12-04, later"); V8's reasons unknown.
 template <class V>
 inline void compress_blocks(std::uint32_t* state, const std::uint8_t* blocks, std::size_t n) {
   using T = typename V::T;
