@@ -16,12 +16,10 @@
 #include "format.hpp"
 #include "fs_util.hpp"
 #include "markers.hpp"
+#include "fanout.hpp"
 #include "store_index.hpp"
 
 namespace chunker::store {
-
-Status scan_packs(Backend& b, bool times, std::vector<std::pair<Digest, ObjectInfo>>& out,
-                  std::vector<std::string>* odd);
 
 namespace {
 
@@ -140,7 +138,7 @@ Result<GcReport> Store::gc(const GcOptions& o) const {
   }
   auto idx = ChunkIndex::load(b, cfg_.chunking);
   if (!idx) return Status(idx.status().code(), "gc refused: " + idx.status().message());
-  std::vector<std::pair<Digest, ObjectInfo>> packs;
+  std::vector<FanoutEntry> packs;
   CHUNKER_TRY(scan_packs(b, true, packs, nullptr));
 
   // 4. choose: per pack, referenced and total blob bytes.

@@ -30,12 +30,10 @@
 #include "fs_util.hpp"
 #include "markers.hpp"
 #include "pack_writer.hpp"
+#include "fanout.hpp"
 #include "store_index.hpp"
 
 namespace chunker::store {
-
-Status scan_packs(Backend& b, bool times, std::vector<std::pair<Digest, ObjectInfo>>& out,
-                  std::vector<std::string>* odd);
 
 namespace {
 
@@ -465,7 +463,7 @@ Result<PutSummary> PutSession::run(const std::vector<PutItem>& items) {
     // put dedups against. The same check, made earlier: a pack that existed
     // after our lease and index read is only deleted by a gc whose plan we
     // read (and avoid) or that defers to our lease.
-    std::vector<std::pair<Digest, ObjectInfo>> listed;
+    std::vector<FanoutEntry> listed;
     CHUNKER_TRY(scan_packs(b_, false, listed, nullptr));
     for (const auto& [name, info] : listed) pack_exists_[name] = true;
     exists_listed_ = true;

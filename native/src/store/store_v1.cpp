@@ -13,47 +13,12 @@
 #include "format.hpp"
 #include "chunker/thread_pool.hpp"
 #include "backend.hpp"
+#include "fanout.hpp"
 
 namespace chunker::store {
 namespace {
 
-struct ChunkFile {
-  std::string key;
-  Digest hash{};
-  ObjectInfo info;
-};
-
-bool is_hex2(const std::string& s) {
-  return s.size() == 2 && std::isxdigit(static_cast<unsigned char>(s[0])) &&
-         std::isxdigit(static_cast<unsigned char>(s[1])) && !std::isupper(static_cast<unsigned char>(s[0])) &&
-         !std::isupper(static_cast<unsigned char>(s[1]));
-}
-
-// Every chunks/<ab>/<hex> file; anything else is reported through `odd` (may be null).
-Status scan_chunks(Backend& b, bool times, std::vector<ChunkFile>& out, std::vector<std::string>* odd) {
-  std::vector<ObjectInfo> all;
-  CHUNKER_TRY(b.list("chunks/", times, all));
-  std::string last_odd_dir;
-  for (auto& o : all) {
-    const std::string_view rel = std::string_view(o.key).substr(7);  // after "chunks/"
-    const auto slash = rel.find('/');
-    const std::string sub(rel.substr(0, slash));
-    if (slash == std::string_view::npos || !is_hex2(sub)) {
-      const std::string what = b.describe("chunks/" + sub);
-      if (odd && what != last_odd_dir) odd->push_back(what + ": unexpected entry in chunks/");
-      last_odd_dir = what;
-      continue;
-    }
-    const std::string_view f = rel.substr(slash + 1);
-    auto d = parse_hex(f);
-    if (!o.regular || !d || f.compare(0, 2, sub) != 0) {
-      if (odd) odd->push_back(b.describe(o.key) + ": unexpected entry (not a chunk file name)");
-      continue;
-    }
-    out.push_back({o.key, *d, std::move(o)});
-  }
-  return {};
-}
+using ChunkFile = FanoutEntry;
 
 }  // namespace
 
@@ -73,11 +38,11 @@ VerifyReport Store::verify_v1(unsigned threads) const {
     const std::size_t limit = 2 * std::size_t{cfg_.chunking.max_size} + (64 << 10);
     pool.run(chunks.size(), [&](std::size_t i) {
       std::vector<std::uint8_t> file, data;
-      auto got = b.read(chunks[i].key, limit, file);
+      auto got = b.read(chunks[i].info.key, limit, file);
       Status s = !got ? got.status() : !*got ? Status(Errc::io_error, "vanished while verify ran") : Status{};
       if (s.ok()) s = decode_chunk(file, chunks[i].hash, cfg_.chunking.max_size, data);
       if (s.ok()) lengths[i] = static_cast<std::uint32_t>(data.size());
-      else errors[i] = b.describe(chunks[i].key) + ": " + s.message();
+      else errors[i] = b.describe(chunks[i].info.key) + ": " + s.message();
     });
   }
   std::map<Digest, std::uint32_t> present;
@@ -147,7 +112,7 @@ Result<GcReport> Store::gc_v1(const GcOptions& opts) const {
       continue;
     }
     if (!opts.dry_run) {
-      auto r = b.remove(c.key, &dirty);
+      auto r = b.remove(c.info.key, &dirty);
       if (!r) return r.status();
       if (!*r) continue;  // gone meanwhile
     }

@@ -9,47 +9,10 @@
 #include "format.hpp"
 #include "chunker/thread_pool.hpp"
 #include "restore.hpp"
+#include "fanout.hpp"
 #include "store_index.hpp"
 
 namespace chunker::store {
-namespace {
-
-bool is_hex2(const std::string& s) {
-  auto ok = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
-  return s.size() == 2 && ok(s[0]) && ok(s[1]);
-}
-
-}  // namespace
-
-// Every packs/<ab>/<hex>.pack (with size and timestamp when `times`);
-// anything else is reported through `odd` (may be null).
-Status scan_packs(Backend& b, bool times, std::vector<std::pair<Digest, ObjectInfo>>& out,
-                  std::vector<std::string>* odd) {
-  std::vector<ObjectInfo> all;
-  CHUNKER_TRY(b.list("packs/", times, all));
-  std::string last_odd_dir;
-  for (auto& o : all) {
-    const std::string_view rel = std::string_view(o.key).substr(6);  // after "packs/"
-    const auto slash = rel.find('/');
-    const std::string sub(rel.substr(0, slash));
-    if (slash == std::string_view::npos || !is_hex2(sub)) {
-      const std::string what = b.describe("packs/" + sub);
-      if (odd && what != last_odd_dir) odd->push_back(what + ": unexpected entry in packs/");
-      last_odd_dir = what;
-      continue;
-    }
-    const std::string_view f = rel.substr(slash + 1);
-    auto d = f.size() == 69 && f.ends_with(".pack") ? parse_hex(f.substr(0, 64))
-                                                   : Result<Digest>(Status(Errc::corrupt_input, ""));
-    if (!o.regular || !d || f.compare(0, 2, sub) != 0) {
-      if (odd) odd->push_back(b.describe(o.key) + ": unexpected entry (not a pack file name)");
-      continue;
-    }
-    out.emplace_back(*d, std::move(o));
-  }
-  return {};
-}
-
 VerifyReport Store::verify(unsigned threads) const {
   if (cfg_.version < 2) return verify_v1(threads);
   VerifyReport rep;
@@ -68,7 +31,7 @@ VerifyReport Store::verify(unsigned threads) const {
   rep.index_checked = idx->files.size();
 
   // Packs: name = BLAKE3 of the bytes, footer, every blob decodes to its hash and raw length.
-  std::vector<std::pair<Digest, ObjectInfo>> packs;
+  std::vector<FanoutEntry> packs;
   if (Status s = scan_packs(b, false, packs, &rep.problems); !s.ok()) {
     rep.problems.push_back(s.message());
     return rep;
@@ -80,12 +43,12 @@ VerifyReport Store::verify(unsigned threads) const {
     ThreadPool pool(threads == 0 ? std::max(ThreadPool::default_threads(), b.io_parallelism()) : threads);
     std::mutex count_mu;
     pool.run(packs.size(), [&](std::size_t i) {
-      const std::string path = b.describe(packs[i].second.key);
+      const std::string path = b.describe(packs[i].info.key);
       std::vector<std::uint8_t> bytes, chunk;
-      auto got = b.read(packs[i].second.key, kMaxPackBytes, bytes);
+      auto got = b.read(packs[i].info.key, kMaxPackBytes, bytes);
       if (!got) return problem(got.status().message());
       if (!*got) return problem(path + ": vanished while verify ran");
-      if (blake3::hash(bytes) != packs[i].first)
+      if (blake3::hash(bytes) != packs[i].hash)
         return problem(path + ": content does not match its name (damaged pack)");
       auto f = parse_pack(bytes, cfg_.chunking);
       if (!f) return problem(path + ": " + f.status().message());
@@ -107,7 +70,7 @@ VerifyReport Store::verify(unsigned threads) const {
 
   // Index entries against the pack footers.
   std::unordered_map<Digest, std::size_t, DigestHash> pack_at;
-  for (std::size_t i = 0; i < packs.size(); ++i) pack_at[packs[i].first] = i;
+  for (std::size_t i = 0; i < packs.size(); ++i) pack_at[packs[i].hash] = i;
   std::uint64_t bad_entries = 0, missing_packs = 0;
   DigestSet reported_missing;
   for (const auto& kv : idx->chunks) {  // no structured binding: clang 14 cannot capture one in a lambda
