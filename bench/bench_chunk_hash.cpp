@@ -1,4 +1,4 @@
-// Chunk + hash in memory against the ideal two-pass combination (issue #3):
+// Chunk + hash in memory against the ideal two-pass combination:
 // 64 MiB of random bytes, 256K/1M/4M, metadata only.
 //   bench_chunk_hash [--runs N] [--algo blake3|sha256]
 // Times, best of N with the cases interleaved: chunking alone (chunk_buffer),
