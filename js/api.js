@@ -8,5 +8,6 @@ export {
   ChunkerError, InvalidArgumentError, CorruptInputError, OutputLimitError, UnsupportedFormatError,
   VerificationError, AbortError, OutOfMemoryError,
 } from './errors.js';
-export { ed25519, nix, narinfo, narEntries, NarWriter, nar, narStream, narPieces } from './nix.js';
+export { ed25519, nix, narinfo } from './nix.js';
+export { narEntries, NarWriter, nar, narStream, narPieces } from './nar.js';
 export { createWorkerClient } from './worker-client.js';

@@ -23,23 +23,11 @@ const webLoaders = {
   setup(b) { b.onResolve({ filter: /^\.\.\/web\// }, (a) => ({ path: a.path, external: true })); },
 };
 const common = { bundle: true, target: 'es2022', logLevel: 'warning', legalComments: 'none', plugins: [webLoaders] };
-await build({
-  ...common, format: 'esm', platform: 'node', entryPoints: [js('index.node.js')],
-  outfile: path.join(DIST, 'esm/index.node.js'),
-});
-await build({
-  ...common, format: 'esm', platform: 'browser', entryPoints: [js('index.browser.js')],
-  outfile: path.join(DIST, 'esm/index.browser.js'),
-});
-// Worker scripts for createWorkerClient() (next to the entry points).
-await build({
-  ...common, format: 'esm', platform: 'browser', entryPoints: [js('worker.browser.js')],
-  outfile: path.join(DIST, 'esm/worker.browser.js'),
-});
-await build({
-  ...common, format: 'esm', platform: 'node', entryPoints: [js('worker.node.js')],
-  outfile: path.join(DIST, 'esm/worker.node.js'),
-});
+// The ES modules: the entry points, and next to them the worker scripts for createWorkerClient().
+for (const [platform, entry] of [['node', 'index.node.js'], ['browser', 'index.browser.js'],
+  ['browser', 'worker.browser.js'], ['node', 'worker.node.js']]) {
+  await build({ ...common, format: 'esm', platform, entryPoints: [js(entry)], outfile: path.join(DIST, 'esm', entry) });
+}
 // CJS: import.meta.url does not exist there; derive it from __filename.
 await build({
   ...common, format: 'cjs', platform: 'node', entryPoints: [js('index.node.js')],

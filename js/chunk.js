@@ -2,17 +2,15 @@
 // incremental (push/finish) and streaming over any byte source.
 import { invalidArg } from './errors.js';
 import { hexAt } from './encoding.js';
+import { Handle } from './handle.js';
 import {
-  check, checkOpts, checkSignal, copyIn, quote, getCore, heapU8, makeYielder, malloc, progressOpt, signalOpt, threadsOpt, toBytes,
+  SliceLoop, check, checkOpts, copyIn, quote, getCore, heapU8, malloc, progressOpt, signalOpt, threadsOpt, toBytes,
 } from './runtime.js';
 
 const HASH_ALGOS = { none: 0, sha256: 1, blake3: 2 };   // chunker::HashAlgo
 const RECORD = 56;                                     // sizeof(ChunkRecord), bind_core.cpp
 const PUSH_SLICE = 8 * 1024 * 1024;
 const STREAM_SLICE = 1024 * 1024;   // chunkStream: wasm work between two chances to yield
-const registry = typeof FinalizationRegistry != 'undefined'
-  ? new FinalizationRegistry((h) => { try { h.delete(); } catch { /* already gone */ } })
-  : null;
 
 function u32(v, name) {
   if (v === undefined) return 0;   // 0 = the core's default
@@ -103,18 +101,17 @@ export function chunk(bytes, opts = {}) {
 
 // Incremental chunker: push() slices of any size, then finish(); the chunks
 // are exactly those of chunk() over the concatenation.
-export class Chunker {
+export class Chunker extends Handle {
   constructor(opts = {}, fn = 'Chunker') {
+    super('chunker');
     const { args, algo } = params(opts, fn, fn === 'chunkStream' ? ['signal', 'onProgress', '_sliceBytes'] : []);
     const threads = threadsOpt(opts.threads);
     const M = getCore();
     check(M, M.fastcdcValidate(...args));
     this._M = M;
     this._hash = algo !== 0;
-    this._h = new M.StreamChunker(...args, algo);
     // Threads variant: the chunks of one push() are hashed on up to `threads` pthreads.
-    this._h.setThreads(threads);
-    if (registry) registry.register(this, this._h, this);
+    this._own(new M.StreamChunker(...args, algo)).setThreads(threads);
   }
   push(bytes) {
     const b = toBytes(bytes);
@@ -128,12 +125,6 @@ export class Chunker {
     const n = check(M, h.finish());   // before recordsPtr(): the vector may move
     return readRecords(M, h.recordsPtr(), n, this._hash, []);
   }
-  free() {
-    if (!this._h) return;
-    if (registry) registry.unregister(this);
-    this._h.delete();
-    this._h = null;
-  }
   _run(piece, out) {
     const M = this._M, h = this._live();
     const p = copyIn(M, piece);
@@ -143,10 +134,6 @@ export class Chunker {
     } finally {
       M._free(p);
     }
-  }
-  _live() {
-    if (!this._h) throw invalidArg('chunker: already freed');
-    return this._h;
   }
 }
 
@@ -179,27 +166,23 @@ export async function* bytesOf(source) {
 // (AbortSignal) and `onProgress(bytesRead)`. Large pieces are pushed in 1 MiB
 // slices with a turn for the event loop every few ms, so no call blocks long.
 export async function* chunkStream(source, opts = {}) {
-  const signal = signalOpt(opts.signal), onProgress = progressOpt(opts.onProgress);
-  checkSignal(signal);
+  const loop = new SliceLoop(signalOpt(opts.signal), progressOpt(opts.onProgress));
+  loop.check();
   const c = new Chunker(opts, 'chunkStream');
-  const yieldNow = makeYielder();
-  let read = 0;
   // The worker host asks for large pushes (many chunks per push, so their
   // hashing spreads over threads): small pieces are gathered first.
   const slice = opts._sliceBytes > STREAM_SLICE ? opts._sliceBytes : STREAM_SLICE;
   let stage = null, fill = 0;
   async function* pushPart(part) {
-    checkSignal(signal);
     const chunks = c.push(part);
-    read += part.length;
-    if (onProgress) onProgress(read);
+    loop.progress(part.length);
     yield* chunks;
-    await yieldNow();
+    await loop.turn();
   }
   try {
     for await (const piece of bytesOf(source)) {
       if (slice === STREAM_SLICE) {
-        for (let off = 0; off < piece.length; off += slice) yield* pushPart(piece.subarray(off, off + slice));
+        for (const part of loop.slices(piece, slice)) yield* pushPart(part);
         continue;
       }
       for (let off = 0; off < piece.length;) {
@@ -207,11 +190,11 @@ export async function* chunkStream(source, opts = {}) {
         const n = Math.min(slice - fill, piece.length - off);
         stage.set(piece.subarray(off, off + n), fill);
         fill += n; off += n;
-        if (fill === slice) { fill = 0; yield* pushPart(stage); }
+        if (fill === slice) { fill = 0; loop.check(); yield* pushPart(stage); }
       }
     }
-    if (fill) yield* pushPart(stage.subarray(0, fill));
-    checkSignal(signal);
+    if (fill) { loop.check(); yield* pushPart(stage.subarray(0, fill)); }
+    loop.check();
     yield* c.finish();
   } finally {
     c.free();

@@ -2,9 +2,10 @@
 // bzip2) is loaded on the first call, so users who only chunk and hash never
 // download it.
 import { OutputLimitError, invalidArg } from './errors.js';
+import { Handle } from './handle.js';
 import {
-  abortError, check, checkOpts, checkSignal, quote, copyIn, copyOut, getCodecs, heapU8, makeYielder, malloc, progressOpt, signalOpt, threadsOpt,
-  toBytes,
+  SliceLoop, abortError, check, checkOpts, checkSignal, concat, quote, copyIn, copyOut, getCodecs, heapU8, malloc, progressOpt,
+  signalOpt, threadsOpt, toBytes,
 } from './runtime.js';
 
 const DEFAULT_MAX_OUTPUT = 2 ** 30;   // as native: 1 GiB unless raised
@@ -112,7 +113,7 @@ export async function decompress(bytes, opts = {}) {
 // the declared size (a first guess for the output buffer) or -1.
 async function decodeSliced(M, p, len, max, size, signal, onProgress) {
   const st = await streamState((M2) => new M2.Decompressor(max));
-  const yieldNow = makeYielder();
+  const loop = new SliceLoop(signal, onProgress);
   try {
     // Pass 1: decode; keep the output while it fits the collection budget.
     let out = size >= 0 ? new Uint8Array(size) : null;
@@ -121,14 +122,14 @@ async function decodeSliced(M, p, len, max, size, signal, onProgress) {
     const run = async (keep) => {
       let used = 0;
       for (;;) {
-        checkSignal(signal);
+        loop.check();
         check(st.M, st.h.update(p + used, len - used, st.outP, IO));
         used += st.h.inUsed();
         const n = st.h.outUsed();
         if (n) keep(n);
-        if (onProgress) onProgress(used);
+        loop.at(used);
         if (used >= len && n < IO) break;
-        await yieldNow();
+        await loop.turn();
       }
       check(st.M, st.h.finish());
     };
@@ -142,7 +143,7 @@ async function decodeSliced(M, p, len, max, size, signal, onProgress) {
       total += n;
     });
     if (out) return total === out.length ? out : out.slice(0, total);
-    if (!counting) return concat(parts, total);
+    if (!counting) return concat(parts);
     // Pass 2: the output is real and `total` bytes long; decode it again into one buffer.
     out = new Uint8Array(total);
     st.h.reset();
@@ -160,20 +161,23 @@ function limitWorded(e, fn, max) {
   return new OutputLimitError('ERR_OUTPUT_LIMIT', `${fn}: the output exceeds maxOutput = ${max} bytes (raise maxOutput${fn === 'decompress' ? ', or use decompressStream' : ''})`, { cause: e });
 }
 
-function concat(parts, total) {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(total);
-  let pos = 0;
-  for (const x of parts) { out.set(x, pos); pos += x.length; }
-  return out;
+const IO = 1 << 20;   // wasm-side input/output window of the streaming forms
+
+// Shared plumbing: a wasm codec object (Compressor or Decompressor) plus one
+// input and one output window, released together by close().
+class CodecStream extends Handle {
+  constructor(M, h) {
+    super('codec stream');
+    this.M = M;
+    this.inP = malloc(M, IO);
+    this.outP = malloc(M, IO);
+    const { inP, outP } = this;
+    this._own(h, () => { h.delete(); M._free(inP); M._free(outP); });
+  }
+  get h() { return this._live(); }
+  close() { this.free(); }
 }
 
-const IO = 1 << 20;   // wasm-side input/output window of the streaming forms
-const streamRegistry = typeof FinalizationRegistry != 'undefined'
-  ? new FinalizationRegistry(({ M, h, bufs }) => { try { h.delete(); bufs.forEach((p) => M._free(p)); } catch { /* gone */ } })
-  : null;
-
-// Shared plumbing: a wasm codec object plus one input and one output window.
 async function streamState(make) {
   const M = await getCodecs();
   const h = make(M);
@@ -183,16 +187,7 @@ async function streamState(make) {
     h.delete();
     throw e;
   }
-  const st = { M, h, inP: malloc(M, IO), outP: malloc(M, IO), closed: false };
-  st.token = {};
-  if (streamRegistry) streamRegistry.register(st.token, { M, h, bufs: [st.inP, st.outP] }, st.token);
-  st.close = () => {
-    if (st.closed) return;
-    st.closed = true;
-    if (streamRegistry) streamRegistry.unregister(st.token);
-    h.delete(); M._free(st.inP); M._free(st.outP);
-  };
-  return st;
+  return new CodecStream(M, h);
 }
 
 // Runs update() over `bytes` in IO-sized windows, enqueueing all output.
@@ -214,34 +209,38 @@ function pump(st, bytes, ctl, call) {
   } while (off < bytes.length);
 }
 
+// The compressor's side of pump(): more input of the frame.
+const compressPump = (st, bytes, ctl) => pump(st, bytes, ctl, (p, n) => st.h.update(p, n, st.outP, IO, false));
+
+// Ends the compressor's frame, enqueueing the rest of its output.
+function compressFinish(st, ctl) {
+  for (;;) {
+    check(st.M, st.h.update(st.inP, 0, st.outP, IO, true));
+    const out = st.h.outUsed();
+    if (out) ctl.enqueue(copyOut(st.M, st.outP, out));
+    if (st.h.done()) break;
+  }
+}
+
 // One-shot compress through the streaming compressor, one IO window at a
 // time: checks `signal`, reports input bytes consumed, yields.
 async function slicedCompress(b, signal, onProgress, args) {
-  checkSignal(signal);
+  const loop = new SliceLoop(signal, onProgress);
+  loop.check();
   const st = await streamState((M) => new M.Compressor(...args));
   const parts = [];
-  let total = 0;
-  const ctl = { enqueue: (p) => { parts.push(p); total += p.length; } };
-  const yieldNow = makeYielder();
+  const ctl = { enqueue: (p) => { parts.push(p); } };
   try {
-    for (let off = 0; off < b.length; off += IO) {
-      checkSignal(signal);
-      const piece = b.subarray(off, off + IO);
-      pump(st, piece, ctl, (p, n) => st.h.update(p, n, st.outP, IO, false));
-      if (onProgress) onProgress(off + piece.length);
-      await yieldNow();
+    for (const part of loop.slices(b, IO)) {
+      compressPump(st, part, ctl);
+      await loop.step(part.length);
     }
-    checkSignal(signal);
-    for (;;) {
-      check(st.M, st.h.update(st.inP, 0, st.outP, IO, true));
-      const out = st.h.outUsed();
-      if (out) ctl.enqueue(copyOut(st.M, st.outP, out));
-      if (st.h.done()) break;
-    }
+    loop.check();
+    compressFinish(st, ctl);
   } finally {
     st.close();
   }
-  return concat(parts, total);
+  return concat(parts);
 }
 
 function guarded(st, fn) {
@@ -264,17 +263,10 @@ export function compressStream(opts = {}) {
     },
     transform(chunk, ctl) {
       const b = toBytes(chunk, 'stream piece');
-      if (b.length) guarded(st, () => pump(st, b, ctl, (p, n) => st.h.update(p, n, st.outP, IO, false)));
+      if (b.length) guarded(st, () => compressPump(st, b, ctl));
     },
     flush(ctl) {
-      guarded(st, () => {
-        for (;;) {
-          check(st.M, st.h.update(st.inP, 0, st.outP, IO, true));
-          const out = st.h.outUsed();
-          if (out) ctl.enqueue(copyOut(st.M, st.outP, out));
-          if (st.h.done()) break;
-        }
-      });
+      guarded(st, () => compressFinish(st, ctl));
       st.close();
     },
   });

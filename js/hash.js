@@ -1,9 +1,10 @@
 // BLAKE3 (hash, keyed, derive_key, any output length, incremental) and
 // SHA-256. Large inputs go through wasm in slices so wasm memory stays small.
 import { invalidArg } from './errors.js';
+import { Handle } from './handle.js';
 import {
-  check, checkSignal, copyIn, copyOut, getCore, getPlatform, heapU8, intOpt, makeYielder, malloc, progressOpt,
-  signalOpt, threadsOpt, toBytes,
+  SliceLoop, check, copyIn, copyOut, getCore, getPlatform, heapU8, intOpt, malloc, progressOpt, signalOpt, threadsOpt,
+  toBytes,
 } from './runtime.js';
 import { bytesOf } from './chunk.js';
 
@@ -14,9 +15,6 @@ const SLICE = 16 * 1024 * 1024;
 // the copies overlap the hashing of earlier MiBs on the other threads.
 const B3_DIRECT = 1024 * 1024;
 const MAX_OUT = 1 << 30;
-const registry = typeof FinalizationRegistry != 'undefined'
-  ? new FinalizationRegistry((h) => { try { h.delete(); } catch { /* already gone */ } })
-  : null;
 
 function blake3Mode(opts) {
   const { key, context } = opts;
@@ -86,19 +84,19 @@ export function blake3(bytes, opts = {}) {
 }
 
 // Incremental BLAKE3: update() any number of times, digest() any time.
-export class Blake3Hasher {
+export class Blake3Hasher extends Handle {
   constructor(opts = {}) {
+    super('blake3 hasher');
     const { mode, key, context } = blake3Mode(opts);
     this._threads = threadsOpt(opts.threads);
     const M = getCore();
     const kp = key ? copyIn(M, key) : 0;
     try {
-      this._h = new M.Blake3(mode, kp, context);
+      this._own(new M.Blake3(mode, kp, context));
     } finally {
       if (kp) M._free(kp);
     }
     this._M = M;
-    if (registry) registry.register(this, this._h, this);
   }
   update(bytes) {
     const b = toBytes(bytes);
@@ -121,18 +119,6 @@ export class Blake3Hasher {
     }
   }
   reset() { this._live().reset(); return this; }
-  // Releases the wasm state now (otherwise the garbage collector does it).
-  free() {
-    this._node = null;   // node:crypto backend: freed like the wasm one (later calls fail)
-    if (!this._h) return;
-    if (registry) registry.unregister(this);
-    this._h.delete();
-    this._h = null;
-  }
-  _live() {
-    if (!this._h) throw invalidArg('blake3 hasher: already freed');
-    return this._h;
-  }
 }
 
 blake3.create = (opts) => new Blake3Hasher(opts);
@@ -171,29 +157,31 @@ export function sha256(bytes, opts = {}) {
   }
 }
 
-export class Sha256Hasher {
+// With the node:crypto backend the handle is a node:crypto Hash (nothing to
+// release), freed like the wasm one: later calls fail.
+export class Sha256Hasher extends Handle {
   constructor(opts = {}) {
+    super('sha256 hasher');
     const node = useNode(opts);
     if (node) {
-      this._node = node.create();
       this._nodeFactory = node;
+      this._own(node.create(), null);
       return;
     }
     this._M = getCore();
-    this._h = new this._M.Sha256();
-    if (registry) registry.register(this, this._h, this);
+    this._own(new this._M.Sha256());
   }
   update(bytes) {
     const b = toBytes(bytes, 'sha256 hasher update');
-    if (this._nodeFactory) this._nodeLive().update(b);
+    if (this._nodeFactory) this._live().update(b);
     else feed(this._M, b, (p, n) => this._live().update(p, n));
     return this;
   }
   // The digest of everything so far; the hasher then starts a new message.
   digest() {
     if (this._nodeFactory) {
-      const d = new Uint8Array(this._nodeLive().digest());
-      this._node = this._nodeFactory.create();
+      const d = new Uint8Array(this._live().digest());
+      this._h = this._nodeFactory.create();
       return d;
     }
     const M = this._M;
@@ -206,23 +194,8 @@ export class Sha256Hasher {
     }
   }
   reset() {
-    if (this._nodeFactory) { this._nodeLive(); this._node = this._nodeFactory.create(); } else this._live().reset();
+    if (this._nodeFactory) { this._live(); this._h = this._nodeFactory.create(); } else this._live().reset();
     return this;
-  }
-  free() {
-    this._node = null;   // node:crypto backend: freed like the wasm one (later calls fail)
-    if (!this._h) return;
-    if (registry) registry.unregister(this);
-    this._h.delete();
-    this._h = null;
-  }
-  _live() {
-    if (!this._h) throw invalidArg('sha256 hasher: already freed');
-    return this._h;
-  }
-  _nodeLive() {
-    if (!this._node) throw invalidArg('sha256 hasher: already freed');
-    return this._node;
   }
 }
 
@@ -241,22 +214,17 @@ export async function hashStream(source, opts = {}) {
   if (algo !== 'sha256' && algo !== 'blake3') throw invalidArg(`hash: expected "sha256" or "blake3", got ${String(algo)}`);
   const signal = signalOpt(opts.signal), onProgress = progressOpt(opts.onProgress);
   const outputLength = algo === 'blake3' ? intOpt(opts.outputLength, 'outputLength', 0, MAX_OUT, 32) : 32;
-  checkSignal(signal);
+  const loop = new SliceLoop(signal, onProgress);
+  loop.check();
   const h = algo === 'blake3' ? new Blake3Hasher(opts) : new Sha256Hasher(opts);
-  const yieldNow = makeYielder();
-  let read = 0;
   try {
     for await (const piece of bytesOf(source)) {
-      for (let off = 0; off < piece.length; off += STREAM_SLICE) {
-        checkSignal(signal);
-        const part = piece.subarray(off, off + STREAM_SLICE);
+      for (const part of loop.slices(piece, STREAM_SLICE)) {
         h.update(part);
-        read += part.length;
-        if (onProgress) onProgress(read);
-        await yieldNow();
+        await loop.step(part.length);
       }
     }
-    checkSignal(signal);
+    loop.check();
     return algo === 'blake3' ? h.digest({ outputLength }) : h.digest();
   } finally {
     h.free();

@@ -104,6 +104,17 @@ export function copyOut(M, p, n) {
   return heapU8(M).slice(p, p + n);
 }
 
+// One array of the bytes of `parts` (the part itself when there is one).
+export function concat(parts) {
+  if (parts.length === 1) return parts[0];
+  let n = 0;
+  for (const x of parts) n += x.length;
+  const out = new Uint8Array(n);
+  let pos = 0;
+  for (const x of parts) { out.set(x, pos); pos += x.length; }
+  return out;
+}
+
 // Turns a negative status from a binding into the matching Error.
 export function check(M, r) {
   if (r >= 0) return r;
@@ -125,6 +136,12 @@ export function checkOpts(fn, opts, known) {
   for (const k of Object.keys(opts)) {
     if (!known.includes(k)) throw invalidArg(`${fn}: unknown option ${quote(k)} (known: ${known.join(', ')})`);
   }
+}
+
+// A string argument, else ERR_INVALID_ARGUMENT naming it.
+export function strArg(v, what) {
+  if (typeof v != 'string') throw invalidArg(`${what}: expected a string`);
+  return v;
 }
 
 // Integer option check: undefined -> dflt; else an integer in [lo, hi].
@@ -176,4 +193,38 @@ export function signalOpt(s) {
     throw invalidArg('signal: expected an AbortSignal');
   }
   return s;
+}
+
+// The loop of every long operation: slices of at most `size` bytes, the
+// signal checked before each, progress reported once a slice is done, and a
+// turn for the event loop once the slice budget has passed.
+//   const loop = new SliceLoop(signal, onProgress);
+//   for (const part of loop.slices(bytes, SLICE)) { work(part); await loop.step(part.length); }
+//   loop.check();
+export class SliceLoop {
+  constructor(signal, onProgress) {
+    this.signal = signal;
+    this.onProgress = onProgress;
+    this.done = 0;
+    this.turn = makeYielder();
+  }
+  check() { checkSignal(this.signal); }
+  // Subarrays of `bytes`, at most `size` long (none for empty input).
+  *slices(bytes, size) {
+    for (let off = 0; off < bytes.length; off += size) {
+      this.check();
+      yield bytes.subarray(off, off + size);
+    }
+  }
+  // Reports n more bytes done.
+  progress(n) { this.at(this.done + n); }
+  // Reports `total` bytes done (a count the operation keeps itself).
+  at(total) {
+    this.done = total;
+    if (this.onProgress) this.onProgress(total);
+  }
+  async step(n) {
+    this.progress(n);
+    await this.turn();
+  }
 }

@@ -4,9 +4,6 @@
 // download it. Calling convention: bind_common.hpp.
 #include <emscripten/bind.h>
 
-#define ZSTD_STATIC_LINKING_ONLY  // ZSTD_findDecompressedSize (static library)
-#include <zstd.h>
-
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -161,8 +158,7 @@ class DecompressorJs {
   }
   int finish() {
     if (!d_) return fail(status_);
-    Status s = d_->finish();
-    return s.ok() ? 0 : fail(s);
+    return status_js(d_->finish());
   }
   double inUsed() const { return static_cast<double>(step_.in_used); }
   double outUsed() const { return static_cast<double>(step_.out_used); }
@@ -173,31 +169,10 @@ class DecompressorJs {
   codec::Step step_;
 };
 
-// The decompressed size the frame header(s) declare, when the input starts
-// with a zstd frame (all concatenated zstd frames summed) or an LZ4 frame
-// with a content size (first frame only). Only a hint: a header may lie or
-// more frames may follow; decompress() falls back to a growing buffer then.
-std::optional<std::uint64_t> declared_size(std::span<const std::uint8_t> in) {
-  auto d = codec::detect(in.first(std::min<std::size_t>(in.size(), 16)));
-  if (d.state != codec::Detect::known) return std::nullopt;
-  if (d.codec == codec::Codec::zstd) {
-    unsigned long long n = ZSTD_findDecompressedSize(in.data(), in.size());
-    if (n == ZSTD_CONTENTSIZE_UNKNOWN || n == ZSTD_CONTENTSIZE_ERROR) return std::nullopt;
-    return n;
-  }
-  if (d.codec == codec::Codec::lz4 && in.size() >= 14 && in[0] == 0x04 && in[1] == 0x22 && in[2] == 0x4d &&
-      in[3] == 0x18 && (in[4] & 0x08)) {
-    std::uint64_t n = 0;
-    for (int i = 7; i >= 0; --i) n = (n << 8) | in[6 + i];
-    return n;
-  }
-  return std::nullopt;
-}
-
-// declaredSize(): the hint above for JS, -1 when there is none. JS decides
-// between the exact-size one-shot below and the streaming decoder.
+// declaredSize(): codec::declared_size() for JS, -1 when there is none. JS
+// decides between the exact-size one-shot below and the streaming decoder.
 double declared_size_js(std::uintptr_t data, std::size_t len) {
-  auto n = declared_size(in_span(data, len));
+  auto n = codec::declared_size(in_span(data, len));
   return n ? static_cast<double>(*n) : -1.0;
 }
 
@@ -223,8 +198,6 @@ double decompress_js(std::uintptr_t data, std::size_t len, double size) {
 
 // releaseOut() (above) drops the result once JS has copied it out.
 std::uintptr_t out_ptr() { return reinterpret_cast<std::uintptr_t>(g_out); }
-std::string errc_name_js(int code) { return errc_name(static_cast<Errc>(code)); }
-std::string last_error_js() { return last_error(); }
 
 }  // namespace
 }  // namespace chunker::wasm
@@ -232,8 +205,7 @@ std::string last_error_js() { return last_error(); }
 EMSCRIPTEN_BINDINGS(chunker_codecs) {
   using namespace emscripten;
   using namespace chunker::wasm;
-  function("errcName", &errc_name_js);
-  function("lastError", &last_error_js);
+  bind_error_functions();
   function("compress", &compress_js);
   function("decompress", &decompress_js);
   function("declaredSize", &declared_size_js);

@@ -8,6 +8,8 @@
 // lastError() — no exceptions cross the boundary.
 #pragma once
 
+#include <emscripten/bind.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -26,6 +28,16 @@ inline std::string& last_error() {
 inline int fail(const Status& s) {
   last_error() = s.message();
   return -static_cast<int>(s.code());
+}
+
+// 0 for success, else fail(s).
+inline int status_js(const Status& s) { return s.ok() ? 0 : fail(s); }
+
+// errcName(code) and lastError(), which js/runtime.js check() reads after a
+// negative result: call once in a module's EMSCRIPTEN_BINDINGS.
+inline void bind_error_functions() {
+  emscripten::function("errcName", +[](int code) -> std::string { return errc_name(static_cast<Errc>(code)); });
+  emscripten::function("lastError", +[]() -> std::string { return last_error(); });
 }
 
 inline std::span<const std::uint8_t> in_span(std::uintptr_t p, std::size_t n) {

@@ -26,13 +26,11 @@ class NarReaderJs : public nar::Visitor {
   // 0 or -Errc; the events found are then in events().
   int push(std::uintptr_t data, std::size_t len) {
     events_ = val::array();
-    Status s = parser_.push(in_span(data, len));
-    return s.ok() ? 0 : fail(s);
+    return status_js(parser_.push(in_span(data, len)));
   }
   int finish() {
     events_ = val::array();
-    Status s = parser_.finish();
-    return s.ok() ? 0 : fail(s);
+    return status_js(parser_.finish());
   }
   val events() const { return events_; }
 
@@ -79,18 +77,18 @@ class NarWriterJs {
         }) {}
 
   // Each returns 0 or -Errc (message in lastError()).
-  int beginDirectory() { return st(w_.begin_directory()); }
-  int beginEntry(std::string name) { return st(w_.begin_entry(name)); }
-  int endEntry() { return st(w_.end_entry()); }
-  int endDirectory() { return st(w_.end_directory()); }
+  int beginDirectory() { return status_js(w_.begin_directory()); }
+  int beginEntry(std::string name) { return status_js(w_.begin_entry(name)); }
+  int endEntry() { return status_js(w_.end_entry()); }
+  int endDirectory() { return status_js(w_.end_directory()); }
   int beginRegular(bool executable, double size) {
     if (!(size >= 0) || size > 9007199254740991.0) return fail({Errc::invalid_argument, "nar: bad file size"});
-    return st(w_.begin_regular(executable, static_cast<std::uint64_t>(size)));
+    return status_js(w_.begin_regular(executable, static_cast<std::uint64_t>(size)));
   }
-  int write(std::uintptr_t data, std::size_t len) { return st(w_.write(in_span(data, len))); }
-  int endRegular() { return st(w_.end_regular()); }
-  int symlink(std::string target) { return st(w_.symlink(target)); }
-  int finish() { return st(w_.finish()); }
+  int write(std::uintptr_t data, std::size_t len) { return status_js(w_.write(in_span(data, len))); }
+  int endRegular() { return status_js(w_.end_regular()); }
+  int symlink(std::string target) { return status_js(w_.symlink(target)); }
+  int finish() { return status_js(w_.finish()); }
 
   std::uintptr_t outPtr() const { return reinterpret_cast<std::uintptr_t>(out_.data()); }
   double outLen() const { return static_cast<double>(out_.size()); }
@@ -101,7 +99,6 @@ class NarWriterJs {
   double offset() const { return static_cast<double>(w_.offset()); }
 
  private:
-  static int st(const Status& s) { return s.ok() ? 0 : fail(s); }
   std::vector<std::uint8_t> out_;
   nar::Writer w_;
 };

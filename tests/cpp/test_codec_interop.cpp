@@ -87,6 +87,35 @@ TEST_F(Interop, TheirConcatenatedFramesAndEmptyInput) {
   }
 }
 
+// declared_size() reads what the programs' headers record: zstd and lz4
+// --content-size store the size of a named input file (not of a pipe); the
+// other formats record none.
+TEST_F(Interop, DeclaredSizeOfTheirFrames) {
+  const auto data = q(dir_ / "data");
+  const std::uint64_t n = data_.size();
+  struct Case {
+    std::string cmd;
+    std::optional<std::uint64_t> size;
+  };
+  const std::vector<Case> cases = {
+      {"zstd -q -c -3 " + data, n},
+      {"zstd -q -c -3 " + data + " && zstd -q -c -1 " + data, 2 * n},  // concatenated frames: summed
+      {"zstd -q -c -3 < " + data, std::nullopt},
+      {"zstd -q -c -3 " + data + " && zstd -q -c -3 < " + data, std::nullopt},  // one frame without a size
+      {"lz4 -q -c --content-size " + data, n},
+      {"lz4 -q -c " + data, std::nullopt},
+      {"xz -q -c -0 " + data, std::nullopt},
+      {"bzip2 -q -c -1 " + data, std::nullopt},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.cmd);
+    auto f = dir_ / "frames";
+    ASSERT_EQ(run("{ " + c.cmd + "; } > " + q(f)).exit_code, 0);
+    EXPECT_EQ(codec::declared_size(read_file(f)), c.size);
+  }
+  EXPECT_EQ(codec::declared_size({}), std::nullopt);
+}
+
 TEST_F(Interop, OurOutputTheirDecoder) {
   const std::vector<std::pair<Codec, std::vector<int>>> levels = {
       {Codec::zstd, {-5, 1, 3, 12}}, {Codec::lz4, {1, 4, 12}}, {Codec::xz, {0, 3, 6}}, {Codec::bzip2, {1, 9}}};

@@ -181,6 +181,11 @@ struct Detection {
 Detection detect(std::span<const std::uint8_t> prefix) noexcept;
 // "unknown format (starts with 1f 8b: gzip, not supported); tried zstd, lz4 frame, xz, bzip2"
 std::string describe_unknown(std::span<const std::uint8_t> prefix);
+// The decompressed size the frame header(s) at the start of `in` declare: all
+// concatenated zstd frames summed (unset if one of them declares none), or the
+// first LZ4 frame's content size; unset for other formats. Only a hint for
+// sizing an output buffer: a header may lie, or frames of another kind may follow.
+std::optional<std::uint64_t> declared_size(std::span<const std::uint8_t> in) noexcept;
 
 // ---- zstd dictionaries ---------------------------------------------------------
 

@@ -2,7 +2,9 @@
 // byte, so one virtual call per update() is irrelevant to throughput.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 
 #include "chunker/codec.hpp"
@@ -43,6 +45,10 @@ class DecoderBackend {
 // detect() for the start of a second or later frame: LZMA-alone, which can
 // only stand alone, is not a candidate there.
 Detection detect_next(std::span<const std::uint8_t> prefix) noexcept;
+
+// declared_size() of input starting with a zstd / LZ4 frame.
+std::optional<std::uint64_t> zstd_declared_size(std::span<const std::uint8_t> in) noexcept;
+std::optional<std::uint64_t> lz4_declared_size(std::span<const std::uint8_t> in) noexcept;
 
 Result<std::unique_ptr<EncoderBackend>> make_zstd_encoder(int level, std::span<const std::uint8_t> dict,
                                                           bool checksum, unsigned threads);

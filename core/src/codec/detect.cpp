@@ -1,4 +1,5 @@
 // Magic-number detection of frame starts, and the error text for unknown data.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -91,6 +92,14 @@ Detection detect(std::span<const std::uint8_t> prefix) noexcept { return detect_
 namespace detail {
 Detection detect_next(std::span<const std::uint8_t> prefix) noexcept { return detect_frame(prefix, false); }
 }  // namespace detail
+
+std::optional<std::uint64_t> declared_size(std::span<const std::uint8_t> in) noexcept {
+  const Detection d = detect(in.first(std::min<std::size_t>(in.size(), 16)));
+  if (d.state != Detect::known) return std::nullopt;
+  if (d.codec == Codec::zstd) return detail::zstd_declared_size(in);
+  if (d.codec == Codec::lz4) return detail::lz4_declared_size(in);
+  return std::nullopt;
+}
 
 std::string describe_unknown(std::span<const std::uint8_t> prefix) {
   std::string hex;

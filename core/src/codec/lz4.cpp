@@ -316,6 +316,16 @@ Result<std::unique_ptr<DecoderBackend>> make_lz4_decoder() {
   return std::unique_ptr<DecoderBackend>(std::move(d));
 }
 
+// LZ4 frame format: magic (4 bytes), FLG (bit 3: content size present), BD,
+// then the content size as 8 little-endian bytes. Legacy frames declare none.
+std::optional<std::uint64_t> lz4_declared_size(std::span<const std::uint8_t> in) noexcept {
+  if (in.size() < 14 || in[0] != 0x04 || in[1] != 0x22 || in[2] != 0x4d || in[3] != 0x18 || !(in[4] & 0x08))
+    return std::nullopt;
+  std::uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = (n << 8) | in[6 + i];
+  return n;
+}
+
 std::size_t lz4_bound(std::size_t n) noexcept {
   LZ4F_preferences_t p{};
   p.frameInfo.blockSizeID = block_id_for(n);

@@ -250,6 +250,12 @@ Result<std::unique_ptr<DecoderBackend>> make_zstd_decoder(std::span<const std::u
   return std::unique_ptr<DecoderBackend>(std::move(d));
 }
 
+std::optional<std::uint64_t> zstd_declared_size(std::span<const std::uint8_t> in) noexcept {
+  const unsigned long long n = ZSTD_findDecompressedSize(in.data(), in.size());
+  if (n == ZSTD_CONTENTSIZE_UNKNOWN || n == ZSTD_CONTENTSIZE_ERROR) return std::nullopt;
+  return n;
+}
+
 std::size_t zstd_bound(std::size_t n) noexcept { return ZSTD_compressBound(n); }
 int zstd_min_level() noexcept { return ZSTD_minCLevel(); }
 int zstd_max_level() noexcept { return ZSTD_maxCLevel(); }
