@@ -1,9 +1,20 @@
 #include "chunker/thread_pool.hpp"
 
+#include <thread>
+#include <vector>
+
+#include "pipeline/os_thread.hpp"
+
 namespace chunker {
 
 ThreadPool::ThreadPool(unsigned threads) {
-  for (unsigned i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); });
+  if (threads <= 1) return;
+  threads_.reset(new detail::OsThread[threads - 1]);
+  // Stops at the first thread that cannot start: the rest would fail alike.
+  while (started_ + 1 < threads &&
+         threads_[started_].start([](void* p) { static_cast<ThreadPool*>(p)->worker_loop(); }, this)) {
+    ++started_;
+  }
 }
 
 ThreadPool::~ThreadPool() {
@@ -12,7 +23,7 @@ ThreadPool::~ThreadPool() {
     stop_ = true;
   }
   cv_work_.notify_all();
-  for (auto& t : workers_) t.join();
+  for (unsigned i = 0; i < started_; ++i) threads_[i].join();
 }
 
 unsigned ThreadPool::default_threads() noexcept {
@@ -21,7 +32,7 @@ unsigned ThreadPool::default_threads() noexcept {
 }
 
 // Takes tasks until none are left. Called with the lock NOT held.
-void ThreadPool::drain(FunctionRef<void(std::size_t)>* fn) {
+void ThreadPool::drain(TaskFn* fn, unsigned worker) {
   for (;;) {
     std::size_t i;
     {
@@ -29,14 +40,19 @@ void ThreadPool::drain(FunctionRef<void(std::size_t)>* fn) {
       if (next_ >= count_) return;
       i = next_++;
     }
-    (*fn)(i);
+    (*fn)(i, worker);
   }
 }
 
 void ThreadPool::worker_loop() {
   std::uint64_t seen = 0;
+  unsigned me;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    me = ++joined_;  // 0 is the caller
+  }
   for (;;) {
-    FunctionRef<void(std::size_t)>* fn;
+    TaskFn* fn;
     {
       std::unique_lock<std::mutex> lk(mu_);
       cv_work_.wait(lk, [&] { return stop_ || generation_ != seen; });
@@ -48,7 +64,7 @@ void ThreadPool::worker_loop() {
       if (!fn) continue;
       ++active_;
     }
-    drain(fn);
+    drain(fn, me);
     {
       std::lock_guard<std::mutex> lk(mu_);
       --active_;
@@ -58,8 +74,12 @@ void ThreadPool::worker_loop() {
 }
 
 void ThreadPool::run(std::size_t n, FunctionRef<void(std::size_t)> fn) {
-  if (workers_.empty() || n <= 1) {
-    for (std::size_t i = 0; i < n; ++i) fn(i);
+  run_on_workers(n, [&](std::size_t i, unsigned) { fn(i); });
+}
+
+void ThreadPool::run_on_workers(std::size_t n, TaskFn fn) {
+  if (started_ == 0 || n <= 1) {
+    for (std::size_t i = 0; i < n; ++i) fn(i, 0);
     return;
   }
   {
@@ -70,10 +90,35 @@ void ThreadPool::run(std::size_t n, FunctionRef<void(std::size_t)> fn) {
     ++generation_;
   }
   cv_work_.notify_all();
-  drain(&fn);
+  drain(&fn, 0);
   std::unique_lock<std::mutex> lk(mu_);
   cv_done_.wait(lk, [&] { return next_ >= count_ && active_ == 0; });
   job_ = nullptr;
+}
+
+void ThreadPool::run_weighted(std::size_t n, FunctionRef<std::uint64_t(std::size_t)> weight,
+                              FunctionRef<void(std::size_t)> fn, std::uint64_t min_weight) {
+  std::uint64_t total = 0;
+  if (started_ > 0 && n > 1) {
+    for (std::size_t i = 0; i < n; ++i) total += weight(i);
+  }
+  std::uint64_t ranges = size();
+  if (min_weight > 0 && total / min_weight < ranges) ranges = total / min_weight;
+  if (ranges <= 1 || n <= 1) {
+    for (std::size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  // Range boundaries by cumulative weight.
+  std::vector<std::size_t> bounds{0};
+  std::uint64_t acc = 0;
+  for (std::size_t i = 0; i < n && bounds.size() < ranges; ++i) {
+    acc += weight(i);
+    if (acc * ranges >= total * bounds.size()) bounds.push_back(i + 1);
+  }
+  bounds.push_back(n);
+  run(bounds.size() - 1, [&](std::size_t r) {
+    for (std::size_t i = bounds[r]; i < bounds[r + 1]; ++i) fn(i);
+  });
 }
 
 }  // namespace chunker
