@@ -380,6 +380,11 @@ TEST(ThreadPool, RunWeightedRunsEveryItemOnceInOrderPerRange) {
           hits.size(), [](std::size_t i) { return std::uint64_t{i % 7 + 1}; }, [&](std::size_t i) { hits[i]++; },
           min_weight);
       for (auto& h : hits) ASSERT_EQ(h.load(), 1);
+      std::vector<std::atomic<int>> once(301);
+      ThreadPool::run_weighted_once(
+          threads, once.size(), [](std::size_t i) { return std::uint64_t{i % 7 + 1}; },
+          [&](std::size_t i) { once[i]++; }, min_weight);
+      for (auto& h : once) ASSERT_EQ(h.load(), 1);
     }
   }
 }

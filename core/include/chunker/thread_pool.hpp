@@ -47,6 +47,14 @@ class ThreadPool {
   void run_weighted(std::size_t n, FunctionRef<std::uint64_t(std::size_t)> weight,
                     FunctionRef<void(std::size_t)> fn, std::uint64_t min_weight);
 
+  // The same as ThreadPool(threads).run_weighted(...), but the threads are
+  // started for this call and exit when the ranges are done: no wake-ups
+  // besides start and join, and no thread held afterwards. For callers that
+  // run now and then, often on small inputs, and must not keep threads in
+  // between (wasm's Worker pool is shared by every call of the module).
+  static void run_weighted_once(unsigned threads, std::size_t n, FunctionRef<std::uint64_t(std::size_t)> weight,
+                                FunctionRef<void(std::size_t)> fn, std::uint64_t min_weight);
+
   // Sensible default for "threads = 0": hardware concurrency, at least 1.
   static unsigned default_threads() noexcept;
 

@@ -24,9 +24,10 @@ void hash_spread(std::span<HashedChunk> chunks, const std::uint8_t* const* data,
     for (std::size_t i = 0; i < chunks.size(); ++i) hash_one(i);
     return;
   }
-  ThreadPool pool(want);
-  pool.run_weighted(
-      chunks.size(), [&](std::size_t i) { return std::uint64_t{chunks[i].length}; }, hash_one, kMinPerThread);
+  // Threads for this call only: PushChunker runs once per push(), and in wasm
+  // a held thread would be missing from the Worker pool for every other call.
+  ThreadPool::run_weighted_once(
+      want, chunks.size(), [&](std::size_t i) { return std::uint64_t{chunks[i].length}; }, hash_one, kMinPerThread);
 }
 
 }  // namespace

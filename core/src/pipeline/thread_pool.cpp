@@ -1,5 +1,6 @@
 #include "chunker/thread_pool.hpp"
 
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -96,29 +97,60 @@ void ThreadPool::run_on_workers(std::size_t n, TaskFn fn) {
   job_ = nullptr;
 }
 
-void ThreadPool::run_weighted(std::size_t n, FunctionRef<std::uint64_t(std::size_t)> weight,
-                              FunctionRef<void(std::size_t)> fn, std::uint64_t min_weight) {
+namespace {
+
+// Boundaries of at most `ranges` consecutive index ranges of about equal
+// total weight, each at least min_weight; {0, n} when one range it is.
+std::vector<std::size_t> weighted_bounds(std::size_t n, FunctionRef<std::uint64_t(std::size_t)> weight,
+                                         std::uint64_t ranges, std::uint64_t min_weight) {
   std::uint64_t total = 0;
-  if (started_ > 0 && n > 1) {
+  if (ranges > 1 && n > 1) {
     for (std::size_t i = 0; i < n; ++i) total += weight(i);
   }
-  std::uint64_t ranges = size();
   if (min_weight > 0 && total / min_weight < ranges) ranges = total / min_weight;
-  if (ranges <= 1 || n <= 1) {
-    for (std::size_t i = 0; i < n; ++i) fn(i);
-    return;
-  }
-  // Range boundaries by cumulative weight.
   std::vector<std::size_t> bounds{0};
-  std::uint64_t acc = 0;
-  for (std::size_t i = 0; i < n && bounds.size() < ranges; ++i) {
-    acc += weight(i);
-    if (acc * ranges >= total * bounds.size()) bounds.push_back(i + 1);
+  if (ranges > 1 && n > 1) {
+    std::uint64_t acc = 0;
+    for (std::size_t i = 0; i < n && bounds.size() < ranges; ++i) {
+      acc += weight(i);
+      if (acc * ranges >= total * bounds.size()) bounds.push_back(i + 1);
+    }
   }
-  bounds.push_back(n);
+  if (bounds.back() != n) bounds.push_back(n);
+  return bounds;
+}
+
+}  // namespace
+
+void ThreadPool::run_weighted(std::size_t n, FunctionRef<std::uint64_t(std::size_t)> weight,
+                              FunctionRef<void(std::size_t)> fn, std::uint64_t min_weight) {
+  const std::vector<std::size_t> bounds = weighted_bounds(n, weight, started_ ? size() : 1, min_weight);
   run(bounds.size() - 1, [&](std::size_t r) {
     for (std::size_t i = bounds[r]; i < bounds[r + 1]; ++i) fn(i);
   });
+}
+
+void ThreadPool::run_weighted_once(unsigned threads, std::size_t n, FunctionRef<std::uint64_t(std::size_t)> weight,
+                                   FunctionRef<void(std::size_t)> fn, std::uint64_t min_weight) {
+  const std::vector<std::size_t> bounds = weighted_bounds(n, weight, threads, min_weight);
+  const std::size_t ranges = bounds.size() - 1;
+  struct Shared {
+    const std::vector<std::size_t>* bounds;
+    FunctionRef<void(std::size_t)>* fn;
+    std::atomic<std::size_t> next{0};
+    void drain() {
+      for (std::size_t r; (r = next.fetch_add(1)) + 1 < bounds->size();) {
+        for (std::size_t i = (*bounds)[r]; i < (*bounds)[r + 1]; ++i) (*fn)(i);
+      }
+    }
+  } sh{&bounds, &fn};
+  std::vector<detail::OsThread> helpers(ranges > 1 ? ranges - 1 : 0);
+  // A thread that cannot start leaves its range to the others.
+  for (auto& h : helpers) {
+    if (!h.start([](void* p) { static_cast<Shared*>(p)->drain(); }, &sh)) break;
+  }
+  sh.drain();
+  // helpers joined here
 }
 
 }  // namespace chunker
