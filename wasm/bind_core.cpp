@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "bind_common.hpp"
-#include "bind_parallel.hpp"
 #include "chunker/blake3.hpp"
 #include "chunker/encoding.hpp"
 #include "chunker/fastcdc.hpp"
@@ -49,10 +48,14 @@ std::optional<HashAlgo> algo_from_int(int a) {
   return static_cast<HashAlgo>(a);
 }
 
-void hash_record(HashAlgo algo, const std::uint8_t* base, ChunkRecord& r) {
-  if (algo == HashAlgo::none) return;
-  Digest d = chunker::hash(algo, {base + r.offset, r.length});
-  std::memcpy(r.hash, d.data(), d.size());
+// HashedChunk -> the record layout the glue reads.
+void to_records(const std::vector<HashedChunk>& in, std::vector<ChunkRecord>& out) {
+  out.resize(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    ChunkRecord& r = out[i];
+    r = {in[i].offset, in[i].fingerprint, in[i].length, 0, {}};
+    std::memcpy(r.hash, in[i].hash.data(), sizeof r.hash);
+  }
 }
 
 std::vector<ChunkRecord> g_records;  // result area of chunk()/chunkBatch()
@@ -65,147 +68,72 @@ int validate_params(std::uint32_t min, std::uint32_t avg, std::uint32_t max, std
 }
 
 // Chunks `count` buffers laid out back to back at `data`, with their lengths
-// in the uint32 array at `lens` (count = 1 for a single buffer). Offsets are
-// relative to each buffer's start. Returns the number of chunks; chunk i of
-// the result belongs to the buffer whose running total covers it, which the
-// glue tracks from the offsets restarting at 0 — so the glue also gets, per
-// buffer, the chunk count written to the uint32 array at `counts`.
+// in the uint32 array at `lens` (count = 1 for a single buffer), by
+// chunk_and_hash_batch (which decides how to use the threads). Offsets are
+// relative to each buffer's start. Returns the number of chunks; per buffer,
+// the chunk count is written to the uint32 array at `counts`.
 int chunk_batch(std::uintptr_t data, std::uintptr_t lens, std::uintptr_t counts, std::uint32_t count,
                 std::uint32_t min, std::uint32_t avg, std::uint32_t max, std::uint32_t level,
                 std::uint32_t seed_lo, std::uint32_t seed_hi, int algo_i, unsigned threads) {
   auto algo = algo_from_int(algo_i);
   if (!algo) return fail({Errc::invalid_argument, "hash: unknown algorithm"});
-  auto cutter = fastcdc::Cutter::create(make_params(min, avg, max, level, seed_lo, seed_hi));
-  if (!cutter) return fail(cutter.status());
-  g_records.clear();
   const auto* len_arr = reinterpret_cast<const std::uint32_t*>(lens);
-  auto* count_arr = reinterpret_cast<std::uint32_t*>(counts);
   const auto* base = reinterpret_cast<const std::uint8_t*>(data);
-#ifdef __EMSCRIPTEN_PTHREADS__
-  // One large buffer and threads: the core pipeline chunks and hashes it in
-  // parallel (exact: same chunks as sequential). Its pool needs threads-1
-  // pthreads, which the JS glue guarantees (pool size >= threads).
-  if (count == 1 && threads > 1 && len_arr[0] >= 4u * cutter->params().max_size) {
-    std::vector<HashedChunk> hc;
-    Status s = chunk_and_hash({base, len_arr[0]}, cutter->params(), *algo, hc, threads);
-    if (!s.ok()) return fail(s);
-    g_records.resize(hc.size());
-    for (std::size_t i = 0; i < hc.size(); ++i) {
-      ChunkRecord& r = g_records[i];
-      r = {hc[i].offset, hc[i].fingerprint, hc[i].length, 0, {}};
-      std::memcpy(r.hash, hc[i].hash.data(), sizeof r.hash);
-    }
-    count_arr[0] = static_cast<std::uint32_t>(hc.size());
-    return static_cast<int>(hc.size());
-  }
-#endif
+  std::vector<std::span<const std::uint8_t>> inputs(count);
   std::uint64_t pos = 0;
   for (std::uint32_t b = 0; b < count; ++b) {
-    std::size_t before = g_records.size();
-    fastcdc::BufferChunker it(*cutter, {base + pos, len_arr[b]});
-    while (auto c = it.next()) {
-      // Offsets in records are global (from `data`) while hashing, fixed below.
-      g_records.push_back({pos + c->offset, c->fingerprint, c->length, b, {}});
-    }
-    count_arr[b] = static_cast<std::uint32_t>(g_records.size() - before);
+    inputs[b] = {base + pos, len_arr[b]};
     pos += len_arr[b];
   }
-  if (*algo != HashAlgo::none) {
-    ChunkRecord* recs = g_records.data();
-    std::size_t n = g_records.size();
-    parallel_for(n, threads, [&](std::size_t i) { hash_record(*algo, base, recs[i]); },
-                 [&](std::size_t i) { return std::uint64_t{recs[i].length}; });
-  }
-  // Back to per-buffer offsets.
-  pos = 0;
-  std::size_t r = 0;
-  for (std::uint32_t b = 0; b < count; ++b) {
-    for (std::uint32_t k = 0; k < count_arr[b]; ++k) g_records[r++].offset -= pos;
-    pos += len_arr[b];
-  }
+#ifndef __EMSCRIPTEN_PTHREADS__
+  threads = 1;  // no threads to spread over: the plain sequential path
+#endif
+  static std::vector<HashedChunk> chunks;
+  static std::vector<std::uint32_t> per_buffer;
+  Status s = chunk_and_hash_batch(inputs, make_params(min, avg, max, level, seed_lo, seed_hi), *algo, chunks,
+                                  per_buffer, threads ? threads : 1);
+  if (!s.ok()) return fail(s);
+  std::memcpy(reinterpret_cast<std::uint32_t*>(counts), per_buffer.data(), count * sizeof(std::uint32_t));
+  to_records(chunks, g_records);
   return static_cast<int>(g_records.size());
 }
 
 std::uintptr_t records_ptr() { return reinterpret_cast<std::uintptr_t>(g_records.data()); }
 std::uintptr_t bytes_ptr() { return reinterpret_cast<std::uintptr_t>(g_bytes.data()); }
 
-// Incremental chunker (push/finish). Hashes each chunk as it is emitted, or,
-// with setThreads(n > 1) in the threads variant, hashes all chunks of one
-// push() afterwards on up to n pthreads (chunks whose bytes lie in the pushed
-// slice are hashed in place; the few that straddle two pushes are copied
-// first, since the chunker's own buffer moves while it is filled).
+// Incremental chunker (push/finish): the core's PushChunker, whose chunks of
+// one push() are hashed on up to setThreads(n) threads.
 class StreamChunkerJs {
  public:
   StreamChunkerJs(std::uint32_t min, std::uint32_t avg, std::uint32_t max, std::uint32_t level,
-                  std::uint32_t seed_lo, std::uint32_t seed_hi, int algo)
-      : algo_(algo_from_int(algo).value_or(HashAlgo::none)) {
-    auto sc = fastcdc::StreamChunker::create(make_params(min, avg, max, level, seed_lo, seed_hi));
-    if (sc) sc_.emplace(std::move(*sc));
+                  std::uint32_t seed_lo, std::uint32_t seed_hi, int algo) {
+    auto pc = PushChunker::create(make_params(min, avg, max, level, seed_lo, seed_hi),
+                                  algo_from_int(algo).value_or(HashAlgo::none));
+    if (pc) pc_.emplace(std::move(*pc));
   }
-  void setThreads(unsigned n) { threads_ = n ? n : 1; }
+  void setThreads(unsigned n) {
+    if (pc_) pc_->set_threads(n);
+  }
   // Returns the number of chunks emitted (read them via recordsPtr()).
   int push(std::uintptr_t data, std::size_t len) {
-    if (!sc_) return fail({Errc::invalid_argument, "invalid chunker parameters"});
-    out_.clear();
-    if (algo_ == HashAlgo::none || threads_ <= 1) {
-      sc_->push(in_span(data, len), [this](const fastcdc::Chunk& c, std::span<const std::uint8_t> bytes) { emit(c, bytes); });
-      return static_cast<int>(out_.size());
-    }
-    // Deferred, parallel hashing. src_[i]: the chunk's bytes in the pushed
-    // slice (pointer) or, when kInStaging is set, at that offset in staging_.
-    const auto* lo = reinterpret_cast<const std::uint8_t*>(data);
-    const auto* hi = lo + len;
-    staging_.clear();
-    src_.clear();
-    sc_->push(in_span(data, len), [&](const fastcdc::Chunk& c, std::span<const std::uint8_t> bytes) {
-      out_.push_back({c.offset, c.fingerprint, c.length, 0, {}});
-      if (bytes.data() >= lo && bytes.data() + bytes.size() <= hi) {
-        src_.push_back(reinterpret_cast<std::uintptr_t>(bytes.data()));
-      } else {
-        src_.push_back(kInStaging | staging_.size());
-        staging_.insert(staging_.end(), bytes.begin(), bytes.end());
-      }
-    });
-    ChunkRecord* recs = out_.data();
-    const std::uint8_t* st = staging_.data();
-    parallel_for(
-        out_.size(), threads_,
-        [&](std::size_t i) {
-          const std::uint8_t* p = (src_[i] & kInStaging) ? st + (src_[i] & ~kInStaging)
-                                                         : reinterpret_cast<const std::uint8_t*>(src_[i]);
-          Digest d = chunker::hash(algo_, {p, recs[i].length});
-          std::memcpy(recs[i].hash, d.data(), d.size());
-        },
-        [&](std::size_t i) { return std::uint64_t{recs[i].length}; });
-    if (staging_.capacity() > (16u << 20)) staging_ = {};
+    if (!pc_) return fail({Errc::invalid_argument, "invalid chunker parameters"});
+    pc_->push(in_span(data, len), chunks_);
+    to_records(chunks_, out_);
     return static_cast<int>(out_.size());
   }
   int finish() {
-    if (!sc_) return fail({Errc::invalid_argument, "invalid chunker parameters"});
-    out_.clear();
-    sc_->finish([this](const fastcdc::Chunk& c, std::span<const std::uint8_t> bytes) { emit(c, bytes); });
+    if (!pc_) return fail({Errc::invalid_argument, "invalid chunker parameters"});
+    pc_->finish(chunks_);
+    to_records(chunks_, out_);
     return static_cast<int>(out_.size());
   }
   std::uintptr_t recordsPtr() const { return reinterpret_cast<std::uintptr_t>(out_.data()); }
-  double bytesBuffered() const { return sc_ ? static_cast<double>(sc_->bytes_buffered()) : 0; }
+  double bytesBuffered() const { return pc_ ? static_cast<double>(pc_->bytes_buffered()) : 0; }
 
  private:
-  // Top bit of a src_ entry: an offset into staging_ (wasm32 addresses stay below 2 GiB).
-  static constexpr std::uintptr_t kInStaging = std::uintptr_t{1} << (sizeof(std::uintptr_t) * 8 - 1);
-  void emit(const fastcdc::Chunk& c, std::span<const std::uint8_t> bytes) {
-    ChunkRecord r{c.offset, c.fingerprint, c.length, 0, {}};
-    if (algo_ != HashAlgo::none) {
-      Digest d = chunker::hash(algo_, bytes);
-      std::memcpy(r.hash, d.data(), d.size());
-    }
-    out_.push_back(r);
-  }
-  std::optional<fastcdc::StreamChunker> sc_;
-  HashAlgo algo_;
-  unsigned threads_ = 1;
+  std::optional<PushChunker> pc_;
+  std::vector<HashedChunk> chunks_;
   std::vector<ChunkRecord> out_;
-  std::vector<std::uint8_t> staging_;
-  std::vector<std::uintptr_t> src_;
 };
 
 // BLAKE3. mode: 0 hash, 1 keyed (32-byte key at `key`), 2 derive_key(context).

@@ -31,6 +31,16 @@ group('zstd decompress', { ...both((C) => C.decompress(ourZ)), '@bokuweb/zstd-wa
 const ourL = await A.compress(mixed, { codec: 'lz4' }), theirL = lz4w.compress(mixed);
 group('lz4 compress', { ...both((C) => C.compress(mixed, { codec: 'lz4' })), 'lz4-wasm-nodejs': () => lz4w.compress(mixed) });
 group('lz4 decompress', { ...both((C) => C.decompress(ourL)), 'lz4-wasm-nodejs': () => lz4w.decompress(theirL) });
+// Chunking (no competitor): a single buffer (in the threads variant, ≥ 4 x max
+// goes through the threaded pipeline), many small buffers (hashing spread over
+// threads), and push() slices through a Chunker.
+const smalls = []; for (let o = 0; o < N; o += 96 << 10) smalls.push(random.subarray(o, Math.min(N, o + (96 << 10))));
+const pushAll = (C) => { const k = new C.Chunker({ avg: 16384, hash: 'blake3' }); for (let o = 0; o < N; o += 1 << 20) k.push(random.subarray(o, o + (1 << 20))); k.finish(); k.free(); };
+group('chunk 16K no hash', both((C) => C.chunk(random, { avg: 16384, hash: 'none' })));
+group('chunk 1M b3 1 thr', both((C) => C.chunk(random, { hash: 'blake3', threads: 1 })));
+group('chunk 1M b3 thr', both((C) => C.chunk(random, { hash: 'blake3' })));
+group('batch 96K b3 thr', both((C) => C.chunkBatch(smalls, { avg: 16384, hash: 'blake3' })));
+group('push 1M b3 thr', both(pushAll));
 
 console.log(`load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${MIB} MiB, best of ${RUNS}, interleaved; A = dist/${B ? `, B = ${process.env.BENCH_B}` : ''}`);
 for (const [name, fns] of groups) {
@@ -39,7 +49,8 @@ for (const [name, fns] of groups) {
   const rate = (k) => MIB / (best[k] / 1000);
   const comp = Object.keys(fns).find((k) => k !== 'A' && k !== 'B');
   const cols = Object.keys(fns).map((k) => `${k} ${rate(k).toFixed(0)}`).join(', ');
-  const ratios = ['A', 'B'].filter((k) => fns[k]).map((k) => `${k}/${comp} ${(rate(k) / rate(comp)).toFixed(2)}x`).join(', ');
+  const ratios = comp ? ['A', 'B'].filter((k) => fns[k]).map((k) => `${k}/${comp} ${(rate(k) / rate(comp)).toFixed(2)}x`).join(', ')
+    : (fns.B ? `A/B ${(rate('A') / rate('B')).toFixed(3)}x` : '');
   console.log(`${name.padEnd(18)} ${cols} MiB/s; ${ratios}`);
 }
 console.log(`load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);

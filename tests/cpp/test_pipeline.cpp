@@ -354,6 +354,156 @@ TEST(ThreadPool, RunsEveryTaskOnce) {
   }
 }
 
+TEST(ThreadPool, WorkerIndexesAreInRangeAndNeverShared) {
+  for (unsigned threads : {1u, 2u, 5u}) {
+    ThreadPool pool(threads);
+    ASSERT_GE(pool.size(), 1u);
+    ASSERT_LE(pool.size(), threads);
+    std::vector<std::atomic<int>> busy(pool.size());
+    std::vector<std::atomic<int>> hits(500);
+    pool.run_on_workers(hits.size(), [&](std::size_t i, unsigned w) {
+      ASSERT_LT(w, busy.size());
+      EXPECT_EQ(busy[w].fetch_add(1), 0) << "worker " << w << " used twice at once";
+      hits[i]++;
+      busy[w].fetch_sub(1);
+    });
+    for (auto& h : hits) ASSERT_EQ(h.load(), 1);
+  }
+}
+
+TEST(ThreadPool, RunWeightedRunsEveryItemOnceInOrderPerRange) {
+  for (unsigned threads : {1u, 2u, 3u}) {
+    ThreadPool pool(threads);
+    for (std::uint64_t min_weight : {std::uint64_t{1}, std::uint64_t{1000}, std::uint64_t{1} << 40}) {
+      std::vector<std::atomic<int>> hits(301);
+      pool.run_weighted(
+          hits.size(), [](std::size_t i) { return std::uint64_t{i % 7 + 1}; }, [&](std::size_t i) { hits[i]++; },
+          min_weight);
+      for (auto& h : hits) ASSERT_EQ(h.load(), 1);
+      std::vector<std::atomic<int>> once(301);
+      ThreadPool::run_weighted_once(
+          threads, once.size(), [](std::size_t i) { return std::uint64_t{i % 7 + 1}; },
+          [&](std::size_t i) { once[i]++; }, min_weight);
+      for (auto& h : once) ASSERT_EQ(h.load(), 1);
+    }
+  }
+}
+
+namespace {
+// The reference chunks of d, each hashed with `algo` on its own.
+std::vector<HashedChunk> reference_hashed(std::span<const std::uint8_t> d, const fastcdc::Params& p, HashAlgo algo) {
+  std::vector<std::uint8_t> v(d.begin(), d.end());
+  std::vector<HashedChunk> out;
+  for (const auto& r : reference::chunk_all(v, p.min_size, p.avg_size, p.max_size, p.level, p.seed)) {
+    HashedChunk c{r.offset, static_cast<std::uint32_t>(r.length), r.hash, {}};
+    if (algo != HashAlgo::none) c.hash = hash(algo, d.subspan(r.offset, r.length));
+    out.push_back(c);
+  }
+  return out;
+}
+}  // namespace
+
+TEST(Pipeline, BatchOfBuffersMatchesEachBufferAlone) {
+  const auto p = make(2048, 8192, 32768);
+  auto big = testutil::random_bytes(5 << 20, 21);
+  std::vector<std::vector<std::uint8_t>> bufs;
+  for (std::size_t n : {0u, 1u, 100u, 5000u, 70000u, 300000u, 1u << 20}) bufs.push_back(testutil::random_bytes(n, n + 3));
+  for (int shape = 0; shape < 3; ++shape) {
+    std::vector<std::span<const std::uint8_t>> in;
+    if (shape == 0) in.push_back(big);             // one large buffer: the threaded pipeline
+    if (shape >= 1) for (auto& b : bufs) in.push_back(b);  // many: hashing spread by size
+    if (shape == 2) in.push_back(big);
+    for (HashAlgo algo : {HashAlgo::none, HashAlgo::blake3, HashAlgo::sha256}) {
+      for (unsigned threads : {1u, 2u, 3u}) {
+        std::vector<HashedChunk> out;
+        std::vector<std::uint32_t> counts;
+        ASSERT_TRUE(chunk_and_hash_batch(in, p, algo, out, counts, threads).ok());
+        ASSERT_EQ(counts.size(), in.size());
+        std::size_t k = 0;
+        for (std::size_t b = 0; b < in.size(); ++b) {
+          auto ref = reference_hashed(in[b], p, algo);
+          ASSERT_EQ(counts[b], ref.size()) << "buffer " << b;
+          for (const auto& r : ref) ASSERT_EQ(out[k++], r) << "buffer " << b << " threads " << threads;
+        }
+        ASSERT_EQ(k, out.size());
+      }
+    }
+  }
+  std::vector<HashedChunk> out;
+  std::vector<std::uint32_t> counts;
+  EXPECT_EQ(chunk_and_hash_batch({}, make(64, 32, 16), HashAlgo::none, out, counts).code(), Errc::invalid_argument);
+}
+
+TEST(Pipeline, RunBatchGivesEveryInputsChunksInOrder) {
+  const auto p = make(4096, 16384, 65536);
+  std::vector<std::vector<std::uint8_t>> inputs;
+  for (int i = 0; i < 60; ++i) {
+    // Mostly small inputs, a few at and above the large-input limit (4 MiB).
+    std::size_t n = i % 20 == 7 ? (4u << 20) + 1000u * i : 131u * i * i;
+    inputs.push_back(testutil::random_bytes(n, 100 + i));
+  }
+  std::vector<std::vector<HashedChunk>> refs;
+  for (const auto& in : inputs) refs.push_back(reference_hashed(in, p, HashAlgo::blake3));
+  for (unsigned threads : {1u, 2u, 4u}) {
+    PipelineOptions o;
+    o.params = p;
+    o.hash = HashAlgo::blake3;
+    o.threads = threads;
+    auto pl = ChunkPipeline::create(o);
+    ASSERT_TRUE(pl.ok());
+    for (int rep = 0; rep < 2; ++rep) {  // the second run reuses the per-thread pipelines
+      std::size_t next = 0;
+      Status s = pl->run_batch(
+          inputs.size(), [&](std::size_t i) { return std::uint64_t{inputs[i].size()}; },
+          [&](std::size_t i, ChunkPipeline& one, HashedChunkSink sink) -> Status {
+            if (i == 13) return Status(Errc::io_error, "input 13 fails");
+            return one.run(std::span<const std::uint8_t>(inputs[i]), sink);
+          },
+          [&](std::size_t i, const Status& st, std::span<const HashedChunk> chunks) {
+            ASSERT_EQ(i, next++);
+            if (i == 13) {
+              EXPECT_EQ(st.code(), Errc::io_error);
+              EXPECT_TRUE(chunks.empty());
+              return;
+            }
+            ASSERT_TRUE(st.ok()) << st.to_string();
+            const auto& ref = refs[i];
+            ASSERT_EQ(chunks.size(), ref.size()) << "input " << i;
+            for (std::size_t k = 0; k < ref.size(); ++k) ASSERT_EQ(chunks[k], ref[k]) << "input " << i;
+          });
+      ASSERT_TRUE(s.ok()) << s.to_string();
+      ASSERT_EQ(next, inputs.size());
+    }
+  }
+}
+
+TEST(Pipeline, PushChunkerMatchesWholeInputForAnySplitsAndThreads) {
+  const auto p = make(2048, 8192, 32768);
+  auto d = testutil::random_bytes((3 << 20) + 123, 31);
+  for (HashAlgo algo : {HashAlgo::none, HashAlgo::blake3}) {
+    auto ref = reference_hashed(d, p, algo);
+    for (unsigned threads : {1u, 2u, 3u}) {
+      auto pc = PushChunker::create(p, algo);
+      ASSERT_TRUE(pc.ok());
+      pc->set_threads(threads);
+      testutil::SplitMix64 rng(threads);
+      std::vector<HashedChunk> got, part;
+      for (std::size_t pos = 0; pos < d.size();) {
+        // Pieces from a few bytes to ~1.5 MiB: chunks straddle pushes.
+        std::size_t n = std::min<std::size_t>(d.size() - pos, 1 + rng.below(rng.below(2) ? 3000 : 1500000));
+        pc->push(std::span<const std::uint8_t>(d.data() + pos, n), part);
+        got.insert(got.end(), part.begin(), part.end());
+        pos += n;
+      }
+      pc->finish(part);
+      got.insert(got.end(), part.begin(), part.end());
+      ASSERT_EQ(got.size(), ref.size());
+      for (std::size_t i = 0; i < ref.size(); ++i) ASSERT_EQ(got[i], ref[i]) << i << " threads " << threads;
+    }
+  }
+  EXPECT_EQ(PushChunker::create(make(64, 32, 16), HashAlgo::none).status().code(), Errc::invalid_argument);
+}
+
 TEST(CliChunkHash, HashesMatchSha256sumAndB3sum) {
   auto dir = chunker::test::temp_dir();
   auto d = chunker::test::random_bytes(3 << 20 | 77, 12);

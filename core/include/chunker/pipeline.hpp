@@ -92,6 +92,13 @@ using PipelinePread = FunctionRef<Result<std::size_t>(std::span<std::uint8_t>, s
 // Raw input bytes, each exactly once and in input order (see set_raw_sink).
 using RawBytesSink = FunctionRef<void(std::span<const std::uint8_t>)>;
 
+class ChunkPipeline;
+// run_batch: feeds input i through `pl` with `sink` (e.g. pl.run_file(...) or
+// read_input(pl, ...)), on any pool thread; returns that run's status.
+using BatchInput = FunctionRef<Status(std::size_t i, ChunkPipeline& pl, HashedChunkSink sink)>;
+// run_batch: input i's chunks once it was read whole (none if it failed).
+using BatchDone = FunctionRef<void(std::size_t i, const Status& status, std::span<const HashedChunk> chunks)>;
+
 class ThreadPool;
 namespace detail {
 struct ReadRing;
@@ -115,6 +122,15 @@ class ChunkPipeline {
   // the slots together stay within it (at least threads + 2 slots of
   // avg_size + max_size bytes each).
   Status run_file(PipelinePread pread, std::uint64_t size, HashedChunkSink sink);
+
+  // Many independent inputs (e.g. the files under a directory), input i of
+  // about size(i) bytes. A large input (at least max(4 MiB, 2 * max_size))
+  // runs alone through this pipeline on all its threads; runs of smaller ones
+  // are spread over the threads, one input per thread at a time, each through
+  // a single-threaded pipeline of the same options (small inputs split badly).
+  // done() gets every input's chunks in input order on the calling thread.
+  // Not with a ChunkStage (invalid_argument) nor the raw sink (not called).
+  Status run_batch(std::size_t n, FunctionRef<std::uint64_t(std::size_t)> size, BatchInput input, BatchDone done);
 
   // Optional: every later run also hands each input byte to `raw`, once, in
   // input order, right after the chunks that cover it reached the sink (same
@@ -150,11 +166,48 @@ class ChunkPipeline {
   std::vector<std::uint8_t> scratch_;
   std::unique_ptr<detail::ReadRing> read_ring_;  // run_file's slots / run_reader's window, reused by the next file
   const RawBytesSink* raw_ = nullptr;
+  std::vector<ChunkPipeline> singles_;  // run_batch's single-threaded pipelines, one per pool thread
   PipelineStats stats_;
 };
 
 // Convenience: one-shot chunk + hash of a buffer (threads as above).
 Status chunk_and_hash(std::span<const std::uint8_t> data, const fastcdc::Params& params, HashAlgo algo,
                       std::vector<HashedChunk>& out, unsigned threads = 1);
+
+// Many independent buffers in memory, each chunked as if alone: `out` gets the
+// chunks of inputs[0], then inputs[1], ..., offsets relative to their own
+// buffer, and counts[b] how many belong to inputs[b]. With threads > 1 a
+// single large buffer (at least 4 * max_size) is chunked and hashed on all
+// threads (as chunk_and_hash); otherwise chunking runs on the calling thread
+// and the hashing of all chunks is spread over up to `threads` threads by
+// size (at least 256 KiB each, so small batches stay on the calling thread).
+Status chunk_and_hash_batch(std::span<const std::span<const std::uint8_t>> inputs, const fastcdc::Params& params,
+                            HashAlgo algo, std::vector<HashedChunk>& out, std::vector<std::uint32_t>& counts,
+                            unsigned threads = 1);
+
+// Caller-fed input (push): the bytes of one stream arrive in pieces of any
+// size; push() returns the chunks that became final, finish() the rest (then
+// a new stream can start). Same chunks as chunking the whole stream at once.
+// With threads > 1, the chunks of one push() are hashed on up to that many
+// threads, spread by size as in chunk_and_hash_batch; no thread is held
+// between calls (in wasm they return to the Worker pool).
+class PushChunker {
+ public:
+  static Result<PushChunker> create(const fastcdc::Params& params, HashAlgo algo, unsigned threads = 1);
+  void set_threads(unsigned threads) noexcept { threads_ = threads ? threads : 1; }
+  // `out` is cleared, then gets the chunks (offsets from the stream's start).
+  void push(std::span<const std::uint8_t> data, std::vector<HashedChunk>& out);
+  void finish(std::vector<HashedChunk>& out);
+  std::size_t bytes_buffered() const noexcept { return sc_.bytes_buffered(); }
+
+ private:
+  PushChunker(fastcdc::StreamChunker sc, HashAlgo algo, unsigned threads)
+      : sc_(std::move(sc)), algo_(algo), threads_(threads ? threads : 1) {}
+  fastcdc::StreamChunker sc_;
+  HashAlgo algo_;
+  unsigned threads_;
+  std::vector<const std::uint8_t*> src_;  // each chunk's bytes while a push is hashed
+  std::vector<std::uint8_t> staging_;    // chunks that straddle two pushes
+};
 
 }  // namespace chunker

@@ -11,18 +11,8 @@
 
 #include "chunker/blake3.hpp"
 #include "hash/blake3_impl.hpp"
+#include "pipeline/os_thread.hpp"
 #include "pipeline/window_buffer.hpp"
-
-#ifdef __EMSCRIPTEN__
-#ifdef __EMSCRIPTEN_PTHREADS__
-#include <pthread.h>
-#define CHUNKER_FILL_THREADS 1
-#endif
-#else
-#include <system_error>
-#include <thread>
-#define CHUNKER_FILL_THREADS 1
-#endif
 
 namespace chunker::blake3 {
 namespace {
@@ -82,56 +72,13 @@ struct Units {
   }
 };
 
-#ifdef CHUNKER_FILL_THREADS
-// A started helper thread, or none: in wasm pthread_create reports an
-// exhausted Worker pool as an error, where std::thread would throw (and a
-// throw aborts in a no-exceptions build); natively std::thread's error is caught.
-class Helper {
- public:
-  bool start(Units* u) {
-#ifdef __EMSCRIPTEN__
-    started_ = pthread_create(&t_, nullptr, [](void* p) -> void* {
-      static_cast<Units*>(p)->helper();
-      return nullptr;
-    }, u) == 0;
-#else
-    try {
-      t_ = std::thread([u] { u->helper(); });
-      started_ = true;
-    } catch (const std::system_error&) {
-      started_ = false;
-    }
-#endif
-    return started_;
-  }
-  void join() {
-    if (!started_) return;
-#ifdef __EMSCRIPTEN__
-    pthread_join(t_, nullptr);
-#else
-    t_.join();
-#endif
-    started_ = false;
-  }
-  ~Helper() { join(); }
-
- private:
-#ifdef __EMSCRIPTEN__
-  pthread_t t_{};
-#else
-  std::thread t_;
-#endif
-  bool started_ = false;
-};
-#endif
-
 }  // namespace
 
 bool Hasher::update_from(std::uint64_t len, FunctionRef<bool(std::uint8_t*, std::size_t)> fill,
                          unsigned threads) noexcept {
   if (len == 0) return true;
   threads = std::clamp(threads, 1u, kMaxThreads);
-#ifndef CHUNKER_FILL_THREADS
+#ifndef CHUNKER_HAS_THREADS
   threads = 1;
 #endif
   const std::size_t slots = threads == 1 ? 1 : 2 * threads + 2;
@@ -179,12 +126,11 @@ bool Hasher::update_units(std::uint64_t units, std::uint8_t* ring, std::size_t s
   for (std::size_t i = 0; i < slots; ++i) sh.done[i].store(0, std::memory_order_relaxed);
   bool ok = true;
   {
-#ifdef CHUNKER_FILL_THREADS
-    Helper helpers[kMaxThreads];
-    for (unsigned i = 0; i + 1 < threads; ++i) helpers[i].start(&sh);
-#else
-    (void)threads;  // never more than one here: update_from passes 1
-#endif
+    // Helpers that cannot start leave their share to the others and the caller.
+    ::chunker::detail::OsThread helpers[kMaxThreads];
+    for (unsigned i = 0; i + 1 < threads; ++i) {
+      helpers[i].start([](void* p) { static_cast<Units*>(p)->helper(); }, &sh);
+    }
     std::uint64_t filled = 0, merged = 0;
     while (merged < units) {
       // Merge finished units in order; that frees their slots.

@@ -1,16 +1,11 @@
 // BLAKE3 tree hashing of whole subtrees: leaves in SIMD batches (hash_many),
 // parents in SIMD batches, and optional fan-out of the two halves of large
-// subtrees onto std::threads. The tree shape is fixed by the spec, so any
+// subtrees onto threads. The tree shape is fixed by the spec, so any
 // split across lanes or threads gives the exact same result.
 #include <cstring>
-#include <system_error>
 
 #include "hash/blake3_impl.hpp"
-
-#if !defined(__EMSCRIPTEN__) || defined(__EMSCRIPTEN_PTHREADS__)
-#include <thread>
-#define CHUNKER_B3_THREADS 1
-#endif
+#include "pipeline/os_thread.hpp"
 
 namespace chunker::blake3::detail {
 namespace {
@@ -95,7 +90,10 @@ struct Job {
 std::size_t compress_wide(const Kernel& k, const std::uint8_t* in, std::size_t len, const std::uint32_t key[8],
                           std::uint64_t chunk_counter, std::uint8_t flags, unsigned threads, std::uint8_t* out);
 
-void run_job(Job* j) { j->result = compress_wide(*j->k, j->in, j->len, j->key, j->counter, j->flags, j->threads, j->out); }
+void run_job(void* p) {
+  auto* j = static_cast<Job*>(p);
+  j->result = compress_wide(*j->k, j->in, j->len, j->key, j->counter, j->flags, j->threads, j->out);
+}
 
 // Returns up to max(simd_degree, 2) chaining values for the subtree (more than
 // one, unless the input is a single chunk), so every level can use full SIMD batches.
@@ -110,18 +108,16 @@ std::size_t compress_wide(const Kernel& k, const std::uint8_t* in, std::size_t l
   Job left{&k, in, l, key, chunk_counter, flags, threads - threads / 2, cvs, 0};
   Job right{&k, in + l, len - l, key, chunk_counter + l / kChunk, flags, threads / 2, cvs + degree * kCv, 0};
   bool done = false;
-#ifdef CHUNKER_B3_THREADS
   if (threads >= 2 && len - l >= kMinThreadSubtree) {
-    try {
-      std::thread t(run_job, &right);
+    ::chunker::detail::OsThread t;
+    if (t.start(run_job, &right)) {
       run_job(&left);
       t.join();
       done = true;
-    } catch (const std::system_error&) {
+    } else {
       threads = 1;  // could not start a thread: hash everything here
     }
   }
-#endif
   if (!done) {
     // Right side too small to share: the whole budget goes down the left.
     left.threads = threads;

@@ -1,0 +1,57 @@
+// The one way the core starts threads. A thread that cannot start is reported
+// (start() returns false) rather than thrown: in the wasm threads build a
+// limited Worker pool (PTHREAD_POOL_SIZE_STRICT=2) makes pthread_create fail
+// with EAGAIN, and std::thread would throw, which aborts without exceptions.
+// Callers then simply do that share of the work on fewer threads.
+#pragma once
+
+#if !defined(__EMSCRIPTEN__) || defined(__EMSCRIPTEN_PTHREADS__)
+#include <pthread.h>
+#define CHUNKER_HAS_THREADS 1
+#endif
+
+namespace chunker::detail {
+
+class OsThread {
+ public:
+  OsThread() = default;
+  OsThread(const OsThread&) = delete;
+  OsThread& operator=(const OsThread&) = delete;
+  ~OsThread() { join(); }
+
+  // Runs fn(arg) on a new thread; false if none could be started (then
+  // nothing runs). The object must stay where it is until join().
+  bool start(void (*fn)(void*), void* arg) noexcept {
+    join();
+#ifdef CHUNKER_HAS_THREADS
+    fn_ = fn;
+    arg_ = arg;
+    started_ = pthread_create(&t_, nullptr, [](void* p) -> void* {
+      auto* self = static_cast<OsThread*>(p);
+      self->fn_(self->arg_);
+      return nullptr;
+    }, this) == 0;
+#else
+    (void)fn;
+    (void)arg;
+#endif
+    return started_;
+  }
+  void join() noexcept {
+#ifdef CHUNKER_HAS_THREADS
+    if (started_) pthread_join(t_, nullptr);
+#endif
+    started_ = false;
+  }
+  bool started() const noexcept { return started_; }
+
+ private:
+#ifdef CHUNKER_HAS_THREADS
+  pthread_t t_{};
+  void (*fn_)(void*) = nullptr;
+  void* arg_ = nullptr;
+#endif
+  bool started_ = false;
+};
+
+}  // namespace chunker::detail
