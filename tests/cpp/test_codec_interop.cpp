@@ -110,7 +110,7 @@ TEST_F(Interop, DeclaredSizeOfTheirFrames) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.cmd);
     auto f = dir_ / "frames";
-    ASSERT_EQ(run("{ " + c.cmd + "; } > " + q(f)).exit_code, 0);
+    ASSERT_EQ(run("{ " + c.cmd + "; } > " + q(f)).status, 0);
     EXPECT_EQ(codec::declared_size(read_file(f)), c.size);
   }
   EXPECT_EQ(codec::declared_size({}), std::nullopt);

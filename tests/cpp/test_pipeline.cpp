@@ -405,9 +405,9 @@ std::vector<HashedChunk> reference_hashed(std::span<const std::uint8_t> d, const
 
 TEST(Pipeline, BatchOfBuffersMatchesEachBufferAlone) {
   const auto p = make(2048, 8192, 32768);
-  auto big = testutil::random_bytes(5 << 20, 21);
+  auto big = chunker::test::random_bytes(5 << 20, 21);
   std::vector<std::vector<std::uint8_t>> bufs;
-  for (std::size_t n : {0u, 1u, 100u, 5000u, 70000u, 300000u, 1u << 20}) bufs.push_back(testutil::random_bytes(n, n + 3));
+  for (std::size_t n : {0u, 1u, 100u, 5000u, 70000u, 300000u, 1u << 20}) bufs.push_back(chunker::test::random_bytes(n, n + 3));
   for (int shape = 0; shape < 3; ++shape) {
     std::vector<std::span<const std::uint8_t>> in;
     if (shape == 0) in.push_back(big);             // one large buffer: the threaded pipeline
@@ -440,7 +440,7 @@ TEST(Pipeline, RunBatchGivesEveryInputsChunksInOrder) {
   for (int i = 0; i < 60; ++i) {
     // Mostly small inputs, a few at and above the large-input limit (4 MiB).
     std::size_t n = i % 20 == 7 ? (4u << 20) + 1000u * i : 131u * i * i;
-    inputs.push_back(testutil::random_bytes(n, 100 + i));
+    inputs.push_back(chunker::test::random_bytes(n, 100 + i));
   }
   std::vector<std::vector<HashedChunk>> refs;
   for (const auto& in : inputs) refs.push_back(reference_hashed(in, p, HashAlgo::blake3));
@@ -479,14 +479,14 @@ TEST(Pipeline, RunBatchGivesEveryInputsChunksInOrder) {
 
 TEST(Pipeline, PushChunkerMatchesWholeInputForAnySplitsAndThreads) {
   const auto p = make(2048, 8192, 32768);
-  auto d = testutil::random_bytes((3 << 20) + 123, 31);
+  auto d = chunker::test::random_bytes((3 << 20) + 123, 31);
   for (HashAlgo algo : {HashAlgo::none, HashAlgo::blake3}) {
     auto ref = reference_hashed(d, p, algo);
     for (unsigned threads : {1u, 2u, 3u}) {
       auto pc = PushChunker::create(p, algo);
       ASSERT_TRUE(pc.ok());
       pc->set_threads(threads);
-      testutil::SplitMix64 rng(threads);
+      chunker::test::SplitMix64 rng(threads);
       std::vector<HashedChunk> got, part;
       for (std::size_t pos = 0; pos < d.size();) {
         // Pieces from a few bytes to ~1.5 MiB: chunks straddle pushes.
