@@ -35,9 +35,8 @@ Result<ChunkPipeline> ChunkPipeline::create(const PipelineOptions& opts) {
   const std::size_t min_window = 2 * static_cast<std::size_t>(opts.params.max_size);
   pl.auto_window_ = pl.opts_.window_bytes == 0;
   // Auto: 8 MiB per thread. Streaming windows are refilled by read(); one that
-  // stays in cache makes both the copy and the scan cheaper: 64K preset on a
-  // page-cached file, 1 thread: 8 MiB 0.37 s/GiB, 16 MiB 0.38-0.42, 32 MiB
-  // 0.50 (docs/benchmarks.md).
+  // stays in cache makes both the copy and the scan cheaper (larger windows
+  // measured slower: docs/benchmarks-log.md, "2026-12-04: a different machine").
   // It must also give every thread a segment (process_window: >= 8 average
   // chunks each) past the max_size bytes a window keeps back.
   if (pl.auto_window_)

@@ -1,13 +1,11 @@
 // ChunkPipeline::run_file: a file of known size, read by position. Threaded,
 // it is run_segments' job (each thread reads the segments it chunks). On one
-// thread there is nothing to overlap: one cache-sized window read in turn
-// (64K preset: 0.37 s/GiB; docs/benchmarks.md).
+// thread there is nothing to overlap: one cache-sized window read in turn.
 //
 // Why read() at all rather than mmap: a page-cache mapping costs a TLB walk
-// (and often a fault) per 4 KiB page, which under virtualisation made 1 GiB
-// mapped and chunked take 0.68-0.85 s against 0.37 s read into an 8 MiB
-// cache-resident window (docs/benchmarks.md); and a file truncated while
-// mapped raises SIGBUS.
+// (and often a fault) per 4 KiB page, dearer under a hypervisor than copying
+// into a cache-resident window (figures: docs/benchmarks-log.md, "2026-12-04: a different machine, reading files instead of mapping them");
+// and a file truncated while mapped raises SIGBUS.
 #include <algorithm>
 
 #include "chunker/pipeline.hpp"

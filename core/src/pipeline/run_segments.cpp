@@ -85,8 +85,9 @@ class SegmentRun {
     ring_.resize(segments);
     slot_bytes_ = static_cast<std::size_t>(std::min<std::uint64_t>(first + max_, size_));
     slot_bytes_ = (slot_bytes_ + 4095) / 4096 * 4096;
-    // 2 MiB aligned and THP-advised: without huge pages a run can take 2.5x
-    // as long under virtualisation (a nested TLB walk per 4 KiB page).
+    // 2 MiB aligned and THP-advised: without huge pages every 4 KiB page costs
+    // a TLB walk, nested under a hypervisor (docs/benchmarks-log.md,
+    // "2026-12-04, evening": huge pages matter more than cache residency).
     const std::size_t need = slot_bytes_ * ring_.size();
     if (ring_mem_.bytes < need) {
       ring_mem_.buf = detail::alloc_window(need);

@@ -1,8 +1,7 @@
 // Window buffers for streaming input: 2 MiB aligned, and on Linux marked for
-// transparent huge pages. Measured on a page-cached 1 GiB file (64K preset,
-// 1 thread): a plain new[] window of 16 MiB reads at 0.12 s/GiB, the same
-// window 2 MiB aligned at 0.09 s, with MADV_HUGEPAGE 0.08 s (fewer TLB walks
-// for both the kernel's copy and the scan; walks are dear under a hypervisor).
+// transparent huge pages: fewer TLB walks for both the kernel's copy and the
+// scan, and walks are dear under a hypervisor (alignment and the advice each
+// measured faster: docs/benchmarks-log.md, "2026-12-04: a different machine").
 #pragma once
 
 #include <cstddef>
