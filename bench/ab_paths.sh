@@ -14,10 +14,9 @@ new=$(readlink -f "${2:?}")
 runs=${3:-7}
 size_mib=${4:-512}
 export AB_METRIC=${AB_METRIC:-cpu}
-dir=${BENCH_DIR:-/tmp/chunker-bench}
-mkdir -p "$dir"
-file="$dir/random-${size_mib}M.bin"
-[[ -f "$file" ]] || head -c $((size_mib << 20)) /dev/urandom > "$file"
+source bench/lib.sh
+dir=$(bench_dir)
+file=$(random_file "$size_mib")
 small="$dir/small-tree"
 if [[ ! -d "$small" ]]; then  # 2 000 files of 1-64 KiB, a third of them duplicates
   mkdir -p "$small"
@@ -26,7 +25,6 @@ if [[ ! -d "$small" ]]; then  # 2 000 files of 1-64 KiB, a third of them duplica
     else head -c $(( (i * 7919 % 64 + 1) << 10 )) "$file" | tail -c +$((i * 37)) > "$small/f$i"; fi
   done
 fi
-cat "$file" > /dev/null
 tar -cf - -C "$dir" small-tree > /dev/null
 cases=(
   "hash|hash $file"

@@ -12,9 +12,8 @@ cd "$(dirname "$0")/.."
 size_mib=${1:-512}
 runs=${2:-3}
 cli=${CHUNKER_CLI:-build/native/chunker}
-dir=${BENCH_DIR:-/tmp/chunker-bench}
-mkdir -p "$dir"
-file="$dir/text-${size_mib}M.txt"
+source bench/lib.sh
+file="$(bench_dir)/text-${size_mib}M.txt"
 if [[ ! -f "$file" ]]; then
   python3 - "$file" "$size_mib" <<'PY'
 import random, sys
@@ -35,8 +34,6 @@ with open(path, 'w') as f:
 PY
 fi
 cat "$file" > /dev/null  # page cache
-
-source bench/lib.sh
 cases=(
   "zstd-3-1t|zstd -3 -T1 -q -c $file"
   "chunk+blake3+zstd3-1t|$cli chunk --preset 64k --hash blake3 --compress zstd --compress-level 3 --threads 1 $file"

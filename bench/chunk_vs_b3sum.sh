@@ -9,15 +9,8 @@ cd "$(dirname "$0")/.."
 size_mib=${1:-1024}
 runs=${2:-5}
 cli=${CHUNKER_CLI:-build/native/chunker}
-dir=${BENCH_DIR:-/tmp/chunker-bench}
-mkdir -p "$dir"
-file="$dir/random-${size_mib}M.bin"
-if [[ ! -f "$file" ]]; then
-  head -c $((size_mib << 20)) /dev/urandom > "$file"
-fi
-cat "$file" > /dev/null  # page cache
-
 source bench/lib.sh
+file=$(random_file "$size_mib")
 
 cases=(
   "b3sum-1t|b3sum --num-threads 1 $file"

@@ -1,5 +1,17 @@
 # Helpers shared by the whole-command benchmarks (sourced, not run).
 
+# bench_dir: the directory for generated inputs ($BENCH_DIR, default
+# /tmp/chunker-bench), created. random_file SIZE_MIB: a file of random bytes
+# there (made once, kept between runs), page-cached; prints its path.
+bench_dir() { local d=${BENCH_DIR:-/tmp/chunker-bench}; mkdir -p "$d"; echo "$d"; }
+random_file() {
+  local f
+  f="$(bench_dir)/random-$1M.bin"
+  [[ -f "$f" ]] || head -c $(($1 << 20)) /dev/urandom > "$f"
+  cat "$f" > /dev/null
+  echo "$f"
+}
+
 # time_cmd CMD... -> "wall cpu" seconds for one run (output discarded). CPU
 # time (user+sys) stays meaningful when other jobs share the cores.
 time_cmd() {
