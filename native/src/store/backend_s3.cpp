@@ -6,9 +6,9 @@
 #include <atomic>
 #include <cstdlib>
 #include <mutex>
-#include <thread>
 
 #include "backend.hpp"
+#include "chunker/thread_pool.hpp"
 #include "chunker/store.hpp"
 #include "format.hpp"
 #include "../s3/s3_client.hpp"
@@ -167,28 +167,23 @@ class S3Backend final : public Backend {
   // Independent PUTs, several in flight (a put of many small files commits
   // many manifests at once).
   Status commit_staged(std::span<Staged* const> items) override {
-    const std::size_t workers = std::min<std::size_t>(items.size(), uploads_);
-    std::atomic<std::size_t> next{0};
+    std::atomic<bool> failed{false};
     std::mutex mu;
     Status first;
-    auto work = [&] {
-      for (std::size_t i; (i = next.fetch_add(1)) < items.size();) {
-        Staged& st = *items[i];
-        Status s = replace_one(st.key, st.bytes, &st.etag);
-        if (s.ok()) {
-          st.bytes.clear();
-          st.bytes.shrink_to_fit();
-          continue;
-        }
-        std::lock_guard g(mu);
-        if (first.ok()) first = s;
-        next = items.size();  // stop handing out work
+    ThreadPool pool(static_cast<unsigned>(std::min<std::size_t>(items.size(), uploads_)));
+    pool.run(items.size(), [&](std::size_t i) {
+      if (failed.load(std::memory_order_relaxed)) return;  // stop after the first failure
+      Staged& st = *items[i];
+      Status s = replace_one(st.key, st.bytes, &st.etag);
+      if (s.ok()) {
+        st.bytes.clear();
+        st.bytes.shrink_to_fit();
+        return;
       }
-    };
-    std::vector<std::thread> ts;
-    for (std::size_t w = 1; w < workers; ++w) ts.emplace_back(work);
-    work();
-    for (auto& t : ts) t.join();
+      std::lock_guard g(mu);
+      if (first.ok()) first = s;
+      failed = true;
+    });
     return first;
   }
 

@@ -14,8 +14,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
-#include <thread>
 
 #include "chunker/blake3.hpp"
 #include "chunker/codec.hpp"
@@ -516,26 +516,28 @@ Result<PutSummary> PutSession::run(const std::vector<PutItem>& items) {
     for (std::size_t i : shared) put_one(*pl, items[i]);
   }
   if (!each.empty()) {
-    const unsigned workers = static_cast<unsigned>(std::min<std::size_t>(threads, each.size()));
-    std::atomic<std::size_t> next{0};
-    std::vector<Status> errs(workers);
-    auto work = [&](unsigned w) {
-      StoreStage stage(*this, 1);
-      if (!stage.status().ok()) {
-        errs[w] = stage.status();
-        return;
+    // One single-threaded pipeline (and stage) per pool thread, made on its first file.
+    ThreadPool pool(static_cast<unsigned>(std::min<std::size_t>(threads, each.size())));
+    std::vector<std::unique_ptr<StoreStage>> stages(pool.size());
+    std::vector<std::optional<ChunkPipeline>> pls(pool.size());
+    std::vector<Status> errs(pool.size());
+    pool.run_on_workers(each.size(), [&](std::size_t k, unsigned w) {
+      if (!errs[w].ok()) return;
+      if (!pls[w]) {
+        stages[w] = std::make_unique<StoreStage>(*this, 1);
+        if (!stages[w]->status().ok()) {
+          errs[w] = stages[w]->status();
+          return;
+        }
+        auto pl = make_pipeline(1, *stages[w]);
+        if (!pl) {
+          errs[w] = pl.status();
+          return;
+        }
+        pls[w].emplace(std::move(*pl));
       }
-      auto pl = make_pipeline(1, stage);
-      if (!pl) {
-        errs[w] = pl.status();
-        return;
-      }
-      for (std::size_t k; (k = next.fetch_add(1)) < each.size();) put_one(*pl, items[each[k]]);
-    };
-    std::vector<std::thread> ts;
-    for (unsigned w = 1; w < workers; ++w) ts.emplace_back(work, w);
-    work(0);
-    for (auto& t : ts) t.join();
+      put_one(*pls[w], items[each[k]]);
+    });
     for (auto& e : errs) CHUNKER_TRY(e);
   }
   // Last pack, last index, remaining manifests.
