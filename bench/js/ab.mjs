@@ -41,6 +41,11 @@ group('chunk 1M b3 1 thr', both((C) => C.chunk(random, { hash: 'blake3', threads
 group('chunk 1M b3 thr', both((C) => C.chunk(random, { hash: 'blake3' })));
 group('batch 96K b3 thr', both((C) => C.chunkBatch(smalls, { avg: 16384, hash: 'blake3' })));
 group('push 1M b3 thr', both(pushAll));
+// chunkStream over 1 MiB pieces: the sliced loop (signal, progress, event-loop turns) on top of push().
+async function* pieces() { for (let o = 0; o < N; o += 1 << 20) yield random.subarray(o, o + (1 << 20)); }
+const streamAll = async (C) => { let n = 0; for await (const c of C.chunkStream(pieces(), { avg: 16384, hash: 'blake3', onProgress: () => {} })) n += c.length; return n; };
+group('chunkStream b3', both(streamAll));
+group('hashStream b3', both((C) => C.hashStream(pieces(), { hash: 'blake3' })));
 
 console.log(`load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${MIB} MiB, best of ${RUNS}, interleaved; A = dist/${B ? `, B = ${process.env.BENCH_B}` : ''}`);
 for (const [name, fns] of groups) {
