@@ -29,7 +29,10 @@ const readSlice = async (file, a, b) => {
 // FileReaderSync) costs the renderer far more than the read itself — 1 GiB
 // takes ~6.5 CPU-s that way and ~1.7 CPU-s through a BYOB reader of
 // Blob.stream() filling one reused buffer (bench/js/demo_read_floor.mjs).
-// Buffers come from a small per-worker pool; give() returns one.
+// Buffers come from a small per-worker pool; give() returns one. Used for the
+// chunk + hash reads; uploadBatch still reads its span with slice(): with
+// pooled BYOB reads there, the last batch of a 256 MiB upload never finished
+// reading (not understood yet).
 const pool = [];
 const take = (n) => { const i = pool.findIndex((b) => b.byteLength >= n); return i >= 0 ? pool.splice(i, 1)[0] : new ArrayBuffer(Math.max(n, SLICE)); };
 const give = (buf) => { if (pool.length < 3) pool.push(buf); };
@@ -192,7 +195,7 @@ const OPS = {
   async uploadBatch({ file, items, level, probe = true }) {
     const start = items[0].off, end = items[items.length - 1].off + items[items.length - 1].len;
     const dense = end - start <= 2 * items.reduce((a, it) => a + it.len, 0);
-    const span = dense ? await readPooled(file, start, end) : null;
+    const span = dense ? await readSlice(file, start, end) : null;
     const parts = [];
     let raw = 0, sent = 0, probedRaw = 0;
     for (const it of items) {
@@ -211,9 +214,7 @@ const OPS = {
     }
     // A Blob body, not one concatenated array: no copy here, and a page driven over the DevTools
     // protocol (the tests, the benchmark) does not ship every request body to the driver.
-    const body = new Blob(parts);   // holds its own copy: the span's buffer can be reused
-    if (span) give(span.buffer);
-    const r = await fetch('/api/chunks', { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body });
+    const r = await fetch('/api/chunks', { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: new Blob(parts) });
     const answer = await r.json().catch(() => null);
     if (!r.ok) throw new Error(`POST /api/chunks: ${r.status} ${answer ? `${answer.code}: ${answer.error}` : ''}`);
     return { raw, sent, probedRaw, created: answer.created };
