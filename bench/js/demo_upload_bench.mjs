@@ -68,7 +68,8 @@ function writeMixed(file, size, seed) {
 }
 // CPU seconds used so far by this process's descendants (Chromium's processes)
 // plus this process (the server): under a shared machine's load, MiB per
-// CPU-second holds up where wall-clock MiB/s does not.
+// CPU-second holds up where wall-clock MiB/s does not. -> { total, by: { server,
+// browser, renderer, network, gpu, other } } (Chromium's processes by --type=).
 function cpuSeconds() {
   const tick = 100;   // USER_HZ
   const parent = new Map(), cpu = new Map();
@@ -82,11 +83,25 @@ function cpuSeconds() {
     } catch { /* exited */ }
   }
   const mine = (pid) => { for (let p = pid, i = 0; p > 1 && i < 50; p = parent.get(p), i++) if (p === process.pid) return true; return false; };
-  let sum = 0;
-  for (const [pid, c] of cpu) if (pid !== process.pid && mine(pid)) sum += c;
+  const kind = (pid) => {
+    let cmd = '';
+    try { cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { /* exited */ }
+    const t = /--type=([\w-]+)/.exec(cmd)?.[1];
+    if (!t) return /chrom/.test(cmd) ? 'browser' : 'other';
+    if (t === 'utility') return /network/i.test(cmd) ? 'network' : 'other';
+    return t === 'gpu-process' ? 'gpu' : t === 'renderer' ? 'renderer' : 'other';
+  };
   const u = process.cpuUsage();
-  return sum + (u.user + u.system) / 1e6;
+  const by = { server: (u.user + u.system) / 1e6, browser: 0, renderer: 0, network: 0, gpu: 0, other: 0 };
+  for (const [pid, c] of cpu) if (pid !== process.pid && mine(pid)) by[kind(pid)] += c;
+  return { total: Object.values(by).reduce((a, b) => a + b, 0), by };
 }
+// CPU seconds between two cpuSeconds() readings, total and per process kind.
+const cpuSince = (a) => {
+  const b = cpuSeconds(), by = {};
+  for (const k of Object.keys(b.by)) by[k] = +(b.by[k] - (a.by[k] || 0)).toFixed(2);
+  return { total: b.total - a.total, by };
+};
 const b3sum = (file) => execFileSync('b3sum', ['--no-names', file]).toString().trim();
 
 const bigFile = path.join(tmp, 'big.bin');
@@ -150,9 +165,9 @@ try {
             if (r.blake3 !== bigHash) throw new Error(`${im.name}: whole-file BLAKE3 ${r.blake3} != b3sum ${bigHash}`);
             if (reference === null) reference = r.list;
             if (r.list !== reference) throw new Error(`${im.name}: chunk list with ${n} worker(s) differs`);
-            const cpu = cpuSeconds() - c0;
+            const { total: cpu, by: cpu_by } = cpuSince(c0);
             results.push({ what: 'chunk+hash', impl: im.name, variant: r.variant, workers: n, round, mib_s: +(SIZE / MiB / (r.ms / 1000)).toFixed(1), ms: Math.round(r.ms),
-              mib_cpu_s: +(SIZE / MiB / cpu).toFixed(1), chunks: r.chunks, load: load() });
+              mib_cpu_s: +(SIZE / MiB / cpu).toFixed(1), cpu_s: +cpu.toFixed(2), cpu_by, chunks: r.chunks, load: load() });
             console.error(`  round ${round} ${im.name} ${r.variant} chunk+hash ${n} worker(s): ${results.at(-1).mib_s} MiB/s (load ${load()})`);
           }
         });
@@ -164,10 +179,14 @@ try {
         await withPage(browser, im, isolated, async (page, base) => {
           const c0 = cpuSeconds();
           await page.setInputFiles('#files', upFile);
+          // The upload phase's own CPU: from the end of hashing (polled) to the commit.
+          await page.waitForFunction(() => window.__demo.uploads.length > 0 && !['hashing', 'asking'].includes(window.__demo.uploads[0].state), null, { timeout: 1800000, polling: 20 });
+          const c1 = cpuSeconds();
           await page.waitForFunction(() => window.__demo.uploads.length > 0 && ['done', 'error'].includes(window.__demo.uploads[0].state), null, { timeout: 1800000 });
           const u = await page.evaluate(() => window.__demo.uploads[0]);
           if (u.state !== 'done') throw new Error(`${im.name}: upload failed: ${u.error}`);
-          const cpu = cpuSeconds() - c0;   // hashing + upload, page and server
+          const { total: cpu } = cpuSince(c0);   // hashing + upload, page and server
+          const { total: upCpu, by: cpu_by } = cpuSince(c1);   // upload only
           const info = await page.evaluate(() => window.__demo.info);
           const dl = await fetch(`${base}/api/files/upload.bin`);
           const got = path.join(tmp, 'download.bin');
@@ -176,7 +195,7 @@ try {
           fs.rmSync(got);
           results.push({ what: 'upload', impl: im.name, variant: info.variant, workers: await page.evaluate(() => window.__demo.workers), round,
             mib_s: +(u.newBytes / MiB / (u.uploadMs / 1000)).toFixed(1), ms: Math.round(u.uploadMs), new_mib: +(u.newBytes / MiB).toFixed(1),
-            sent_mib: +(u.bytesSent / MiB).toFixed(1), total_mib_cpu_s: +(UPLOAD_SIZE / MiB / cpu).toFixed(1), requests: u.batches || u.chunksSent, hash_mib_s: +(u.size / MiB / (u.hashMs / 1000)).toFixed(1), load: load() });
+            sent_mib: +(u.bytesSent / MiB).toFixed(1), total_mib_cpu_s: +(UPLOAD_SIZE / MiB / cpu).toFixed(1), upload_cpu_s: +upCpu.toFixed(2), upload_mib_cpu_s: +(u.newBytes / MiB / upCpu).toFixed(1), cpu_by, requests: u.batches || u.chunksSent, hash_mib_s: +(u.size / MiB / (u.hashMs / 1000)).toFixed(1), load: load() });
           console.error(`  round ${round} ${im.name} ${info.variant} upload: ${results.at(-1).mib_s} MiB/s of new data, ${results.at(-1).requests} requests (load ${load()})`);
         });
         fs.rmSync(upFile);
@@ -200,8 +219,9 @@ console.log(`\nupload-dedup demo in headless Chromium, ${os.cpus().length} CPUs;
 console.log('| measure | implementation | variant | workers | MiB/s (best) | runs | MiB per CPU-s | notes |');
 console.log('|---|---|---|---:|---:|---|---:|---|');
 for (const r of rows.values()) {
-  const notes = r.what === 'upload' ? `${r.requests} requests, ${r.sent_mib} MiB sent for ${r.new_mib} MiB; CPU column: hash + upload, page + server` : `${r.chunks} chunks`;
-  console.log(`| ${r.what} | ${r.impl} | ${r.variant} | ${r.workers} | ${r.mib_s} | ${r.runs.join(', ')} | ${r.mib_cpu_s ?? r.total_mib_cpu_s} | ${notes} |`);
+  const notes = r.what === 'upload' ? `${r.requests} requests, ${r.sent_mib} MiB sent for ${r.new_mib} MiB; CPU column: hash + upload, page + server; upload alone ${r.upload_cpu_s} CPU-s = ${r.upload_mib_cpu_s} MiB per CPU-s` : `${r.chunks} chunks`;
+  const split = Object.entries(r.cpu_by).filter(([, v]) => v >= 0.05).map(([k, v]) => `${k} ${v}`).join(', ');
+  console.log(`| ${r.what} | ${r.impl} | ${r.variant} | ${r.workers} | ${r.mib_s} | ${r.runs.join(', ')} | ${r.mib_cpu_s ?? r.total_mib_cpu_s} | ${notes}; CPU-s ${split} |`);
 }
 if (BASELINE) {
   for (const r of rows.values()) {

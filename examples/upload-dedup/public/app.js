@@ -12,6 +12,8 @@ const rate = (bytes, ms) => (ms > 0 ? `${(bytes / MiB / (ms / 1000)).toFixed(1)}
 // one round of fsyncs on the server per batch.
 const LEVEL = Math.min(19, Math.max(1, Number(q.get('level')) || 3));
 const BATCH_BYTES = (Number(q.get('batchMiB')) || 8) << 20;
+// ?probe=0: zstd every chunk (no sampled compressibility probe first).
+const PROBE = q.get('probe') !== '0';
 const STAGE_THREADS = Number(q.get('stageThreads')) || 1;   // pthreads per chunk/hash stage (threads variant)
 
 async function api(path, opts = {}) {
@@ -125,7 +127,7 @@ async function uploadFile(file, name) {
       ui.stats(`sent ${s.chunksSent} of ${todo.length} new chunks · ${fmt(rawDone)} of ${fmt(s.newBytes)} new bytes as ${fmt(s.bytesSent)} (zstd) · ${rate(rawDone, performance.now() - t1)}`);
     };
     const send = (list) => uploadChunks(pool, file, list, {
-      batchBytes: BATCH_BYTES, maxChunks: config.limits.batchChunks, level: LEVEL,
+      batchBytes: BATCH_BYTES, maxChunks: config.limits.batchChunks, level: LEVEL, probe: PROBE,
       onBatch(r, items) {
         s.batches++;
         s.chunksSent += items.length;

@@ -89,7 +89,7 @@ export async function chunkFile(pool, file, params, onProgress = () => {}, { sta
 // in batches of about `batchBytes` raw bytes (at most maxChunks each), each
 // batch read, compressed and POSTed by a worker; `inFlight` batches at a time
 // so that the workers compress while the server stores. onBatch(result, items).
-export async function uploadChunks(pool, file, todo, { batchBytes = 8 << 20, maxChunks = 4096, level = 3, inFlight = pool.size * 2, onBatch = () => {} } = {}) {
+export async function uploadChunks(pool, file, todo, { batchBytes = 8 << 20, maxChunks = 4096, level = 3, probe = true, inFlight = pool.size * 2, onBatch = () => {} } = {}) {
   const batches = [];
   for (let i = 0; i < todo.length;) {
     const items = [];
@@ -101,7 +101,7 @@ export async function uploadChunks(pool, file, todo, { batchBytes = 8 << 20, max
   const lane = async () => {
     while (next < batches.length) {
       const items = batches[next++];
-      onBatch(await pool.run('uploadBatch', { file, items, level }), items);
+      onBatch(await pool.run('uploadBatch', { file, items, level, probe }), items);
     }
   };
   await Promise.all(Array.from({ length: Math.min(inFlight, batches.length) }, lane));

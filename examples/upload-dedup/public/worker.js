@@ -24,6 +24,62 @@ const readSlice = async (file, a, b) => {
   return buf;
 };
 
+// Reading into a reused buffer: in Chromium each fresh ArrayBuffer a read
+// returns (slice().arrayBuffer(), a default stream reader's chunks,
+// FileReaderSync) costs the renderer far more than the read itself — 1 GiB
+// takes ~6.5 CPU-s that way and ~1.7 CPU-s through a BYOB reader of
+// Blob.stream() filling one reused buffer (bench/js/demo_read_floor.mjs).
+// Buffers come from a small per-worker pool; give() returns one. Used for the
+// chunk + hash reads; uploadBatch still reads its span with slice(): with
+// pooled BYOB reads there, the last batch of a 256 MiB upload never finished
+// reading (not understood yet).
+const pool = [];
+const take = (n) => { const i = pool.findIndex((b) => b.byteLength >= n); return i >= 0 ? pool.splice(i, 1)[0] : new ArrayBuffer(Math.max(n, SLICE)); };
+const give = (buf) => { if (pool.length < 3) pool.push(buf); };
+let byob = true;   // false once Blob.stream() turned out not to be a byte stream here
+// file[a, b) -> a Uint8Array over a pool buffer (give(view.buffer) when done with it).
+async function readPooled(file, a, b) {
+  const want = b - a;
+  if (byob) {
+    let r;
+    try { r = file.slice(a, b).stream().getReader({ mode: 'byob' }); } catch { byob = false; }
+    if (r) {
+      let buf = take(want), off = 0;
+      while (off < want) {
+        const { value, done } = await r.read(new Uint8Array(buf, off, want - off));
+        if (value) buf = value.buffer;   // the read transfers the buffer and hands it back
+        if (done) break;
+        off += value.length;
+      }
+      r.releaseLock();
+      if (off !== want) throw new Error(`file changed while reading (got ${off} of ${want} bytes at ${a})`);
+      return new Uint8Array(buf, 0, want);
+    }
+  }
+  return readSlice(file, a, b);
+}
+
+// The package's adaptive mode (docs/codecs.md), page side: LZ4 over four
+// 4 KiB samples spread over the chunk (first and last included); if they
+// shrink by less than 3 % the chunk is sent raw without a zstd pass. Random or
+// already-compressed data (media, archives) then costs ~16 KiB of LZ4 per chunk
+// instead of zstd over all of it; the server stores such chunks raw either way.
+const SAMPLE = 4096, SAMPLES = 4;
+async function looksIncompressible(bytes) {
+  let s = bytes;
+  if (bytes.length > SAMPLE * SAMPLES) {
+    // A buffer per call: compress() awaits before copying its input, and batches interleave.
+    const sampleBuf = new Uint8Array(SAMPLE * SAMPLES);
+    for (let k = 0; k < SAMPLES; k++) {
+      const at = Math.floor(((bytes.length - SAMPLE) * k) / (SAMPLES - 1));
+      sampleBuf.set(bytes.subarray(at, at + SAMPLE), k * SAMPLE);
+    }
+    s = sampleBuf;
+  }
+  const z = await compress(s, { codec: 'lz4', level: 1, checksum: false });
+  return z.length >= s.length * 0.97;
+}
+
 function newChunker(params) {
   const c = new Chunker({ min: params.min, avg: params.avg, max: params.max, level: params.level, seed: params.seed, hash: 'blake3', threads: params.threads });
   const hashes = [], lengths = [];
@@ -47,9 +103,10 @@ const OPS = {
     const ch = newChunker(params);
     try {
       for (let a = 0; a < file.size; a += SLICE) {
-        const buf = await readSlice(file, a, Math.min(file.size, a + SLICE));
+        const buf = await readPooled(file, a, Math.min(file.size, a + SLICE));
         h.update(buf);
         ch.push(buf);
+        give(buf.buffer);
         progress({ bytes: a + buf.length, ...ch.fresh() });
       }
       const r = ch.finish();
@@ -88,7 +145,8 @@ const OPS = {
       poke();
     };
     const until = async (cond) => { while (!cond()) { if (failed) throw failed; await new Promise((r) => waiters.push(r)); } if (failed) throw failed; };
-    const read = (i) => readSlice(file, i * SLICE, Math.min(file.size, (i + 1) * SLICE));
+    // Shared slots: read into a pooled buffer and copy to the slot (a BYOB read cannot target shared memory).
+    const read = (i) => (split ? readPooled : readSlice)(file, i * SLICE, Math.min(file.size, (i + 1) * SLICE));
     const h = role === 'hash' ? blake3.create({ threads: params.threads }) : null;
     const ch = role === 'chunk' ? newChunker(params) : null;
     try {
@@ -101,7 +159,10 @@ const OPS = {
           ahead = null;
           if (split) {
             // slot i % (2 window): its previous slice (i - 2 window) is done on both sides (peerDone >= i - window)
-            new Uint8Array(shared, (i % (2 * window)) * SLICE, buf.length).set(buf);
+            const slot = new Uint8Array(shared, (i % (2 * window)) * SLICE, buf.length);
+            slot.set(buf);
+            give(buf.buffer);
+            buf = slot;
             port.postMessage({ i, len: buf.length });
           }
           if (i + step < n) { const j = i + step; ahead = until(() => peerDone >= j - window).then(() => read(j)); ahead.catch(() => {}); }
@@ -129,18 +190,21 @@ const OPS = {
 
   // Reads the chunks items ([{ h, off, len }], in file order) of `file` — one
   // read of their span when they lie close together — compresses each (zstd
-  // at `level`, or raw when that is not smaller) and POSTs them as one batch
-  // (server: one pack).
-  async uploadBatch({ file, items, level }) {
+  // at `level`, or raw when that is not smaller, or when a cheap probe says
+  // zstd would not help) and POSTs them as one batch (server: one pack).
+  async uploadBatch({ file, items, level, probe = true }) {
     const start = items[0].off, end = items[items.length - 1].off + items[items.length - 1].len;
     const dense = end - start <= 2 * items.reduce((a, it) => a + it.len, 0);
     const span = dense ? await readSlice(file, start, end) : null;
     const parts = [];
-    let raw = 0, sent = 0;
+    let raw = 0, sent = 0, probedRaw = 0;
     for (const it of items) {
       const bytes = span ? span.subarray(it.off - start, it.off - start + it.len) : await readSlice(file, it.off, it.off + it.len);
-      const z = await compress(bytes, { codec: 'zstd', level, threads: 1 });
-      const useZ = z.length < bytes.length;
+      let z = null;
+      if (probe && await looksIncompressible(bytes)) probedRaw++;
+      // No content checksum in the frame: the server checks every chunk's BLAKE3 anyway.
+      else z = await compress(bytes, { codec: 'zstd', level, threads: 1, checksum: false });
+      const useZ = z !== null && z.length < bytes.length;
       const head = new Uint8Array(37);
       head.set(hex.decode(it.h), 0);
       head[32] = useZ ? 1 : 0;
@@ -153,20 +217,31 @@ const OPS = {
     const r = await fetch('/api/chunks', { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: new Blob(parts) });
     const answer = await r.json().catch(() => null);
     if (!r.ok) throw new Error(`POST /api/chunks: ${r.status} ${answer ? `${answer.code}: ${answer.error}` : ''}`);
-    return { raw, sent, created: answer.created };
+    return { raw, sent, probedRaw, created: answer.created };
   },
 
   // Only reads the file (the benchmark's floor: what reading a File costs here).
-  async read({ blob, method = 'slice', slice = SLICE }) {
+  // part [k, n]: only slices k, k + n, k + 2n, ... (n workers reading one file side by side).
+  async read({ blob, method = 'slice', slice = SLICE, part = [0, 1] }) {
     let n = 0;
     if (method === 'stream') {
       const r = blob.stream().getReader();
       for (;;) { const { value, done } = await r.read(); if (done) break; n += value.length; }
+    } else if (method === 'byob') {
+      // one reused buffer (no fresh ArrayBuffer per read), where Blob.stream() is a byte stream
+      const r = blob.stream().getReader({ mode: 'byob' });
+      let buf = new ArrayBuffer(slice);
+      for (;;) {
+        const { value, done } = await r.read(new Uint8Array(buf));
+        if (done) break;
+        n += value.length;
+        buf = value.buffer;
+      }
     } else if (method === 'sync') {
       const fr = new FileReaderSync();
       for (let a = 0; a < blob.size; a += slice) n += fr.readAsArrayBuffer(blob.slice(a, Math.min(blob.size, a + slice))).byteLength;
     } else {
-      for (let a = 0; a < blob.size; a += slice) n += (await readSlice(blob, a, Math.min(blob.size, a + slice))).length;
+      for (let a = part[0] * slice; a < blob.size; a += part[1] * slice) n += (await readSlice(blob, a, Math.min(blob.size, a + slice))).length;
     }
     return { size: n };
   },
@@ -174,7 +249,7 @@ const OPS = {
   async hash({ blob }) {
     const h = blake3.create();
     try {
-      for (let a = 0; a < blob.size; a += SLICE) h.update(await readSlice(blob, a, Math.min(blob.size, a + SLICE)));
+      for (let a = 0; a < blob.size; a += SLICE) { const buf = await readPooled(blob, a, Math.min(blob.size, a + SLICE)); h.update(buf); give(buf.buffer); }
       return { blake3: hex.encode(h.digest()), size: blob.size };
     } finally { h.free(); }
   },
