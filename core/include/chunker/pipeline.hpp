@@ -101,7 +101,7 @@ using BatchDone = FunctionRef<void(std::size_t i, const Status& status, std::spa
 
 class ThreadPool;
 namespace detail {
-struct ReadRing;
+struct PipelineScratch;
 }
 
 class ChunkPipeline {
@@ -157,16 +157,10 @@ class ChunkPipeline {
   bool auto_window_ = false;  // window_bytes was 0: run() may use larger in-memory windows
   std::unique_ptr<fastcdc::Cutter> cutter_;
   std::unique_ptr<ThreadPool> pool_;
-  std::vector<std::vector<HashedChunk>> seg_;  // per-segment results, reused
-  std::vector<double> seg_chunk_s_, seg_hash_s_, seg_stage_s_;
-  // Stage output per segment: bytes in one arena, chunk i's slice at ends[i-1]..ends[i].
-  std::vector<std::vector<std::uint8_t>> seg_arena_;
-  std::vector<std::vector<std::size_t>> seg_ends_;
-  std::vector<Status> seg_status_;
-  std::vector<std::uint8_t> scratch_;
-  std::unique_ptr<detail::ReadRing> read_ring_;  // run_file's slots / run_reader's window, reused by the next file
   const RawBytesSink* raw_ = nullptr;
-  std::vector<ChunkPipeline> singles_;  // run_batch's single-threaded pipelines, one per pool thread
+  // Reused working memory: per-segment results and stage output, the read
+  // ring, run_batch's single-threaded pipelines (core/src/pipeline/scratch.hpp).
+  std::unique_ptr<detail::PipelineScratch> s_;
   PipelineStats stats_;
 };
 

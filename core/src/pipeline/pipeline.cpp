@@ -7,6 +7,7 @@
 
 #include "chunker/thread_pool.hpp"
 #include "pipeline/chunk_work.hpp"
+#include "pipeline/scratch.hpp"
 #include "pipeline/window_buffer.hpp"
 
 namespace chunker {
@@ -45,13 +46,14 @@ Result<ChunkPipeline> ChunkPipeline::create(const PipelineOptions& opts) {
   pl.opts_.window_bytes = std::max(pl.opts_.window_bytes, min_window);
   pl.cutter_ = std::make_unique<fastcdc::Cutter>(*cutter);
   pl.pool_ = std::make_unique<ThreadPool>(pl.opts_.threads);
-  pl.seg_.resize(pl.opts_.threads);
-  pl.seg_chunk_s_.resize(pl.opts_.threads);
-  pl.seg_hash_s_.resize(pl.opts_.threads);
-  pl.seg_stage_s_.resize(pl.opts_.threads);
-  pl.seg_arena_.resize(pl.opts_.threads);
-  pl.seg_ends_.resize(pl.opts_.threads);
-  pl.seg_status_.resize(pl.opts_.threads);
+  pl.s_ = std::make_unique<detail::PipelineScratch>();
+  pl.s_->seg_.resize(pl.opts_.threads);
+  pl.s_->seg_chunk_s_.resize(pl.opts_.threads);
+  pl.s_->seg_hash_s_.resize(pl.opts_.threads);
+  pl.s_->seg_stage_s_.resize(pl.opts_.threads);
+  pl.s_->seg_arena_.resize(pl.opts_.threads);
+  pl.s_->seg_ends_.resize(pl.opts_.threads);
+  pl.s_->seg_status_.resize(pl.opts_.threads);
   return pl;
 }
 
@@ -81,7 +83,7 @@ Result<std::size_t> ChunkPipeline::process_window(std::span<const std::uint8_t> 
   ChunkStage* stage = opts_.stage;
   pool_->run(segs, [&](std::size_t t) {
     thread_local std::vector<std::uint8_t> scratch_local;
-    auto& out = seg_[t];
+    auto& out = s_->seg_[t];
     out.clear();
     const double t0 = now_s();
     for (std::size_t s = bound(t), e = bound(t + 1); s < e;) {
@@ -92,22 +94,22 @@ Result<std::size_t> ChunkPipeline::process_window(std::span<const std::uint8_t> 
     const double t1 = now_s();
     detail::hash_chunks(algo, out, d, base);
     const double t2 = now_s();
-    seg_chunk_s_[t] = t1 - t0;
-    seg_hash_s_[t] = t2 - t1;
+    s_->seg_chunk_s_[t] = t1 - t0;
+    s_->seg_hash_s_[t] = t2 - t1;
     if (stage) {
-      seg_arena_[t].clear();
-      seg_ends_[t].clear();
-      seg_status_[t] = detail::stage_chunks(*stage, static_cast<unsigned>(t), out, d, base, scratch_local,
-                                            seg_arena_[t], seg_ends_[t]);
-      seg_stage_s_[t] = now_s() - t2;
+      s_->seg_arena_[t].clear();
+      s_->seg_ends_[t].clear();
+      s_->seg_status_[t] = detail::stage_chunks(*stage, static_cast<unsigned>(t), out, d, base, scratch_local,
+                                            s_->seg_arena_[t], s_->seg_ends_[t]);
+      s_->seg_stage_s_[t] = now_s() - t2;
     }
   });
   for (std::size_t t = 0; t < segs; ++t) {
-    stats_.chunk_s += seg_chunk_s_[t];
-    stats_.hash_s += seg_hash_s_[t];
+    stats_.chunk_s += s_->seg_chunk_s_[t];
+    stats_.hash_s += s_->seg_hash_s_[t];
     if (stage) {
-      if (!seg_status_[t].ok()) return seg_status_[t];
-      stats_.stage_s += seg_stage_s_[t];
+      if (!s_->seg_status_[t].ok()) return s_->seg_status_[t];
+      stats_.stage_s += s_->seg_stage_s_[t];
     }
   }
 
@@ -123,13 +125,13 @@ Result<std::size_t> ChunkPipeline::process_window(std::span<const std::uint8_t> 
   };
   // Chunk i of segment t as the sink sees it: raw bytes, or the stage's output.
   auto seg_bytes = [&](std::size_t t, std::size_t i) -> std::span<const std::uint8_t> {
-    if (!stage) return {d + (seg_[t][i].offset - base), seg_[t][i].length};
-    const std::size_t b = i == 0 ? 0 : seg_ends_[t][i - 1];
-    return {seg_arena_[t].data() + b, seg_ends_[t][i] - b};
+    if (!stage) return {d + (s_->seg_[t][i].offset - base), s_->seg_[t][i].length};
+    const std::size_t b = i == 0 ? 0 : s_->seg_ends_[t][i - 1];
+    return {s_->seg_arena_[t].data() + b, s_->seg_ends_[t][i] - b};
   };
   std::size_t p = 0;  // next true chunk start (window-relative)
   for (std::size_t t = 0; t < segs; ++t) {
-    const auto& sv = seg_[t];
+    const auto& sv = s_->seg_[t];
     const std::size_t seg_end = bound(t + 1);
     while (p < seg_end) {
       auto it = std::lower_bound(sv.begin(), sv.end(), base + p,
@@ -143,10 +145,10 @@ Result<std::size_t> ChunkPipeline::process_window(std::span<const std::uint8_t> 
       HashedChunk hc{base + p, c.length, c.fingerprint, {}};
       if (algo != HashAlgo::none) hc.hash = digest_of(algo, d + p, c.length);
       if (stage) {
-        scratch_.clear();
+        s_->scratch_.clear();
         // The pool is idle during the stitch, so worker 0's context is free.
-        CHUNKER_TRY(stage->process(0, hc, {d + p, c.length}, scratch_));
-        emit(hc, scratch_);
+        CHUNKER_TRY(stage->process(0, hc, {d + p, c.length}, s_->scratch_));
+        emit(hc, s_->scratch_);
       } else {
         emit(hc, {d + p, c.length});
       }
@@ -189,13 +191,13 @@ Status ChunkPipeline::run_reader(PipelineRead read, HashedChunkSink sink, std::u
   const std::size_t cap = opts_.window_bytes;
   // Kept for the next input: many small streamed inputs in a row (dedup over
   // /proc, or run_file on one thread) would each fault in a fresh window.
-  if (!read_ring_) read_ring_ = std::make_unique<detail::ReadRing>();
-  if (read_ring_->bytes < cap) {
-    read_ring_->buf = detail::alloc_window(cap);
-    read_ring_->bytes = read_ring_->buf ? cap : 0;
-    if (!read_ring_->buf) return Status(Errc::out_of_memory, "cannot allocate a window of " + std::to_string(cap) + " bytes");
+  if (!s_->read_ring_) s_->read_ring_ = std::make_unique<detail::ReadRing>();
+  if (s_->read_ring_->bytes < cap) {
+    s_->read_ring_->buf = detail::alloc_window(cap);
+    s_->read_ring_->bytes = s_->read_ring_->buf ? cap : 0;
+    if (!s_->read_ring_->buf) return Status(Errc::out_of_memory, "cannot allocate a window of " + std::to_string(cap) + " bytes");
   }
-  std::uint8_t* const buf = read_ring_->buf.get();
+  std::uint8_t* const buf = s_->read_ring_->buf.get();
   std::size_t filled = 0;
   std::uint64_t base = 0;
   bool eof = false;

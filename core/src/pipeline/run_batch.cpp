@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "chunker/pipeline.hpp"
+#include "pipeline/scratch.hpp"
 #include "chunker/thread_pool.hpp"
 
 namespace chunker {
@@ -44,15 +45,15 @@ Status ChunkPipeline::run_batch(std::size_t n, FunctionRef<std::uint64_t(std::si
   } restore{this, raw};
 
   const unsigned threads = pool_->size();
-  if (threads > 1 && singles_.size() < threads) {
+  if (threads > 1 && s_->singles_.size() < threads) {
     PipelineOptions one = opts_;
     one.threads = 1;
     if (auto_window_) one.window_bytes = 0;  // sized for one thread, not for the pool
     one.progress = nullptr;  // called from several threads at once: not for the singles
-    while (singles_.size() < threads) {
+    while (s_->singles_.size() < threads) {
       auto p1 = ChunkPipeline::create(one);
       if (!p1) return p1.status();
-      singles_.push_back(std::move(*p1));
+      s_->singles_.push_back(std::move(*p1));
     }
   }
   const std::uint64_t large = std::max<std::uint64_t>(4u << 20, 2ull * opts_.params.max_size);
@@ -70,7 +71,7 @@ Status ChunkPipeline::run_batch(std::size_t n, FunctionRef<std::uint64_t(std::si
     statuses.assign(group.size(), Status{});
     pool_->run_on_workers(group.size(), [&](std::size_t k, unsigned w) {
       results[k].clear();
-      statuses[k] = input(group[k], singles_[w], [&](const HashedChunk& c, std::span<const std::uint8_t>) {
+      statuses[k] = input(group[k], s_->singles_[w], [&](const HashedChunk& c, std::span<const std::uint8_t>) {
         results[k].push_back(c);
       });
     });

@@ -24,6 +24,7 @@
 #include <mutex>
 
 #include "chunker/pipeline.hpp"
+#include "pipeline/scratch.hpp"
 #include "chunker/thread_pool.hpp"
 #include "pipeline/chunk_work.hpp"
 #include "pipeline/window_buffer.hpp"
@@ -311,8 +312,8 @@ Status ChunkPipeline::run_segments(std::uint64_t size, std::uint64_t total_hint,
                                    PipelinePread* pread, HashedChunkSink& sink) {
   const double t0 = now_s();
   if (size == 0) return {};
-  if (!read_ring_) read_ring_ = std::make_unique<detail::ReadRing>();
-  SegmentRun run(opts_, *cutter_, stats_, pool_->size(), size, total_hint, mem, pread, sink, raw_, *read_ring_);
+  if (!s_->read_ring_) s_->read_ring_ = std::make_unique<detail::ReadRing>();
+  SegmentRun run(opts_, *cutter_, stats_, pool_->size(), size, total_hint, mem, pread, sink, raw_, *s_->read_ring_);
   CHUNKER_TRY(run.prepare(auto_window_));
   pool_->run(pool_->size(), [&](std::size_t w) { run.worker(static_cast<unsigned>(w)); });
   CHUNKER_TRY(run.result());
