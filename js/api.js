@@ -3,7 +3,7 @@ export { ready, info, memoryUsage } from './runtime.js';
 export { chunk, chunkBatch, chunkStream, Chunker } from './chunk.js';
 export { blake3, sha256, hashStream, Blake3Hasher, Sha256Hasher } from './hash.js';
 export { hex, nixBase32 } from './encoding.js';
-export { compress, decompress, compressStream, decompressStream } from './codec.js';
+export { compress, decompress, compressStream, decompressStream, frameInfo } from './codec.js';
 export {
   ChunkerError, InvalidArgumentError, CorruptInputError, OutputLimitError, UnsupportedFormatError,
   VerificationError, AbortError, OutOfMemoryError,

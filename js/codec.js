@@ -109,6 +109,25 @@ export async function decompress(bytes, opts = {}) {
   }
 }
 
+// frameInfo(): what the header of the first frame says, from the core's
+// codec::frame_info() (the one place that parses frame headers). null when
+// the bytes do not start with a known frame; malformed or truncated frames
+// throw (CorruptInputError / ERR_TRUNCATED_INPUT). -1 fields become null.
+export async function frameInfo(bytes) {
+  const b = toBytes(bytes, 'frameInfo: input');
+  const M = await getCodecs();
+  const p = copyIn(M, b);
+  try {
+    const r = M.frameInfo(p, b.length);
+    if (r < 0 && M.errcName(-r) === 'ERR_UNSUPPORTED_FORMAT') return null;
+    const c = check(M, r);
+    const field = (i) => { const v = M.frameField(i); return v < 0 ? null : v; };
+    return { codec: M.codecName(c), length: field(0), windowSize: field(1), contentSize: field(2) };
+  } finally {
+    M._free(p);
+  }
+}
+
 // The streaming decoder over input already in wasm memory at `p`. `size`:
 // the declared size (a first guess for the output buffer) or -1.
 async function decodeSliced(M, p, len, max, size, signal, onProgress) {

@@ -181,6 +181,26 @@ export interface DecompressOptions extends ProgressOptions {
 /** Auto-detects zstd / lz4 frame / xz / bzip2. */
 export function decompress(bytes: Bytes, options?: DecompressOptions): Promise<Uint8Array>;
 
+/** What the header of the first frame in some bytes says (frameInfo()). */
+export interface FrameInfo {
+  codec: 'zstd' | 'lz4' | 'xz' | 'bzip2';
+  /**
+   * Exact compressed length of the first frame (zstd, LZ4 frame): equal to the input's length
+   * when it is exactly one frame. null for xz, bzip2 and LZ4 legacy frames.
+   */
+  length: number | null;
+  /** History a decoder keeps: zstd window size, LZ4 block maximum size; null otherwise. */
+  windowSize: number | null;
+  /** Decompressed size the header declares (0 for a skippable frame); null if it does not. */
+  contentSize: number | null;
+}
+/**
+ * Reads the first frame's header (and, for zstd / LZ4 frames, its block headers) without
+ * decoding. null when the bytes do not start with a known frame; throws for a malformed or
+ * truncated one.
+ */
+export function frameInfo(bytes: Bytes): Promise<FrameInfo | null>;
+
 /** Every error thrown has a stable `code`, e.g. "ERR_INVALID_ARGUMENT". */
 export class ChunkerError extends Error {
   code: string;

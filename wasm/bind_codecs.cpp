@@ -176,6 +176,23 @@ double declared_size_js(std::uintptr_t data, std::size_t len) {
   return n ? static_cast<double>(*n) : -1.0;
 }
 
+// frameInfo(): codec::frame_info() for JS. Returns the codec (as its
+// Codec number) or -Errc; the three sizes are then read with frameField(0..2)
+// (length, window, content size), -1 where unset.
+double g_frame[3] = {-1, -1, -1};
+
+double frame_info_js(std::uintptr_t data, std::size_t len) {
+  auto f = codec::frame_info(in_span(data, len));
+  if (!f) return fail(f.status());
+  const auto num = [](const std::optional<std::uint64_t>& v) { return v ? static_cast<double>(*v) : -1.0; };
+  g_frame[0] = num(f->length);
+  g_frame[1] = num(f->window);
+  g_frame[2] = num(f->content_size);
+  return static_cast<double>(f->codec);
+}
+double frame_field(int i) { return i >= 0 && i < 3 ? g_frame[i] : -1.0; }
+std::string codec_name_js(int c) { return codec::codec_name(static_cast<codec::Codec>(c)); }
+
 // One-shot into an exact-size buffer of `size` bytes (the declared size,
 // which JS has checked against its limit): output_limit when the frames hold
 // more than that. Everything else goes through the Decompressor in slices, so
@@ -209,6 +226,9 @@ EMSCRIPTEN_BINDINGS(chunker_codecs) {
   function("compress", &compress_js);
   function("decompress", &decompress_js);
   function("declaredSize", &declared_size_js);
+  function("frameInfo", &frame_info_js);
+  function("frameField", &frame_field);
+  function("codecName", &codec_name_js);
   function("outPtr", &out_ptr);
   function("releaseOut", &release_out);
   class_<CompressorJs>("Compressor")

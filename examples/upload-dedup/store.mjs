@@ -11,7 +11,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
-import { blake3, compress, decompress, hex, ready } from 'chunker-wasm';
+import { blake3, compress, decompress, frameInfo, hex, ready } from 'chunker-wasm';
 import {
   FormatError, MANIFEST_MAX_BYTES, INDEX_MAX_BYTES, b3hex, buildIndex, buildPack, indexKey, manifestChecksum, packKey, parseIndex,
 } from './format.mjs';
@@ -20,8 +20,6 @@ import { LocalDirBackend } from './storage.mjs';
 export { b3hex };
 export const TAG = { stored: 0, zstd: 1, lz4: 2, xz: 3, bzip2: 4 };
 const TAG_NAMES = ['stored', 'zstd', 'lz4', 'xz', 'bzip2'];
-// Frame magic per tag: a tag must match the frame it claims (decompress() alone would accept any codec).
-const MAGIC = [null, [0x28, 0xb5, 0x2f, 0xfd], [0x04, 0x22, 0x4d, 0x18], [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], [0x42, 0x5a, 0x68]];
 export const PRESETS = {
   '4k': { min: 1024, avg: 4096, max: 16384 },
   '16k': { min: 4096, avg: 16384, max: 65536 },
@@ -67,46 +65,20 @@ export function checkName(name) {
 
 export const nameKey = (name) => b3hex(Buffer.from(name, 'utf8'));
 
-// Walks one zstd frame (RFC 8878 §3.1.1): returns { length, window, contentSize }
-// (contentSize -1 when the header does not say), or null if `b` does not start
-// with a well-formed frame header and block chain. Used to make sure an
+// The header of the frame at the start of `b` (frameInfo() of the package:
+// codec, exact length of the first frame, window, declared content size), or
+// null when `b` does not start with a well-formed frame. Used to make sure an
 // uploaded body is exactly ONE frame (the format stores "one compressed
 // frame"), and to refuse frames whose declared window would make the decoder
 // allocate far more than a chunk needs (a 14-byte frame may ask for 128 MiB).
-export function zstdFrameInfo(b) {
-  if (b.length < 6 || b[0] !== 0x28 || b[1] !== 0xb5 || b[2] !== 0x2f || b[3] !== 0xfd) return null;
-  const fhd = b[4];
-  if (fhd & 0x08) return null;                    // reserved bit
-  const single = (fhd >> 5) & 1, fcsFlag = fhd >> 6, dictFlag = fhd & 3;
-  let p = 5, window = 0;
-  if (!single) {
-    const wd = b[p++], log = 10 + (wd >> 3);
-    window = 2 ** log + (2 ** log / 8) * (wd & 7);
+async function frameOf(b) {
+  try {
+    return await frameInfo(b);
+  } catch (e) {
+    if (e.code === 'ERR_CORRUPT_INPUT' || e.code === 'ERR_TRUNCATED_INPUT') return null;
+    throw e;
   }
-  p += [0, 1, 2, 4][dictFlag];
-  const fcsBytes = [single ? 1 : 0, 2, 4, 8][fcsFlag];
-  if (p + fcsBytes > b.length) return null;
-  let contentSize = -1;
-  if (fcsBytes) {
-    contentSize = 0;
-    for (let i = fcsBytes - 1; i >= 0; i--) contentSize = contentSize * 256 + b[p + i];
-    if (fcsBytes === 2) contentSize += 256;
-  }
-  p += fcsBytes;
-  if (single) window = contentSize;
-  for (;;) {
-    if (p + 3 > b.length) return null;
-    const h = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16);
-    const last = h & 1, type = (h >> 1) & 3, size = h >>> 3;
-    if (type === 3) return null;                  // reserved block type
-    p += 3 + (type === 1 ? 1 : size);             // RLE blocks carry one byte
-    if (p > b.length) return null;
-    if (last) break;
-  }
-  if (fhd & 0x04) p += 4;                         // content checksum
-  return p > b.length ? null : { length: p, window, contentSize };
 }
-
 
 const STORE_JSON_MAX = 64 << 10;
 const PLAN_MAX = 64 << 20;
@@ -298,12 +270,13 @@ export class Store {
     checkHash(h);
     let raw, frame = null;
     if (encoding === 'zstd') {
-      const f = zstdFrameInfo(body);
-      if (!f) throw new StoreError(400, 'BAD_FRAME', 'body is not a well-formed zstd frame');
+      const f = await frameOf(body);
+      // A skippable frame has no window: it is not a data frame.
+      if (!f || f.codec !== 'zstd' || f.windowSize === null) throw new StoreError(400, 'BAD_FRAME', 'body is not a well-formed zstd frame');
       if (f.length !== body.length) throw new StoreError(400, 'BAD_FRAME', `body has ${body.length - f.length} bytes after the zstd frame`);
       if (f.contentSize > this.max) throw new StoreError(413, 'CHUNK_TOO_LARGE', `frame declares ${f.contentSize} bytes, more than chunking.max = ${this.max}`);
-      if (f.window > this.maxWindow) {
-        throw new StoreError(400, 'BAD_FRAME', `frame declares a ${f.window}-byte window; at most ${this.maxWindow} is accepted (compress with the content size known, or a smaller window)`);
+      if (f.windowSize > this.maxWindow) {
+        throw new StoreError(400, 'BAD_FRAME', `frame declares a ${f.windowSize}-byte window; at most ${this.maxWindow} is accepted (compress with the content size known, or a smaller window)`);
       }
       try {
         raw = await decompress(body, { maxOutput: this.max });
@@ -414,8 +387,8 @@ export class Store {
     let raw;
     if (tag === TAG.stored) raw = data.subarray(1);
     else if (tag >= 1 && tag <= 4) {
-      const magic = MAGIC[tag];
-      if (data.length < 1 + magic.length || magic.some((b, i) => data[1 + i] !== b)) {
+      const f = await frameOf(data.subarray(1));
+      if (!f || f.codec !== TAG_NAMES[tag] || (tag === TAG.zstd && f.windowSize === null)) {
         throw new StoreError(500, 'CORRUPT_CHUNK', `${where}: tag ${tag} (${TAG_NAMES[tag]}) but no ${TAG_NAMES[tag]} frame`);
       }
       try {

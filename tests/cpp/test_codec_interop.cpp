@@ -116,6 +116,88 @@ TEST_F(Interop, DeclaredSizeOfTheirFrames) {
   EXPECT_EQ(codec::declared_size({}), std::nullopt);
 }
 
+// frame_info() against the programs: the first frame's length is the size of
+// the file the program wrote for it, the zstd window is what `zstd -lv`
+// reports, the LZ4 window the block maximum size `lz4 --list -v` reports (the
+// program may pick a smaller one than -B asks for).
+TEST_F(Interop, FrameInfoOfTheirFrames) {
+  const auto data = q(dir_ / "data");
+  const std::uint64_t n = data_.size();
+  const auto one = dir_ / "one", frames = dir_ / "frames";
+  const auto zstd_window = [&](const std::filesystem::path& f) -> std::uint64_t {
+    const std::string out = run("zstd -lv " + q(f) + " 2>&1").out;
+    const auto at = out.find("Window Size:");
+    if (at == std::string::npos) return 0;
+    const auto open = out.find('(', at);
+    return open == std::string::npos ? 0 : std::stoull(out.substr(open + 1));
+  };
+  const auto lz4_window = [&](const std::filesystem::path& f) -> std::uint64_t {
+    const std::string out = run("lz4 --list -v " + q(f) + " 2>&1").out;  // "LZ4Frame   B6I ..."
+    const auto at = out.find("LZ4Frame");
+    const auto b = at == std::string::npos ? at : out.find('B', at);
+    if (b == std::string::npos || b + 1 >= out.size() || out[b + 1] < '4' || out[b + 1] > '7') return 0;
+    return std::uint64_t{1} << (8 + 2 * (out[b + 1] - '0'));
+  };
+  struct Case {
+    std::string first, rest;  // commands writing the first frame and what follows it
+    Codec codec;
+    std::optional<std::uint64_t> content, window;  // window 0: ask zstd -lv / lz4 --list -v
+    bool has_length;
+  };
+  const std::vector<Case> cases = {
+      {"zstd -q -c -3 " + data, "", Codec::zstd, n, 0, true},
+      {"zstd -q -c -19 " + data, "zstd -q -c -1 " + data, Codec::zstd, n, 0, true},
+      {"zstd -q -c -3 --zstd=wlog=17 < " + data, "echo trailing", Codec::zstd, std::nullopt, 1u << 17, true},
+      {"zstd -q -c -3 -B262144 -T2 < " + data, "", Codec::zstd, std::nullopt, 0, true},
+      {"lz4 -q -c -1 -B4 --content-size " + data, "lz4 -q -c -9 " + data, Codec::lz4, n, 0, true},
+      {"lz4 -q -c -1 -B7 -BD -BX < " + data, "", Codec::lz4, std::nullopt, 0, true},
+      {"lz4 -q -c -1 -B5 --no-frame-crc < " + data, "", Codec::lz4, std::nullopt, 0, true},
+      {"xz -q -c -0 " + data, "", Codec::xz, std::nullopt, std::nullopt, false},
+      {"bzip2 -q -c -1 " + data, "", Codec::bzip2, std::nullopt, std::nullopt, false},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.first + " then " + c.rest);
+    ASSERT_EQ(run("{ " + c.first + "; } > " + q(one)).status, 0);
+    ASSERT_EQ(run("{ cat " + q(one) + (c.rest.empty() ? "" : "; " + c.rest) + "; } > " + q(frames)).status, 0);
+    const Bytes z = read_file(frames);
+    auto fi = codec::frame_info(z);
+    ASSERT_TRUE(fi) << fi.status().to_string();
+    EXPECT_EQ(fi->codec, c.codec);
+    EXPECT_EQ(fi->content_size, c.content);
+    const auto window =
+        c.window == 0u ? std::optional<std::uint64_t>(c.codec == Codec::zstd ? zstd_window(one) : lz4_window(one))
+                       : c.window;
+    EXPECT_EQ(fi->window, window);
+    if (!c.has_length) {
+      EXPECT_EQ(fi->length, std::nullopt);
+      continue;
+    }
+    const std::uint64_t len = read_file(one).size();
+    EXPECT_EQ(fi->length, len);
+    // Cut anywhere inside the frame: truncated, never a shorter length.
+    for (std::uint64_t cut : {std::uint64_t{1}, std::uint64_t{5}, std::uint64_t{12}, len / 2, len - 1}) {
+      auto t = codec::frame_info(std::span<const std::uint8_t>(z).first(cut));
+      ASSERT_FALSE(t) << "cut at " << cut;
+      EXPECT_EQ(t.status().code(), Errc::truncated_input) << "cut at " << cut << ": " << t.status().to_string();
+    }
+  }
+  // A skippable frame (zstd and LZ4 share the format) decodes to nothing.
+  const Bytes skip = {0x50, 0x2A, 0x4D, 0x18, 3, 0, 0, 0, 1, 2, 3, 0x28};
+  auto s = codec::frame_info(skip);
+  ASSERT_TRUE(s) << s.status().to_string();
+  EXPECT_EQ(s->length, 11u);
+  EXPECT_EQ(s->content_size, 0u);
+  EXPECT_EQ(s->window, std::nullopt);
+  // Not a frame, and malformed headers.
+  EXPECT_EQ(codec::frame_info({}).status().code(), Errc::unsupported_format);
+  const Bytes gzip = {0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3};
+  EXPECT_EQ(codec::frame_info(gzip).status().code(), Errc::unsupported_format);
+  const Bytes zstd_reserved = {0x28, 0xB5, 0x2F, 0xFD, 0x08, 0x50, 0, 0, 0};  // FHD reserved bit
+  EXPECT_EQ(codec::frame_info(zstd_reserved).status().code(), Errc::corrupt_input);
+  const Bytes lz4_version = {0x04, 0x22, 0x4D, 0x18, 0x00, 0x70, 0xDF, 0, 0, 0, 0};  // version 00
+  EXPECT_EQ(codec::frame_info(lz4_version).status().code(), Errc::corrupt_input);
+}
+
 TEST_F(Interop, OurOutputTheirDecoder) {
   const std::vector<std::pair<Codec, std::vector<int>>> levels = {
       {Codec::zstd, {-5, 1, 3, 12}}, {Codec::lz4, {1, 4, 12}}, {Codec::xz, {0, 3, 6}}, {Codec::bzip2, {1, 9}}};

@@ -276,3 +276,44 @@ describe('upstream formats and checks', () => {
     }
   });
 });
+
+// frameInfo() against frames the programs wrote: the length of the first
+// frame is the size of what the program wrote for it, the zstd window what
+// `zstd -lv` reports.
+describe('frameInfo', () => {
+  test('reads the headers of frames from the zstd and lz4 programs', async () => {
+    const data = randomBytes(300_000, 7);
+    const dir = mkdtempSync(join(tmpdir(), 'chunker-frameinfo-'));
+    try {
+      const f = join(dir, 'data');
+      writeFileSync(f, data);
+      const prog = (cmd, args) => new Uint8Array(execFileSync(cmd, [...args, f], { maxBuffer: 1 << 28 }));
+      const window = (z) => {
+        const zf = join(dir, 'z.zst');
+        writeFileSync(zf, z);
+        const m = /Window Size:[^(]*\((\d+) B\)/.exec(execFileSync('zstd', ['-lv', zf]).toString());
+        return Number(m[1]);
+      };
+      const z = prog('zstd', ['-q', '-c', '-3']);
+      const two = new Uint8Array([...z, ...prog('zstd', ['-q', '-c', '-1'])]);
+      for (const bytes of [z, two]) {
+        expect(await C.frameInfo(bytes)).toEqual({ codec: 'zstd', length: z.length, windowSize: window(z), contentSize: data.length });
+      }
+      const piped = run(['zstd', ['-q', '-c', '-3', '--zstd=wlog=17']], data);   // no content size
+      expect(await C.frameInfo(piped)).toEqual({ codec: 'zstd', length: piped.length, windowSize: 1 << 17, contentSize: null });
+      const l = prog('lz4', ['-q', '-c', '-1', '-B4', '--content-size']);
+      expect(await C.frameInfo(l)).toEqual({ codec: 'lz4', length: l.length, windowSize: 64 << 10, contentSize: data.length });
+      const x = prog('xz', ['-q', '-c', '-0']);
+      expect(await C.frameInfo(x)).toEqual({ codec: 'xz', length: null, windowSize: null, contentSize: null });
+      // Truncated and malformed frames throw; bytes that are no frame give null.
+      await expect(C.frameInfo(z.subarray(0, z.length - 1))).rejects.toMatchObject({ code: 'ERR_TRUNCATED_INPUT' });
+      const bad = z.slice(0, 16);
+      bad[4] |= 0x08;   // reserved bit of the frame header descriptor
+      await expect(C.frameInfo(bad)).rejects.toMatchObject({ code: 'ERR_CORRUPT_INPUT' });
+      expect(await C.frameInfo(new Uint8Array(0))).toBe(null);
+      expect(await C.frameInfo(new TextEncoder().encode('plain text, not a frame at all'))).toBe(null);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -2,7 +2,7 @@
 // a TypeScript user writes it must type-check under --strict.
 import {
   ready, info, chunk, chunkBatch, chunkStream, Chunker, blake3, sha256, hex, nixBase32,
-  compress, decompress, compressStream, decompressStream, ed25519, nix, narinfo,
+  compress, decompress, compressStream, decompressStream, frameInfo, type FrameInfo, ed25519, nix, narinfo,
   ChunkerError, InvalidArgumentError, memoryUsage, type Chunk, type HashedChunk,
   hashStream, createWorkerClient, nar, narStream, NarWriter, AbortError, type NarInfo, type WorkerClient,
 } from 'chunker-wasm';
@@ -12,6 +12,8 @@ export async function useMore(bytes: Uint8Array, file: Blob): Promise<void> {
   const d: Uint8Array = await hashStream(file, { hash: 'blake3', outputLength: 64, signal: ac.signal, onProgress: (n: number) => n });
   const z: Uint8Array = await compress(bytes, { codec: 'zstd', signal: ac.signal, onProgress: (n) => n });
   await decompress(z, { maxOutput: 1 << 20, signal: ac.signal });
+  const fi: FrameInfo | null = await frameInfo(z);
+  if (fi && fi.codec === 'zstd' && fi.length === z.length) (fi.windowSize ?? 0).toFixed((fi.contentSize ?? 0) && 0);
   const w: WorkerClient = createWorkerClient();
   const cs: Chunk[] = await w.chunk(file, { avg: 65536, hash: 'sha256', signal: ac.signal, onProgress: (n) => n });
   for await (const c of w.chunkStream(bytes, { transfer: true })) c.length.toFixed();

@@ -187,6 +187,25 @@ std::string describe_unknown(std::span<const std::uint8_t> prefix);
 // sizing an output buffer: a header may lie, or frames of another kind may follow.
 std::optional<std::uint64_t> declared_size(std::span<const std::uint8_t> in) noexcept;
 
+// What the header of the first frame at the start of `in` says. `length` is
+// the exact compressed length of that frame (header, blocks and checksum), so
+// `length == in.size()` means `in` is exactly one frame; `window` is the
+// history a decoder must keep (zstd: the header's window size; LZ4 frame: the
+// block maximum size). Fields are unset where the format does not record
+// them or cannot be measured without decoding (xz, bzip2, LZ4 legacy: only
+// `codec`). A zstd skippable frame reports codec zstd, content_size 0.
+struct FrameInfo {
+  Codec codec = Codec::none;
+  std::optional<std::uint64_t> length;
+  std::optional<std::uint64_t> window;
+  std::optional<std::uint64_t> content_size;
+};
+// unsupported_format when `in` does not start with a known frame (message as
+// describe_unknown()), truncated_input when it ends inside the header or (zstd,
+// LZ4 frame) before the frame's last block, corrupt_input for a malformed header
+// or block structure.
+Result<FrameInfo> frame_info(std::span<const std::uint8_t> in);
+
 // ---- zstd dictionaries ---------------------------------------------------------
 
 // Trains a dictionary of at most `capacity` bytes from samples (ZDICT).

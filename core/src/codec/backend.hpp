@@ -49,6 +49,9 @@ Detection detect_next(std::span<const std::uint8_t> prefix) noexcept;
 // declared_size() of input starting with a zstd / LZ4 frame.
 std::optional<std::uint64_t> zstd_declared_size(std::span<const std::uint8_t> in) noexcept;
 std::optional<std::uint64_t> lz4_declared_size(std::span<const std::uint8_t> in) noexcept;
+// frame_info() of input starting with a zstd / LZ4 frame magic.
+Result<FrameInfo> zstd_frame_info(std::span<const std::uint8_t> in);
+Result<FrameInfo> lz4_frame_info(std::span<const std::uint8_t> in);
 
 Result<std::unique_ptr<EncoderBackend>> make_zstd_encoder(int level, std::span<const std::uint8_t> dict,
                                                           bool checksum, unsigned threads);

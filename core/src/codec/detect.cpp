@@ -101,6 +101,20 @@ std::optional<std::uint64_t> declared_size(std::span<const std::uint8_t> in) noe
   return std::nullopt;
 }
 
+Result<FrameInfo> frame_info(std::span<const std::uint8_t> in) {
+  const Detection d = detect(in.first(std::min<std::size_t>(in.size(), 16)));
+  if (d.state == Detect::need_more && !in.empty())
+    return Status(Errc::truncated_input, "frame_info: input ends inside the frame magic (" +
+                                             std::to_string(in.size()) + " bytes)");
+  if (d.state != Detect::known) return Status(Errc::unsupported_format, "frame_info: " + describe_unknown(in));
+  if (d.codec == Codec::zstd) return detail::zstd_frame_info(in);
+  // The LZ4 frame magic; the legacy format has no end marker or lengths to walk.
+  if (d.codec == Codec::lz4 && in[0] == 0x04) return detail::lz4_frame_info(in);
+  FrameInfo f;
+  f.codec = d.codec;
+  return f;
+}
+
 std::string describe_unknown(std::span<const std::uint8_t> prefix) {
   std::string hex;
   for (std::size_t i = 0; i < prefix.size() && i < 8; ++i) {

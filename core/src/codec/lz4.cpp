@@ -326,6 +326,63 @@ std::optional<std::uint64_t> lz4_declared_size(std::span<const std::uint8_t> in)
   return n;
 }
 
+// LZ4 frame format (lz4_Frame_format.md): magic, FLG (version 01 in bits 7-6,
+// block checksum bit 4, content size bit 3, content checksum bit 2, dictionary
+// ID bit 0), BD (block maximum size id in bits 6-4), optional 8-byte content
+// size and 4-byte dictionary ID, header checksum byte; then blocks, each a
+// 4-byte little-endian size (high bit: stored uncompressed) and optional
+// 4-byte checksum, ended by a zero size and an optional content checksum.
+Result<FrameInfo> lz4_frame_info(std::span<const std::uint8_t> in) {
+  const auto truncated = [&](const char* where) {
+    return Status(Errc::truncated_input, std::string("lz4 frame: input (") + std::to_string(in.size()) +
+                                             " bytes) ends inside " + where);
+  };
+  if (in.size() < 7) return truncated("the frame header");
+  const std::uint8_t flg = in[4], bd = in[5];
+  if ((flg >> 6) != 1)
+    return Status(Errc::corrupt_input, "lz4 frame header: version " + std::to_string(flg >> 6) + ", expected 1");
+  if ((flg & 0x02) || (bd & 0x8F))
+    return Status(Errc::corrupt_input, "lz4 frame header: reserved bits set");
+  const unsigned block_id = (bd >> 4) & 7;
+  if (block_id < 4) return Status(Errc::corrupt_input, "lz4 frame header: invalid block maximum size id " +
+                                                          std::to_string(block_id));
+  const std::uint64_t block_max = std::uint64_t{1} << (8 + 2 * block_id);  // 64 KiB .. 4 MiB
+  std::size_t p = 6;
+  FrameInfo f;
+  f.codec = Codec::lz4;
+  f.window = block_max;
+  if (flg & 0x08) {
+    if (in.size() < p + 8) return truncated("the frame header");
+    std::uint64_t n = 0;
+    for (int i = 7; i >= 0; --i) n = (n << 8) | in[p + i];
+    f.content_size = n;
+    p += 8;
+  }
+  if (flg & 0x01) p += 4;
+  p += 1;  // header checksum
+  if (in.size() < p) return truncated("the frame header");
+  const std::size_t block_checksum = (flg & 0x10) ? 4 : 0;
+  for (;;) {
+    if (in.size() - p < 4) return truncated("a block header");
+    const std::uint32_t h = std::uint32_t{in[p]} | std::uint32_t{in[p + 1]} << 8 |
+                            std::uint32_t{in[p + 2]} << 16 | std::uint32_t{in[p + 3]} << 24;
+    p += 4;
+    if (h == 0) break;  // end mark
+    const std::uint32_t size = h & 0x7FFFFFFFu;
+    if (size > block_max)
+      return Status(Errc::corrupt_input, "lz4 frame: block of " + std::to_string(size) +
+                                             " bytes, more than the block maximum size " + std::to_string(block_max));
+    if (in.size() - p < size + block_checksum) return truncated("a block");
+    p += size + block_checksum;
+  }
+  if (flg & 0x04) {
+    if (in.size() - p < 4) return truncated("the content checksum");
+    p += 4;
+  }
+  f.length = p;
+  return f;
+}
+
 std::size_t lz4_bound(std::size_t n) noexcept {
   LZ4F_preferences_t p{};
   p.frameInfo.blockSizeID = block_id_for(n);

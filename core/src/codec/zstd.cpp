@@ -256,6 +256,34 @@ std::optional<std::uint64_t> zstd_declared_size(std::span<const std::uint8_t> in
   return n;
 }
 
+Result<FrameInfo> zstd_frame_info(std::span<const std::uint8_t> in) {
+  FrameInfo f;
+  f.codec = Codec::zstd;
+  ZSTD_frameHeader h{};
+  const std::size_t r = ZSTD_getFrameHeader(&h, in.data(), in.size());
+  if (ZSTD_isError(r))
+    return Status(Errc::corrupt_input, std::string("zstd frame header: ") + ZSTD_getErrorName(r));
+  if (r > 0)
+    return Status(Errc::truncated_input, "zstd frame header: needs " + std::to_string(r) + " bytes, input has " +
+                                             std::to_string(in.size()));
+  // Walks the block headers (or reads a skippable frame's length) without decoding.
+  const std::size_t n = ZSTD_findFrameCompressedSize(in.data(), in.size());
+  if (ZSTD_isError(n)) {
+    const bool cut = ZSTD_getErrorCode(n) == ZSTD_error_srcSize_wrong;
+    return Status(cut ? Errc::truncated_input : Errc::corrupt_input,
+                  std::string("zstd frame: ") + (cut ? "input ends before the frame's last block (" : "") +
+                      ZSTD_getErrorName(n) + (cut ? ")" : ""));
+  }
+  f.length = n;
+  if (h.frameType == ZSTD_skippableFrame) {
+    f.content_size = 0;  // decodes to nothing; its header field is the skipped length
+    return f;
+  }
+  f.window = h.windowSize;
+  if (h.frameContentSize != ZSTD_CONTENTSIZE_UNKNOWN) f.content_size = h.frameContentSize;
+  return f;
+}
+
 std::size_t zstd_bound(std::size_t n) noexcept { return ZSTD_compressBound(n); }
 int zstd_min_level() noexcept { return ZSTD_minCLevel(); }
 int zstd_max_level() noexcept { return ZSTD_maxCLevel(); }
