@@ -130,40 +130,32 @@ int run_chunk(int argc, char** argv) {
     out.append(with_hash ? "offset,length,fingerprint,hash" : "offset,length,fingerprint");
     out.append(with_size ? ",compressed\n" : "\n");
   }
+  // The text around each field, per format (JSON quotes the 64-bit fingerprint).
+  struct Layout {
+    const char *start, *length, *fingerprint, *fingerprint_end, *hash, *hash_end, *size, *end;
+  };
+  static constexpr Layout kCsv{"", ",", ",", "", ",", "", ",", "\n"};
+  static constexpr Layout kJson{"{\"offset\":", ",\"length\":", ",\"fingerprint\":\"", "\"", ",\"hash\":\"", "\"",
+                                ",\"compressed\":", "}\n"};
+  const Layout& f = csv ? kCsv : kJson;
   auto sink = [&](const HashedChunk& c, std::span<const std::uint8_t> bytes) {
-    if (csv) {
-      out.append_uint(c.offset);
-      out.append(",");
-      out.append_uint(c.length);
-      out.append(",");
-      out.append_uint(c.fingerprint);
-      if (with_hash) {
-        out.append(",");
-        out.append_hex(c.hash);
-      }
-      if (with_size) {
-        out.append(",");
-        out.append_uint(bytes.size());
-      }
-      out.append("\n");
-    } else {
-      out.append("{\"offset\":");
-      out.append_uint(c.offset);
-      out.append(",\"length\":");
-      out.append_uint(c.length);
-      out.append(",\"fingerprint\":\"");
-      out.append_uint(c.fingerprint);
-      if (with_hash) {
-        out.append("\",\"hash\":\"");
-        out.append_hex(c.hash);
-      }
-      out.append("\"");
-      if (with_size) {
-        out.append(",\"compressed\":");
-        out.append_uint(bytes.size());
-      }
-      out.append("}\n");
+    out.append(f.start);
+    out.append_uint(c.offset);
+    out.append(f.length);
+    out.append_uint(c.length);
+    out.append(f.fingerprint);
+    out.append_uint(c.fingerprint);
+    out.append(f.fingerprint_end);
+    if (with_hash) {
+      out.append(f.hash);
+      out.append_hex(c.hash);
+      out.append(f.hash_end);
     }
+    if (with_size) {
+      out.append(f.size);
+      out.append_uint(bytes.size());
+    }
+    out.append(f.end);
   };
 
   auto in = InputFile::open(pos[0]);
