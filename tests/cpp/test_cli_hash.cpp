@@ -31,6 +31,15 @@ class CliHash : public ::testing::Test {
     return run("cd " + shell_quote(dir_.path().string()) + " && " + cmd);
   }
   std::string chunker() { return shell_quote(cli()); }
+  // Runs the reference program's command and ours in the directory: both end
+  // with `status` and print the same; returns ours.
+  chunker::test::RunResult expect_like(const std::string& theirs, const std::string& ours, int status) {
+    auto want = in_dir(theirs), got = in_dir(ours);
+    EXPECT_EQ(want.status, status) << theirs;
+    EXPECT_EQ(got.status, status) << ours;
+    EXPECT_EQ(got.out, want.out) << ours;
+    return got;
+  }
 
   TempDir dir_;
   std::vector<std::string> files_;
@@ -124,25 +133,13 @@ TEST_F(CliHash, CheckMatchesSha256sum) {
   ASSERT_EQ(in_dir("sha256sum" + args_ + " > sums; printf '# comment\\n\\nnot a line\\n' >> sums").status, 0);
   // An improperly formatted line fails the check, as with sha256sum -c --strict
   // (plain sha256sum -c only warns): a line we cannot read is a file not checked.
-  auto want = in_dir("sha256sum -c --strict sums 2>/dev/null");
-  auto got = in_dir(chunker() + " hash --algo sha256 --check sums 2>/dev/null");
-  EXPECT_EQ(want.status, 1);
-  EXPECT_EQ(got.status, 1);
-  EXPECT_EQ(got.out, want.out);
+  auto got = expect_like("sha256sum -c --strict sums 2>/dev/null", chunker() + " hash --algo sha256 --check sums 2>/dev/null", 1);
   ASSERT_EQ(in_dir("sha256sum" + args_ + " > sums; printf '# comment\\n\\n' >> sums").status, 0);
-  want = in_dir("sha256sum -c --strict sums 2>/dev/null");
-  got = in_dir(chunker() + " hash --algo sha256 --check sums 2>/dev/null");
-  EXPECT_EQ(want.status, 0);
-  EXPECT_EQ(got.status, 0);
-  EXPECT_EQ(got.out, want.out);
+  got = expect_like("sha256sum -c --strict sums 2>/dev/null", chunker() + " hash --algo sha256 --check sums 2>/dev/null", 0);
   ASSERT_EQ(in_dir("printf 'not a line\\n' >> sums").status, 0);
   // Change one file: FAILED and exit 1, like coreutils.
   write_file(dir_.file("small"), random_bytes(3, 1234));
-  want = in_dir("sha256sum -c sums 2>/dev/null");
-  got = in_dir(chunker() + " hash --algo sha256 -c sums 2>/dev/null");
-  EXPECT_EQ(want.status, 1);
-  EXPECT_EQ(got.status, 1);
-  EXPECT_EQ(got.out, want.out);
+  got = expect_like("sha256sum -c sums 2>/dev/null", chunker() + " hash --algo sha256 -c sums 2>/dev/null", 1);
   EXPECT_NE(got.out.find("small: FAILED\n"), std::string::npos);
   auto warn = in_dir(chunker() + " hash --algo sha256 -c sums 2>&1 >/dev/null");
   EXPECT_NE(warn.out.find("WARNING: 1 computed checksum did NOT match"), std::string::npos) << warn.out;
@@ -158,11 +155,7 @@ TEST_F(CliHash, CheckMatchesSha256sum) {
 TEST_F(CliHash, CheckMissingFileAndBadListLikeSha256sum) {
   CHUNKER_NEED_PROGRAM("sha256sum");
   ASSERT_EQ(in_dir("sha256sum small > sums && sed 's/small/gone/' sums >> sums").status, 0);
-  auto want = in_dir("sha256sum -c sums 2>/dev/null");
-  auto got = in_dir(chunker() + " hash --algo sha256 -c sums 2>/dev/null");
-  EXPECT_EQ(want.status, 1);
-  EXPECT_EQ(got.status, 1);
-  EXPECT_EQ(got.out, want.out);
+  auto got = expect_like("sha256sum -c sums 2>/dev/null", chunker() + " hash --algo sha256 -c sums 2>/dev/null", 1);
   EXPECT_NE(got.out.find("gone: FAILED open or read"), std::string::npos);
   ASSERT_EQ(in_dir("echo garbage > bad").status, 0);
   got = in_dir(chunker() + " hash --algo sha256 -c bad 2>&1");
@@ -173,17 +166,9 @@ TEST_F(CliHash, CheckMissingFileAndBadListLikeSha256sum) {
 TEST_F(CliHash, CheckMatchesB3sum) {
   CHUNKER_NEED_PROGRAM("b3sum");
   ASSERT_EQ(in_dir("b3sum empty small big.bin > b3sums").status, 0);
-  auto want = in_dir("b3sum -c b3sums");
-  auto got = in_dir(chunker() + " hash -c b3sums");
-  EXPECT_EQ(want.status, 0);
-  EXPECT_EQ(got.status, 0);
-  EXPECT_EQ(got.out, want.out);
+  auto got = expect_like("b3sum -c b3sums", chunker() + " hash -c b3sums", 0);
   write_file(dir_.file("big.bin"), random_bytes(100, 5));
-  want = in_dir("b3sum -c b3sums");
-  got = in_dir(chunker() + " hash -c b3sums 2>/dev/null");
-  EXPECT_EQ(want.status, 1);
-  EXPECT_EQ(got.status, 1);
-  EXPECT_EQ(got.out, want.out);
+  got = expect_like("b3sum -c b3sums", chunker() + " hash -c b3sums 2>/dev/null", 1);
 }
 
 TEST_F(CliHash, ErrorsAndUsage) {
@@ -243,11 +228,7 @@ TEST_F(CliHash, NameEscapingAndCheckFormatsMatchSha256sum) {
   write_file(dir_.file("carriage\rreturn"), random_bytes(77, 99));
   for (const char* list : {"gnu", "tag"}) {
     SCOPED_TRACE(list);
-    want = in_dir(std::string("sha256sum -c ") + list + " 2>/dev/null");
-    got = in_dir(chunker() + " hash --algo sha256 -c " + list + " 2>/dev/null");
-    EXPECT_EQ(want.status, 1);
-    EXPECT_EQ(got.status, 1);
-    EXPECT_EQ(got.out, want.out);
+    got = expect_like(std::string("sha256sum -c ") + list + " 2>/dev/null", chunker() + " hash --algo sha256 -c " + list + " 2>/dev/null", 1);
   }
   // A line that cannot be read (bad escape) next to valid lines: exit 1, as
   // with --strict; sha256sum without --strict would exit 0 with a warning.
