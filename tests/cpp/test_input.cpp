@@ -80,6 +80,20 @@ void rewrite_at(const std::string& path, std::uint64_t off, std::uint8_t byte) {
   ::close(fd);
 }
 
+// read_input of `path` with the whole-file BLAKE3 on; every chunk handed out
+// must be the bytes that were hashed.
+Result<InputReport> read_with_whole_hash(const std::string& path, unsigned threads, std::vector<HashedChunk>& got) {
+  auto pl = pipeline(threads);
+  auto in = InputFile::open(path).value();
+  InputOptions io;
+  io.whole_blake3 = true;
+  return read_input(pl, in, [&](const HashedChunk& c, std::span<const std::uint8_t> b) {
+    EXPECT_EQ(b.size(), c.length);
+    EXPECT_EQ(blake3::hash(b), c.hash);
+    got.push_back(c);
+  }, io);
+}
+
 }  // namespace
 
 TEST_F(InputFixture, ReadInputEqualsInMemoryChunkingAndWholeHash) {
@@ -91,16 +105,8 @@ TEST_F(InputFixture, ReadInputEqualsInMemoryChunkingAndWholeHash) {
     const std::string p = make_file("f" + std::to_string(size), data);
     const auto want = reference_chunks(data);
     for (unsigned threads : {1u, 2u}) {
-      auto pl = pipeline(threads);
-      auto in = InputFile::open(p).value();
       std::vector<HashedChunk> got;
-      InputOptions io;
-      io.whole_blake3 = true;
-      auto rep = read_input(pl, in, [&](const HashedChunk& c, std::span<const std::uint8_t> b) {
-        EXPECT_EQ(b.size(), c.length);
-        EXPECT_EQ(blake3::hash(b), c.hash);  // the bytes handed out are the bytes hashed
-        got.push_back(c);
-      }, io);
+      auto rep = read_with_whole_hash(p, threads, got);
       ASSERT_TRUE(rep.ok()) << rep.status().to_string();
       EXPECT_EQ(got, want) << size << " bytes, " << threads << " threads";
       EXPECT_EQ(rep->bytes, size);
@@ -120,12 +126,8 @@ TEST_F(InputFixture, ProcAndSysFilesAreReadToEof) {
     const auto want = cat(p);
     ASSERT_FALSE(want.empty()) << p;
     for (unsigned threads : {1u, 2u}) {
-      auto pl = pipeline(threads);
-      auto in = InputFile::open(p).value();
       std::vector<HashedChunk> got;
-      InputOptions io;
-      io.whole_blake3 = true;
-      auto rep = read_input(pl, in, [&](const HashedChunk& c, std::span<const std::uint8_t>) { got.push_back(c); }, io);
+      auto rep = read_with_whole_hash(p, threads, got);
       ASSERT_TRUE(rep.ok()) << rep.status().to_string();
       EXPECT_EQ(rep->bytes, want.size()) << p;
       EXPECT_EQ(got, reference_chunks(want)) << p;
