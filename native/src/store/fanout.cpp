@@ -35,7 +35,7 @@ Status scan_fanout(Backend& b, std::string_view prefix, std::string_view suffix,
       if (odd) odd->push_back(b.describe(o.key) + ": unexpected entry (not a " + kind + " file name)");
       continue;
     }
-    out.emplace_back(*d, std::move(o));
+    out.push_back({*d, std::move(o)});
   }
   return {};
 }
