@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "chunker/store.hpp"
+#include "store/format.hpp"
 
 using namespace chunker;
 
