@@ -18,6 +18,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -219,25 +220,39 @@ inline bool require_tools() {
     }                                                                                               \
   } while (0)
 
+// Sets an environment variable for the scope, then restores it.
+class ScopedEnv {
+ public:
+  ScopedEnv(std::string name, const std::string& value) : name_(std::move(name)) {
+    if (const char* old = std::getenv(name_.c_str())) old_ = old, had_ = true;
+    ::setenv(name_.c_str(), value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (had_) ::setenv(name_.c_str(), old_.c_str(), 1);
+    else ::unsetenv(name_.c_str());
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::string name_, old_;
+  bool had_ = false;
+};
+
 // Sets CHUNKER_FORCE_ISA for the scope (and re-reads it), then restores it.
 class ForceIsa {
  public:
   explicit ForceIsa(const std::string& isa) {
-    if (const char* old = std::getenv("CHUNKER_FORCE_ISA")) old_ = old, had_ = true;
-    ::setenv("CHUNKER_FORCE_ISA", isa.c_str(), 1);
+    env_.emplace("CHUNKER_FORCE_ISA", isa);
     chunker::cpu::reload_for_testing();
   }
   ~ForceIsa() {
-    if (had_) ::setenv("CHUNKER_FORCE_ISA", old_.c_str(), 1);
-    else ::unsetenv("CHUNKER_FORCE_ISA");
+    env_.reset();
     chunker::cpu::reload_for_testing();
   }
-  ForceIsa(const ForceIsa&) = delete;
-  ForceIsa& operator=(const ForceIsa&) = delete;
 
  private:
-  std::string old_;
-  bool had_ = false;
+  std::optional<ScopedEnv> env_;
 };
 
 // ---- JSON ----------------------------------------------------------------------

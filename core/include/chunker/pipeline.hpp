@@ -144,17 +144,16 @@ class ChunkPipeline {
 
  private:
   ChunkPipeline() = default;
-  // Emits every chunk that starts in `data` and is final, returns bytes consumed.
-  Result<std::size_t> process_window(std::span<const std::uint8_t> data, std::uint64_t base, bool eof,
+  // The one segment-and-stitch engine (run_segments.cpp). Bytes [0, size) of
+  // the input are visible (in `mem`, or through `pread`); it emits, in order,
+  // the chunks that start before `starts` (offsets from `base`) and returns
+  // where the last one ends. Any pool thread takes the next segment; with one
+  // thread the caller runs them in turn.
+  Result<std::uint64_t> run_segments(std::uint64_t size, std::uint64_t starts, std::uint64_t base,
+                                     std::uint64_t total_hint, const std::uint8_t* mem, PipelinePread* pread,
                                      HashedChunkSink& sink);
-
-  // Threaded run() and run_file(): segments taken by any free thread, stitched
-  // in order by whichever thread is free (mem: the input; else pread).
-  Status run_segments(std::uint64_t size, std::uint64_t total_hint, const std::uint8_t* mem, PipelinePread* pread,
-                      HashedChunkSink& sink);
-
   PipelineOptions opts_;
-  bool auto_window_ = false;  // window_bytes was 0: run() may use larger in-memory windows
+  bool auto_window_ = false;  // window_bytes was 0: in-memory segments may be larger
   std::unique_ptr<fastcdc::Cutter> cutter_;
   std::unique_ptr<ThreadPool> pool_;
   const RawBytesSink* raw_ = nullptr;

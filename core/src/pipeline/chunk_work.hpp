@@ -1,8 +1,8 @@
-// Per-chunk work shared by the pipeline's two threaded paths (process_window
-// and run_segments) and its reads: hash a run of chunks, stage them into an
-// arena, read a byte range completely.
+// Per-chunk work of the pipeline's segments (run_segments) and its reads:
+// hash a run of chunks, stage them into an arena, read a byte range completely.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -11,6 +11,12 @@
 #include "chunker/pipeline.hpp"
 
 namespace chunker::detail {
+
+// Seconds on a monotonic clock, for PipelineStats.
+inline double now_s() {
+  using namespace std::chrono;
+  return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
 
 // Hashes each chunk in place; byte `base` of the input is at d[0].
 inline void hash_chunks(HashAlgo algo, std::span<HashedChunk> chunks, const std::uint8_t* d, std::uint64_t base) {

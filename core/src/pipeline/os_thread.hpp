@@ -24,6 +24,7 @@ class OsThread {
   bool start(void (*fn)(void*), void* arg) noexcept {
     join();
 #ifdef CHUNKER_HAS_THREADS
+    if (!admit()) return false;
     fn_ = fn;
     arg_ = arg;
     started_ = pthread_create(&t_, nullptr, [](void* p) -> void* {
@@ -31,6 +32,7 @@ class OsThread {
       self->fn_(self->arg_);
       return nullptr;
     }, this) == 0;
+    if (!started_) release();
 #else
     (void)fn;
     (void)arg;
@@ -39,11 +41,20 @@ class OsThread {
   }
   void join() noexcept {
 #ifdef CHUNKER_HAS_THREADS
-    if (started_) pthread_join(t_, nullptr);
+    if (started_) {
+      pthread_join(t_, nullptr);
+      release();
+    }
 #endif
     started_ = false;
   }
   bool started() const noexcept { return started_; }
+
+  // Test hook: with CHUNKER_TEST_THREAD_LIMIT=N in the environment at most N
+  // threads started here run at once and start() fails beyond that, as when
+  // wasm's Worker pool is exhausted, so tests can prove every caller copes.
+  static bool admit() noexcept;
+  static void release() noexcept;
 
  private:
 #ifdef CHUNKER_HAS_THREADS

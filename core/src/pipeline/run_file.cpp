@@ -15,7 +15,13 @@
 namespace chunker {
 
 Status ChunkPipeline::run_file(PipelinePread pread, std::uint64_t size, HashedChunkSink sink) {
-  if (pool_->size() > 1) return run_segments(size, size, nullptr, &pread, sink);
+  if (pool_->size() > 1) {
+    const double t0 = detail::now_s();
+    auto r = run_segments(size, size, 0, size, nullptr, &pread, sink);
+    if (!r) return r.status();
+    stats_.wall_s += detail::now_s() - t0;
+    return {};
+  }
   std::uint64_t off = 0;
   return run_reader(
       [&](std::span<std::uint8_t> b) -> Result<std::size_t> {

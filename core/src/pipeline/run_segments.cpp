@@ -1,5 +1,6 @@
-// ChunkPipeline::run_segments: the threaded path for input whose bytes can be
-// had by position (a file through pread, or a buffer in memory).
+// ChunkPipeline::run_segments: the one segment-and-stitch engine. It serves
+// input whose bytes can be had by position (a file through pread, a buffer in
+// memory) and each window of a stream (run_reader), on any number of threads.
 //
 // The input is cut into segments. Any free thread takes the next one, reads it
 // plus max_size bytes past its end into a slot of a small ring (so every chunk
@@ -10,7 +11,7 @@
 // follows the true chunk sequence into the segment, re-chunking until it meets
 // a cut the segment also found, then emits the segment's own results.
 //
-// Why not windows with a barrier (process_window): every window waited for its
+// Why not windows with a barrier when the size is known: every window waited for its
 // slowest segment and then for a serial stitch, and with 1 MiB average chunks
 // a segment's scan time varies with its chunk count (the min-size skip is not
 // scanned; 8 chunks of random length per segment): two threads idled 20-30 %
@@ -30,41 +31,32 @@
 #include "pipeline/window_buffer.hpp"
 
 namespace chunker {
-namespace {
+using detail::now_s;
 
-double now_s() {
-  using namespace std::chrono;
-  return duration<double>(steady_clock::now().time_since_epoch()).count();
-}
+namespace {
 
 // Reads are issued in blocks of this size: large enough that the syscall is
 // noise, small enough that the bytes are still in L2 when scanned and hashed.
 // (256 KiB to 2 MiB measured the same, 2 threads, 64K preset + BLAKE3.)
 constexpr std::uint64_t kReadBlock = std::uint64_t{1} << 20;
 
-struct Segment {
-  std::uint64_t a = 0, e = 0;           // the chunks that start in [a, e) are this segment's
-  const std::uint8_t* data = nullptr;   // where byte a is
-  std::vector<HashedChunk> chunks;      // as found from a (cuts exact: max_size bytes were visible)
-  std::vector<std::uint8_t> arena;      // stage output, chunk i at ends[i-1] .. ends[i]
-  std::vector<std::size_t> ends;
-  Status status;
-  bool done = false;
-  double read_s = 0, chunk_s = 0, hash_s = 0, stage_s = 0;
-};
+using detail::Segment;
 
 class SegmentRun {
  public:
   SegmentRun(const PipelineOptions& o, const fastcdc::Cutter& cutter, PipelineStats& stats, unsigned threads,
-             std::uint64_t size, std::uint64_t total, const std::uint8_t* mem, PipelinePread* pread,
-             HashedChunkSink& sink, const RawBytesSink* raw, detail::ReadRing& ring_mem)
-      : o_(o), cutter_(cutter), stats_(stats), threads_(threads), size_(size), total_(total), mem_(mem), pread_(pread),
-        sink_(sink), raw_(raw), max_(o.params.max_size), ring_mem_(ring_mem), scratch_(threads) {}
+             std::uint64_t size, std::uint64_t starts, std::uint64_t base, std::uint64_t total,
+             const std::uint8_t* mem, PipelinePread* pread, HashedChunkSink& sink, const RawBytesSink* raw,
+             detail::PipelineScratch& scratch)
+      : o_(o), cutter_(cutter), stats_(stats), threads_(threads), size_(size), end_(starts), base_(base),
+        total_(total), mem_(mem), pread_(pread), sink_(sink), raw_(raw), max_(o.params.max_size),
+        ring_mem_(*scratch.read_ring_), ring_(scratch.ring_), stage_out_(scratch.stage_out_) {}
 
   // Sizes segments and allocates the ring (files only).
   Status prepare(bool auto_window) {
     const std::uint64_t avg = o_.params.avg_size;
     ring_.resize(threads_ + 2);  // a job per thread plus slack for out-of-order finishes
+    if (stage_out_.size() < threads_) stage_out_.resize(threads_);
     // Each segment boundary costs a re-chunk (and re-hash) of about one chunk:
     // 32 average chunks per segment keep that near 3 %. In memory without a
     // stage nothing is read or buffered per segment, so segments can be much
@@ -82,7 +74,7 @@ class SegmentRun {
     // so the first is the largest, and there may be fewer segments than slots.
     const std::uint64_t first = next_length();
     std::size_t segments = 0;
-    for (std::uint64_t a = 0; a < size_ && segments < ring_.size(); ++segments) a += length_at(a);
+    for (std::uint64_t a = 0; a < end_ && segments < ring_.size(); ++segments) a += length_at(a);
     ring_.resize(segments);
     slot_bytes_ = static_cast<std::size_t>(std::min<std::uint64_t>(first + max_, size_));
     slot_bytes_ = (slot_bytes_ + 4095) / 4096 * 4096;
@@ -114,9 +106,11 @@ class SegmentRun {
     }
   }
 
-  Status result() const {
+  // Where the last emitted chunk ends (relative to base).
+  Result<std::uint64_t> result() const {
     if (exception_) std::rethrow_exception(exception_);
-    return failed_;
+    if (!failed_.ok()) return failed_;
+    return emitted_;
   }
 
  private:
@@ -137,13 +131,13 @@ class SegmentRun {
         cv_.notify_all();
         continue;
       }
-      if (next_a_ == size_ && stitched_ == claimed_) return;
+      if (next_a_ == end_ && stitched_ == claimed_) return;
       if (o_.cancel && o_.cancel->load(std::memory_order_relaxed)) {
-        fail(Status(Errc::cancelled, "cancelled after " + std::to_string(done_bytes_) + " bytes"));
+        fail(Status(Errc::cancelled, "cancelled after " + std::to_string(base_ + done_bytes_) + " bytes"));
         cv_.notify_all();
         return;
       }
-      if (next_a_ < size_ && claimed_ < stitched_ + ring_.size()) {
+      if (next_a_ < end_ && claimed_ < stitched_ + ring_.size()) {
         const std::uint64_t k = claimed_++;
         Segment& g = ring_[k % ring_.size()];
         g.a = next_a_;
@@ -165,7 +159,7 @@ class SegmentRun {
   // threads finish together rather than one waiting out a long last segment.
   std::uint64_t next_length() const { return length_at(next_a_); }
   std::uint64_t length_at(std::uint64_t a) const {
-    const std::uint64_t left = size_ - a;
+    const std::uint64_t left = end_ - a;
     return std::min(left, std::clamp(left / threads_, tail_min_, seg_));
   }
 
@@ -205,15 +199,15 @@ class SegmentRun {
       // A cut is exact once max_size bytes past its start (or the end of input) are visible.
       while (s < e && std::min(s + max_, hi) <= have) {
         const fastcdc::Cut c = cutter_.find_cut(d + (s - a), static_cast<std::size_t>(have - s));
-        g.chunks.push_back(HashedChunk{s, c.length, c.fingerprint, {}});
+        g.chunks.push_back(HashedChunk{base_ + s, c.length, c.fingerprint, {}});
         s += c.length;
       }
       const double t2 = now_s();
       const std::span<HashedChunk> found(g.chunks.data() + first, g.chunks.size() - first);
-      detail::hash_chunks(o_.hash, found, d, a);
+      detail::hash_chunks(o_.hash, found, d, base_ + a);
       const double t3 = now_s();
       if (o_.stage) {
-        g.status = detail::stage_chunks(*o_.stage, w, found, d, a, scratch_[w], g.arena, g.ends);
+        g.status = detail::stage_chunks(*o_.stage, w, found, d, base_ + a, stage_out_[w], g.arena, g.ends);
         if (!g.status.ok()) return;
       }
       const double t4 = now_s();
@@ -241,27 +235,27 @@ class SegmentRun {
     const auto& sv = g.chunks;
     std::uint64_t p = emitted_;
     while (p < g.e) {
-      auto it = std::lower_bound(sv.begin(), sv.end(), p,
+      auto it = std::lower_bound(sv.begin(), sv.end(), base_ + p,
                                  [](const HashedChunk& c, std::uint64_t off) { return c.offset < off; });
-      if (it != sv.end() && it->offset == p) {  // in sync: the rest of the segment is final
+      if (it != sv.end() && it->offset == base_ + p) {  // in sync: the rest of the segment is final
         for (auto i = static_cast<std::size_t>(it - sv.begin()); i < sv.size(); ++i) {
           if (!o_.stage) {
-            emit(sv[i], {g.data + (sv[i].offset - g.a), sv[i].length});
+            emit(sv[i], {g.data + (sv[i].offset - base_ - g.a), sv[i].length});
           } else {
             const std::size_t b = i == 0 ? 0 : g.ends[i - 1];
             emit(sv[i], {g.arena.data() + b, g.ends[i] - b});
           }
         }
-        p = sv.back().offset + sv.back().length;
+        p = sv.back().offset - base_ + sv.back().length;
         break;
       }
       // p < e, so [p, p + max_size) is in g's slot.
       const std::uint8_t* at = g.data + (p - g.a);
       const fastcdc::Cut c = cutter_.find_cut(at, static_cast<std::size_t>(std::min(p + max_, size_) - p));
-      HashedChunk hc{p, c.length, c.fingerprint, {}};
+      HashedChunk hc{base_ + p, c.length, c.fingerprint, {}};
       if (o_.hash != HashAlgo::none) hc.hash = hash(o_.hash, std::span<const std::uint8_t>(at, c.length));
       if (o_.stage) {
-        auto& out = scratch_[w];  // this thread's own stage context: it is not chunking now
+        auto& out = stage_out_[w];  // this thread's own stage context: it is not chunking now
         out.clear();
         CHUNKER_TRY(o_.stage->process(w, hc, {at, c.length}, out));
         emit(hc, out);
@@ -277,14 +271,16 @@ class SegmentRun {
     emitted_ = p;
     ++stats_.windows;
     stats_.stitch_s += now_s() - t0;
-    if (o_.progress) o_.progress(emitted_, total_);
+    if (o_.progress) o_.progress(base_ + emitted_, total_);
     return {};
   }
 
   const PipelineOptions& o_;
   const fastcdc::Cutter& cutter_;
   PipelineStats& stats_;  // written by the stitching thread only
-  const std::uint64_t threads_, size_, total_;  // total: what progress reports as the whole
+  // size: bytes visible; end: chunks that start before it are ours; base: the
+  // input offset of byte 0; total: what progress reports as the whole.
+  const std::uint64_t threads_, size_, end_, base_, total_;
   const std::uint8_t* mem_;
   PipelinePread* pread_;
   HashedChunkSink& sink_;
@@ -293,8 +289,8 @@ class SegmentRun {
   std::uint64_t seg_ = 0, tail_min_ = 0;
   std::size_t slot_bytes_ = 0;
   detail::ReadRing& ring_mem_;
-  std::vector<Segment> ring_;
-  std::vector<std::vector<std::uint8_t>> scratch_;  // per worker
+  std::vector<Segment>& ring_;
+  std::vector<std::vector<std::uint8_t>>& stage_out_;  // per worker
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -308,17 +304,15 @@ class SegmentRun {
 
 }  // namespace
 
-Status ChunkPipeline::run_segments(std::uint64_t size, std::uint64_t total_hint, const std::uint8_t* mem,
-                                   PipelinePread* pread, HashedChunkSink& sink) {
-  const double t0 = now_s();
-  if (size == 0) return {};
+Result<std::uint64_t> ChunkPipeline::run_segments(std::uint64_t size, std::uint64_t starts, std::uint64_t base,
+                                                  std::uint64_t total_hint, const std::uint8_t* mem,
+                                                  PipelinePread* pread, HashedChunkSink& sink) {
+  if (starts == 0) return std::uint64_t{0};
   if (!s_->read_ring_) s_->read_ring_ = std::make_unique<detail::ReadRing>();
-  SegmentRun run(opts_, *cutter_, stats_, pool_->size(), size, total_hint, mem, pread, sink, raw_, *s_->read_ring_);
+  SegmentRun run(opts_, *cutter_, stats_, pool_->size(), size, starts, base, total_hint, mem, pread, sink, raw_, *s_);
   CHUNKER_TRY(run.prepare(auto_window_));
   pool_->run(pool_->size(), [&](std::size_t w) { run.worker(static_cast<unsigned>(w)); });
-  CHUNKER_TRY(run.result());
-  stats_.wall_s += now_s() - t0;
-  return {};
+  return run.result();
 }
 
 }  // namespace chunker

@@ -11,14 +11,24 @@
 
 namespace chunker::detail {
 
+// One segment of run_segments' ring: what a thread found from its first byte.
+struct Segment {
+  std::uint64_t a = 0, e = 0;           // the chunks that start in [a, e) of the run's bytes are this segment's
+  const std::uint8_t* data = nullptr;   // where byte a is
+  std::vector<HashedChunk> chunks;      // as found from a (cuts exact: max_size bytes were visible);
+                                        // offsets from the input's start (the run's base added)
+  std::vector<std::uint8_t> arena;      // stage output, chunk i at ends[i-1] .. ends[i]
+  std::vector<std::size_t> ends;
+  Status status;
+  bool done = false;
+  double read_s = 0, chunk_s = 0, hash_s = 0, stage_s = 0;
+};
+
 struct PipelineScratch {
-  std::vector<std::vector<HashedChunk>> seg_;  // per-segment results, reused
-  std::vector<double> seg_chunk_s_, seg_hash_s_, seg_stage_s_;
-  // Stage output per segment: bytes in one arena, chunk i's slice at ends[i-1]..ends[i].
-  std::vector<std::vector<std::uint8_t>> seg_arena_;
-  std::vector<std::vector<std::size_t>> seg_ends_;
-  std::vector<Status> seg_status_;
-  std::vector<std::uint8_t> scratch_;
+  // Kept between runs so that many small inputs in a row (dedup, run_reader's
+  // windows) reuse their vectors' capacity instead of allocating per input.
+  std::vector<Segment> ring_;
+  std::vector<std::vector<std::uint8_t>> stage_out_;  // per worker: one chunk's stage output
   std::unique_ptr<detail::ReadRing> read_ring_;  // run_file's slots / run_reader's window, reused by the next file
   std::vector<ChunkPipeline> singles_;  // run_batch's single-threaded pipelines, one per pool thread
 };
