@@ -25,6 +25,9 @@ class ThreadPool {
   // thread that cannot start (e.g. wasm's Worker pool is exhausted, or a build
   // without threads) is not an error: the pool just has fewer, see size().
   explicit ThreadPool(unsigned threads);
+  // The most threads any caller asks for (ChunkPipeline rejects more);
+  // run_weighted_once uses at most this many.
+  static constexpr unsigned kMaxThreads = 256;
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;

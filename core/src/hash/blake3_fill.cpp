@@ -127,10 +127,8 @@ bool Hasher::update_units(std::uint64_t units, std::uint8_t* ring, std::size_t s
   bool ok = true;
   {
     // Helpers that cannot start leave their share to the others and the caller.
-    ::chunker::detail::OsThread helpers[kMaxThreads];
-    for (unsigned i = 0; i + 1 < threads; ++i) {
-      helpers[i].start([](void* p) { static_cast<Units*>(p)->helper(); }, &sh);
-    }
+    ::chunker::detail::HelperThreads<kMaxThreads - 1> helpers(
+        threads - 1, [](void* p) { static_cast<Units*>(p)->helper(); }, &sh);
     std::uint64_t filled = 0, merged = 0;
     while (merged < units) {
       // Merge finished units in order; that frees their slots.

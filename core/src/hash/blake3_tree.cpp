@@ -109,8 +109,8 @@ std::size_t compress_wide(const Kernel& k, const std::uint8_t* in, std::size_t l
   Job right{&k, in + l, len - l, key, chunk_counter + l / kChunk, flags, threads / 2, cvs + degree * kCv, 0};
   bool done = false;
   if (threads >= 2 && len - l >= kMinThreadSubtree) {
-    ::chunker::detail::OsThread t;
-    if (t.start(run_job, &right)) {
+    ::chunker::detail::HelperThreads<1> t(1, run_job, &right);
+    if (t.started()) {
       run_job(&left);
       t.join();
       done = true;

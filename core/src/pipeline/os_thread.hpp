@@ -65,4 +65,27 @@ class OsThread {
   bool started_ = false;
 };
 
+// Up to N threads running fn(arg) for the length of one call, joined when
+// this goes out of scope: for work that must not hold threads between calls
+// (BLAKE3's parallel paths, ThreadPool::run_weighted_once; wasm's Worker pool
+// is shared by every call). A thread that cannot start is skipped; callers
+// hand out work dynamically, so the others and the caller take its share.
+template <unsigned N>
+class HelperThreads {
+ public:
+  HelperThreads(unsigned n, void (*fn)(void*), void* arg) noexcept {
+    while (started_ < n && started_ < N && t_[started_].start(fn, arg)) ++started_;
+  }
+  HelperThreads(const HelperThreads&) = delete;
+  HelperThreads& operator=(const HelperThreads&) = delete;
+  unsigned started() const noexcept { return started_; }
+  void join() noexcept {
+    for (unsigned i = 0; i < started_; ++i) t_[i].join();
+  }
+
+ private:
+  OsThread t_[N];  // each joins on destruction
+  unsigned started_ = 0;
+};
+
 }  // namespace chunker::detail

@@ -17,8 +17,9 @@ Result<ChunkPipeline> ChunkPipeline::create(const PipelineOptions& opts) {
   ChunkPipeline pl;
   pl.opts_ = opts;
   if (pl.opts_.threads == 0) pl.opts_.threads = ThreadPool::default_threads();
-  if (pl.opts_.threads > 256)
-    return Status(Errc::invalid_argument, "threads must be between 0 and 256, got " + std::to_string(opts.threads));
+  if (pl.opts_.threads > ThreadPool::kMaxThreads)
+    return Status(Errc::invalid_argument, "threads must be between 0 and " + std::to_string(ThreadPool::kMaxThreads) +
+                                              ", got " + std::to_string(opts.threads));
   // A window must hold at least max_size bytes past the chunk start.
   const std::size_t min_window = 2 * static_cast<std::size_t>(opts.params.max_size);
   pl.auto_window_ = pl.opts_.window_bytes == 0;

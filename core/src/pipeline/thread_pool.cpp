@@ -144,11 +144,9 @@ void ThreadPool::run_weighted_once(unsigned threads, std::size_t n, FunctionRef<
       }
     }
   } sh{&bounds, &fn};
-  std::vector<detail::OsThread> helpers(ranges > 1 ? ranges - 1 : 0);
   // A thread that cannot start leaves its range to the others.
-  for (auto& h : helpers) {
-    if (!h.start([](void* p) { static_cast<Shared*>(p)->drain(); }, &sh)) break;
-  }
+  detail::HelperThreads<kMaxThreads - 1> helpers(
+      static_cast<unsigned>(ranges > 1 ? ranges - 1 : 0), [](void* p) { static_cast<Shared*>(p)->drain(); }, &sh);
   sh.drain();
   // helpers joined here
 }
