@@ -5,11 +5,11 @@
 # Defaults: build/native/chunker, 1024 MiB, 5 rounds. Prints JSON, then a table
 # on stderr. "cpu" rates use user+sys time (steadier on a shared machine).
 set -euo pipefail
-bin=${1:-build/native/chunker}
+source "$(dirname "$0")/lib.sh"
+bin=$(chunker_bin "${1:-}")
 size_mib=${2:-1024}
 rounds=${3:-5}
 command -v b3sum >/dev/null || { echo "b3sum not installed" >&2; exit 2; }
-[ -x "$bin" ] || { echo "no chunker binary at $bin" >&2; exit 2; }
 
 file=$(mktemp "${TMPDIR:-/tmp}/b3bench.XXXXXX")
 trap 'rm -f "$file"' EXIT

@@ -11,8 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mib=${1:-512}
 runs=${2:-3}
-cli=${CHUNKER_CLI:-build/native/chunker}
 source bench/lib.sh
+cli=$(chunker_bin)
 file="$(bench_dir)/text-${size_mib}M.txt"
 if [[ ! -f "$file" ]]; then
   python3 - "$file" "$size_mib" <<'PY'

@@ -8,8 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mib=${1:-1024}
 runs=${2:-5}
-cli=${CHUNKER_CLI:-build/native/chunker}
 source bench/lib.sh
+cli=$(chunker_bin)
 file=$(random_file "$size_mib")
 
 cases=(

@@ -1,5 +1,18 @@
 # Helpers shared by the whole-command benchmarks (sourced, not run).
 
+# The checkout these scripts belong to.
+bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# chunker_bin [PATH]: the chunker binary to time, as an absolute path: PATH,
+# else $CHUNKER_CLI, else this checkout's build/native/chunker. Fails (and so
+# stops a `set -e` script at `x=$(chunker_bin ...)`) when it is not built.
+chunker_bin() {
+  local c
+  c=$(readlink -f "${1:-${CHUNKER_CLI:-$bench_root/build/native/chunker}}")
+  [[ -x "$c" ]] || { echo "bench: no chunker binary at $c (cmake --preset release && cmake --build --preset release)" >&2; return 1; }
+  echo "$c"
+}
+
 # bench_dir: the directory for generated inputs ($BENCH_DIR, default
 # /tmp/chunker-bench), created. random_file SIZE_MIB: a file of random bytes
 # there (made once, kept between runs), page-cached; prints its path.

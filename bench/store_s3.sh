@@ -16,10 +16,9 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 SIZE_MIB=${1:-512}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-C=$(readlink -f "${2:-$ROOT/build/native/chunker}")
+ROOT=$bench_root
+C=$(chunker_bin "${2:-}")
 THREADS=${3:-0}
-[[ -x "$C" ]] || { echo "bench: no chunker binary at $C" >&2; exit 1; }
 W=$(mktemp -d "${BENCH_DIR:-/tmp}/store-s3-bench.XXXXXX")
 # Short: Ceph's admin sockets live in the cluster directory (docs/s3.md).
 R=$(mktemp -d /tmp/crgw.XXXX)

@@ -12,8 +12,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 SIZE_MIB=${1:-2048}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-C=$(readlink -f "${2:-$ROOT/build/native/chunker}")
+ROOT=$bench_root
+C=$(chunker_bin "${2:-}")
 THREADS=${3:-0}
 for tool in restic borg; do
   command -v $tool >/dev/null || { apt-get install -y -qq restic borgbackup >/dev/null 2>&1 || true; }

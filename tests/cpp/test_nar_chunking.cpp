@@ -61,13 +61,8 @@ Built build(std::uint64_t seed, int files) {
   return b;
 }
 
-fastcdc::Params small_params() {
-  fastcdc::Params p;
-  p.min_size = 4096;
-  p.avg_size = 16384;
-  p.max_size = 65536;
-  return p;
-}
+// 4 KiB / 16 KiB / 64 KiB.
+fastcdc::Params small_params() { return fastcdc::preset("16k").value(); }
 
 TEST(NarChunking, PlainModeIsFastCdc) {
   const Built b = build(1, 120);

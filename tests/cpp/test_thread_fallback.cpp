@@ -18,13 +18,8 @@ using namespace chunker;
 
 namespace {
 
-fastcdc::Params small_params() {
-  fastcdc::Params p;
-  p.min_size = 4096;
-  p.avg_size = 16384;
-  p.max_size = 65536;
-  return p;
-}
+// 4 KiB / 16 KiB / 64 KiB.
+fastcdc::Params small_params() { return fastcdc::preset("16k").value(); }
 
 // The reference chunks of d (an independent FastCDC), each hashed on its own.
 std::vector<HashedChunk> reference_hashed(const std::vector<std::uint8_t>& d, const fastcdc::Params& p, HashAlgo algo) {

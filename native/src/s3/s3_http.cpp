@@ -110,18 +110,12 @@ Status load_libcurl() {
     if (!p) ok = false;
     fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(p);
   };
-  sym(g_api.global_init, "curl_global_init");
-  sym(g_api.version_info, "curl_version_info");
-  sym(g_api.easy_init, "curl_easy_init");
-  sym(g_api.easy_cleanup, "curl_easy_cleanup");
-  sym(g_api.easy_reset, "curl_easy_reset");
-  sym(g_api.easy_setopt, "curl_easy_setopt");
-  sym(g_api.easy_perform, "curl_easy_perform");
-  sym(g_api.easy_getinfo, "curl_easy_getinfo");
-  sym(g_api.easy_strerror, "curl_easy_strerror");
-  sym(g_api.slist_append, "curl_slist_append");
-  sym(g_api.slist_free_all, "curl_slist_free_all");
-  sym(g_api.getdate, "curl_getdate");
+#define CHUNKER_CURL_SYM(f) sym(g_api.f, "curl_" #f)
+  CHUNKER_CURL_SYM(global_init), CHUNKER_CURL_SYM(version_info), CHUNKER_CURL_SYM(easy_init);
+  CHUNKER_CURL_SYM(easy_cleanup), CHUNKER_CURL_SYM(easy_reset), CHUNKER_CURL_SYM(easy_setopt);
+  CHUNKER_CURL_SYM(easy_perform), CHUNKER_CURL_SYM(easy_getinfo), CHUNKER_CURL_SYM(easy_strerror);
+  CHUNKER_CURL_SYM(slist_append), CHUNKER_CURL_SYM(slist_free_all), CHUNKER_CURL_SYM(getdate);
+#undef CHUNKER_CURL_SYM
   if (!ok) {
     const char* e = ::dlerror();
     return {Errc::io_error, std::string(kLibcurl) + ": a libcurl function is missing (" + (e ? e : "dlsym") + ")"};
