@@ -9,10 +9,8 @@
 # Needs: build/native/chunker, zstd.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-size_mib=${1:-512}
-runs=${2:-3}
 source bench/lib.sh
-cli=$(chunker_bin)
+bench_args 512 3 "$@"
 file="$(bench_dir)/text-${size_mib}M.txt"
 if [[ ! -f "$file" ]]; then
   python3 - "$file" "$size_mib" <<'PY'

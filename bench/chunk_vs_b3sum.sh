@@ -6,10 +6,8 @@
 # Needs: build/native/chunker (cmake --preset release && cmake --build --preset release), b3sum.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-size_mib=${1:-1024}
-runs=${2:-5}
 source bench/lib.sh
-cli=$(chunker_bin)
+bench_args 1024 5 "$@"
 file=$(random_file "$size_mib")
 
 cases=(

@@ -13,6 +13,14 @@ chunker_bin() {
   echo "$c"
 }
 
+# bench_args DEFAULT_SIZE_MIB DEFAULT_RUNS [SIZE_MIB [RUNS]]: the usual
+# arguments of a whole-file benchmark: sets size_mib, runs and cli.
+bench_args() {
+  size_mib=${3:-$1}
+  runs=${4:-$2}
+  cli=$(chunker_bin)
+}
+
 # bench_dir: the directory for generated inputs ($BENCH_DIR, default
 # /tmp/chunker-bench), created. random_file SIZE_MIB: a file of random bytes
 # there (made once, kept between runs), page-cached; prints its path.

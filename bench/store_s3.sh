@@ -16,9 +16,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 SIZE_MIB=${1:-512}
-ROOT=$bench_root
-C=$(chunker_bin "${2:-}")
-THREADS=${3:-0}
+C=$(chunker_bin "${2:-}") ROOT=$bench_root THREADS=${3:-0}
 W=$(mktemp -d "${BENCH_DIR:-/tmp}/store-s3-bench.XXXXXX")
 # Short: Ceph's admin sockets live in the cluster directory (docs/s3.md).
 R=$(mktemp -d /tmp/crgw.XXXX)

@@ -12,9 +12,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 SIZE_MIB=${1:-2048}
-ROOT=$bench_root
-C=$(chunker_bin "${2:-}")
-THREADS=${3:-0}
+C=$(chunker_bin "${2:-}") ROOT=$bench_root THREADS=${3:-0}
 for tool in restic borg; do
   command -v $tool >/dev/null || { apt-get install -y -qq restic borgbackup >/dev/null 2>&1 || true; }
   command -v $tool >/dev/null || { echo "bench: $tool is not installed (apt-get install restic borgbackup)" >&2; exit 1; }

@@ -91,17 +91,19 @@ Status pump_adaptive(InputReader& in, OutputFile& out, Progress& prog, std::uint
   return {};
 }
 
+// `chunker compress --help`.
+constexpr const char* kCompressHelp = R"(Compresses IN (default: standard input, '-') to OUT (default: standard output) in the
+standard format of the chosen codec: zstd frame, LZ4 frame, .xz or .bz2.
+Strategies: fastest (lz4 1), balanced (zstd 3, the default), smallest (xz 6),
+adaptive (zstd 3; 1 MiB blocks that look incompressible are stored at zstd's fastest level).
+Levels: zstd -131072..22 (use --level=-N for negative), lz4 1..12, xz 0..9, bzip2 1..9.)";
+
 int run_compress(int argc, char** argv) {
   std::string codec_name, strategy_name;
   std::optional<int> level;
   bool quiet = false, verbose = false, force = false;
   unsigned threads = 1;
-  ArgParser ap("compress", "(--codec zstd|lz4|xz|bzip2 [--level N] | --strategy S) [IN [OUT]]",
-               "Compresses IN (default: standard input, '-') to OUT (default: standard output) in the\n"
-               "standard format of the chosen codec: zstd frame, LZ4 frame, .xz or .bz2.\n"
-               "Strategies: fastest (lz4 1), balanced (zstd 3, the default), smallest (xz 6),\n"
-               "adaptive (zstd 3; 1 MiB blocks that look incompressible are stored at zstd's fastest level).\n"
-               "Levels: zstd -131072..22 (use --level=-N for negative), lz4 1..12, xz 0..9, bzip2 1..9.");
+  ArgParser ap("compress", "(--codec zstd|lz4|xz|bzip2 [--level N] | --strategy S) [IN [OUT]]", kCompressHelp);
   ap.option("--codec", "NAME", "zstd, lz4, xz or bzip2", &codec_name);
   ap.option("--strategy", "S", "fastest, balanced, smallest or adaptive", &strategy_name);
   ap.option("--level", "N", "compression level (default: the codec's default)", [&](const std::string& v) -> Status {

@@ -19,16 +19,18 @@
 namespace chunker::cli {
 namespace {
 
+// `chunker dedup --help`.
+constexpr const char* kDedupHelp = R"(Chunks every regular file under the PATHs (FastCDC 2020) and hashes each chunk with BLAKE3
+on all cores, then reports total and unique bytes, the dedup ratio (total / unique), chunk
+counts and a histogram of chunk sizes. Symlinks below a PATH are skipped (and counted)
+unless --follow-symlinks is given. Unreadable files are reported, skipped, and make the
+exit status 1. A progress line is shown on stderr when it is a terminal.)";
+
 int run_dedup(int argc, char** argv) {
   ChunkOptions co;
   bool json = false, follow = false, quiet = false;
   unsigned threads = 0;
-  ArgParser ap("dedup", "[options] PATH...",
-               "Chunks every regular file under the PATHs (FastCDC 2020) and hashes each chunk with BLAKE3\n"
-               "on all cores, then reports total and unique bytes, the dedup ratio (total / unique), chunk\n"
-               "counts and a histogram of chunk sizes. Symlinks below a PATH are skipped (and counted)\n"
-               "unless --follow-symlinks is given. Unreadable files are reported, skipped, and make the\n"
-               "exit status 1. A progress line is shown on stderr when it is a terminal.");
+  ArgParser ap("dedup", "[options] PATH...", kDedupHelp);
   add_chunk_options(ap, co, "default 256K/1M/4M");
   ap.threads_option(&threads, "threads for chunking and hashing (0 = all cores, the default)");
   ap.flag("--json", &json, "print one JSON object instead of the table");

@@ -25,13 +25,15 @@ void wipe(std::string& s) {
   if (!s.empty()) sodium_memzero(s.data(), s.size());
 }
 
+// `chunker key generate --help`.
+constexpr const char* kKeyGenerateHelp = R"(Generates an Ed25519 key pair named NAME (e.g. cache.example.org-1) and writes the
+secret key (mode 0600) and the public key in Nix's format, the same as
+`nix key generate-secret` / `nix-store --generate-binary-cache-key`.
+Existing files are never overwritten.)";
+
 int run_generate(int argc, char** argv) {
   std::string secret_path, public_path;
-  ArgParser ap("key generate", "[options] NAME",
-               "Generates an Ed25519 key pair named NAME (e.g. cache.example.org-1) and writes the\n"
-               "secret key (mode 0600) and the public key in Nix's format, the same as\n"
-               "`nix key generate-secret` / `nix-store --generate-binary-cache-key`.\n"
-               "Existing files are never overwritten.");
+  ArgParser ap("key generate", "[options] NAME", kKeyGenerateHelp);
   ap.option("--secret-file", "FILE", "where to write the secret key (default NAME.secret)", &secret_path);
   ap.option("--public-file", "FILE", "where to write the public key (default NAME.public)", &public_path);
   std::vector<std::string> pos;

@@ -200,17 +200,19 @@ int run_hash(int argc, char** argv) {
   return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
 }
 
+// `chunker nar chunk --help`.
+constexpr const char* kNarChunkHelp = R"(Validates a NAR and prints its FastCDC chunks as JSON lines, each with the range of
+file/symlink entries it overlaps. By default cuts are moved to an entry boundary
+when one lies within avg/4 of the FastCDC cut (never violating min/max);
+--plain gives the unmodified FastCDC cuts. Streams: memory is bounded by
+max + window + 8 KiB whatever the NAR size.)";
+
 int run_chunk(int argc, char** argv) {
   nar::ChunkingOptions opt;
   std::string preset_name = "default";
   bool plain = false;
   std::uint64_t window = 0;
-  ArgParser ap("nar chunk", "[options] FILE|-",
-               "Validates a NAR and prints its FastCDC chunks as JSON lines, each with the range of\n"
-               "file/symlink entries it overlaps. By default cuts are moved to an entry boundary\n"
-               "when one lies within avg/4 of the FastCDC cut (never violating min/max);\n"
-               "--plain gives the unmodified FastCDC cuts. Streams: memory is bounded by\n"
-               "max + window + 8 KiB whatever the NAR size.");
+  ArgParser ap("nar chunk", "[options] FILE|-", kNarChunkHelp);
   ap.option("--preset", "NAME", "size preset: default|nar|4k|16k|64k|256k|1m (default: default)", &preset_name);
   ap.flag("--plain", &plain, "plain FastCDC, no snapping");
   ap.size_option("--window", "SIZE", "snap window (default avg/4)", [&](std::uint64_t v) { window = v; });

@@ -44,14 +44,16 @@ bool parse_args(ArgParser& ap, int argc, char** argv, std::vector<std::string>& 
   return true;
 }
 
+// `chunker narinfo sign --help`.
+constexpr const char* kNarinfoSignHelp = R"(Signs the narinfo fingerprint with a Nix secret key file (as written by
+`chunker key generate` or `nix key generate-secret`) and adds a Sig: line,
+replacing an older signature by the same key name. Prints the result, or
+rewrites FILE with --in-place.)";
+
 int run_sign(int argc, char** argv) {
   std::string key_path;
   bool in_place = false;
-  ArgParser ap("narinfo sign", "--key SECRET [--in-place] FILE",
-               "Signs the narinfo fingerprint with a Nix secret key file (as written by\n"
-               "`chunker key generate` or `nix key generate-secret`) and adds a Sig: line,\n"
-               "replacing an older signature by the same key name. Prints the result, or\n"
-               "rewrites FILE with --in-place.");
+  ArgParser ap("narinfo sign", "--key SECRET [--in-place] FILE", kNarinfoSignHelp);
   ap.option("--key", "SECRET", "secret key file (name:base64)", &key_path);
   ap.flag("--in-place", &in_place, "rewrite FILE instead of printing");
   std::vector<std::string> pos;
