@@ -1,0 +1,204 @@
+"""zstd / lz4 / xz / bzip2: one-shot compress()/decompress() and streaming objects."""
+import ctypes
+import os
+from ctypes import byref, c_int, c_uint64, c_void_p
+from typing import NamedTuple
+
+from ._hashing import nix_base32_decode
+from ._lib import LEVEL_DEFAULT, Borrow, address, Buffer, Step, check, cstr, invalid, lib, take_buffer, u32, u64
+
+_codec_ids = {}
+OUT_SLICE = 1 << 20  # output per library call in the streaming objects
+DEFAULT_MAX_OUTPUT = 1 << 30
+
+
+def _codec(name, allow_auto=False):
+    if name is None and allow_auto:
+        return 0
+    cid = _codec_ids.get(name)
+    if cid is None:
+        out = c_int()
+        check(lib.chunker_codec_parse(cstr(name, "codec"), byref(out)))
+        cid = _codec_ids[name] = out.value
+    if cid == 0 and not allow_auto:
+        raise invalid(f"codec {name!r} compresses nothing: use zstd, lz4, xz or bzip2")
+    return cid
+
+
+def _level(level):
+    if level is None:
+        return LEVEL_DEFAULT
+    if isinstance(level, bool) or not isinstance(level, int):
+        raise TypeError(f"level must be an int, not {type(level).__name__}")
+    if not -(1 << 31) < level < 1 << 31:
+        raise invalid(f"level {level} is out of range")
+    return level
+
+
+def _limit(max_output):
+    if max_output is None:
+        return DEFAULT_MAX_OUTPUT
+    if u64(max_output, "max_output") == 0:
+        raise invalid("max_output must be at least 1 (None: the 1 GiB default)")
+    return max_output
+
+
+def compress(data, codec="zstd", level=None):
+    """One frame of `codec` ("zstd", "lz4" frame format, "xz", "bzip2") at `level`
+    (None: the codec's default: zstd 3, lz4 1, xz 6, bzip2 9), with the content
+    checksum the programs write by default; `zstd -d`, `lz4 -d`, `xz -d`, `bzip2 -d` read it."""
+    cid, lvl = _codec(codec), _level(level)
+    out = Buffer()
+    with Borrow(data) as (ptr, n):
+        check(lib.chunker_compress_alloc(cid, lvl, ptr, n, byref(out)))
+    return take_buffer(out)
+
+
+def decompress(data, *, max_output=None):
+    """All frames in `data` (each codec detected by its magic; concatenations of
+    different codecs are fine). ERR_OUTPUT_LIMIT when the output would pass
+    max_output bytes (default 1 GiB): a decompression bomb fails without its output."""
+    limit = _limit(max_output)
+    out = Buffer()
+    with Borrow(data) as (ptr, n):
+        check(lib.chunker_decompress_alloc(ptr, n, limit, byref(out)))
+    return take_buffer(out)
+
+
+class Compressor:
+    """Streaming compression, like zlib.compressobj: compress(data) -> bytes ready
+    so far, flush() -> the rest of the frame. After flush() the next compress()
+    starts a new frame. threads (zstd only): >= 2 writes `zstd -T N`'s frame, 0 = all cores."""
+
+    def __init__(self, codec="zstd", level=None, *, threads=1):
+        self._h = c_void_p()
+        check(lib.chunker_compressor_new(_codec(codec), _level(level), u32(threads, "threads"), byref(self._h)))
+        self._out = ctypes.create_string_buffer(OUT_SLICE)
+
+    def _run(self, data, finish):
+        h = self._handle()
+        parts, step = [], Step()
+        out, cap = self._out, OUT_SLICE
+        with Borrow(data) as (ptr, n):
+            base, pos = address(ptr), 0
+            while True:
+                p = ptr if pos == 0 else base + pos
+                check(lib.chunker_compressor_update(h, p, n - pos, out, cap, finish, byref(step)))
+                pos += step.in_used
+                if step.out_used:
+                    parts.append(ctypes.string_at(out, step.out_used))
+                if finish:
+                    if step.done and pos == n:
+                        break
+                elif pos == n and step.out_used < cap:
+                    break
+        return b"".join(parts)
+
+    def compress(self, data):
+        return self._run(data, 0)
+
+    def flush(self):
+        return self._run(b"", 1)
+
+    def reset(self):
+        check(lib.chunker_compressor_reset(self._handle()))
+
+    def _handle(self):
+        if not self._h:
+            raise invalid("Compressor is closed")
+        return self._h
+
+    def close(self):
+        if self._h:
+            lib.chunker_compressor_free(self._h)
+            self._h = c_void_p()
+
+    __del__ = close
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Decompressor:
+    """Streaming decompression of concatenated frames, like zlib.decompressobj:
+    decompress(data) -> the output of that input; finish() checks that the input
+    ended at a frame boundary (ERR_TRUNCATED_INPUT otherwise). codec=None detects
+    each frame. The total output is limited to max_output (default 1 GiB): past it,
+    ERR_OUTPUT_LIMIT. Memory: the codec's window + one 1 MiB slice + the returned bytes."""
+
+    def __init__(self, codec=None, *, max_output=None):
+        self._h = c_void_p()
+        check(lib.chunker_decompressor_new(_codec(codec, allow_auto=True), _limit(max_output), byref(self._h)))
+        self._out = ctypes.create_string_buffer(OUT_SLICE)
+        self.eof = True  # at a frame boundary with nothing buffered
+
+    def decompress(self, data):
+        h = self._handle()
+        parts, step = [], Step()
+        out, cap = self._out, OUT_SLICE
+        with Borrow(data) as (ptr, n):
+            base, pos = address(ptr), 0
+            while True:
+                p = ptr if pos == 0 else base + pos
+                check(lib.chunker_decompressor_update(h, p, n - pos, out, cap, byref(step)))
+                pos += step.in_used
+                if step.out_used:
+                    parts.append(ctypes.string_at(out, step.out_used))
+                if pos == n and step.out_used < cap:
+                    break
+        self.eof = bool(step.done)
+        return b"".join(parts)
+
+    def finish(self):
+        check(lib.chunker_decompressor_finish(self._handle()))
+
+    def reset(self):
+        check(lib.chunker_decompressor_reset(self._handle()))
+        self.eof = True
+
+    def _handle(self):
+        if not self._h:
+            raise invalid("Decompressor is closed")
+        return self._h
+
+    def close(self):
+        if self._h:
+            lib.chunker_decompressor_free(self._h)
+            self._h = c_void_p()
+
+    __del__ = close
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+# ---- NAR --------------------------------------------------------------------------
+
+
+class NarHash(NamedTuple):
+    """NAR hash of a path: `hash` as a narinfo NarHash ("sha256:" + Nix base32, what
+    `nix-hash --type sha256 --base32` prints after the prefix), the raw SHA-256
+    `digest` and the NAR's `size` in bytes (NarSize)."""
+    hash: str
+    digest: bytes
+    size: int
+
+    def __str__(self):
+        return self.hash
+
+
+def nar_hash(path):
+    """NAR hash of a directory, regular file or symlink (not followed), as Nix computes it."""
+    p = os.fsencode(path)
+    if b"\0" in p:
+        raise invalid("path contains a NUL byte")
+    out, size = ctypes.create_string_buffer(64), c_uint64()
+    check(lib.chunker_nar_hash_path(p, out, len(out), byref(size)))
+    text = out.value.decode()
+    return NarHash(text, nix_base32_decode(text.split(":", 1)[1]), size.value)
