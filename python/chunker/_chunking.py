@@ -6,7 +6,7 @@ import queue
 import stat
 import threading
 from ctypes import byref
-from typing import NamedTuple, Optional
+from collections import namedtuple
 
 from ._lib import (CHUNK_FN, CHUNK_RECORD, HASH_NONE, Borrow, Buffer, ChunkerError, Options, c_void_p, check,
                    cstr, error, invalid, lib, take_buffer, u32, u64)
@@ -16,13 +16,11 @@ _unpack = CHUNK_RECORD.unpack
 _RECORD = CHUNK_RECORD.size
 
 
-class Chunk(NamedTuple):
-    """One chunk: its place in the input, the FastCDC gear fingerprint at the cut
-    (as fastcdc-rs reports it) and the strong hash of its bytes (None with hash=None)."""
-    offset: int
-    length: int
-    fingerprint: int
-    hash: Optional[bytes]
+# (typing.NamedTuple would cost ~10 ms of import time for the same class.)
+Chunk = namedtuple("Chunk", "offset length fingerprint hash")
+Chunk.__doc__ = """One chunk: offset and length in the input, the FastCDC gear fingerprint at
+the cut (as fastcdc-rs reports it) and the strong hash of its bytes (bytes, or None
+with hash=None)."""
 
 
 def _chunk(rec):

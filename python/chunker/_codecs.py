@@ -2,7 +2,7 @@
 import ctypes
 import os
 from ctypes import byref, c_int, c_uint64, c_void_p
-from typing import NamedTuple
+from collections import namedtuple
 
 from ._hashing import nix_base32_decode
 from ._lib import LEVEL_DEFAULT, Borrow, address, Buffer, Step, check, cstr, invalid, lib, take_buffer, u32, u64
@@ -181,13 +181,11 @@ class Decompressor:
 # ---- NAR --------------------------------------------------------------------------
 
 
-class NarHash(NamedTuple):
+class NarHash(namedtuple("NarHash", "hash digest size")):
     """NAR hash of a path: `hash` as a narinfo NarHash ("sha256:" + Nix base32, what
     `nix-hash --type sha256 --base32` prints after the prefix), the raw SHA-256
     `digest` and the NAR's `size` in bytes (NarSize)."""
-    hash: str
-    digest: bytes
-    size: int
+    __slots__ = ()
 
     def __str__(self):
         return self.hash

@@ -4,7 +4,6 @@ Everything that knows about ctypes lives here; the public modules only call
 `lib.chunker_*` with the helpers below.
 """
 import ctypes
-import ctypes.util
 import os
 import struct
 from ctypes import (CFUNCTYPE, POINTER, Structure, byref, c_char_p, c_int, c_size_t, c_uint8, c_uint32,
@@ -30,14 +29,16 @@ def _candidates():
     tree = os.path.join(os.path.dirname(os.path.dirname(here)), "build", "native", "libchunker.so")
     if os.path.exists(tree):
         out.append(("source tree build", tree))
-    found = ctypes.util.find_library("chunker")
-    out.append(("ctypes.util.find_library('chunker')", found))
+    out.append(("ctypes.util.find_library('chunker')", None))  # looked up only when reached
     return out
 
 
 def _load():
     tried = []
     for how, path in _candidates():
+        if how.startswith("ctypes.util"):
+            from ctypes.util import find_library  # imports subprocess, shutil: only when reached
+            path = find_library("chunker")
         if not path:
             tried.append(f"{how}: not found")
             continue

@@ -262,3 +262,17 @@ def test_missing_library_is_a_clear_import_error(tmp_path):
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert r.returncode != 0
     assert "ImportError" in r.stderr and "CHUNKER_LIBRARY" in r.stderr and "libnothere.so" in r.stderr
+
+
+def test_file_changed_while_read_is_err_changed(tmp_path):
+    f = tmp_path / "growing.bin"
+    f.write_bytes(random_bytes(16 << 20, 15))
+    it = chunker.chunk_file(f, avg=16384, hash="blake3", with_data=True)
+    next(it)  # the library is now blocked on the bounded queue, far from the end of the file
+    with open(f, "ab") as fo:
+        fo.write(b"appended while being chunked")
+    with pytest.raises(chunker.ChunkerError) as e:
+        for _ in it:
+            pass
+    assert e.value.code == "ERR_CHANGED"
+    assert "growing.bin" in e.value.message
