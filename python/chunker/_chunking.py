@@ -247,20 +247,40 @@ class _Done:
         self.error = err
 
 
+# Chunks cross from the reading thread to the iterating one in batches: one
+# queue hand-off (and GIL hand-over) per chunk would cost more than chunking 4 KiB.
+BATCH_CHUNKS = 512
+BATCH_BYTES = 1 << 20  # with_data: bytes of chunk data per batch
+QUEUE_BATCHES = 4
+
+
 def _threaded(run, with_data, done=None):
-    """Runs run(chunker_chunk_fn) on a helper thread; yields what its callback queues."""
-    q = queue.Queue(maxsize=16 if with_data else 4096)
+    """Runs run(chunker_chunk_fn) on a helper thread; yields what its callback queues.
+    Memory: at most QUEUE_BATCHES + 2 batches of chunks (with_data: their bytes)."""
+    q = queue.Queue(maxsize=QUEUE_BATCHES)
     stop = threading.Event()
     failure = []
+    batch = []
+    held = 0  # bytes of chunk data in `batch`
 
     def on_chunk(ctx, cptr, dptr):
+        nonlocal batch, held
         try:
             if stop.is_set():
                 return 1
             c = _chunk(_unpack(_string_at(cptr, _RECORD)))
-            q.put((c, _string_at(dptr, c.length)) if with_data else c)
+            if with_data:
+                batch.append((c, _string_at(dptr, c.length)))
+                held += c.length
+                full = held >= BATCH_BYTES
+            else:
+                batch.append(c)
+                full = len(batch) >= BATCH_CHUNKS
+            if full:
+                q.put(batch)  # blocks while the consumer is behind: bounded memory
+                batch, held = [], 0
             return 0
-        except BaseException as e:  # noqa: B902
+        except BaseException as e:  # noqa: B902 - KeyboardInterrupt must stop the run too
             failure.append(e)
             return 1
 
@@ -276,6 +296,8 @@ def _threaded(run, with_data, done=None):
                                                        lib.chunker_last_error().decode(errors="replace"))
         except BaseException as e:  # noqa: B902
             err = e
+        if err is None and batch:
+            q.put(batch)
         q.put(_Done(err))
 
     def gen():
@@ -286,7 +308,7 @@ def _threaded(run, with_data, done=None):
                 item = q.get()
                 if type(item) is _Done:
                     break
-                yield item
+                yield from item
             if item.error is not None:
                 raise item.error
             if done is not None:
