@@ -123,8 +123,8 @@ class Chunker:
 
     def __init__(self, *, avg=None, min=None, max=None, level=None, seed=None, hash="sha256", threads=1,
                  preset=None, on_chunk=None):
+        self._h = c_void_p()  # first: close() (also from __del__) must work whatever fails below
         o = make_options(min, avg, max, level, seed, hash, threads, preset)
-        self._h = c_void_p()
         check(lib.chunker_stream_new(byref(o), byref(self._h)))
         self._cb = _Callback(on_chunk) if on_chunk is not None else None
         self._failed = None

@@ -219,12 +219,24 @@ def test_exception_in_callback_stops_and_is_reraised(capfd):
     dict(avg=65536, hash="md5"),
     dict(avg=65536, preset="7k"),
 ])
-def test_bad_options(kwargs):
+def test_bad_options(kwargs, capfd):
     with pytest.raises(chunker.ChunkerError) as e:
         chunker.chunk(b"x" * 100, **kwargs)
     assert e.value.code == "ERR_INVALID_ARGUMENT"
     assert isinstance(e.value, ValueError)
     assert str(e.value)  # a message naming the problem
+    for make in (lambda: chunker.Chunker(**kwargs), lambda: chunker.chunk_file(io.BytesIO(b"x"), **kwargs)):
+        with pytest.raises(chunker.ChunkerError) as e:
+            make()  # options are checked at once, not at the first next()
+        assert e.value.code == "ERR_INVALID_ARGUMENT"
+    gc.collect()
+    assert capfd.readouterr() == ("", "")  # nothing "ignored in __del__"
+
+
+@pytest.mark.parametrize("kwargs", [dict(avg=(1 << 32) + 65536), dict(seed=-1), dict(threads=-1)])
+def test_options_that_c_would_truncate(kwargs):
+    with pytest.raises(chunker.InvalidArgumentError):
+        chunker.chunk(b"x", **kwargs)
 
 
 @pytest.mark.parametrize("bad", ["text", 12, None, [1, 2, 3]])
