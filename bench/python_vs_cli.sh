@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Chunk + BLAKE3 of one page-cached file: the Python package's chunk_file()
 # (ctypes over the C ABI) next to `chunker chunk --hash blake3`, at 1 and 2
-# threads, default sizes (256K/1M/4M). Whole processes, interleaved A B A B;
+# threads, default sizes (256K/1M/4M), and at 16K/64K/256K (-64k-: 16x the
+# chunks, so the per-chunk cost of the binding shows). Whole processes, interleaved A B A B;
 # "py-*" includes interpreter start-up and import, the "inproc" column is the
 # same call timed inside Python. Prints a table to stderr and JSON to stdout.
 #   bash bench/python_vs_cli.sh [SIZE_MIB=256] [RUNS=5]
@@ -26,6 +27,8 @@ cases=(
   "cli-2t|$cli chunk --hash blake3 --threads 2 $file"
   "py-path-2t|$helper --threads 2 --via path"
   "py-stream-2t|$helper --threads 2 --via stream"
+  "cli-64k-1t|$cli chunk --hash blake3 --preset 64k --threads 1 $file"
+  "py-path-64k-1t|$helper --preset 64k --threads 1 --via path"
 )
 # Same results first: chunk counts agree.
 want=$($cli chunk --hash blake3 --threads 1 "$file" | wc -l)
@@ -38,15 +41,16 @@ declare -A inproc=()
 for c in "${cases[@]}"; do
   name=${c%%|*}
   [[ $name == py-* ]] || continue
-  threads=${name##*-}; threads=${threads%t}; via=${name#py-}; via=${via%-*}
-  inproc[$name]=$($helper --threads "$threads" --via "$via" --repeat "$runs")
+  rest=${name#py-}; via=${rest%%-*}; threads=${name##*-}; threads=${threads%t}
+  preset=default; [[ $rest == *-64k-* ]] && preset=64k
+  inproc[$name]=$($helper --threads "$threads" --via "$via" --preset $preset --repeat "$runs")
 done
 printf '%-16s %10s %10s %12s %14s %14s\n' case MiB/s x_cli cpu_MiB/s inproc_MiB/s inproc_x_cli >&2
 json="{\"benchmark\":\"python_vs_cli\",\"file_mib\":$size_mib,\"runs\":$runs,\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"results\":["
 sep=""
 for c in "${cases[@]}"; do
   name=${c%%|*}
-  base=cli-${name##*-}
+  base=$name; [[ $name == py-* ]] && { rest=${name#py-}; base=cli-${rest#*-}; }
   rate=$(echo "$size_mib / ${best_s[$name]}" | bc -l)
   ratio=$(echo "${best_s[$base]} / ${best_s[$name]}" | bc -l)
   crate=$(echo "$size_mib / ${best_cpu_s[$name]}" | bc -l)
