@@ -1,11 +1,12 @@
 """zstd / lz4 / xz / bzip2: one-shot compress()/decompress() and streaming objects."""
 import ctypes
+import io
 import os
 from ctypes import byref, c_int, c_uint64, c_void_p
 from collections import namedtuple
 
 from ._hashing import nix_base32_decode
-from ._lib import LEVEL_DEFAULT, Borrow, address, Buffer, Step, check, cstr, invalid, lib, take_buffer, u32, u64
+from ._lib import LEVEL_DEFAULT, Borrow, BorrowWritable, address, Buffer, Step, check, cstr, invalid, lib, take_buffer, u32, u64
 
 _codec_ids = {}
 OUT_SLICE = 1 << 20  # output per library call in the streaming objects
@@ -176,6 +177,94 @@ class Decompressor:
 
     def __exit__(self, *exc):
         self.close()
+
+
+# ---- file objects -------------------------------------------------------------------
+
+
+def _open(target, mode):
+    """(file object, owned) for a path or an open binary file object."""
+    if isinstance(target, (str, bytes, os.PathLike)):
+        return open(target, mode), True
+    return target, False
+
+
+class DecompressReader(io.RawIOBase):
+    """A readable binary file object over compressed data (a path or a file object
+    with read()): frames of any codec, detected by magic. Wrap it in io.BufferedReader
+    for readline() and small reads. read() past max_output total bytes raises
+    OutputLimitError; input that ends mid-frame raises CorruptInputError
+    (ERR_TRUNCATED_INPUT) at the end. close() closes the source only when it was a path."""
+
+    def __init__(self, source, *, codec=None, max_output=None, read_size=1 << 20):
+        self._d = Decompressor(codec, max_output=max_output)
+        self._f, self._owned = _open(source, "rb")
+        self._read_size = read_size
+        self._in, self._pos, self._in_eof, self._done = b"", 0, False, False
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        if self.closed:
+            raise ValueError("I/O operation on closed file")
+        if self._done or not len(b):
+            return 0
+        step = Step()
+        with BorrowWritable(b) as (out, cap):
+            while True:
+                if self._pos == len(self._in) and not self._in_eof:
+                    self._in, self._pos = bytes(self._f.read(self._read_size) or b""), 0
+                    self._in_eof = not self._in
+                base = address(self._in)
+                check(lib.chunker_decompressor_update(self._d._handle(), base + self._pos, len(self._in) - self._pos,
+                                                      out, cap, byref(step)))
+                self._pos += step.in_used
+                if step.out_used:
+                    return step.out_used
+                if self._in_eof and self._pos == len(self._in):
+                    self._d.finish()  # ERR_TRUNCATED_INPUT unless at a frame boundary
+                    self._done = True
+                    return 0
+
+    def close(self):
+        if not self.closed and hasattr(self, "_f"):  # (also from __del__ after a failed __init__)
+            self._d.close()
+            if self._owned:
+                self._f.close()
+        super().close()
+
+
+class CompressWriter(io.RawIOBase):
+    """A writable binary file object that compresses into `target` (a path or a file
+    object with write()): one frame of `codec`, ended by close() (or leaving `with`).
+    close() closes the target only when it was a path."""
+
+    def __init__(self, target, codec="zstd", level=None, *, threads=1):
+        self._c = Compressor(codec, level, threads=threads)
+        self._f, self._owned = _open(target, "wb")
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        if self.closed:
+            raise ValueError("I/O operation on closed file")
+        n = memoryview(b).nbytes  # TypeError for str
+        out = self._c.compress(b)
+        if out:
+            self._f.write(out)
+        return n
+
+    def close(self):
+        if not self.closed and hasattr(self, "_f"):
+            try:
+                self._f.write(self._c.flush())
+            finally:
+                self._c.close()
+                if self._owned:
+                    self._f.close()
+        super().close()
 
 
 # ---- NAR --------------------------------------------------------------------------

@@ -289,6 +289,22 @@ class Borrow:
             self.held = False
 
 
+class BorrowWritable(Borrow):
+    """Borrow for output: a writable, contiguous buffer (readinto's argument)."""
+
+    __slots__ = ()
+
+    def __init__(self, data, what="buffer"):
+        if isinstance(data, (bytes, str)) or not _has_buffer(data):
+            raise TypeError(f"{what} must be a writable bytes-like object, not {type(data).__name__}")
+        self.obj, self.view, self.held = data, _PyBuffer(), False
+
+    def __enter__(self):
+        _GetBuffer(self.obj, byref(self.view), _PyBUF_WRITABLE)  # BufferError if read-only / not contiguous
+        self.held = True
+        return self.view.buf, self.view.len
+
+
 def address(ptr):
     """The integer address of what Borrow gave (bytes objects are passed as themselves)."""
     if isinstance(ptr, bytes):

@@ -1,5 +1,6 @@
 """zstd / lz4 / xz / bzip2 through the C ABI, in both directions against the
 codecs' own programs; output limits against decompression bombs; errors."""
+import io
 import random
 
 import pytest
@@ -135,3 +136,49 @@ def test_type_errors():
         chunker.compress("text")
     with pytest.raises(TypeError):
         chunker.decompress(None)
+
+
+@pytest.mark.parametrize("codec", list(PROGRAMS))
+def test_file_objects_both_directions(codec, tmp_path):
+    prog = need_program(PROGRAMS[codec])
+    data = text_bytes(600000, 20) + random_bytes(100000, 21)
+    out = tmp_path / "ours"
+    with chunker.CompressWriter(out, codec=codec) as w:  # a path: opened and closed by the writer
+        for i in range(0, len(data), 65537):
+            w.write(memoryview(data)[i:i + 65537])
+    assert run([prog, "-d", "-c", str(out)]) == data
+    theirs = tmp_path / "theirs"
+    theirs.write_bytes(run([prog, "-c"], data))
+    with open(theirs, "rb") as f, io.BufferedReader(chunker.DecompressReader(f)) as r:
+        first = r.readline()
+        assert first == data[: len(first)] and first.endswith(b"\n")
+        assert first + r.read() == data
+    # chunking a decompressed stream: the chunks of the plain data
+    with chunker.DecompressReader(theirs) as r:
+        assert list(chunker.chunk_file(r, avg=16384)) == chunker.chunk(data, avg=16384)
+
+
+def test_file_object_limits_and_truncation(tmp_path):
+    bomb = tmp_path / "bomb.zst"
+    with chunker.CompressWriter(bomb, level=1) as w:
+        for _ in range(64):
+            w.write(bytes(1 << 20))
+    with chunker.DecompressReader(bomb, max_output=5 << 20) as r:
+        with pytest.raises(chunker.OutputLimitError):
+            while r.read(1 << 20):
+                pass
+    z = chunker.compress(text_bytes(100000, 22), codec="bzip2")
+    with chunker.DecompressReader(io.BytesIO(z[:-10])) as r:
+        with pytest.raises(chunker.ChunkerError) as e:
+            r.read()
+        assert e.value.code == "ERR_TRUNCATED_INPUT"
+    buf = io.BytesIO()
+    w = chunker.CompressWriter(buf, codec="xz")
+    w.write(b"abc")
+    w.close()
+    assert not buf.closed  # a file object given is left open
+    assert chunker.decompress(buf.getvalue()) == b"abc"
+    with pytest.raises(ValueError):
+        w.write(b"more")
+    with pytest.raises(TypeError):
+        chunker.CompressWriter(io.BytesIO()).write("text")
