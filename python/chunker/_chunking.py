@@ -37,6 +37,10 @@ def _records(buf):
 _hash_ids = {}
 
 
+class _OptionsRoom(ctypes.Structure):
+    _fields_ = [("options", Options), ("room", ctypes.c_uint8 * 256)]
+
+
 def _hash_id(name):
     if name is None:
         return HASH_NONE
@@ -51,7 +55,9 @@ def _hash_id(name):
 def make_options(min=None, avg=None, max=None, level=None, seed=None, hash="sha256", threads=1, preset=None):
     """chunker_options from keyword arguments. `avg` alone gives avg/4 .. avg*4
     (as the npm package); unset fields keep the preset's (default: 256K/1M/4M)."""
-    o = Options()
+    # chunker_options_init writes the library's sizeof(chunker_options): a later
+    # library that appends fields writes into the room behind ours, not past it.
+    o = _OptionsRoom().options
     check(lib.chunker_options_init(byref(o)))
     if preset is not None:
         check(lib.chunker_options_preset(byref(o), cstr(preset, "preset")))

@@ -288,3 +288,25 @@ def test_file_changed_while_read_is_err_changed(tmp_path):
             pass
     assert e.value.code == "ERR_CHANGED"
     assert "growing.bin" in e.value.message
+
+
+def test_python_threads_at_once():
+    # The calls run without the GIL, so these really overlap in the library.
+    inputs = [random_bytes(2 << 20, 30 + i) for i in range(4)]
+    want = [(chunker.chunk(d, avg=16384, hash="blake3"), chunker.blake3(d), chunker.compress(d[:200000]))
+            for d in inputs]
+    got = [None] * len(inputs)
+
+    def work(i):
+        d = inputs[i]
+        with chunker.Chunker(avg=16384, hash="blake3") as ch:
+            streamed = ch.push(d[:777777]) + ch.push(d[777777:]) + ch.finish()
+        assert streamed == want[i][0]
+        got[i] = (chunker.chunk(d, avg=16384, hash="blake3"), chunker.blake3(d), chunker.compress(d[:200000]))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(inputs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == want
