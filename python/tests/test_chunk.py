@@ -310,3 +310,37 @@ def test_python_threads_at_once():
     for t in threads:
         t.join()
     assert got == want
+
+
+class NoFd(io.RawIOBase):
+    def __init__(self, f):
+        self.f = f
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        return self.f.readinto(b)
+
+
+@pytest.mark.parametrize("via", ["path", "stream"])
+def test_chunk_file_memory_stays_bounded(tmp_path, via):
+    import tracemalloc
+    f = tmp_path / "big.bin"
+    with open(f, "wb") as out:
+        for i in range(16):
+            out.write(random_bytes(4 << 20, 100 + i))
+    total = 0
+    tracemalloc.start()
+    try:
+        with open(f, "rb", buffering=0) as raw:
+            src = f if via == "path" else NoFd(raw)
+            for c, data in chunker.chunk_file(src, avg=65536, hash="blake3", with_data=True):
+                total += len(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert total == 64 << 20
+    # Python-side bytes in flight: a few 1 MiB batches (path) or one 4 MiB slice and
+    # its chunks (stream), never the 64 MiB file.
+    assert peak < 16 << 20, peak
