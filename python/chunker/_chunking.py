@@ -8,8 +8,8 @@ import threading
 from ctypes import byref
 from collections import namedtuple
 
-from ._lib import (CHUNK_FN, CHUNK_RECORD, HASH_NONE, Borrow, Buffer, ChunkerError, Options, c_void_p, check,
-                   cstr, error, invalid, lib, take_buffer, u32, u64)
+from ._lib import (CHUNK_FN, CHUNK_RECORD, HASH_NONE, Borrow, Buffer, ChunkerError, Handle, Options, c_void_p,
+                   check, cstr, error, invalid, lib, take_buffer, u32, u64)
 
 _string_at = ctypes.string_at
 _unpack = CHUNK_RECORD.unpack
@@ -117,33 +117,32 @@ class _Callback:
             raise e
 
 
-class Chunker:
+class Chunker(Handle):
     """Streaming FastCDC: push() pieces of any size, finish() at the end; the same
     chunks as chunk() over the concatenation. Holds about one max-size of bytes.
 
     push()/finish() return the chunks that became final. With on_chunk(chunk, data),
     each chunk and a copy of its bytes go to that function instead (and the lists
-    are empty); an exception it raises stops the run and comes out of push()/finish().
-    After finish() a new stream may start (offsets from 0 again).
+    are empty); an exception it raises stops the run and comes out of push()/finish(),
+    and the Chunker refuses further use. After finish() a new stream may start
+    (offsets from 0 again). One thread at a time; close() or `with` frees it.
     """
+
+    _kind = "Chunker"
+    _free = "chunker_stream_free"
 
     def __init__(self, *, avg=None, min=None, max=None, level=None, seed=None, hash="sha256", threads=1,
                  preset=None, on_chunk=None):
-        self._h = c_void_p()  # first: close() (also from __del__) must work whatever fails below
+        h = self._new_handle()  # first: close() (also from __del__) must work whatever fails below
         o = make_options(min, avg, max, level, seed, hash, threads, preset)
-        check(lib.chunker_stream_new(byref(o), byref(self._h)))
+        check(lib.chunker_stream_new(byref(o), byref(h)))
         self._cb = _Callback(on_chunk) if on_chunk is not None else None
         self._failed = None
 
-    def _handle(self):
-        if not self._h:
-            raise invalid("Chunker is closed")
+    def _run(self, call):
         if self._failed:
             raise ChunkerError("ERR_CANCELLED", f"an earlier push()/finish() failed ({self._failed}); "
                                                 "use a new Chunker")
-        return self._h
-
-    def _run(self, call):
         status = call()
         if status:
             if self._cb is not None and self._cb.error is not None:
@@ -153,8 +152,7 @@ class Chunker:
             check(status)
 
     def push(self, data):
-        h = self._handle()
-        with Borrow(data) as (ptr, n):
+        with self._using() as h, Borrow(data) as (ptr, n):
             if self._cb is not None:
                 self._run(lambda: lib.chunker_stream_push(h, ptr, n, self._cb.c_fn, None))
                 return []
@@ -163,26 +161,13 @@ class Chunker:
         return _records(out)
 
     def finish(self):
-        h = self._handle()
-        if self._cb is not None:
-            self._run(lambda: lib.chunker_stream_finish(h, self._cb.c_fn, None))
-            return []
-        out = Buffer()
-        self._run(lambda: lib.chunker_stream_finish_collect(h, byref(out)))
+        with self._using() as h:
+            if self._cb is not None:
+                self._run(lambda: lib.chunker_stream_finish(h, self._cb.c_fn, None))
+                return []
+            out = Buffer()
+            self._run(lambda: lib.chunker_stream_finish_collect(h, byref(out)))
         return _records(out)
-
-    def close(self):
-        if self._h:
-            lib.chunker_stream_free(self._h)
-            self._h = c_void_p()
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 # ---- files -----------------------------------------------------------------------

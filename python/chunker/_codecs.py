@@ -2,11 +2,12 @@
 import ctypes
 import io
 import os
-from ctypes import byref, c_int, c_uint64, c_void_p
+from ctypes import byref, c_int, c_uint64
 from collections import namedtuple
 
 from ._hashing import nix_base32_decode
-from ._lib import LEVEL_DEFAULT, Borrow, BorrowWritable, address, Buffer, Step, check, cstr, invalid, lib, take_buffer, u32, u64
+from ._lib import (LEVEL_DEFAULT, Borrow, BorrowWritable, Buffer, Handle, Step, address, check, cstr, invalid, lib,
+                   take_buffer, u32, u64)
 
 _codec_ids = {}
 OUT_SLICE = 1 << 20  # output per library call in the streaming objects
@@ -66,21 +67,23 @@ def decompress(data, *, max_output=None):
     return take_buffer(out)
 
 
-class Compressor:
+class Compressor(Handle):
     """Streaming compression, like zlib.compressobj: compress(data) -> bytes ready
     so far, flush() -> the rest of the frame. After flush() the next compress()
     starts a new frame. threads (zstd only): >= 2 writes `zstd -T N`'s frame, 0 = all cores."""
 
+    _kind = "Compressor"
+    _free = "chunker_compressor_free"
+
     def __init__(self, codec="zstd", level=None, *, threads=1):
-        self._h = c_void_p()
-        check(lib.chunker_compressor_new(_codec(codec), _level(level), u32(threads, "threads"), byref(self._h)))
+        h = self._new_handle()
+        check(lib.chunker_compressor_new(_codec(codec), _level(level), u32(threads, "threads"), byref(h)))
         self._out = ctypes.create_string_buffer(OUT_SLICE)
 
     def _run(self, data, finish):
-        h = self._handle()
         parts, step = [], Step()
         out, cap = self._out, OUT_SLICE
-        with Borrow(data) as (ptr, n):
+        with self._using() as h, Borrow(data) as (ptr, n):
             base, pos = address(ptr), 0
             while True:
                 p = ptr if pos == 0 else base + pos
@@ -99,48 +102,35 @@ class Compressor:
         return self._run(data, 0)
 
     def flush(self):
+        """The rest of the frame; the next compress() starts a new one."""
         return self._run(b"", 1)
 
     def reset(self):
-        check(lib.chunker_compressor_reset(self._handle()))
-
-    def _handle(self):
-        if not self._h:
-            raise invalid("Compressor is closed")
-        return self._h
-
-    def close(self):
-        if self._h:
-            lib.chunker_compressor_free(self._h)
-            self._h = c_void_p()
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        """Abandons the frame in progress."""
+        with self._using() as h:
+            check(lib.chunker_compressor_reset(h))
 
 
-class Decompressor:
+class Decompressor(Handle):
     """Streaming decompression of concatenated frames, like zlib.decompressobj:
     decompress(data) -> the output of that input; finish() checks that the input
     ended at a frame boundary (ERR_TRUNCATED_INPUT otherwise). codec=None detects
     each frame. The total output is limited to max_output (default 1 GiB): past it,
     ERR_OUTPUT_LIMIT. Memory: the codec's window + one 1 MiB slice + the returned bytes."""
 
+    _kind = "Decompressor"
+    _free = "chunker_decompressor_free"
+
     def __init__(self, codec=None, *, max_output=None):
-        self._h = c_void_p()
-        check(lib.chunker_decompressor_new(_codec(codec, allow_auto=True), _limit(max_output), byref(self._h)))
+        h = self._new_handle()
+        check(lib.chunker_decompressor_new(_codec(codec, allow_auto=True), _limit(max_output), byref(h)))
         self._out = ctypes.create_string_buffer(OUT_SLICE)
         self.eof = True  # at a frame boundary with nothing buffered
 
     def decompress(self, data):
-        h = self._handle()
         parts, step = [], Step()
         out, cap = self._out, OUT_SLICE
-        with Borrow(data) as (ptr, n):
+        with self._using() as h, Borrow(data) as (ptr, n):
             base, pos = address(ptr), 0
             while True:
                 p = ptr if pos == 0 else base + pos
@@ -153,30 +143,21 @@ class Decompressor:
         self.eof = bool(step.done)
         return b"".join(parts)
 
+    def _update_into(self, data, pos, out, cap, step):
+        """One update from data[pos:] into out[0..cap) (for DecompressReader)."""
+        with self._using() as h:
+            check(lib.chunker_decompressor_update(h, address(data) + pos, len(data) - pos, out, cap, byref(step)))
+
     def finish(self):
-        check(lib.chunker_decompressor_finish(self._handle()))
+        """End of input: ERR_TRUNCATED_INPUT unless at a frame boundary."""
+        with self._using() as h:
+            check(lib.chunker_decompressor_finish(h))
 
     def reset(self):
-        check(lib.chunker_decompressor_reset(self._handle()))
+        """Forgets a frame in progress and the output count."""
+        with self._using() as h:
+            check(lib.chunker_decompressor_reset(h))
         self.eof = True
-
-    def _handle(self):
-        if not self._h:
-            raise invalid("Decompressor is closed")
-        return self._h
-
-    def close(self):
-        if self._h:
-            lib.chunker_decompressor_free(self._h)
-            self._h = c_void_p()
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 # ---- file objects -------------------------------------------------------------------
@@ -216,9 +197,7 @@ class DecompressReader(io.RawIOBase):
                 if self._pos == len(self._in) and not self._in_eof:
                     self._in, self._pos = bytes(self._f.read(self._read_size) or b""), 0
                     self._in_eof = not self._in
-                base = address(self._in)
-                check(lib.chunker_decompressor_update(self._d._handle(), base + self._pos, len(self._in) - self._pos,
-                                                      out, cap, byref(step)))
+                self._d._update_into(self._in, self._pos, out, cap, step)
                 self._pos += step.in_used
                 if step.out_used:
                     return step.out_used

@@ -1,8 +1,8 @@
 """BLAKE3 and SHA-256 (hashlib-like objects and one-shot functions), hex and Nix base32."""
 import ctypes
-from ctypes import byref, c_size_t, c_void_p
+from ctypes import byref, c_size_t
 
-from ._lib import Borrow, check, invalid, lib, u32
+from ._lib import Borrow, Handle, check, invalid, lib, u32, u64
 
 _buf = ctypes.create_string_buffer
 
@@ -19,7 +19,7 @@ def _as_context(context):
     return context
 
 
-class Blake3:
+class Blake3(Handle):
     """Incremental BLAKE3, like hashlib's objects: update(), digest(length=32, seek=0),
     hexdigest(). key= (32 bytes) selects keyed_hash mode, derive_key_context= the
     derive_key mode (then update() with the key material). digest() does not end
@@ -28,9 +28,11 @@ class Blake3:
     name = "blake3"
     digest_size = 32
     block_size = 64
+    _kind = "Blake3"
+    _free = "chunker_blake3_free"
 
     def __init__(self, data=None, *, key=None, derive_key_context=None, threads=1):
-        self._h = c_void_p()
+        h = self._new_handle()
         self._threads = u32(threads, "threads")
         if key is not None and derive_key_context is not None:
             raise invalid("blake3: key and derive_key_context are two different modes: give one")
@@ -38,56 +40,40 @@ class Blake3:
             with Borrow(key, "key") as (ptr, n):
                 if n != 32:
                     raise invalid(f"blake3: key must be 32 bytes, got {n}")
-                check(lib.chunker_blake3_new_keyed(ptr, byref(self._h)))
+                check(lib.chunker_blake3_new_keyed(ptr, byref(h)))
         elif derive_key_context is not None:
-            check(lib.chunker_blake3_new_derive_key(_as_context(derive_key_context), byref(self._h)))
+            check(lib.chunker_blake3_new_derive_key(_as_context(derive_key_context), byref(h)))
         else:
-            check(lib.chunker_blake3_new(byref(self._h)))
+            check(lib.chunker_blake3_new(byref(h)))
         if data is not None:
             self.update(data)
 
     def update(self, data):
-        with Borrow(data) as (ptr, n):
+        with self._using() as h, Borrow(data) as (ptr, n):
             if self._threads == 1:
-                check(lib.chunker_blake3_update(self._handle(), ptr, n))
+                check(lib.chunker_blake3_update(h, ptr, n))
             else:
-                check(lib.chunker_blake3_update_parallel(self._handle(), ptr, n, self._threads))
+                check(lib.chunker_blake3_update_parallel(h, ptr, n, self._threads))
         return self
 
     def digest(self, length=32, *, seek=0):
         if isinstance(length, bool) or not isinstance(length, int) or length < 0:
             raise invalid(f"blake3: length must be an int >= 0, got {length!r}")
         out = _buf(length)
-        if seek:
-            check(lib.chunker_blake3_finalize_seek(self._handle(), seek, out, length))
-        else:
-            check(lib.chunker_blake3_finalize(self._handle(), out, length))
+        with self._using() as h:
+            if seek:
+                check(lib.chunker_blake3_finalize_seek(h, u64(seek, "seek"), out, length))
+            else:
+                check(lib.chunker_blake3_finalize(h, out, length))
         return out.raw
 
     def hexdigest(self, length=32, *, seek=0):
         return self.digest(length, seek=seek).hex()
 
     def reset(self):
-        check(lib.chunker_blake3_reset(self._handle()))
+        with self._using() as h:
+            check(lib.chunker_blake3_reset(h))
         return self
-
-    def _handle(self):
-        if not self._h:
-            raise invalid("Blake3 hasher is closed")
-        return self._h
-
-    def close(self):
-        if self._h:
-            lib.chunker_blake3_free(self._h)
-            self._h = c_void_p()
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 def blake3(data, *, key=None, derive_key_context=None, length=32, threads=1):
@@ -105,54 +91,39 @@ def blake3(data, *, key=None, derive_key_context=None, length=32, threads=1):
         return h.update(data).digest(length)
 
 
-class Sha256:
+class Sha256(Handle):
     """Incremental SHA-256 (SHA-NI / ARMv8 SHA2 when the CPU has them): update(),
     digest(), hexdigest(), reset(); digest() does not end the hasher."""
 
     name = "sha256"
     digest_size = 32
     block_size = 64
+    _kind = "Sha256"
+    _free = "chunker_sha256_free"
 
     def __init__(self, data=None):
-        self._h = c_void_p()
-        check(lib.chunker_sha256_new(byref(self._h)))
+        check(lib.chunker_sha256_new(byref(self._new_handle())))
         if data is not None:
             self.update(data)
 
     def update(self, data):
-        with Borrow(data) as (ptr, n):
-            check(lib.chunker_sha256_update(self._handle(), ptr, n))
+        with self._using() as h, Borrow(data) as (ptr, n):
+            check(lib.chunker_sha256_update(h, ptr, n))
         return self
 
     def digest(self):
         out = _buf(32)
-        check(lib.chunker_sha256_finalize(self._handle(), out))
+        with self._using() as h:
+            check(lib.chunker_sha256_finalize(h, out))
         return out.raw
 
     def hexdigest(self):
         return self.digest().hex()
 
     def reset(self):
-        check(lib.chunker_sha256_reset(self._handle()))
+        with self._using() as h:
+            check(lib.chunker_sha256_reset(h))
         return self
-
-    def _handle(self):
-        if not self._h:
-            raise invalid("Sha256 hasher is closed")
-        return self._h
-
-    def close(self):
-        if self._h:
-            lib.chunker_sha256_free(self._h)
-            self._h = c_void_p()
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 def sha256(data):

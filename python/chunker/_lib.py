@@ -6,6 +6,7 @@ Everything that knows about ctypes lives here; the public modules only call
 import ctypes
 import os
 import struct
+import threading
 from ctypes import (CFUNCTYPE, POINTER, Structure, byref, c_char_p, c_int, c_size_t, c_uint8, c_uint32,
                     c_uint64, c_void_p)
 
@@ -231,6 +232,68 @@ def take_buffer(buf):
         return ctypes.string_at(buf.data, buf.len) if buf.len else b""
     finally:
         lib.chunker_buffer_free(byref(buf))
+
+
+# ---- handles ---------------------------------------------------------------------
+
+
+class Handle:
+    """Base of the objects that own a library handle. The C ABI wants one thread at a
+    time per handle and no re-entry from callbacks; breaking that would corrupt
+    memory, so every call takes a non-blocking lock and a second concurrent (or
+    re-entrant) call raises InvalidArgumentError instead."""
+
+    _kind = "object"
+    _free = None  # name of the chunker_*_free function
+
+    def _new_handle(self):
+        self._h = c_void_p()
+        self._lock = threading.Lock()
+        return self._h
+
+    def _using(self):
+        return _Using(self)
+
+    def close(self):
+        """Frees the library handle now (also done when the object is collected)."""
+        h = getattr(self, "_h", None)
+        if not h:
+            return
+        if not self._lock.acquire(False):
+            raise invalid(f"{self._kind}.close() while a call on it is running")
+        try:
+            getattr(lib, self._free)(h)
+            self._h = c_void_p()
+        finally:
+            self._lock.release()
+
+    def __del__(self):
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class _Using:
+    __slots__ = ("o",)
+
+    def __init__(self, o):
+        self.o = o
+
+    def __enter__(self):
+        o = self.o
+        if not o._lock.acquire(False):
+            raise invalid(f"{o._kind} is in use by another call (another thread, or a callback of that call)")
+        if not o._h:
+            o._lock.release()
+            raise invalid(f"{o._kind} is closed")
+        return o._h
+
+    def __exit__(self, *exc):
+        self.o._lock.release()
 
 
 # ---- borrowing Python buffers --------------------------------------------------

@@ -344,3 +344,53 @@ def test_chunk_file_memory_stays_bounded(tmp_path, via):
     # Python-side bytes in flight: a few 1 MiB batches (path) or one 4 MiB slice and
     # its chunks (stream), never the 64 MiB file.
     assert peak < 16 << 20, peak
+
+
+def test_reentry_and_close_from_on_chunk_are_refused():
+    # The C ABI forbids calling a handle from its own callback; the package says so
+    # instead of corrupting the stream.
+    ch = None
+
+    def reenter(c, b):
+        ch.push(b"more")
+
+    ch = chunker.Chunker(avg=4096, on_chunk=reenter)
+    with pytest.raises(chunker.InvalidArgumentError, match="in use"):
+        ch.push(random_bytes(100000, 40))
+        ch.finish()
+    ch.close()
+
+    def close_it(c, b):
+        ch2.close()
+
+    ch2 = chunker.Chunker(avg=4096, on_chunk=close_it)
+    with pytest.raises(chunker.InvalidArgumentError, match="running"):
+        ch2.push(random_bytes(100000, 41))
+        ch2.finish()
+    ch2.close()
+
+
+def test_one_object_from_many_threads_never_crashes():
+    h = chunker.Blake3()
+    piece = random_bytes(1 << 20, 42)
+    outcomes = []
+
+    def hammer():
+        for _ in range(20):
+            try:
+                h.update(piece)
+                outcomes.append("ok")
+            except chunker.InvalidArgumentError as e:
+                assert "in use" in str(e)
+                outcomes.append("busy")
+
+    threads = [threading.Thread(target=hammer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(outcomes) == 80
+    want = chunker.Blake3()
+    for _ in range(outcomes.count("ok")):
+        want.update(piece)
+    assert h.digest() == want.digest()  # exactly the updates that ran, each whole
