@@ -394,3 +394,13 @@ def test_one_object_from_many_threads_never_crashes():
     for _ in range(outcomes.count("ok")):
         want.update(piece)
     assert h.digest() == want.digest()  # exactly the updates that ran, each whole
+
+
+def test_chunk_file_missing_path_and_hash_aliases(tmp_path):
+    it = chunker.chunk_file(tmp_path / "missing.bin")
+    with pytest.raises(chunker.ChunkerError) as e:
+        next(it)
+    assert e.value.code == "ERR_IO" and "missing.bin" in e.value.message
+    data = random_bytes(100000, 43)
+    assert chunker.chunk(data, avg=4096, hash="sha-256") == chunker.chunk(data, avg=4096, hash="sha256")
+    assert chunker.chunk(data, avg=4096, hash="none") == chunker.chunk(data, avg=4096, hash=None)
