@@ -37,9 +37,16 @@ def test_fastcdc_rs_vectors_one_shot(sekien, case):
 
 
 @pytest.mark.parametrize("case", VECTORS["cases"], ids=lambda c: f"{c['avg']}-seed{c['seed']}")
-@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview, "readonly-view", "sliced-view"])
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview, "readonly-view", "sliced-view", "mmap", "array"])
 def test_vectors_every_buffer_kind(sekien, case, kind):
-    if kind == "readonly-view":
+    if kind == "mmap":
+        import mmap
+        with open(DATA / "SekienAkashita.jpg", "rb") as f:
+            data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    elif kind == "array":
+        import array
+        data = array.array("B", sekien)
+    elif kind == "readonly-view":
         data = memoryview(sekien)
     elif kind == "sliced-view":
         data = memoryview(b"xyz" + sekien + b"abc")[3:-3]
