@@ -411,3 +411,14 @@ def test_chunk_file_missing_path_and_hash_aliases(tmp_path):
     data = random_bytes(100000, 43)
     assert chunker.chunk(data, avg=4096, hash="sha-256") == chunker.chunk(data, avg=4096, hash="sha256")
     assert chunker.chunk(data, avg=4096, hash="none") == chunker.chunk(data, avg=4096, hash=None)
+
+
+@pytest.mark.parametrize("threads", [2, 0])
+def test_chunk_file_with_library_threads(tmp_path, threads):
+    data = random_bytes(6 << 20, 44)
+    f = tmp_path / "in.bin"
+    f.write_bytes(data)
+    want = chunker.chunk(data, avg=65536, hash="blake3")
+    assert list(chunker.chunk_file(f, avg=65536, hash="blake3", threads=threads)) == want
+    got = list(chunker.chunk_file(io.BytesIO(data), avg=65536, hash="blake3", threads=threads, with_data=True))
+    assert [c for c, _ in got] == want and b"".join(b for _, b in got) == data
