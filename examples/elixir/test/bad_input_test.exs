@@ -1,0 +1,77 @@
+defmodule Chunker.BadInputTest do
+  # Bad input is an {:error, _} tuple (values the library refuses) or an
+  # ArgumentError (terms of the wrong type), never a crash of the VM.
+  use ExUnit.Case, async: true
+  import Bitwise
+  import Chunker.TestTools
+
+  test "chunk sizes, levels, presets and hashes the library refuses are :invalid_argument" do
+    for {opts, word} <- [
+          {[min: 1], "min"},
+          {[min: 8192, avg: 4096, max: 65536], "min"},
+          {[min: 4096, avg: 16384, max: 8192], "max"},
+          {[avg: 100], "avg"},
+          {[max: 32 <<< 20], "max"},
+          {[level: 4], "level"},
+          {[preset: "3k"], "3k"},
+          {[hash: :md5], "md5"}
+        ] do
+      assert {:error, {:invalid_argument, msg}} = Chunker.chunk("data", opts), inspect(opts)
+      assert msg =~ word, "#{inspect(opts)}: #{msg}"
+      assert {:error, {:invalid_argument, ^msg}} = Chunker.Stream.new(opts)
+      assert {:error, {:invalid_argument, ^msg}} = Chunker.chunk_file(data_path("SekienAkashita.jpg"), opts)
+    end
+  end
+
+  test "terms of the wrong type raise ArgumentError" do
+    for {fun, args} <- [
+          {:chunk, [123]},
+          {:chunk, [:atom]},
+          {:chunk, [[1, :x]]},
+          {:chunk, ["x", :not_a_keyword_list]},
+          {:chunk, ["x", [unknown: 1]]},
+          {:chunk, ["x", [min: -1]]},
+          {:chunk, ["x", [min: "4k"]]},
+          {:chunk, ["x", [min: 1 <<< 40]]},
+          {:chunk, ["x", [seed: 1 <<< 64]]},
+          {:chunk, ["x", [hash: 3]]},
+          {:chunk_file, [123]},
+          {:chunk_file, ["a\0b"]},
+          {:chunk_file, [""]},
+          {:blake3, [%{}]},
+          {:sha256, [nil]},
+          {:compress, ["x", [codec: 1]]},
+          {:compress, ["x", [level: "high"]]},
+          {:decompress, ["x", [max_output: 0]]},
+          {:decompress, ["x", [max_output: -1]]},
+          {:nar_hash, [:x]},
+          {:nix_base32_encode, [1.5]}
+        ] do
+      assert_raise ArgumentError, fn -> apply(Chunker, fun, args) end
+    end
+
+    {:ok, s} = Chunker.Stream.new()
+    assert_raise ArgumentError, fn -> Chunker.Stream.push(s, 42) end
+    assert_raise ArgumentError, fn -> Chunker.Stream.push(:not_a_stream, "x") end
+    # The NIF itself checks its resource type.
+    assert_raise ArgumentError, fn -> Chunker.Native.stream_push(make_ref(), "x") end
+    assert_raise ArgumentError, fn -> Chunker.Native.chunk("x", {1, 2}) end
+  end
+
+  test "files: a missing file and a directory are :io_error naming the path" do
+    dir = tmp_dir!()
+    missing = Path.join(dir, "no-such-file")
+    assert {:error, {:io_error, msg}} = Chunker.chunk_file(missing)
+    assert msg =~ missing
+    assert {:error, {:io_error, msg}} = Chunker.chunk_file(dir)
+    assert msg =~ dir
+  end
+
+  test "a closed stream is :invalid_argument; closing twice is fine" do
+    {:ok, s} = Chunker.Stream.new()
+    assert Chunker.Stream.close(s) == :ok
+    assert Chunker.Stream.close(s) == :ok
+    assert {:error, {:invalid_argument, _}} = Chunker.Stream.push(s, "x")
+    assert {:error, {:invalid_argument, _}} = Chunker.Stream.finish(s)
+  end
+end
