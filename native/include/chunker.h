@@ -55,10 +55,12 @@ extern "C" {
 
 typedef int chunker_status;
 
-/* The values of chunker::Errc (core/include/chunker/error.hpp). */
+/* The values of chunker::Errc (core/include/chunker/error.hpp); each name is
+ * "CHUNKER_" + its chunker_status_name() string. */
 #define CHUNKER_OK 0
 #define CHUNKER_ERR_INVALID_ARGUMENT 1    /* bad parameter (message names it) */
-#define CHUNKER_ERR_IO_ERROR 2            /* read/open failure (names the file) */
+#define CHUNKER_ERR_IO 2                  /* read/open failure (names the file) */
+#define CHUNKER_ERR_IO_ERROR CHUNKER_ERR_IO /* the same (chunker::Errc::io_error) */
 #define CHUNKER_ERR_CORRUPT_INPUT 3       /* malformed data */
 #define CHUNKER_ERR_TRUNCATED_INPUT 4     /* data ends too early */
 #define CHUNKER_ERR_TRAILING_DATA 5       /* garbage after a complete frame */
@@ -140,7 +142,11 @@ typedef struct chunker_options {
   uint32_t threads;     /* 0 = all hardware threads */
 } chunker_options;
 
-/* Defaults: 256 KiB / 1 MiB / 4 MiB, level 1, seed 0, SHA-256, 1 thread. */
+/* Defaults: 256 KiB / 1 MiB / 4 MiB, level 1, seed 0, SHA-256, 1 thread.
+ * Writes exactly this (first) layout of chunker_options, in every later
+ * library version too: a version that appends fields adds a new init
+ * function, and treats the fields a caller's struct_size leaves out as
+ * defaults. */
 CHUNKER_API chunker_status chunker_options_init(chunker_options* opts);
 /* Sets min/avg/max/level/seed from a preset: "default" = "nar" = "1m"
  * (256K/1M/4M), "4k", "16k", "64k" (16K/64K/256K), "256k". hash and threads

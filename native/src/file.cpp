@@ -29,6 +29,19 @@ Result<InputFile> InputFile::open(const std::string& path) {
     while (fd < 0 && errno == EINTR);
   }
   if (fd < 0) return Status(Errc::io_error, path + ": " + std::strerror(errno));
+  return adopt(fd, std::move(name));
+}
+
+Result<InputFile> InputFile::open_fd(int fd, std::string name) {
+  if (fd < 0) return Status(Errc::invalid_argument, name + ": not a file descriptor");
+  const int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (own < 0) return Status(Errc::io_error, name + ": " + std::strerror(errno));
+  return adopt(own, std::move(name));
+}
+
+// Takes ownership of `fd` (closed on every error path).
+Result<InputFile> InputFile::adopt(int fd, std::string name) {
+  const std::string& path = name;
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     int e = errno;

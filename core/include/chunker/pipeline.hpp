@@ -192,6 +192,13 @@ class PushChunker {
   // `out` is cleared, then gets the chunks (offsets from the stream's start).
   void push(std::span<const std::uint8_t> data, std::vector<HashedChunk>& out);
   void finish(std::vector<HashedChunk>& out);
+  // The same chunks handed to `sink` in order with their bytes (valid only
+  // during the call), on the calling thread; for bindings that pass each
+  // chunk's data on (the C ABI's callback).
+  void push(std::span<const std::uint8_t> data, HashedChunkSink sink);
+  void finish(HashedChunkSink sink);
+  // Drops a stream in progress (buffered bytes, offsets): the next push starts a new one.
+  void reset() noexcept { sc_.reset(); }
   std::size_t bytes_buffered() const noexcept { return sc_.bytes_buffered(); }
 
  private:

@@ -151,6 +151,9 @@ void PushChunker::push(std::span<const std::uint8_t> data, std::vector<HashedChu
   // which moves while it is filled: those are copied to staging_ first.
   const std::uint8_t* lo = data.data();
   const std::uint8_t* hi = lo + data.size();
+  // Released here, not after hashing: the sink form hands out src_ (which
+  // may point into staging_) after this returns.
+  if (staging_.capacity() > (16u << 20)) staging_ = {};
   staging_.clear();
   src_.clear();
   std::vector<std::size_t> staged;  // indexes of chunks in staging_, and their offsets there
@@ -167,7 +170,27 @@ void PushChunker::push(std::span<const std::uint8_t> data, std::vector<HashedChu
   });
   for (std::size_t k = 0; k < staged.size(); k += 2) src_[staged[k]] = staging_.data() + staged[k + 1];
   hash_spread(out, src_.data(), algo_, threads_);
-  if (staging_.capacity() > (16u << 20)) staging_ = {};
+}
+
+void PushChunker::push(std::span<const std::uint8_t> data, HashedChunkSink sink) {
+  if (algo_ == HashAlgo::none || threads_ <= 1) {
+    sc_.push(data, [&](const fastcdc::Chunk& c, std::span<const std::uint8_t> bytes) {
+      sink(HashedChunk{c.offset, c.length, c.fingerprint, algo_ == HashAlgo::none ? Digest{} : hash(algo_, bytes)},
+           bytes);
+    });
+    return;
+  }
+  // Threaded: hashed as a batch (the vector form keeps every chunk's bytes in
+  // `data` or staging_ until the next push), then handed out in order.
+  std::vector<HashedChunk> out;
+  push(data, out);
+  for (std::size_t i = 0; i < out.size(); ++i) sink(out[i], {src_[i], out[i].length});
+}
+
+void PushChunker::finish(HashedChunkSink sink) {
+  sc_.finish([&](const fastcdc::Chunk& c, std::span<const std::uint8_t> bytes) {
+    sink(HashedChunk{c.offset, c.length, c.fingerprint, algo_ == HashAlgo::none ? Digest{} : hash(algo_, bytes)}, bytes);
+  });
 }
 
 void PushChunker::finish(std::vector<HashedChunk>& out) {

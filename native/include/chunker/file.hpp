@@ -28,6 +28,10 @@ struct FileStamp {
 class InputFile {
  public:
   static Result<InputFile> open(const std::string& path);
+  // Reads an already open descriptor through a duplicate of it (the caller's
+  // fd stays open and its own; the two share the file offset). `name` is for
+  // messages.
+  static Result<InputFile> open_fd(int fd, std::string name);
   InputFile(InputFile&& o) noexcept;
   InputFile& operator=(InputFile&& o) noexcept;
   InputFile(const InputFile&) = delete;
@@ -50,6 +54,7 @@ class InputFile {
   const FileStamp& stamp() const noexcept { return stamp_; }
 
  private:
+  static Result<InputFile> adopt(int fd, std::string name);
   InputFile(int fd, std::string name, const FileStamp& stamp) : fd_(fd), name_(std::move(name)), stamp_(stamp) {}
   int fd_ = -1;
   std::string name_;

@@ -1,0 +1,115 @@
+// Shared plumbing of the C ABI (chunker.h): error reporting, the exception
+// barrier, handle checks, caller-allocated buffers, option conversion.
+//
+// Every exported function is `noexcept` and runs its body through guard():
+// nothing unwinds into C. Messages go to a fixed thread-local buffer so that
+// reporting an error (even out of memory) never allocates.
+#pragma once
+
+#include <chunker.h>
+
+#include <cstdint>
+#include <new>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chunker/error.hpp"
+#include "chunker/hash.hpp"
+#include "chunker/pipeline.hpp"
+
+// Handle registry (use-after-free detection): on in builds with assertions,
+// or when CHUNKER_CAPI_CHECKS is defined.
+#if !defined(NDEBUG) && !defined(CHUNKER_CAPI_CHECKS)
+#define CHUNKER_CAPI_CHECKS 1
+#endif
+
+namespace chunker::capi {
+
+// Records `message` as the calling thread's last error; returns `code`.
+chunker_status fail(Errc code, std::string_view message) noexcept;
+// CHUNKER_OK, or fail(status.code(), status.message()).
+chunker_status from(const Status& s) noexcept;
+
+// Runs f() (returning chunker_status) with every exception turned into a
+// status: std::bad_alloc -> out_of_memory, anything else -> internal.
+template <class F>
+chunker_status guard(const char* fn, F&& f) noexcept {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    return fail(Errc::out_of_memory, std::string_view(fn));
+  } catch (const std::exception& e) {
+    std::string m;
+    try {
+      m = std::string(fn) + ": " + e.what();
+    } catch (...) {
+    }
+    return fail(Errc::internal, m.empty() ? std::string_view(fn) : std::string_view(m));
+  } catch (...) {
+    return fail(Errc::internal, std::string_view(fn));
+  }
+}
+
+// fail(invalid_argument, "<fn>: <what> is NULL").
+chunker_status null_arg(const char* fn, const char* what) noexcept;
+// Formats "<fn>: <text>" into the error buffer.
+chunker_status failf(Errc code, const char* fn, const char* fmt, ...) noexcept
+    __attribute__((format(printf, 3, 4)));
+
+// ---- Handles ------------------------------------------------------------------
+
+// Every handle struct starts with this. `magic` identifies the type; on free it
+// is cleared (a cheap check of freed or foreign handles in release builds,
+// reliable only while the memory is not reused); with CHUNKER_CAPI_CHECKS a
+// registry of live handles catches every use after free.
+struct HandleHeader {
+  std::uint32_t magic;
+};
+
+void register_handle(const void* h);    // no-op without CHUNKER_CAPI_CHECKS
+bool unregister_handle(const void* h);  // false if it was not live
+bool handle_live(const void* h);        // true without CHUNKER_CAPI_CHECKS
+
+// CHUNKER_OK if `h` is a live handle of the type with `magic`.
+chunker_status check_handle(const void* h, std::uint32_t magic, const char* fn, const char* type) noexcept;
+
+// Allocates a handle T (publishing it in the registry); stores it in *out.
+template <class T, class... A>
+chunker_status new_handle(T** out, A&&... args) {
+  T* h = new T(std::forward<A>(args)...);
+  h->hdr.magic = T::kMagic;
+  register_handle(h);
+  *out = h;
+  return CHUNKER_OK;
+}
+
+// Frees a handle (NULL, freed or foreign handles are ignored).
+template <class T>
+void free_handle(T* h) noexcept {
+  if (h == nullptr) return;
+#ifdef CHUNKER_CAPI_CHECKS
+  if (!unregister_handle(h)) return;
+#endif
+  if (h->hdr.magic != T::kMagic) return;
+  *static_cast<volatile std::uint32_t*>(&h->hdr.magic) = 0;
+  delete h;
+}
+
+// ---- Buffers ---------------------------------------------------------------------
+
+// Allocates `n` bytes with the caller allocator into *out (n == 0: {NULL, 0}).
+chunker_status alloc_buffer(std::size_t n, chunker_buffer* out, const char* fn) noexcept;
+// Allocates and copies.
+chunker_status copy_to_buffer(const void* data, std::size_t n, chunker_buffer* out, const char* fn) noexcept;
+
+// ---- Options -------------------------------------------------------------------------
+
+// chunker_options (NULL = defaults) -> PipelineOptions, checked.
+chunker_status to_pipeline_options(const chunker_options* o, PipelineOptions& out, const char* fn) noexcept;
+// threads argument: 0 = all hardware threads.
+unsigned resolve_threads(std::uint32_t threads) noexcept;
+// Fills a chunker_chunk from a pipeline result.
+void to_c_chunk(const HashedChunk& c, HashAlgo algo, chunker_chunk& out) noexcept;
+
+}  // namespace chunker::capi
