@@ -11,16 +11,23 @@ cpu_s = fn ->
   # /proc/self/stat after the ") " closing the command name: utime, stime are fields 12, 13.
   [_, rest] = File.read!("/proc/self/stat") |> String.split(") ", parts: 2)
   fields = String.split(rest, " ")
-  (String.to_integer(Enum.at(fields, 11)) + String.to_integer(Enum.at(fields, 12))) / String.to_integer(clk_tck)
+
+  (String.to_integer(Enum.at(fields, 11)) + String.to_integer(Enum.at(fields, 12))) /
+    String.to_integer(clk_tck)
 end
 
 data = if mode == "memory", do: File.read!(file)
 
 run =
   case mode do
-    "file" -> fn -> Chunker.chunk_file(file, opts) end
-    "memory" -> fn -> Chunker.chunk(data, opts) end
-    "stream" -> fn -> {:ok, file |> File.stream!([], 1 <<< 20) |> Chunker.Stream.chunks(opts) |> Enum.to_list()} end
+    "file" ->
+      fn -> Chunker.chunk_file(file, opts) end
+
+    "memory" ->
+      fn -> Chunker.chunk(data, opts) end
+
+    "stream" ->
+      fn -> {:ok, file |> File.stream!([], 1 <<< 20) |> Chunker.Stream.chunks(opts) |> Enum.to_list()} end
   end
 
 c0 = cpu_s.()

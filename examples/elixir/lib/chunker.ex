@@ -6,7 +6,7 @@ defmodule Chunker do
 
   Errors the library reports are `{:error, {code, message}}`: `code` is the
   library's stable status name as an atom without `ERR_`, lower-cased
-  (`ERR_INVALID_ARGUMENT` -> `:invalid_argument`, `:io_error`, `:corrupt_input`,
+  (`ERR_INVALID_ARGUMENT` -> `:invalid_argument`, `:io`, `:corrupt_input`,
   `:truncated_input`, `:trailing_data`, `:output_limit`, `:unsupported_format`,
   `:changed`, ...). An argument of the wrong type raises `ArgumentError`.
 

@@ -1,6 +1,5 @@
 defmodule Chunker.NixTest do
   use ExUnit.Case, async: true
-  import Bitwise
   import Chunker.TestTools
 
   test "Nix base32: the fixtures printed by nix-hash (tests/data/nix-base32-vectors.txt)" do
@@ -71,9 +70,9 @@ defmodule Chunker.NixTest do
     end
   end
 
-  test "NAR hash of a missing path is :io_error naming it" do
+  test "NAR hash of a missing path is :io naming it" do
     path = Path.join(tmp_dir!(), "missing")
-    assert {:error, {:io_error, msg}} = Chunker.nar_hash(path)
+    assert {:error, {:io, msg}} = Chunker.nar_hash(path)
     assert msg =~ path
   end
 end
