@@ -5,7 +5,7 @@
 # of RUNS. The NIF's time is the call's, measured inside the VM (one call per
 # fresh VM, as each CLI run is one fresh process); the VM's start-up (~0.2 s)
 # is reported apart. Also: the NIF over the file read into a binary first
-# (Chunker.chunk, read not timed) and over File.stream! in 1 MiB pieces
+# (Chunker.chunk, read and first touch not timed) and over File.stream! in 1 MiB pieces
 # (Chunker.Stream.chunks, reading included). CPU rates count every thread of
 # the process. Prints a table to stderr and JSON to stdout; the machine's load
 # average is in both.
