@@ -200,7 +200,10 @@ static ERL_NIF_TERM nif_stream_new(ErlNifEnv* env, int argc, const ERL_NIF_TERM 
   }
   t = enif_make_resource(env, r);
   enif_release_resource(r);  /* the term owns it now; the destructor frees the stream */
-  return ok(env, t);
+  /* The effective max size and whether chunks are hashed: what one push may
+   * cost beyond its own bytes (Chunker.Stream's scheduling policy). */
+  return enif_make_tuple4(env, atom_ok, t, enif_make_uint(env, o.max_size),
+                          enif_make_atom(env, o.hash == CHUNKER_HASH_NONE ? "false" : "true"));
 }
 
 static ERL_NIF_TERM stream_call(ErlNifEnv* env, const ERL_NIF_TERM argv[], int finish) {

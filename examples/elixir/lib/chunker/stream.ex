@@ -10,8 +10,11 @@ defmodule Chunker.Stream do
 
   The handle is a NIF resource: it is freed when no process refers to it any
   more (or at once with `close/1`). It may be shared between processes; calls
-  on one handle are serialised. Pushes of more than
-  #{Chunker.Args.dirty_bytes()} bytes and `finish/1` run on dirty CPU schedulers.
+  on one handle are serialised. `finish/1` and pushes that may take more than
+  about a millisecond run on dirty CPU schedulers: pieces of more than
+  #{Chunker.Args.dirty_bytes()} bytes and, with a hash, of more than
+  #{Chunker.Args.dirty_bytes()} bytes minus `max` (a chunk a push completes is
+  hashed whole): with the default sizes, every push.
 
   `chunks/2` turns any enumerable of binaries (e.g. `File.stream!(path, [], 1 <<< 20)`)
   into a lazy stream of chunks.
@@ -19,25 +22,33 @@ defmodule Chunker.Stream do
 
   alias Chunker.{Args, Native}
 
-  @enforce_keys [:ref]
-  defstruct [:ref]
-  @opaque t :: %__MODULE__{ref: reference()}
+  # normal_bytes: the largest push that stays on the calling scheduler. A push
+  # scans its own bytes, but a chunk it completes is hashed whole, and may hold
+  # up to `max` bytes pushed before: with a hash, pushes of more than
+  # dirty_bytes - max bytes (with the default 4 MiB max: all) go to a dirty
+  # CPU scheduler.
+  @enforce_keys [:ref, :normal_bytes]
+  defstruct [:ref, :normal_bytes]
+  @opaque t :: %__MODULE__{ref: reference(), normal_bytes: integer()}
 
   @doc "A new stream; options as for `Chunker.chunk/2`."
   @spec new(Chunker.chunk_opts()) :: {:ok, t()} | Chunker.error()
   def new(opts \\ []) do
     case Native.stream_new(Args.chunk_options!(opts)) do
-      {:ok, ref} -> {:ok, %__MODULE__{ref: ref}}
-      error -> error
+      {:ok, ref, max, hashed} ->
+        {:ok, %__MODULE__{ref: ref, normal_bytes: Args.dirty_bytes() - if(hashed, do: max, else: 0)}}
+
+      error ->
+        error
     end
   end
 
   @doc "Feeds the next piece; returns the chunks that became final."
   @spec push(t(), iodata()) :: {:ok, [Chunker.chunk()]} | Chunker.error()
-  def push(%__MODULE__{ref: ref}, data) do
+  def push(%__MODULE__{ref: ref, normal_bytes: normal}, data) do
     data = Args.bytes!(data)
 
-    if byte_size(data) > Args.dirty_bytes(),
+    if byte_size(data) > normal,
       do: Native.stream_push_dirty(ref, data),
       else: Native.stream_push(ref, data)
   end
