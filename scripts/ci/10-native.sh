@@ -21,5 +21,16 @@ PKG_CONFIG_PATH="$prefix/lib/pkgconfig" c++ -std=c++20 examples/native/chunk_fil
 # pkg-config links the shared library.
 LD_LIBRARY_PATH="$prefix/lib" "$prefix/chunk_file_pc" tests/data/SekienAkashita.jpg > "$prefix/out2.txt"
 cmp "$prefix/out.txt" "$prefix/out2.txt"
-echo "installed package: CMake (static) and pkg-config (shared) consumers work"
+# The C ABI from C (examples/c): CMake package (shared library) and pkg-config (chunker-c).
+cmake -S examples/c -B "$prefix/example-c-build" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$prefix/example-c-build" -j2 >/dev/null
+"$prefix/example-c-build/chunk_file_c" tests/data/SekienAkashita.jpg > "$prefix/c-out.txt"
+PKG_CONFIG_PATH="$prefix/lib/pkgconfig" cc -std=c99 -Wall -Wextra -pedantic -Werror examples/c/chunk_file.c \
+  $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs chunker-c) -o "$prefix/chunk_file_c_pc"
+LD_LIBRARY_PATH="$prefix/lib" "$prefix/chunk_file_c_pc" tests/data/SekienAkashita.jpg > "$prefix/c-out2.txt"
+cmp "$prefix/c-out.txt" "$prefix/c-out2.txt"
+# fastcdc-rs's cut points for 4K/16K/64K, and b3sum's digest of the whole file.
+cut -d' ' -f1,2 "$prefix/c-out.txt" | head -5 | tr '\n' ' ' | grep -qx "0 21325 21325 17140 38465 28084 66549 18217 84766 24700 "
+grep -q "^5 chunks, file blake3 $(b3sum --no-names tests/data/SekienAkashita.jpg)$" "$prefix/c-out.txt"
+echo "installed package: CMake (static) and pkg-config (shared) consumers work, C ABI from C (CMake and pkg-config)"
 rm -rf "$prefix"
