@@ -17,8 +17,8 @@ cpu_s = fn ->
 end
 
 # memory: the file read into a binary first, not timed, and its pages touched once
-# (:erlang.crc32): on this VM the first pass over freshly read memory costs
-# 2-3 ms per MiB whoever makes it, which is the memory's cost, not the call's.
+# (:erlang.crc32): the first pass over freshly read memory can cost more than
+# the call itself, whoever makes it (docs/benchmarks-log.md, "Elixir NIF vs the CLI").
 data = if mode == "memory", do: File.read!(file)
 if data, do: :erlang.crc32(data)
 
