@@ -71,6 +71,43 @@ defmodule Chunker.BadInputTest do
     assert msg =~ dir
   end
 
+  test "many processes at once: each gets its own result and its own error message" do
+    data = random_bytes(1 <<< 20, 8)
+    {:ok, expected} = Chunker.chunk(data, preset: "16k", hash: :blake3)
+
+    results =
+      1..32
+      |> Enum.map(fn i ->
+        Task.async(fn ->
+          case rem(i, 4) do
+            0 -> {:chunks, Chunker.chunk(data, preset: "16k", hash: :blake3)}
+            1 -> {:min, i, Chunker.chunk(data, min: i)}
+            2 -> {:io, i, Chunker.chunk_file("/nonexistent/#{i}")}
+            3 -> {:limit, Chunker.decompress(elem(Chunker.compress(data), 1), max_output: 1000 + i)}
+          end
+        end)
+      end)
+      |> Enum.map(&Task.await(&1, 60_000))
+
+    for r <- results do
+      case r do
+        {:chunks, got} ->
+          assert got == {:ok, expected}
+
+        {:min, i, got} ->
+          assert {:error, {:invalid_argument, msg}} = got
+          assert String.ends_with?(msg, "got #{i}")
+
+        {:io, i, got} ->
+          assert {:error, {:io, msg}} = got
+          assert msg =~ "/nonexistent/#{i}:"
+
+        {:limit, got} ->
+          assert {:error, {:output_limit, _}} = got
+      end
+    end
+  end
+
   test "a closed stream is :invalid_argument; closing twice is fine" do
     {:ok, s} = Chunker.Stream.new()
     assert Chunker.Stream.close(s) == :ok
