@@ -1,0 +1,1 @@
+[inputs: ["mix.exs", "{lib,test,bench}/**/*.{ex,exs}"], line_length: 110]
