@@ -22,7 +22,8 @@
  *   the matching *_free (which accepts NULL). Buffers the library allocates
  *   for the caller are chunker_buffer, freed with chunker_buffer_free.
  * - Threads: the library is thread-safe across handles: different handles, and
- *   the functions that take no handle, may be used from any threads at once.
+ *   the functions that take no handle (except chunker_set_allocator), may be
+ *   used from any threads at once.
  *   One handle must be used by one thread at a time (callers synchronise).
  * - Callbacks must not call back into the same handle, and must not unwind
  *   (no longjmp, no C++ exception) through library frames.
