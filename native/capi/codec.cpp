@@ -48,6 +48,9 @@ namespace {
 chunker_status compress_options(const char* fn, int c, int level, std::uint32_t threads, codec::CompressOptions& o) {
   if (c < CHUNKER_CODEC_ZSTD || c > CHUNKER_CODEC_BZIP2)
     return failf(Errc::invalid_argument, fn, "codec %d: expected CHUNKER_CODEC_ZSTD, _LZ4, _XZ or _BZIP2", c);
+  if (threads > CHUNKER_MAX_THREADS)
+    return failf(Errc::invalid_argument, fn, "threads is %u, expected 0..%d (0 = all cores)", threads,
+                 CHUNKER_MAX_THREADS);
   o.codec = static_cast<codec::Codec>(c);
   if (level != CHUNKER_LEVEL_DEFAULT) o.level = level;
   o.threads = resolve_threads(threads);

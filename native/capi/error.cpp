@@ -167,6 +167,9 @@ chunker_status to_pipeline_options(const chunker_options* o, PipelineOptions& ou
   if (o->hash < CHUNKER_HASH_NONE || o->hash > CHUNKER_HASH_BLAKE3)
     return failf(Errc::invalid_argument, fn, "options.hash is %d, expected CHUNKER_HASH_NONE, _SHA256 or _BLAKE3",
                  o->hash);
+  if (o->threads > CHUNKER_MAX_THREADS)
+    return failf(Errc::invalid_argument, fn, "options.threads is %u, expected 0..%d (0 = all cores)", o->threads,
+                 CHUNKER_MAX_THREADS);
   out.params = {o->min_size, o->avg_size, o->max_size, o->level, o->seed};
   Status s = fastcdc::validate(out.params);
   if (!s.ok()) return failf(Errc::invalid_argument, fn, "options: %s", s.message().c_str());

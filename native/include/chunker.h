@@ -22,11 +22,13 @@
  *   the matching *_free (which accepts NULL). Buffers the library allocates
  *   for the caller are chunker_buffer, freed with chunker_buffer_free.
  * - Threads: the library is thread-safe across handles: different handles, and
- *   the functions that take no handle, may be used from any threads at once.
+ *   the functions that take no handle (except chunker_set_allocator), may be
+ *   used from any threads at once.
  *   One handle must be used by one thread at a time (callers synchronise).
  * - Callbacks must not call back into the same handle, and must not unwind
  *   (no longjmp, no C++ exception) through library frames.
- * - threads arguments: 0 = all hardware threads, 1 = the calling thread only.
+ * - threads arguments: 0 = all hardware threads, 1 = the calling thread only,
+ *   at most CHUNKER_MAX_THREADS (as the CLI's --threads).
  * - ABI: symbols are only ever added within one CHUNKER_ABI_VERSION; structs
  *   that may grow carry a struct_size field (set by their *_init function).
  */
@@ -50,6 +52,9 @@ extern "C" {
 
 /* Incremented only on an incompatible change of this header's ABI. */
 #define CHUNKER_ABI_VERSION 1
+
+/* Largest `threads` value accepted (chunking options, compressors). */
+#define CHUNKER_MAX_THREADS 256
 
 /* ---- Errors --------------------------------------------------------------- */
 

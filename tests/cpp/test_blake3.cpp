@@ -258,6 +258,8 @@ TEST(Blake3, HasherReusableAndReset) {
   EXPECT_EQ(mid1, mid2);
   EXPECT_EQ(mid1, b3::hash({in.data(), 1500}));
   h.update({in.data() + 1500, 1500});  // finalize did not disturb the state
+  h.update({});                          // empty, null data (UBSan: no memcpy from null)
+  h.update_parallel({}, 2);
   EXPECT_EQ(h.finalize(), b3::hash(in));
   EXPECT_EQ(h.count(), 3000u);
   h.reset();

@@ -178,6 +178,9 @@ void Hasher::update_parallel(std::span<const std::uint8_t> in, unsigned threads)
 }
 
 void Hasher::update_impl(const std::uint8_t* in, std::size_t len, unsigned threads) noexcept {
+  // An empty span may carry a null pointer (std::span{}, C callers' (NULL, 0)):
+  // memcpy from it is undefined even for 0 bytes.
+  if (len == 0) return;
   const Kernel& k = kernel();
   std::size_t chunk_len = blocks_compressed_ * kBlock + buf_len_;
   if (chunk_len > 0) {  // finish the partial chunk first
