@@ -74,6 +74,18 @@ chunker_status no_codecs(const char* fn) {
 }
 #endif
 
+// The checks every streaming update starts with (step zeroed first, so a
+// caller that ignores the status still sees no progress).
+chunker_status check_update(const char* fn, const void* h, std::uint32_t magic, const char* type, const uint8_t* in,
+                            size_t in_len, const uint8_t* out, size_t out_cap, chunker_step* step) {
+  if (step == nullptr) return null_arg(fn, "step");
+  *step = chunker_step{0, 0, 0};
+  if (chunker_status st = check_handle(h, magic, fn, type)) return st;
+  if (in == nullptr && in_len != 0) return null_arg(fn, "in");
+  if (out == nullptr && out_cap != 0) return null_arg(fn, "out");
+  return CHUNKER_OK;
+}
+
 }  // namespace
 
 extern "C" {
@@ -207,11 +219,9 @@ chunker_status chunker_compressor_update(chunker_compressor* c, const uint8_t* i
                                          size_t out_cap, int finish, chunker_step* step) {
   constexpr const char* fn = "chunker_compressor_update";
   return guard(fn, [&]() -> chunker_status {
-    if (step == nullptr) return null_arg(fn, "step");
-    *step = chunker_step{0, 0, 0};
-    if (chunker_status st = check_handle(c, chunker_compressor::kMagic, fn, "chunker_compressor")) return st;
-    if (in == nullptr && in_len != 0) return null_arg(fn, "in");
-    if (out == nullptr && out_cap != 0) return null_arg(fn, "out");
+    if (chunker_status st =
+            check_update(fn, c, chunker_compressor::kMagic, "chunker_compressor", in, in_len, out, out_cap, step))
+      return st;
 #ifdef CHUNKER_HAVE_CODECS
     return to_step(c->c.update({in, in_len}, {out, out_cap}, finish != 0), step);
 #else
@@ -260,11 +270,9 @@ chunker_status chunker_decompressor_update(chunker_decompressor* d, const uint8_
                                            size_t out_cap, chunker_step* step) {
   constexpr const char* fn = "chunker_decompressor_update";
   return guard(fn, [&]() -> chunker_status {
-    if (step == nullptr) return null_arg(fn, "step");
-    *step = chunker_step{0, 0, 0};
-    if (chunker_status st = check_handle(d, chunker_decompressor::kMagic, fn, "chunker_decompressor")) return st;
-    if (in == nullptr && in_len != 0) return null_arg(fn, "in");
-    if (out == nullptr && out_cap != 0) return null_arg(fn, "out");
+    if (chunker_status st =
+            check_update(fn, d, chunker_decompressor::kMagic, "chunker_decompressor", in, in_len, out, out_cap, step))
+      return st;
 #ifdef CHUNKER_HAVE_CODECS
     return to_step(d->d.update({in, in_len}, {out, out_cap}), step);
 #else

@@ -67,6 +67,24 @@ def decompress(data, *, max_output=None):
     return take_buffer(out)
 
 
+def _stream(obj, data, update, done):
+    """Feeds all of `data` through obj's handle with update(h, ptr, n, out, cap,
+    step), one output slice at a time, until done(step, pos, n, cap); returns
+    (the output bytes, the last step)."""
+    parts, step = [], Step()
+    out, cap = obj._out, OUT_SLICE
+    with obj._using() as h, Borrow(data) as (ptr, n):
+        base, pos = address(ptr), 0
+        while True:
+            update(h, ptr if pos == 0 else base + pos, n - pos, out, cap, step)
+            pos += step.in_used
+            if step.out_used:
+                parts.append(ctypes.string_at(out, step.out_used))
+            if done(step, pos, n, cap):
+                break
+    return b"".join(parts), step
+
+
 class Compressor(Handle):
     """Streaming compression, like zlib.compressobj: compress(data) -> bytes ready
     so far, flush() -> the rest of the frame. After flush() the next compress()
@@ -81,22 +99,13 @@ class Compressor(Handle):
         self._out = ctypes.create_string_buffer(OUT_SLICE)
 
     def _run(self, data, finish):
-        parts, step = [], Step()
-        out, cap = self._out, OUT_SLICE
-        with self._using() as h, Borrow(data) as (ptr, n):
-            base, pos = address(ptr), 0
-            while True:
-                p = ptr if pos == 0 else base + pos
-                check(lib.chunker_compressor_update(h, p, n - pos, out, cap, finish, byref(step)))
-                pos += step.in_used
-                if step.out_used:
-                    parts.append(ctypes.string_at(out, step.out_used))
-                if finish:
-                    if step.done and pos == n:
-                        break
-                elif pos == n and step.out_used < cap:
-                    break
-        return b"".join(parts)
+        def update(h, p, n, out, cap, step):
+            check(lib.chunker_compressor_update(h, p, n, out, cap, finish, byref(step)))
+
+        def done(step, pos, n, cap):
+            return step.done and pos == n if finish else pos == n and step.out_used < cap
+
+        return _stream(self, data, update, done)[0]
 
     def compress(self, data):
         return self._run(data, 0)
@@ -128,20 +137,12 @@ class Decompressor(Handle):
         self.eof = True  # at a frame boundary with nothing buffered
 
     def decompress(self, data):
-        parts, step = [], Step()
-        out, cap = self._out, OUT_SLICE
-        with self._using() as h, Borrow(data) as (ptr, n):
-            base, pos = address(ptr), 0
-            while True:
-                p = ptr if pos == 0 else base + pos
-                check(lib.chunker_decompressor_update(h, p, n - pos, out, cap, byref(step)))
-                pos += step.in_used
-                if step.out_used:
-                    parts.append(ctypes.string_at(out, step.out_used))
-                if pos == n and step.out_used < cap:
-                    break
+        def update(h, p, n, out, cap, step):
+            check(lib.chunker_decompressor_update(h, p, n, out, cap, byref(step)))
+
+        out, step = _stream(self, data, update, lambda step, pos, n, cap: pos == n and step.out_used < cap)
         self.eof = bool(step.done)
-        return b"".join(parts)
+        return out
 
     def _update_into(self, data, pos, out, cap, step):
         """One update from data[pos:] into out[0..cap) (for DecompressReader)."""
