@@ -30,9 +30,9 @@ const readSlice = async (file, a, b) => {
 // takes ~6.5 CPU-s that way and ~1.7 CPU-s through a BYOB reader of
 // Blob.stream() filling one reused buffer (bench/js/demo_read_floor.mjs).
 // Buffers come from a small per-worker pool; give() returns one. Used for the
-// chunk + hash reads; uploadBatch still reads its span with slice(): with
-// pooled BYOB reads there, the last batch of a 256 MiB upload never finished
-// reading (not understood yet).
+// chunk + hash reads and the upload batches' spans. One BYOB read at a time per
+// worker: with two batches reading side by side in one worker, a batch's read
+// sometimes never finished.
 const pool = [];
 const take = (n) => { const i = pool.findIndex((b) => b.byteLength >= n); return i >= 0 ? pool.splice(i, 1)[0] : new ArrayBuffer(Math.max(n, SLICE)); };
 const give = (buf) => { if (pool.length < 4) pool.push(buf); };
