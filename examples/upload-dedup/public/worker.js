@@ -30,14 +30,13 @@ const readSlice = async (file, a, b) => {
 // takes ~6.5 CPU-s that way and ~1.7 CPU-s through a BYOB reader of
 // Blob.stream() filling one reused buffer (bench/js/demo_read_floor.mjs).
 // Buffers come from a small per-worker pool; give() returns one. Used for the
-// chunk + hash reads and the upload batches' spans. One BYOB read at a time per
-// worker: with two batches reading side by side in one worker, a batch's read
-// sometimes never finished.
+// chunk + hash reads; uploadBatch still reads its span with slice(): with
+// pooled BYOB reads there, the last batch of a 256 MiB upload never finished
+// reading (not understood yet).
 const pool = [];
 const take = (n) => { const i = pool.findIndex((b) => b.byteLength >= n); return i >= 0 ? pool.splice(i, 1)[0] : new ArrayBuffer(Math.max(n, SLICE)); };
-const give = (buf) => { if (pool.length < 4) pool.push(buf); };
-let byob = true;
-let readLock = Promise.resolve();   // false once Blob.stream() turned out not to be a byte stream here
+const give = (buf) => { if (pool.length < 3) pool.push(buf); };
+let byob = true;   // false once Blob.stream() turned out not to be a byte stream here
 // file[a, b) -> a Uint8Array over a pool buffer (give(view.buffer) when done with it).
 async function readPooled(file, a, b) {
   const want = b - a;
@@ -52,17 +51,8 @@ async function readPooled(file, a, b) {
         if (done) break;
         off += value.length;
       }
-      // Read on to the end of the slice's stream, so that it closes (a stream
-      // left open after its last byte kept the browser from finishing later reads).
-      if (off === want) {
-        const end = await r.read(new Uint8Array(1));
-        if (!end.done) off++;
-      }
       r.releaseLock();
-      if (off !== want) {
-        give(buf);
-        throw new Error(`file changed while reading (got ${off} of ${want} bytes at ${a})`);
-      }
+      if (off !== want) throw new Error(`file changed while reading (got ${off} of ${want} bytes at ${a})`);
       return new Uint8Array(buf, 0, want);
     }
   }
@@ -205,42 +195,26 @@ const OPS = {
   async uploadBatch({ file, items, level, probe = true }) {
     const start = items[0].off, end = items[items.length - 1].off + items[items.length - 1].len;
     const dense = end - start <= 2 * items.reduce((a, it) => a + it.len, 0);
-    // The span through a BYOB reader into a pooled buffer (see readPooled); chunks far apart one by one.
-    let span = null;
-    if (dense) {
-      // One span read at a time per worker (the batches in flight here otherwise read side by side).
-      const prev = readLock;
-      let release;
-      readLock = new Promise((r) => { release = r; });
-      try { await prev; span = await readPooled(file, start, end); } finally { release(); }
-    }
+    const span = dense ? await readSlice(file, start, end) : null;
     const parts = [];
-    let raw = 0, sent = 0, probedRaw = 0, payload;
-    try {
-      for (const it of items) {
-        const bytes = span ? span.subarray(it.off - start, it.off - start + it.len) : await readSlice(file, it.off, it.off + it.len);
-        let z = null;
-        if (probe && await looksIncompressible(bytes)) probedRaw++;
-        // No content checksum in the frame: the server checks every chunk's BLAKE3 anyway.
-        else z = await compress(bytes, { codec: 'zstd', level, threads: 1, checksum: false });
-        const useZ = z !== null && z.length < bytes.length;
-        const head = new Uint8Array(37);
-        head.set(hex.decode(it.h), 0);
-        head[32] = useZ ? 1 : 0;
-        new DataView(head.buffer).setUint32(33, useZ ? z.length : bytes.length, true);
-        parts.push(head, useZ ? z : bytes);
-        raw += bytes.length; sent += 37 + (useZ ? z.length : bytes.length);
-      }
-      // A Blob body, not one concatenated array: the Blob holds its own copy of
-      // the parts (so the span's buffer goes back to the pool now), and a page
-      // driven over the DevTools protocol (the tests, the benchmark) does not
-      // ship every request body to the driver (an array body made each 8 MiB
-      // batch take seconds there).
-      payload = new Blob(parts);
-    } finally {
-      if (span) give(span.buffer);
+    let raw = 0, sent = 0, probedRaw = 0;
+    for (const it of items) {
+      const bytes = span ? span.subarray(it.off - start, it.off - start + it.len) : await readSlice(file, it.off, it.off + it.len);
+      let z = null;
+      if (probe && await looksIncompressible(bytes)) probedRaw++;
+      // No content checksum in the frame: the server checks every chunk's BLAKE3 anyway.
+      else z = await compress(bytes, { codec: 'zstd', level, threads: 1, checksum: false });
+      const useZ = z !== null && z.length < bytes.length;
+      const head = new Uint8Array(37);
+      head.set(hex.decode(it.h), 0);
+      head[32] = useZ ? 1 : 0;
+      new DataView(head.buffer).setUint32(33, useZ ? z.length : bytes.length, true);
+      parts.push(head, useZ ? z : bytes);
+      raw += bytes.length; sent += 37 + (useZ ? z.length : bytes.length);
     }
-    const r = await fetch('/api/chunks', { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: payload });
+    // A Blob body, not one concatenated array: no copy here, and a page driven over the DevTools
+    // protocol (the tests, the benchmark) does not ship every request body to the driver.
+    const r = await fetch('/api/chunks', { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: new Blob(parts) });
     const answer = await r.json().catch(() => null);
     if (!r.ok) throw new Error(`POST /api/chunks: ${r.status} ${answer ? `${answer.code}: ${answer.error}` : ''}`);
     return { raw, sent, probedRaw, created: answer.created };
