@@ -89,7 +89,8 @@ try {
     ['FileReaderSync 32 MiB', '__rf', 'read', { method: 'sync', slice: 32 << 20 }],
     ['main thread, slice 32 MiB', '__rfMain', 'read', { slice: 32 << 20 }],
     ['2 workers side by side, slice 32 MiB', '__rf2', 'read', { method: 'slice', slice: 32 << 20 }],
-    ['read + whole-file BLAKE3 (32 MiB slices)', '__rf', 'hash', {}]];
+    ['read + whole-file BLAKE3 (32 MiB slices)', '__rf', 'hash', {}],
+    ...['none', 'hash', 'chunk', 'both'].map((w) => [`pooled BYOB 32 MiB slices, work: ${w}`, '__rf', 'read', { method: 'pooled', work: w }])];
   console.log(`Chromium, page workers, ${SIZE / MiB} MiB random disk-backed File (page cache warm), best of ${RUNS}; load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log(`${'case'.padEnd(42)}  MiB/s  MiB per CPU-s  CPU-s per GiB (browser / renderer / network / other)`);
   let floor = Infinity;

@@ -547,6 +547,23 @@ describe('upload-dedup server: rejections', () => {
     expect(Buffer.from(await (await fetch(`${s.base}/api/files/${name}`)).arrayBuffer()).equals(good)).toBe(true);
   });
 
+  test('a commit over a chunk corrupted on disk -> 500 CORRUPT_CHUNK naming it, not a hash mismatch blamed on the client', async () => {
+    const { file: f, offset, length } = findBlob(s.dir, goodHash);
+    const bytes = fs.readFileSync(f);
+    const bad = Buffer.from(bytes); bad[offset + (length >> 1)] ^= 0x40;
+    fs.writeFileSync(f, bad);
+    try {
+      const r = await json(s.base, '/api/files', { name: 'commit-over-corrupt.bin', size: good.length, blake3: goodHash, chunks: [[goodHash, good.length]] });
+      expect(r.status).toBe(500);
+      const body = await r.json();
+      expect(body.code).toBe('CORRUPT_CHUNK');
+      expect(body.error).toContain(goodHash);
+    } finally {
+      fs.writeFileSync(f, bytes);
+    }
+    expect((await fetch(`${s.base}/api/files/commit-over-corrupt.bin`)).status).toBe(404);
+  });
+
   test('a chunk corrupted on disk late in a file cuts the download short', async () => {
     const parts = [21, 22, 23].map((seed) => makeData(30000, seed));
     const hs = parts.map((p) => b3sum(p));

@@ -222,7 +222,7 @@ const OPS = {
 
   // Only reads the file (the benchmark's floor: what reading a File costs here).
   // part [k, n]: only slices k, k + n, k + 2n, ... (n workers reading one file side by side).
-  async read({ blob, method = 'slice', slice = SLICE, part = [0, 1] }) {
+  async read({ blob, method = 'slice', slice = SLICE, part = [0, 1], work = 'none' }) {
     let n = 0;
     if (method === 'stream') {
       const r = blob.stream().getReader();
@@ -237,6 +237,19 @@ const OPS = {
         n += value.length;
         buf = value.buffer;
       }
+    } else if (method === 'pooled') {
+      // The chunk + hash read path (readPooled slices) with `work` on each slice: none, hash, chunk, both.
+      const h = work === 'hash' || work === 'both' ? blake3.create() : null;
+      const ch = work === 'chunk' || work === 'both' ? newChunker({ min: 16384, avg: 65536, max: 262144, level: 1, seed: 0 }) : null;
+      for (let a = 0; a < blob.size; a += slice) {
+        const buf = await readPooled(blob, a, Math.min(blob.size, a + slice));
+        if (h) h.update(buf);
+        if (ch) ch.push(buf);
+        n += buf.length;
+        give(buf.buffer);
+      }
+      if (h) h.free();
+      if (ch) ch.finish();
     } else if (method === 'sync') {
       const fr = new FileReaderSync();
       for (let a = 0; a < blob.size; a += slice) n += fr.readAsArrayBuffer(blob.slice(a, Math.min(blob.size, a + slice))).byteLength;
