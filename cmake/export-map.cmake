@@ -1,9 +1,9 @@
 # Writes the linker version script of the shared library: it exports exactly
 # the C ABI (chunker_*) and the C++ API (namespace chunker), not the
 # internals (chunker::...::detail and *_detail, chunker::s3, chunker::capi,
-# chunker::store::le), not the statically linked codec libraries (zstd's
-# ZSTD_*/HUF_*/FSE_*...), and not the std:: template instances the library
-# happens to contain.
+# chunker::store's helpers beside the Store class), not the statically linked
+# codec libraries (zstd's ZSTD_*/HUF_*/FSE_*...), and not the std:: template
+# instances the library happens to contain.
 #
 # A version script cannot carve a namespace out of a wildcard (global
 # patterns win over local ones), so the script lists every exported name:
@@ -61,6 +61,13 @@ foreach(name IN LISTS candidates)
   # Only the qualified name decides (not the parameter types): up to the first '('.
   string(REGEX REPLACE "\\(.*" "" qual "${d}")
   if(qual MATCHES "detail::|chunker::s3::|chunker::capi::|chunker::store::le::")
+    continue()
+  endif()
+  # The store's internals share its namespace: keep only what
+  # native/include/chunker/store.hpp declares (Store and three functions).
+  string(REGEX REPLACE "^(typeinfo name for |typeinfo for |vtable for |guard variable for |VTT for )" "" bare "${qual}")
+  if(bare MATCHES "^chunker::store::" AND
+     NOT bare MATCHES "^chunker::store::(Store::.*|validate_name|normalize_name(\\[abi:cxx11\\])?|s3_request_stats(\\[abi:cxx11\\])?)$")
     continue()
   endif()
   string(APPEND body "    ${name};\n")
