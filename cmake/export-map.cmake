@@ -67,7 +67,7 @@ foreach(name IN LISTS candidates)
   # native/include/chunker/store.hpp declares (Store and three functions).
   string(REGEX REPLACE "^(typeinfo name for |typeinfo for |vtable for |guard variable for |VTT for )" "" bare "${qual}")
   if(bare MATCHES "^chunker::store::" AND
-     NOT bare MATCHES "^chunker::store::(Store::.*|validate_name|normalize_name(\\[abi:cxx11\\])?|s3_request_stats(\\[abi:cxx11\\])?)$")
+     NOT bare MATCHES "^chunker::store::(Store(::.*)?|validate_name|normalize_name(\\[abi:cxx11\\])?|s3_request_stats(\\[abi:cxx11\\])?)$")
     continue()
   endif()
   string(APPEND body "    ${name};\n")
