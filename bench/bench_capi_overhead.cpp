@@ -90,96 +90,72 @@ int main(int argc, char** argv) {
   for (std::size_t size : {std::size_t{4096}, std::size_t{65536}}) {
     const auto data = bench::random_data(size, size);
     const std::string sz = size == 4096 ? "4 KiB" : "64 KiB";
-    {
-      Pair p{"blake3 one-shot, " + sz, size};
-      measure(
-          p, samples, [&] { g_sink = g_sink + chunker::blake3::hash(data)[0]; },
-          [&] {
-            std::uint8_t d[32];
-            chunker_blake3_hash(data.data(), data.size(), d);
-            g_sink = g_sink + d[0];
-          });
+    auto add = [&](const char* name, auto&& cpp, auto&& c) {
+      Pair p{std::string(name) + ", " + sz, size};
+      measure(p, samples, cpp, c);
       pairs.push_back(p);
-    }
-    {
-      Pair p{"blake3 handle, " + sz, size};
-      measure(
-          p, samples,
-          [&] {
-            chunker::blake3::Hasher h;
-            h.update(data);
-            g_sink = g_sink + h.finalize()[0];
-          },
-          [&] {
-            chunker_blake3* h = nullptr;
-            std::uint8_t d[32];
-            chunker_blake3_new(&h);
-            chunker_blake3_update(h, data.data(), data.size());
-            chunker_blake3_finalize(h, d, 32);
-            chunker_blake3_free(h);
-            g_sink = g_sink + d[0];
-          });
-      pairs.push_back(p);
-    }
+    };
+    add(
+        "blake3 one-shot", [&] { g_sink = g_sink + chunker::blake3::hash(data)[0]; },
+        [&] {
+          std::uint8_t d[32];
+          chunker_blake3_hash(data.data(), data.size(), d);
+          g_sink = g_sink + d[0];
+        });
+    add(
+        "blake3 handle",
+        [&] {
+          chunker::blake3::Hasher h;
+          h.update(data);
+          g_sink = g_sink + h.finalize()[0];
+        },
+        [&] {
+          chunker_blake3* h = nullptr;
+          std::uint8_t d[32];
+          chunker_blake3_new(&h);
+          chunker_blake3_update(h, data.data(), data.size());
+          chunker_blake3_finalize(h, d, 32);
+          chunker_blake3_free(h);
+          g_sink = g_sink + d[0];
+        });
     std::vector<chunker::HashedChunk> out;
     out.reserve(256);
-    {
-      Pair p{"chunk+blake3 callback, " + sz, size};
-      Collected col;
-      measure(
-          p, samples,
-          [&] {
-            out.clear();
-            (void)chunker::chunk_and_hash(data, params, chunker::HashAlgo::blake3, out);
-            g_sink = g_sink + out.size();
-          },
-          [&] {
-            col.n = 0;
-            chunker_chunk_buffer(data.data(), data.size(), &opts, on_chunk, &col);
-            g_sink = g_sink + col.n;
-          });
-      pairs.push_back(p);
-    }
-    {
-      Pair p{"chunk+blake3 collect, " + sz, size};
-      measure(
-          p, samples,
-          [&] {
-            out.clear();
-            (void)chunker::chunk_and_hash(data, params, chunker::HashAlgo::blake3, out);
-            g_sink = g_sink + out.size();
-          },
-          [&] {
-            chunker_buffer b{};
-            chunker_chunk_buffer_collect(data.data(), data.size(), &opts, &b);
-            g_sink = g_sink + b.len;
-            chunker_buffer_free(&b);
-          });
-      pairs.push_back(p);
-    }
-    {
-      Pair p{"stream push+finish, " + sz, size};
-      auto pc = chunker::PushChunker::create(params, chunker::HashAlgo::blake3);
-      chunker_stream* s = nullptr;
-      chunker_stream_new(&opts, &s);
-      Collected col;
-      measure(
-          p, samples,
-          [&] {
-            pc->push(data, out);
-            std::size_t n = out.size();
-            pc->finish(out);
-            g_sink = g_sink + n + out.size();
-          },
-          [&] {
-            col.n = 0;
-            chunker_stream_push(s, data.data(), data.size(), on_chunk, &col);
-            chunker_stream_finish(s, on_chunk, &col);
-            g_sink = g_sink + col.n;
-          });
-      chunker_stream_free(s);
-      pairs.push_back(p);
-    }
+    // The C++ side of both one-shot chunk cases.
+    auto cpp_chunk = [&] {
+      out.clear();
+      (void)chunker::chunk_and_hash(data, params, chunker::HashAlgo::blake3, out);
+      g_sink = g_sink + out.size();
+    };
+    Collected col;
+    add("chunk+blake3 callback", cpp_chunk, [&] {
+      col.n = 0;
+      chunker_chunk_buffer(data.data(), data.size(), &opts, on_chunk, &col);
+      g_sink = g_sink + col.n;
+    });
+    add("chunk+blake3 collect", cpp_chunk, [&] {
+      chunker_buffer b{};
+      chunker_chunk_buffer_collect(data.data(), data.size(), &opts, &b);
+      g_sink = g_sink + b.len;
+      chunker_buffer_free(&b);
+    });
+    auto pc = chunker::PushChunker::create(params, chunker::HashAlgo::blake3);
+    chunker_stream* s = nullptr;
+    chunker_stream_new(&opts, &s);
+    add(
+        "stream push+finish",
+        [&] {
+          pc->push(data, out);
+          std::size_t n = out.size();
+          pc->finish(out);
+          g_sink = g_sink + n + out.size();
+        },
+        [&] {
+          col.n = 0;
+          chunker_stream_push(s, data.data(), data.size(), on_chunk, &col);
+          chunker_stream_finish(s, on_chunk, &col);
+          g_sink = g_sink + col.n;
+        });
+    chunker_stream_free(s);
   }
   const std::string load_after = loadavg();
 

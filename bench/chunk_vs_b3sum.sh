@@ -24,17 +24,12 @@ cases=(
   "chunk+sha256-256K/1M/4M-2t|$cli chunk --preset default --hash sha256 --threads 2 $file"
 )
 run_cases "$runs"
-b3=${best_s[b3sum-1t]}
-b3c=${best_cpu_s[b3sum-1t]}
 printf '%-30s %10s %10s %12s %12s\n' case MiB/s x_b3sum cpu_MiB/s cpu_x_b3sum >&2
 json="{\"benchmark\":\"chunk_vs_b3sum\",\"file_mib\":$size_mib,\"runs\":$runs,\"results\":["
 sep=""
 for c in "${cases[@]}"; do
   name=${c%%|*}
-  rate=$(echo "$size_mib / ${best_s[$name]}" | bc -l)
-  ratio=$(echo "$b3 / ${best_s[$name]}" | bc -l)
-  crate=$(echo "$size_mib / ${best_cpu_s[$name]}" | bc -l)
-  cratio=$(echo "$b3c / ${best_cpu_s[$name]}" | bc -l)
+  rates "$name" b3sum-1t
   printf '%-30s %10.0f %10.2f %12.0f %12.2f\n' "$name" "$rate" "$ratio" "$crate" "$cratio" >&2
   json+="$sep{\"case\":\"$name\",\"mib_s\":$(printf %.1f "$rate"),\"vs_b3sum\":$(printf %.3f "$ratio"),"
   json+="\"cpu_mib_s\":$(printf %.1f "$crate"),\"cpu_vs_b3sum\":$(printf %.3f "$cratio")}"

@@ -50,8 +50,7 @@ for ((r = 0; r < runs; r++)); do
     esac
     read -r t u n v <<< "$out"
     [[ $n == - || $n == "$expected" ]] || { echo "$name: $n chunks, the CLI printed $expected" >&2; exit 1; }
-    if [[ -z "${best_s[$name]:-}" ]] || (( $(echo "$t < ${best_s[$name]}" | bc -l) )); then best_s[$name]=$t; fi
-    if [[ -z "${best_cpu_s[$name]:-}" ]] || (( $(echo "$u < ${best_cpu_s[$name]}" | bc -l) )); then best_cpu_s[$name]=$u; fi
+    keep_best "$name" "$t" "$u"
     [[ -n ${v:-} ]] && vm_s[$name]=$v
   done
 done
@@ -63,11 +62,7 @@ json+="\"loadavg_before\":\"$load_before\",\"loadavg_after\":\"$load_after\",\"r
 sep=""
 for name in "${names[@]}"; do
   threads=${name##*-}
-  ref=cli-$threads
-  rate=$(echo "$size_mib / ${best_s[$name]}" | bc -l)
-  ratio=$(echo "${best_s[$ref]} / ${best_s[$name]}" | bc -l)
-  crate=$(echo "$size_mib / ${best_cpu_s[$name]}" | bc -l)
-  cratio=$(echo "${best_cpu_s[$ref]} / ${best_cpu_s[$name]}" | bc -l)
+  rates "$name" "cli-$threads"
   printf '%-15s %9.0f %7.2f %10.0f %7.2f\n' "$name" "$rate" "$ratio" "$crate" "$cratio" >&2
   json+="$sep{\"case\":\"$name\",\"mib_s\":$(printf %.1f "$rate"),\"vs_cli\":$(printf %.3f "$ratio"),"
   json+="\"cpu_mib_s\":$(printf %.1f "$crate"),\"cpu_vs_cli\":$(printf %.3f "$cratio")"

@@ -52,10 +52,26 @@ run_cases() {
     for c in "${cases[@]}"; do
       name=${c%%|*}; cmd=${c#*|}
       read -r t u < <(time_cmd $cmd)
-      if [[ -z "${best_s[$name]:-}" ]] || (( $(echo "$t < ${best_s[$name]}" | bc -l) )); then best_s[$name]=$t; fi
-      if [[ -z "${best_cpu_s[$name]:-}" ]] || (( $(echo "$u < ${best_cpu_s[$name]}" | bc -l) )); then best_cpu_s[$name]=$u; fi
+      keep_best "$name" "$t" "$u"
     done
   done
+}
+
+# keep_best NAME WALL CPU: keeps the least wall and CPU seconds per name in
+# best_s / best_cpu_s (declared by the caller, or by run_cases).
+keep_best() {
+  if [[ -z "${best_s[$1]:-}" ]] || (( $(echo "$2 < ${best_s[$1]}" | bc -l) )); then best_s[$1]=$2; fi
+  if [[ -z "${best_cpu_s[$1]:-}" ]] || (( $(echo "$3 < ${best_cpu_s[$1]}" | bc -l) )); then best_cpu_s[$1]=$3; fi
+}
+
+# rates NAME REF: from best_s / best_cpu_s and size_mib, sets rate and crate
+# (MiB/s by wall and by CPU time) and ratio and cratio (REF's time / NAME's:
+# above 1, NAME is faster).
+rates() {
+  rate=$(echo "$size_mib / ${best_s[$1]}" | bc -l)
+  crate=$(echo "$size_mib / ${best_cpu_s[$1]}" | bc -l)
+  ratio=$(echo "${best_s[$2]} / ${best_s[$1]}" | bc -l)
+  cratio=$(echo "${best_cpu_s[$2]} / ${best_cpu_s[$1]}" | bc -l)
 }
 
 # make_tree DIR SIZE_MIB: DIR/tree holds copies of the files of /usr/lib,

@@ -9,7 +9,6 @@ through the streaming API. Prints the chunk count; with --repeat N, the least
 in-process seconds of N runs (interpreter start-up and import excluded).
 """
 import argparse
-import io
 import os
 import sys
 import time
@@ -17,16 +16,9 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
 import chunker  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python", "tests"))
+from streams import NoFd  # noqa: E402
 
-class NoFd(io.RawIOBase):
-    def __init__(self, f):
-        self.f = f
-
-    def readable(self):
-        return True
-
-    def readinto(self, b):
-        return self.f.readinto(b)
 
 
 def run(args):

@@ -51,9 +51,7 @@ sep=""
 for c in "${cases[@]}"; do
   name=${c%%|*}
   base=$name; [[ $name == py-* ]] && { rest=${name#py-}; base=cli-${rest#*-}; }
-  rate=$(echo "$size_mib / ${best_s[$name]}" | bc -l)
-  ratio=$(echo "${best_s[$base]} / ${best_s[$name]}" | bc -l)
-  crate=$(echo "$size_mib / ${best_cpu_s[$name]}" | bc -l)
+  rates "$name" "$base"
   if [[ -n "${inproc[$name]:-}" ]]; then
     irate=$(echo "$size_mib / ${inproc[$name]}" | bc -l)
     iratio=$(echo "${best_s[$base]} / ${inproc[$name]}" | bc -l)

@@ -54,8 +54,7 @@ chunker_status guard(const char* fn, F&& f) noexcept {
 // fail(invalid_argument, "<fn>: <what> is NULL").
 chunker_status null_arg(const char* fn, const char* what) noexcept;
 // Formats "<fn>: <text>" into the error buffer.
-chunker_status failf(Errc code, const char* fn, const char* fmt, ...) noexcept
-    __attribute__((format(printf, 3, 4)));
+chunker_status failf(Errc code, const char* fn, const char* fmt, ...) noexcept __attribute__((format(printf, 3, 4)));
 
 // ---- Handles ------------------------------------------------------------------
 
@@ -73,6 +72,63 @@ bool handle_live(const void* h);        // true without CHUNKER_CAPI_CHECKS
 
 // CHUNKER_OK if `h` is a live handle of the type with `magic`.
 chunker_status check_handle(const void* h, std::uint32_t magic, const char* fn, const char* type) noexcept;
+
+// Every handle type T declares `static constexpr std::uint32_t kMagic` and
+// `static constexpr const char* kName` (its C type name, for messages).
+template <class T>
+chunker_status check_handle(const T* h, const char* fn) noexcept {
+  return check_handle(h, T::kMagic, fn, T::kName);
+}
+
+// A call on handle `h`: guard() around the handle check and f(*h).
+template <class T, class F>
+chunker_status on_handle(const char* fn, T* h, F&& f) noexcept {
+  return guard(fn, [&]() -> chunker_status {
+    if (chunker_status st = check_handle(h, fn)) return st;
+    return f(*h);
+  });
+}
+
+// chunker_*_reset(): every handle type has a reset() that returns it to its
+// state after creation.
+template <class T>
+chunker_status reset_handle(const char* fn, T* h) noexcept {
+  return on_handle(fn, h, [](T& s) {
+    s.reset();
+    return CHUNKER_OK;
+  });
+}
+
+// null_arg(fn, what) when `p` is NULL but `n` bytes were promised.
+inline chunker_status check_span(const char* fn, const char* what, const void* p, std::size_t n) noexcept {
+  return p == nullptr && n != 0 ? null_arg(fn, what) : CHUNKER_OK;
+}
+
+// How a one-shot call into a caller buffer starts: *written zeroed, then the
+// input (named `in_name`) and the output checked.
+inline chunker_status start_into(const char* fn, const char* in_name, const void* in, std::size_t in_len,
+                                 const void* out, std::size_t cap, std::size_t* written) noexcept {
+  if (written == nullptr) return null_arg(fn, "written");
+  *written = 0;
+  if (chunker_status st = check_span(fn, in_name, in, in_len)) return st;
+  return check_span(fn, "out", out, cap);
+}
+
+// How a call returning a library-allocated buffer starts: `b` (named `what`)
+// must not be NULL, and is cleared.
+inline chunker_status clear_buffer(const char* fn, const char* what, chunker_buffer* b) noexcept {
+  if (b == nullptr) return null_arg(fn, what);
+  *b = chunker_buffer{nullptr, 0};
+  return CHUNKER_OK;
+}
+
+// How every constructor starts: `out` must not be NULL, and is cleared.
+template <class T>
+chunker_status clear_out(const char* fn, T** out) noexcept {
+  if (out == nullptr) return null_arg(fn, "out");
+  *out = nullptr;
+  return CHUNKER_OK;
+}
 
 // Allocates a handle T (publishing it in the registry); stores it in *out.
 template <class T, class... A>

@@ -14,6 +14,7 @@ using namespace chunker::capi;
 
 struct chunker_stream {
   static constexpr std::uint32_t kMagic = 0x43535452;  // "CSTR"
+  static constexpr const char* kName = "chunker_stream";
   HandleHeader hdr;
   PushChunker pc;
   HashAlgo algo;
@@ -69,8 +70,7 @@ struct Input {
 };
 
 template <class Sink>
-chunker_status run(const char* fn, const Input& in, const chunker_options* o, Sink& sink,
-                   std::atomic<bool>* cancel) {
+chunker_status run(const char* fn, const Input& in, const chunker_options* o, Sink& sink, std::atomic<bool>* cancel) {
   PipelineOptions po;
   if (chunker_status st = to_pipeline_options(o, po, fn)) return st;
   po.cancel = cancel;
@@ -109,9 +109,7 @@ chunker_status with_callback(const char* fn, const Input& in, const chunker_opti
 
 chunker_status collecting(const char* fn, const Input& in, const chunker_options* o, chunker_buffer* chunks) {
   return guard(fn, [&]() -> chunker_status {
-    if (chunks == nullptr) return null_arg(fn, "chunks");
-    chunks->data = nullptr;
-    chunks->len = 0;
+    if (chunker_status st = clear_buffer(fn, "chunks", chunks)) return st;
     if (chunker_status st = check_input(fn, in)) return st;
     CollectSink sink{HashAlgo::none, {}};
     if (chunker_status st = run(fn, in, o, sink, nullptr)) return st;
@@ -119,12 +117,27 @@ chunker_status collecting(const char* fn, const Input& in, const chunker_options
   });
 }
 
+// The collecting forms: `step` pushes or finishes into h.tmp; the records go to
+// *chunks.
+template <class Step>
+chunker_status collect_stream(const char* name, chunker_stream* s, chunker_buffer* chunks, Step&& step) {
+  return guard(name, [&]() -> chunker_status {
+    if (chunker_status st = clear_buffer(name, "chunks", chunks)) return st;
+    if (chunker_status st = check_handle(s, name)) return st;
+    if (chunker_status st = step(*s)) return st;
+    CollectSink sink{s->algo, {}};
+    sink.out.reserve(s->tmp.size());
+    for (const auto& c : s->tmp) sink(c, {});
+    return to_buffer(sink.out, chunks, name);
+  });
+}
+
 }  // namespace
 
 extern "C" {
 
-chunker_status chunker_chunk_buffer(const uint8_t* data, size_t len, const chunker_options* opts,
-                                    chunker_chunk_fn fn, void* ctx) {
+chunker_status chunker_chunk_buffer(const uint8_t* data, size_t len, const chunker_options* opts, chunker_chunk_fn fn,
+                                    void* ctx) {
   return with_callback("chunker_chunk_buffer", {Source::buffer, data, len}, opts, fn, ctx);
 }
 
@@ -152,8 +165,7 @@ chunker_status chunker_chunk_file_collect(const char* path, const chunker_option
 chunker_status chunker_stream_new(const chunker_options* opts, chunker_stream** out) {
   constexpr const char* fn = "chunker_stream_new";
   return guard(fn, [&]() -> chunker_status {
-    if (out == nullptr) return null_arg(fn, "out");
-    *out = nullptr;
+    if (chunker_status st = clear_out(fn, out)) return st;
     PipelineOptions po;
     if (chunker_status st = to_pipeline_options(opts, po, fn)) return st;
     auto pc = PushChunker::create(po.params, po.hash, po.threads);
@@ -162,60 +174,42 @@ chunker_status chunker_stream_new(const chunker_options* opts, chunker_stream** 
   });
 }
 
-chunker_status chunker_stream_push(chunker_stream* s, const uint8_t* data, size_t len, chunker_chunk_fn fn,
-                                   void* ctx) {
+chunker_status chunker_stream_push(chunker_stream* s, const uint8_t* data, size_t len, chunker_chunk_fn fn, void* ctx) {
   constexpr const char* name = "chunker_stream_push";
-  return guard(name, [&]() -> chunker_status {
-    if (chunker_status st = check_handle(s, chunker_stream::kMagic, name, "chunker_stream")) return st;
-    if (data == nullptr && len != 0) return null_arg(name, "data");
+  return on_handle(name, s, [&](chunker_stream& h) {
+    if (chunker_status st = check_span(name, "data", data, len)) return st;
     if (fn == nullptr) return null_arg(name, "fn");
-    CallbackSink sink{fn, ctx, s->algo};
-    s->pc.push({data, len}, [&](const HashedChunk& c, std::span<const std::uint8_t> b) { sink(c, b); });
+    CallbackSink sink{fn, ctx, h.algo};
+    h.pc.push({data, len}, [&](const HashedChunk& c, std::span<const std::uint8_t> b) { sink(c, b); });
     if (!sink.stopped) return CHUNKER_OK;
-    s->pc.reset();
+    h.pc.reset();
     return cancelled(name);
   });
 }
 
 chunker_status chunker_stream_finish(chunker_stream* s, chunker_chunk_fn fn, void* ctx) {
   constexpr const char* name = "chunker_stream_finish";
-  return guard(name, [&]() -> chunker_status {
-    if (chunker_status st = check_handle(s, chunker_stream::kMagic, name, "chunker_stream")) return st;
+  return on_handle(name, s, [&](chunker_stream& h) {
     if (fn == nullptr) return null_arg(name, "fn");
-    CallbackSink sink{fn, ctx, s->algo};
-    s->pc.finish([&](const HashedChunk& c, std::span<const std::uint8_t> b) { sink(c, b); });
+    CallbackSink sink{fn, ctx, h.algo};
+    h.pc.finish([&](const HashedChunk& c, std::span<const std::uint8_t> b) { sink(c, b); });
     return sink.stopped ? cancelled(name) : CHUNKER_OK;  // finish() reset the stream either way
   });
 }
 
-chunker_status chunker_stream_push_collect(chunker_stream* s, const uint8_t* data, size_t len,
-                                           chunker_buffer* chunks) {
+chunker_status chunker_stream_push_collect(chunker_stream* s, const uint8_t* data, size_t len, chunker_buffer* chunks) {
   constexpr const char* name = "chunker_stream_push_collect";
-  return guard(name, [&]() -> chunker_status {
-    if (chunks == nullptr) return null_arg(name, "chunks");
-    chunks->data = nullptr;
-    chunks->len = 0;
-    if (chunker_status st = check_handle(s, chunker_stream::kMagic, name, "chunker_stream")) return st;
-    if (data == nullptr && len != 0) return null_arg(name, "data");
-    CollectSink sink{s->algo, {}};
-    s->pc.push({data, len}, s->tmp);
-    sink.out.reserve(s->tmp.size());
-    for (const auto& c : s->tmp) sink(c, {});
-    return to_buffer(sink.out, chunks, name);
+  return collect_stream(name, s, chunks, [&](chunker_stream& h) {
+    if (chunker_status st = check_span(name, "data", data, len)) return st;
+    h.pc.push({data, len}, h.tmp);
+    return CHUNKER_OK;
   });
 }
 
 chunker_status chunker_stream_finish_collect(chunker_stream* s, chunker_buffer* chunks) {
-  constexpr const char* name = "chunker_stream_finish_collect";
-  return guard(name, [&]() -> chunker_status {
-    if (chunks == nullptr) return null_arg(name, "chunks");
-    chunks->data = nullptr;
-    chunks->len = 0;
-    if (chunker_status st = check_handle(s, chunker_stream::kMagic, name, "chunker_stream")) return st;
-    CollectSink sink{s->algo, {}};
-    s->pc.finish(s->tmp);
-    for (const auto& c : s->tmp) sink(c, {});
-    return to_buffer(sink.out, chunks, name);
+  return collect_stream("chunker_stream_finish_collect", s, chunks, [](chunker_stream& h) {
+    h.pc.finish(h.tmp);
+    return CHUNKER_OK;
   });
 }
 

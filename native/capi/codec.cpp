@@ -17,34 +17,39 @@ static_assert(CHUNKER_CODEC_LZ4 == static_cast<int>(codec::Codec::lz4));
 static_assert(CHUNKER_CODEC_XZ == static_cast<int>(codec::Codec::xz));
 static_assert(CHUNKER_CODEC_BZIP2 == static_cast<int>(codec::Codec::bzip2));
 
+#endif
+
 struct chunker_compressor {
   static constexpr std::uint32_t kMagic = 0x43434f4d;  // "CCOM"
+  static constexpr const char* kName = "chunker_compressor";
   HandleHeader hdr;
+#ifdef CHUNKER_HAVE_CODECS
   codec::Compressor c;
   explicit chunker_compressor(codec::Compressor x) : c(std::move(x)) {}
+  void reset() { c.reset(); }
+#else
+  void reset() {}
+#endif
 };
 
 struct chunker_decompressor {
   static constexpr std::uint32_t kMagic = 0x43444543;  // "CDEC"
+  static constexpr const char* kName = "chunker_decompressor";
   HandleHeader hdr;
+#ifdef CHUNKER_HAVE_CODECS
   codec::Decompressor d;
   explicit chunker_decompressor(codec::Decompressor x) : d(std::move(x)) {}
-};
+  void reset() { d.reset(); }
 #else
-struct chunker_compressor {
-  static constexpr std::uint32_t kMagic = 0x43434f4d;
-  HandleHeader hdr;
-};
-struct chunker_decompressor {
-  static constexpr std::uint32_t kMagic = 0x43444543;
-  HandleHeader hdr;
-};
+  void reset() {}
 #endif
+};
 
 namespace {
 
 #ifdef CHUNKER_HAVE_CODECS
-// Compression options from the C arguments (codec and level checked by the core).
+// Compression options from the C arguments (codec and level checked by the
+// core).
 chunker_status compress_options(const char* fn, int c, int level, std::uint32_t threads, codec::CompressOptions& o) {
   if (c < CHUNKER_CODEC_ZSTD || c > CHUNKER_CODEC_BZIP2)
     return failf(Errc::invalid_argument, fn, "codec %d: expected CHUNKER_CODEC_ZSTD, _LZ4, _XZ or _BZIP2", c);
@@ -76,14 +81,21 @@ chunker_status no_codecs(const char* fn) {
 
 // The checks every streaming update starts with (step zeroed first, so a
 // caller that ignores the status still sees no progress).
-chunker_status check_update(const char* fn, const void* h, std::uint32_t magic, const char* type, const uint8_t* in,
-                            size_t in_len, const uint8_t* out, size_t out_cap, chunker_step* step) {
+// The checks a one-shot call returning a library-allocated buffer starts with
+// (*out cleared first).
+chunker_status start_alloc(const char* fn, const uint8_t* in, size_t len, chunker_buffer* out) {
+  if (chunker_status st = clear_buffer(fn, "out", out)) return st;
+  return check_span(fn, "in", in, len);
+}
+
+template <class T>
+chunker_status check_update(const char* fn, T* h, const uint8_t* in, size_t in_len, const uint8_t* out, size_t out_cap,
+                            chunker_step* step) {
   if (step == nullptr) return null_arg(fn, "step");
   *step = chunker_step{0, 0, 0};
-  if (chunker_status st = check_handle(h, magic, fn, type)) return st;
-  if (in == nullptr && in_len != 0) return null_arg(fn, "in");
-  if (out == nullptr && out_cap != 0) return null_arg(fn, "out");
-  return CHUNKER_OK;
+  if (chunker_status st = check_handle(h, fn)) return st;
+  if (chunker_status st = check_span(fn, "in", in, in_len)) return st;
+  return check_span(fn, "out", out, out_cap);
 }
 
 }  // namespace
@@ -119,10 +131,7 @@ chunker_status chunker_compress(int c, int level, const uint8_t* in, size_t len,
                                 size_t* written) {
   constexpr const char* fn = "chunker_compress";
   return guard(fn, [&]() -> chunker_status {
-    if (written == nullptr) return null_arg(fn, "written");
-    *written = 0;
-    if (in == nullptr && len != 0) return null_arg(fn, "in");
-    if (out == nullptr && cap != 0) return null_arg(fn, "out");
+    if (chunker_status st = start_into(fn, "in", in, len, out, cap, written)) return st;
 #ifdef CHUNKER_HAVE_CODECS
     codec::CompressOptions o;
     if (chunker_status st = compress_options(fn, c, level, 1, o)) return st;
@@ -140,10 +149,7 @@ chunker_status chunker_compress(int c, int level, const uint8_t* in, size_t len,
 chunker_status chunker_compress_alloc(int c, int level, const uint8_t* in, size_t len, chunker_buffer* out) {
   constexpr const char* fn = "chunker_compress_alloc";
   return guard(fn, [&]() -> chunker_status {
-    if (out == nullptr) return null_arg(fn, "out");
-    out->data = nullptr;
-    out->len = 0;
-    if (in == nullptr && len != 0) return null_arg(fn, "in");
+    if (chunker_status st = start_alloc(fn, in, len, out)) return st;
 #ifdef CHUNKER_HAVE_CODECS
     codec::CompressOptions o;
     if (chunker_status st = compress_options(fn, c, level, 1, o)) return st;
@@ -160,10 +166,7 @@ chunker_status chunker_compress_alloc(int c, int level, const uint8_t* in, size_
 chunker_status chunker_decompress(const uint8_t* in, size_t len, uint8_t* out, size_t cap, size_t* written) {
   constexpr const char* fn = "chunker_decompress";
   return guard(fn, [&]() -> chunker_status {
-    if (written == nullptr) return null_arg(fn, "written");
-    *written = 0;
-    if (in == nullptr && len != 0) return null_arg(fn, "in");
-    if (out == nullptr && cap != 0) return null_arg(fn, "out");
+    if (chunker_status st = start_into(fn, "in", in, len, out, cap, written)) return st;
 #ifdef CHUNKER_HAVE_CODECS
     codec::DecompressOptions o;
     o.output_limit = cap;
@@ -180,10 +183,7 @@ chunker_status chunker_decompress(const uint8_t* in, size_t len, uint8_t* out, s
 chunker_status chunker_decompress_alloc(const uint8_t* in, size_t len, uint64_t limit, chunker_buffer* out) {
   constexpr const char* fn = "chunker_decompress_alloc";
   return guard(fn, [&]() -> chunker_status {
-    if (out == nullptr) return null_arg(fn, "out");
-    out->data = nullptr;
-    out->len = 0;
-    if (in == nullptr && len != 0) return null_arg(fn, "in");
+    if (chunker_status st = start_alloc(fn, in, len, out)) return st;
 #ifdef CHUNKER_HAVE_CODECS
     codec::DecompressOptions o;
     o.output_limit = limit_or_default(limit);
@@ -200,8 +200,7 @@ chunker_status chunker_decompress_alloc(const uint8_t* in, size_t len, uint64_t 
 chunker_status chunker_compressor_new(int c, int level, uint32_t threads, chunker_compressor** out) {
   constexpr const char* fn = "chunker_compressor_new";
   return guard(fn, [&]() -> chunker_status {
-    if (out == nullptr) return null_arg(fn, "out");
-    *out = nullptr;
+    if (chunker_status st = clear_out(fn, out)) return st;
 #ifdef CHUNKER_HAVE_CODECS
     codec::CompressOptions o;
     if (chunker_status st = compress_options(fn, c, level, threads, o)) return st;
@@ -219,9 +218,7 @@ chunker_status chunker_compressor_update(chunker_compressor* c, const uint8_t* i
                                          size_t out_cap, int finish, chunker_step* step) {
   constexpr const char* fn = "chunker_compressor_update";
   return guard(fn, [&]() -> chunker_status {
-    if (chunker_status st =
-            check_update(fn, c, chunker_compressor::kMagic, "chunker_compressor", in, in_len, out, out_cap, step))
-      return st;
+    if (chunker_status st = check_update(fn, c, in, in_len, out, out_cap, step)) return st;
 #ifdef CHUNKER_HAVE_CODECS
     return to_step(c->c.update({in, in_len}, {out, out_cap}, finish != 0), step);
 #else
@@ -231,27 +228,19 @@ chunker_status chunker_compressor_update(chunker_compressor* c, const uint8_t* i
   });
 }
 
-chunker_status chunker_compressor_reset(chunker_compressor* c) {
-  constexpr const char* fn = "chunker_compressor_reset";
-  return guard(fn, [&]() -> chunker_status {
-    if (chunker_status st = check_handle(c, chunker_compressor::kMagic, fn, "chunker_compressor")) return st;
-#ifdef CHUNKER_HAVE_CODECS
-    c->c.reset();
-#endif
-    return CHUNKER_OK;
-  });
-}
+chunker_status chunker_compressor_reset(chunker_compressor* c) { return reset_handle("chunker_compressor_reset", c); }
 
 void chunker_compressor_free(chunker_compressor* c) { free_handle(c); }
 
 chunker_status chunker_decompressor_new(int c, uint64_t output_limit, chunker_decompressor** out) {
   constexpr const char* fn = "chunker_decompressor_new";
   return guard(fn, [&]() -> chunker_status {
-    if (out == nullptr) return null_arg(fn, "out");
-    *out = nullptr;
+    if (chunker_status st = clear_out(fn, out)) return st;
 #ifdef CHUNKER_HAVE_CODECS
     if (c < CHUNKER_CODEC_NONE || c > CHUNKER_CODEC_BZIP2)
-      return failf(Errc::invalid_argument, fn, "codec %d: expected CHUNKER_CODEC_NONE (detect), _ZSTD, _LZ4, _XZ or _BZIP2",
+      return failf(Errc::invalid_argument, fn,
+                   "codec %d: expected CHUNKER_CODEC_NONE (detect), _ZSTD, "
+                   "_LZ4, _XZ or _BZIP2",
                    c);
     codec::DecompressOptions o;
     o.codec = static_cast<codec::Codec>(c);
@@ -270,9 +259,7 @@ chunker_status chunker_decompressor_update(chunker_decompressor* d, const uint8_
                                            size_t out_cap, chunker_step* step) {
   constexpr const char* fn = "chunker_decompressor_update";
   return guard(fn, [&]() -> chunker_status {
-    if (chunker_status st =
-            check_update(fn, d, chunker_decompressor::kMagic, "chunker_decompressor", in, in_len, out, out_cap, step))
-      return st;
+    if (chunker_status st = check_update(fn, d, in, in_len, out, out_cap, step)) return st;
 #ifdef CHUNKER_HAVE_CODECS
     return to_step(d->d.update({in, in_len}, {out, out_cap}), step);
 #else
@@ -283,10 +270,9 @@ chunker_status chunker_decompressor_update(chunker_decompressor* d, const uint8_
 
 chunker_status chunker_decompressor_finish(chunker_decompressor* d) {
   constexpr const char* fn = "chunker_decompressor_finish";
-  return guard(fn, [&]() -> chunker_status {
-    if (chunker_status st = check_handle(d, chunker_decompressor::kMagic, fn, "chunker_decompressor")) return st;
+  return on_handle(fn, d, [&]([[maybe_unused]] chunker_decompressor& h) {
 #ifdef CHUNKER_HAVE_CODECS
-    return from(d->d.finish());
+    return from(h.d.finish());
 #else
     return no_codecs(fn);
 #endif
@@ -294,14 +280,7 @@ chunker_status chunker_decompressor_finish(chunker_decompressor* d) {
 }
 
 chunker_status chunker_decompressor_reset(chunker_decompressor* d) {
-  constexpr const char* fn = "chunker_decompressor_reset";
-  return guard(fn, [&]() -> chunker_status {
-    if (chunker_status st = check_handle(d, chunker_decompressor::kMagic, fn, "chunker_decompressor")) return st;
-#ifdef CHUNKER_HAVE_CODECS
-    d->d.reset();
-#endif
-    return CHUNKER_OK;
-  });
+  return reset_handle("chunker_decompressor_reset", d);
 }
 
 void chunker_decompressor_free(chunker_decompressor* d) { free_handle(d); }

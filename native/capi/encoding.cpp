@@ -1,10 +1,11 @@
 // C ABI: hex and Nix base32 over chunker/encoding.hpp.
+#include "chunker/encoding.hpp"
+
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "capi.hpp"
-#include "chunker/encoding.hpp"
 
 using namespace chunker;
 using namespace chunker::capi;
@@ -21,22 +22,13 @@ chunker_status deliver(const char* fn, Result<std::vector<std::uint8_t>> r, std:
   return CHUNKER_OK;
 }
 
-chunker_status check_decode_args(const char* fn, const char* text, std::size_t text_len, const std::uint8_t* out,
-                                 std::size_t cap, std::size_t* written) {
-  if (written == nullptr) return null_arg(fn, "written");
-  *written = 0;
-  if (text == nullptr && text_len != 0) return null_arg(fn, "text");
-  if (out == nullptr && cap != 0) return null_arg(fn, "out");
-  return CHUNKER_OK;
-}
-
 }  // namespace
 
 extern "C" {
 
 chunker_status chunker_hex_encode(const uint8_t* in, size_t len, char* out, size_t out_cap) {
   constexpr const char* fn = "chunker_hex_encode";
-  if (in == nullptr && len != 0) return null_arg(fn, "in");
+  if (chunker_status st = check_span(fn, "in", in, len)) return st;
   if (out == nullptr) return null_arg(fn, "out");
   if (len > (SIZE_MAX - 1) / 2 || out_cap < 2 * len + 1)
     return failf(Errc::output_limit, fn, "%zu bytes need %zu characters with the NUL, the buffer holds %zu", len,
@@ -49,7 +41,7 @@ chunker_status chunker_hex_encode(const uint8_t* in, size_t len, char* out, size
 chunker_status chunker_hex_decode(const char* text, size_t text_len, uint8_t* out, size_t cap, size_t* written) {
   constexpr const char* fn = "chunker_hex_decode";
   return guard(fn, [&]() -> chunker_status {
-    if (chunker_status st = check_decode_args(fn, text, text_len, out, cap, written)) return st;
+    if (chunker_status st = start_into(fn, "text", text, text_len, out, cap, written)) return st;
     return deliver(fn, hex_decode({text, text_len}), out, cap, written);
   });
 }
@@ -62,7 +54,7 @@ size_t chunker_nix_base32_len(size_t n) {
 chunker_status chunker_nix_base32_encode(const uint8_t* in, size_t len, char* out, size_t out_cap) {
   constexpr const char* fn = "chunker_nix_base32_encode";
   return guard(fn, [&]() -> chunker_status {
-    if (in == nullptr && len != 0) return null_arg(fn, "in");
+    if (chunker_status st = check_span(fn, "in", in, len)) return st;
     if (out == nullptr) return null_arg(fn, "out");
     const std::size_t need = chunker_nix_base32_len(len);
     if (need >= out_cap)
@@ -75,11 +67,10 @@ chunker_status chunker_nix_base32_encode(const uint8_t* in, size_t len, char* ou
   });
 }
 
-chunker_status chunker_nix_base32_decode(const char* text, size_t text_len, uint8_t* out, size_t cap,
-                                         size_t* written) {
+chunker_status chunker_nix_base32_decode(const char* text, size_t text_len, uint8_t* out, size_t cap, size_t* written) {
   constexpr const char* fn = "chunker_nix_base32_decode";
   return guard(fn, [&]() -> chunker_status {
-    if (chunker_status st = check_decode_args(fn, text, text_len, out, cap, written)) return st;
+    if (chunker_status st = start_into(fn, "text", text, text_len, out, cap, written)) return st;
     return deliver(fn, nix_base32_decode({text, text_len}), out, cap, written);
   });
 }

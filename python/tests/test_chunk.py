@@ -12,6 +12,7 @@ import pytest
 
 import chunker
 from conftest import DATA, need_program, random_bytes, run, text_bytes
+from streams import NoFd
 
 VECTORS = json.loads((DATA / "fastcdc_vectors.json").read_text())
 
@@ -318,16 +319,6 @@ def test_python_threads_at_once():
         t.join()
     assert got == want
 
-
-class NoFd(io.RawIOBase):
-    def __init__(self, f):
-        self.f = f
-
-    def readable(self):
-        return True
-
-    def readinto(self, b):
-        return self.f.readinto(b)
 
 
 @pytest.mark.parametrize("via", ["path", "stream"])

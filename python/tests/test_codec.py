@@ -59,27 +59,27 @@ def test_zstd_level_changes_output_and_same_bytes_as_program(tmp_path):
     assert len(chunker.compress(data, level=19)) < len(chunker.compress(data, level=1))
 
 
+def in_random_slices(data, most, rng, step):
+    """step() over data in slices of 1..most bytes; their outputs joined."""
+    out = bytearray()
+    pos = 0
+    while pos < len(data):
+        n = rng.randint(1, most)
+        out += step(data[pos:pos + n])
+        pos += n
+    return out
+
+
 @pytest.mark.parametrize("codec", list(PROGRAMS))
 def test_streaming_round_trip_random_slices(codec):
     prog = need_program(PROGRAMS[codec])
     data = text_bytes(700000, 5) + random_bytes(300000, 6)
     rng = random.Random(8)
     c = chunker.Compressor(codec=codec)
-    z = bytearray()
-    pos = 0
-    while pos < len(data):
-        n = rng.randint(1, 200000)
-        z += c.compress(data[pos:pos + n])
-        pos += n
-    z += c.flush()
+    z = in_random_slices(data, 200000, rng, c.compress) + c.flush()
     assert run([prog, "-d", "-c"], bytes(z)) == data
     d = chunker.Decompressor()
-    out = bytearray()
-    pos = 0
-    while pos < len(z):
-        n = rng.randint(1, 50000)
-        out += d.decompress(z[pos:pos + n])
-        pos += n
+    out = in_random_slices(z, 50000, rng, d.decompress)
     d.finish()
     assert out == data and d.eof
 
