@@ -203,7 +203,14 @@ class SegmentRun {
         s += c.length;
       }
       const double t2 = now_s();
-      const std::span<HashedChunk> found(g.chunks.data() + first, g.chunks.size() - first);
+      std::span<HashedChunk> found(g.chunks.data() + first, g.chunks.size() - first);
+      // The chunk at a later segment's start is almost never one of the true
+      // sequence (stitch() resyncs a chunk or so later): leave it unhashed and
+      // unstaged; stitch() finishes it in the rare case it is.
+      if (first == 0 && a != 0 && !found.empty()) {
+        found = found.subspan(1);
+        if (o_.stage) g.ends.push_back(g.arena.size());
+      }
       detail::hash_chunks(o_.hash, found, d, base_ + a);
       const double t3 = now_s();
       if (o_.stage) {
@@ -237,7 +244,8 @@ class SegmentRun {
     while (p < g.e) {
       auto it = std::lower_bound(sv.begin(), sv.end(), base_ + p,
                                  [](const HashedChunk& c, std::uint64_t off) { return c.offset < off; });
-      if (it != sv.end() && it->offset == base_ + p) {  // in sync: the rest of the segment is final
+      // In sync: the rest of the segment is final (chunk 0 of a later segment still needs its hash, below).
+      if (it != sv.end() && it->offset == base_ + p && (it != sv.begin() || g.a == 0)) {
         for (auto i = static_cast<std::size_t>(it - sv.begin()); i < sv.size(); ++i) {
           if (!o_.stage) {
             emit(sv[i], {g.data + (sv[i].offset - base_ - g.a), sv[i].length});
