@@ -12,6 +12,7 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "chunker/error.hpp"
@@ -64,6 +65,18 @@ chunker_status failf(Errc code, const char* fn, const char* fmt, ...) noexcept _
 // registry of live handles catches every use after free.
 struct HandleHeader {
   std::uint32_t magic;
+};
+
+// A handle that wraps one C++ object: the C type derives from it and adds
+// its kName, e.g. `struct chunker_sha256 : HandleOf<sha256::Hasher, magic>`.
+template <class T, std::uint32_t Magic>
+struct HandleOf {
+  static constexpr std::uint32_t kMagic = Magic;
+  HandleHeader hdr;
+  T obj;
+  template <class... A>
+  explicit HandleOf(A&&... a) : obj(std::forward<A>(a)...) {}
+  void reset() { obj.reset(); }
 };
 
 void register_handle(const void* h);    // no-op without CHUNKER_CAPI_CHECKS

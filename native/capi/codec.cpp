@@ -19,30 +19,25 @@ static_assert(CHUNKER_CODEC_BZIP2 == static_cast<int>(codec::Codec::bzip2));
 
 #endif
 
-struct chunker_compressor {
-  static constexpr std::uint32_t kMagic = 0x43434f4d;  // "CCOM"
-  static constexpr const char* kName = "chunker_compressor";
-  HandleHeader hdr;
 #ifdef CHUNKER_HAVE_CODECS
-  codec::Compressor c;
-  explicit chunker_compressor(codec::Compressor x) : c(std::move(x)) {}
-  void reset() { c.reset(); }
+using CompressorObj = codec::Compressor;
+using DecompressorObj = codec::Decompressor;
 #else
+struct NoCodecs {
   void reset() {}
+};
+using CompressorObj = NoCodecs;
+using DecompressorObj = NoCodecs;
 #endif
+
+struct chunker_compressor : HandleOf<CompressorObj, 0x43434f4d> {  // "CCOM"
+  static constexpr const char* kName = "chunker_compressor";
+  using HandleOf::HandleOf;
 };
 
-struct chunker_decompressor {
-  static constexpr std::uint32_t kMagic = 0x43444543;  // "CDEC"
+struct chunker_decompressor : HandleOf<DecompressorObj, 0x43444543> {  // "CDEC"
   static constexpr const char* kName = "chunker_decompressor";
-  HandleHeader hdr;
-#ifdef CHUNKER_HAVE_CODECS
-  codec::Decompressor d;
-  explicit chunker_decompressor(codec::Decompressor x) : d(std::move(x)) {}
-  void reset() { d.reset(); }
-#else
-  void reset() {}
-#endif
+  using HandleOf::HandleOf;
 };
 
 namespace {
@@ -220,7 +215,7 @@ chunker_status chunker_compressor_update(chunker_compressor* c, const uint8_t* i
   return guard(fn, [&]() -> chunker_status {
     if (chunker_status st = check_update(fn, c, in, in_len, out, out_cap, step)) return st;
 #ifdef CHUNKER_HAVE_CODECS
-    return to_step(c->c.update({in, in_len}, {out, out_cap}, finish != 0), step);
+    return to_step(c->obj.update({in, in_len}, {out, out_cap}, finish != 0), step);
 #else
     (void)finish;
     return no_codecs(fn);
@@ -261,7 +256,7 @@ chunker_status chunker_decompressor_update(chunker_decompressor* d, const uint8_
   return guard(fn, [&]() -> chunker_status {
     if (chunker_status st = check_update(fn, d, in, in_len, out, out_cap, step)) return st;
 #ifdef CHUNKER_HAVE_CODECS
-    return to_step(d->d.update({in, in_len}, {out, out_cap}), step);
+    return to_step(d->obj.update({in, in_len}, {out, out_cap}), step);
 #else
     return no_codecs(fn);
 #endif
@@ -272,7 +267,7 @@ chunker_status chunker_decompressor_finish(chunker_decompressor* d) {
   constexpr const char* fn = "chunker_decompressor_finish";
   return on_handle(fn, d, [&]([[maybe_unused]] chunker_decompressor& h) {
 #ifdef CHUNKER_HAVE_CODECS
-    return from(h.d.finish());
+    return from(h.obj.finish());
 #else
     return no_codecs(fn);
 #endif

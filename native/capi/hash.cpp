@@ -8,21 +8,14 @@
 using namespace chunker;
 using namespace chunker::capi;
 
-struct chunker_blake3 {
-  static constexpr std::uint32_t kMagic = 0x43423342;  // "CB3B"
+struct chunker_blake3 : HandleOf<blake3::Hasher, 0x43423342> {  // "CB3B"
   static constexpr const char* kName = "chunker_blake3";
-  HandleHeader hdr;
-  blake3::Hasher h;
-  explicit chunker_blake3(const blake3::Hasher& x) : h(x) {}
-  void reset() { h.reset(); }
+  using HandleOf::HandleOf;
 };
 
-struct chunker_sha256 {
-  static constexpr std::uint32_t kMagic = 0x43533253;  // "CS2S"
+struct chunker_sha256 : HandleOf<sha256::Hasher, 0x43533253> {  // "CS2S"
   static constexpr const char* kName = "chunker_sha256";
-  HandleHeader hdr;
-  sha256::Hasher h;
-  void reset() { h.reset(); }
+  using HandleOf::HandleOf;
 };
 
 namespace {
@@ -52,7 +45,7 @@ chunker_status finalize_at(const char* fn, const chunker_blake3* h, std::uint64_
                            size_t out_len) {
   return on_handle(fn, h, [&](const chunker_blake3& s) {
     if (chunker_status st = check_span(fn, "out", out, out_len)) return st;
-    s.h.finalize_seek(offset, {out, out_len});
+    s.obj.finalize_seek(offset, {out, out_len});
     return CHUNKER_OK;
   });
 }
@@ -79,7 +72,7 @@ chunker_status chunker_blake3_update(chunker_blake3* h, const uint8_t* data, siz
   constexpr const char* fn = "chunker_blake3_update";
   return on_handle(fn, h, [&](chunker_blake3& s) {
     if (chunker_status st = check_span(fn, "data", data, len)) return st;
-    s.h.update({data, len});
+    s.obj.update({data, len});
     return CHUNKER_OK;
   });
 }
@@ -88,7 +81,7 @@ chunker_status chunker_blake3_update_parallel(chunker_blake3* h, const uint8_t* 
   constexpr const char* fn = "chunker_blake3_update_parallel";
   return on_handle(fn, h, [&](chunker_blake3& s) {
     if (chunker_status st = check_span(fn, "data", data, len)) return st;
-    s.h.update_parallel({data, len}, resolve_threads(threads));
+    s.obj.update_parallel({data, len}, resolve_threads(threads));
     return CHUNKER_OK;
   });
 }
@@ -110,14 +103,14 @@ chunker_status chunker_blake3_hash(const uint8_t* data, size_t len, uint8_t out[
 }
 
 chunker_status chunker_sha256_new(chunker_sha256** out) {
-  return new_hasher("chunker_sha256_new", out, nullptr, nullptr, [] { return chunker_sha256{}; });
+  return new_hasher("chunker_sha256_new", out, nullptr, nullptr, [] { return sha256::Hasher(); });
 }
 
 chunker_status chunker_sha256_update(chunker_sha256* h, const uint8_t* data, size_t len) {
   constexpr const char* fn = "chunker_sha256_update";
   return on_handle(fn, h, [&](chunker_sha256& s) {
     if (chunker_status st = check_span(fn, "data", data, len)) return st;
-    s.h.update(std::span<const std::uint8_t>(data, len));
+    s.obj.update(std::span<const std::uint8_t>(data, len));
     return CHUNKER_OK;
   });
 }
@@ -126,7 +119,7 @@ chunker_status chunker_sha256_finalize(const chunker_sha256* h, uint8_t out[32])
   constexpr const char* fn = "chunker_sha256_finalize";
   return on_handle(fn, h, [&](const chunker_sha256& s) {
     if (out == nullptr) return null_arg(fn, "out");
-    sha256::Hasher copy = s.h;  // finalize() pads the state: a copy keeps the handle usable
+    sha256::Hasher copy = s.obj;  // finalize() pads the state: a copy keeps the handle usable
     copy.finalize(std::span<std::uint8_t, 32>(out, 32));
     return CHUNKER_OK;
   });
