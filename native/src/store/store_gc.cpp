@@ -220,13 +220,6 @@ Result<GcReport> Store::gc(const GcOptions& o) const {
     PackBuilder pb;
     std::vector<std::uint8_t> blob, chunk;
     DigestSet copied;
-    auto flush = [&]() -> Status {
-      if (pb.empty()) return {};
-      auto w = write_pack(b, pb, dirty);
-      if (!w) return w.status();
-      add_to_index(out, *w);
-      return {};
-    };
     DigestSet sparse_set(sparse.begin(), sparse.end());
     for (const auto& [h, loc] : idx->chunks) {
       const Digest& p = idx->packs[loc.pack];
@@ -239,9 +232,9 @@ Result<GcReport> Store::gc(const GcOptions& o) const {
                                                pack_rel_path(p) + ": " + s.message());
       pb.add(h, loc.raw_length, blob);
       copied.insert(h);
-      if (pb.bytes() >= cfg_.pack_size) CHUNKER_TRY(flush());
+      if (pb.bytes() >= cfg_.pack_size) CHUNKER_TRY(flush_pack(b, pb, dirty, out));
     }
-    CHUNKER_TRY(flush());
+    CHUNKER_TRY(flush_pack(b, pb, dirty, out));
     rep.packs_repacked = sparse.size();
   }
   CHUNKER_TRY(b.sync(dirty));

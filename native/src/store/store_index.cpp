@@ -95,6 +95,14 @@ void add_to_index(IndexFile& idx, const WrittenPack& p) {
   for (const auto& e : p.entries) idx.entries.push_back({e.hash, pn, e.offset, e.length, e.raw_length});
 }
 
+Status flush_pack(Backend& b, PackBuilder& pb, SyncSet& pending, IndexFile& idx) {
+  if (pb.empty()) return {};
+  auto w = write_pack(b, pb, pending);
+  if (!w) return w.status();
+  add_to_index(idx, *w);
+  return {};
+}
+
 Result<Digest> write_index(Backend& b, const IndexFile& idx) {
   std::vector<std::uint8_t> bytes = encode_index(idx);
   const Digest name = blake3::hash(bytes);

@@ -59,6 +59,8 @@ struct WrittenPack {
 Result<WrittenPack> write_pack(Backend& b, PackBuilder& pb, SyncSet& pending);
 // Appends a written pack and its blobs to an index file being built.
 void add_to_index(IndexFile& idx, const WrittenPack& p);
+// write_pack() + add_to_index() for a non-empty builder (an empty one: nothing).
+Status flush_pack(Backend& b, PackBuilder& pb, SyncSet& pending, IndexFile& idx);
 // Commit-order step 2: index/<h>.idx, create-only (an existing one has the
 // same bytes), durable on return. Returns its name.
 Result<Digest> write_index(Backend& b, const IndexFile& idx);

@@ -31,13 +31,6 @@ Status Store::migrate(unsigned /*threads*/) {
   IndexFile idx;
   PackBuilder pb;
   DigestSet copied;
-  auto flush = [&]() -> Status {
-    if (pb.empty()) return {};
-    auto w = write_pack(b, pb, dirty);
-    if (!w) return w.status();
-    add_to_index(idx, *w);
-    return {};
-  };
   std::vector<std::uint8_t> blob, chunk;
   for (const auto& e : *list) {
     for (const auto& c : e.manifest->chunks) {
@@ -52,10 +45,10 @@ Status Store::migrate(unsigned /*threads*/) {
                                                e.manifest->name + "': " + b.describe(key) + ": " + s.message());
       pb.add(c.hash, c.length, blob);
       copied.insert(c.hash);
-      if (pb.bytes() >= next.pack_size) CHUNKER_TRY(flush());
+      if (pb.bytes() >= next.pack_size) CHUNKER_TRY(flush_pack(b, pb, dirty, idx));
     }
   }
-  CHUNKER_TRY(flush());
+  CHUNKER_TRY(flush_pack(b, pb, dirty, idx));
   CHUNKER_TRY(b.sync(dirty));
   if (!idx.entries.empty()) CHUNKER_TRY(write_index(b, idx).status());
   // 3. manifests as version 2 (v1 readers accept them too).
