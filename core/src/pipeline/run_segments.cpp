@@ -55,7 +55,11 @@ class SegmentRun {
   // Sizes segments and allocates the ring (files only).
   Status prepare(bool auto_window) {
     const std::uint64_t avg = o_.params.avg_size;
-    ring_.resize(threads_ + 2);  // a job per thread plus slack for out-of-order finishes
+    // A job per thread plus slack for out-of-order finishes. The scratch ring
+    // only grows (its segments keep their vectors' capacity for the next run);
+    // this run uses its first slots_.
+    slots_ = threads_ + 2;
+    if (ring_.size() < slots_) ring_.resize(slots_);
     if (stage_out_.size() < threads_) stage_out_.resize(threads_);
     // Each segment boundary costs a re-chunk (and re-hash) of about one chunk:
     // 32 average chunks per segment keep that near 3 %. In memory without a
@@ -65,7 +69,7 @@ class SegmentRun {
       seg_ = std::max<std::uint64_t>(std::uint64_t{8} << 20, 32 * avg);
       if (mem_ && !o_.stage) seg_ = std::max<std::uint64_t>(seg_, std::uint64_t{64} << 20);
     } else {  // the ring of slots (segment + max_size each) stays within the budget
-      const std::uint64_t slot = o_.window_bytes / ring_.size();
+      const std::uint64_t slot = o_.window_bytes / slots_;
       seg_ = std::max<std::uint64_t>({slot > max_ ? slot - max_ : 0, avg, 4096});
     }
     tail_min_ = std::min<std::uint64_t>(seg_, std::max<std::uint64_t>(std::uint64_t{1} << 20, 8 * avg));
@@ -74,19 +78,19 @@ class SegmentRun {
     // so the first is the largest, and there may be fewer segments than slots.
     const std::uint64_t first = next_length();
     std::size_t segments = 0;
-    for (std::uint64_t a = 0; a < end_ && segments < ring_.size(); ++segments) a += length_at(a);
-    ring_.resize(segments);
+    for (std::uint64_t a = 0; a < end_ && segments < slots_; ++segments) a += length_at(a);
+    slots_ = segments;
     slot_bytes_ = static_cast<std::size_t>(std::min<std::uint64_t>(first + max_, size_));
     slot_bytes_ = (slot_bytes_ + 4095) / 4096 * 4096;
     // 2 MiB aligned and THP-advised: without huge pages every 4 KiB page costs
     // a TLB walk, nested under a hypervisor (docs/benchmarks-log.md,
     // "2026-12-04, evening": huge pages matter more than cache residency).
-    const std::size_t need = slot_bytes_ * ring_.size();
+    const std::size_t need = slot_bytes_ * slots_;
     if (ring_mem_.bytes < need) {
       ring_mem_.buf = detail::alloc_window(need);
       ring_mem_.bytes = ring_mem_.buf ? need : 0;
       if (!ring_mem_.buf)
-        return Status(Errc::out_of_memory, "cannot allocate " + std::to_string(ring_.size()) + " read slots of " +
+        return Status(Errc::out_of_memory, "cannot allocate " + std::to_string(slots_) + " read slots of " +
                                                std::to_string(slot_bytes_) + " bytes");
     }
     return {};
@@ -118,11 +122,11 @@ class SegmentRun {
     std::unique_lock<std::mutex> lk(mu_);
     for (;;) {
       if (!failed_.ok()) return;
-      if (!stitching_ && stitched_ < claimed_ && ring_[stitched_ % ring_.size()].done) {
+      if (!stitching_ && stitched_ < claimed_ && ring_[stitched_ % slots_].done) {
         stitching_ = true;
         const std::uint64_t k = stitched_;
         lk.unlock();
-        Status st = stitch(ring_[k % ring_.size()], w);
+        Status st = stitch(ring_[k % slots_], w);
         lk.lock();
         stitching_ = false;
         done_bytes_ = emitted_;
@@ -137,15 +141,15 @@ class SegmentRun {
         cv_.notify_all();
         return;
       }
-      if (next_a_ < end_ && claimed_ < stitched_ + ring_.size()) {
+      if (next_a_ < end_ && claimed_ < stitched_ + slots_) {
         const std::uint64_t k = claimed_++;
-        Segment& g = ring_[k % ring_.size()];
+        Segment& g = ring_[k % slots_];
         g.a = next_a_;
         g.e = next_a_ + next_length();
         next_a_ = g.e;
         g.done = false;
         lk.unlock();
-        job(g, k % ring_.size(), w);
+        job(g, k % slots_, w);
         lk.lock();
         g.done = true;
         cv_.notify_all();
@@ -296,6 +300,7 @@ class SegmentRun {
   const std::uint64_t max_;
   std::uint64_t seg_ = 0, tail_min_ = 0;
   std::size_t slot_bytes_ = 0;
+  std::size_t slots_ = 0;  // ring_ slots in use
   detail::ReadRing& ring_mem_;
   std::vector<Segment>& ring_;
   std::vector<std::vector<std::uint8_t>>& stage_out_;  // per worker
