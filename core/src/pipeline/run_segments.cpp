@@ -61,8 +61,9 @@ class SegmentRun {
     slots_ = threads_ + 2;
     if (ring_.size() < slots_) ring_.resize(slots_);
     if (stage_out_.size() < threads_) stage_out_.resize(threads_);
-    // Each segment boundary costs a re-chunk (and re-hash) of about one chunk:
-    // 32 average chunks per segment keep that near 3 %. In memory without a
+    // Each segment boundary costs a second scan of a chunk or so (the job's
+    // first chunk, then stitch()'s resync; hashes are not repeated): 32
+    // average chunks per segment keep that near 3 % of the scan. In memory without a
     // stage nothing is read or buffered per segment, so segments can be much
     // larger (64 MiB: fewer boundaries; the tail below keeps the balance).
     if (auto_window) {
