@@ -5,7 +5,8 @@
 //
 // The interface (every method async):
 //   read(key, max)            -> Buffer, or null when absent; StorageError TOO_LARGE past `max` bytes
-//   readRange(key, off, len)  -> Buffer of exactly len bytes, or null when absent
+//   readRange(key, off, len, into)  -> Buffer of exactly len bytes, or null when absent; `into`
+//                                (optional, at least len bytes) may be used for the result
 //   stat(key)                 -> { size, mtimeMs } (storage timestamp) or null
 //   list(prefix, {stat})      -> [{ key }] of the objects under prefix/ (any depth); with stat: true
 //                                also { size, mtimeMs } (S3's LIST returns them anyway)
@@ -82,11 +83,11 @@ export class LocalDirBackend {
     } finally { await fh.close(); }
   }
 
-  async readRange(key, offset, length) {
+  async readRange(key, offset, length, into) {
     let fh;
     try { fh = await fsp.open(this._path(key), 'r'); } catch (e) { if (e.code === 'ENOENT') return null; throw e; }
     try {
-      const buf = Buffer.allocUnsafe(length);
+      const buf = into && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafe(length);
       let got = 0;
       while (got < length) {
         const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
