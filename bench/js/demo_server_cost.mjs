@@ -10,7 +10,9 @@
 // re-hashes the whole file), and checks the download's BLAKE3.
 //
 //   node bench/js/demo_server_cost.mjs      (BENCH_UPLOAD_SIZE=256M, BENCH_BATCH_MIB=8, BENCH_RUNS=2, BENCH_ENC=page|raw|zstd3)
-import { spawn } from 'node:child_process';
+//   BENCH_BASELINE=4958de7 node bench/js/demo_server_cost.mjs   (also that commit's server, alternated per run:
+//                                            its examples/upload-dedup extracted under build/, as demo_upload_bench.mjs)
+import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -45,8 +47,21 @@ async function incompressible(b) {
 }
 const cpuOf = (pid) => { const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return { user: f[11] / 100, sys: f[12] / 100 }; };
 
-async function startServer(storeDir) {
-  const child = spawn(process.execPath, [path.join(ROOT, 'examples/upload-dedup/server.mjs')], { env: { ...process.env, PORT: '0', STORE_DIR: storeDir }, stdio: ['ignore', 'pipe', 'inherit'] });
+// The servers to measure: this tree's, and a baseline commit's (its examples/upload-dedup
+// extracted to build/bench-baseline/<ref>/, its dist/ a symlink to this tree's build).
+const servers = [{ name: 'this tree', file: path.join(ROOT, 'examples/upload-dedup/server.mjs') }];
+if (process.env.BENCH_BASELINE) {
+  const ref = process.env.BENCH_BASELINE;
+  const base = path.join(ROOT, 'build/bench-baseline', ref.replace(/[^\w.-]/g, '_'));
+  fs.rmSync(base, { recursive: true, force: true });
+  fs.mkdirSync(base, { recursive: true });
+  execFileSync('sh', ['-c', `git -C "${ROOT}" archive "${ref}" examples/upload-dedup | tar -x -C "${base}"`]);
+  fs.symlinkSync(path.join(ROOT, 'dist'), path.join(base, 'dist'));
+  servers.unshift({ name: `${ref} (baseline)`, file: path.join(base, 'examples/upload-dedup/server.mjs') });
+}
+
+async function startServer(storeDir, file) {
+  const child = spawn(process.execPath, [file], { env: { ...process.env, PORT: '0', STORE_DIR: storeDir }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise((res, rej) => {
     let out = '';
     child.stdout.on('data', (d) => { out += d; const m = /127\.0\.0\.1:(\d+)\//.exec(out); if (m) res(Number(m[1])); });
@@ -58,9 +73,10 @@ async function startServer(storeDir) {
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'server-cost-'));
 try {
   console.log(`upload-dedup server cost: ${SIZE / MiB} MiB (1/4 text), ~${BATCH / MiB} MiB batches, bodies encoded "${ENC}"; load ${load()}`);
-  for (let run = 0; run < RUNS; run++) {
+  for (let run = 0; run < RUNS * servers.length; run++) {
+    const srv = servers[(run + Math.floor(run / servers.length)) % servers.length];   // alternate the order per round
     const storeDir = path.join(tmp, `store-${run}`);
-    const { child, base } = await startServer(storeDir);
+    const { child, base } = await startServer(storeDir, srv.file);
     try {
       const config = await (await fetch(`${base}/api/config`)).json();
       const c = config.chunking;
@@ -89,11 +105,16 @@ try {
       }
       if (parts.length) bodies.push(Buffer.concat(parts));
       for (const b of bodies) sent += b.length;
+      // Preparing the bodies takes longer than the server's keep-alive timeout: the first POST may
+      // go out on a socket the server is closing (EPIPE / reset before any answer): send it again.
+      let fresh = 4;
+      const retried = async (f) => { try { return await f(); } catch (e) { if (fresh-- > 0 && e instanceof TypeError) return retried(f); throw e; } };
       const c0 = cpuOf(child.pid), t0 = performance.now();
       let next = 0;
       const lane = async () => {
         while (next < bodies.length) {
-          const r = await fetch(`${base}/api/chunks`, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: bodies[next++] });
+          const i = next++;
+          const r = await retried(() => fetch(`${base}/api/chunks`, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: bodies[i] }));
           if (!r.ok) throw new Error(`POST /api/chunks ${r.status} ${await r.text()}`);
           await r.arrayBuffer();
         }
@@ -107,7 +128,7 @@ try {
       if (hex.encode(blake3(dl)) !== whole) throw new Error('download differs');
       const f = (a, b) => `${(b.user - a.user).toFixed(2)} user + ${(b.sys - a.sys).toFixed(2)} sys`;
       const cpu = (a, b) => b.user - a.user + b.sys - a.sys;
-      console.log(`run ${run}: ${bodies.length} batches, ${(sent / MiB).toFixed(1)} MiB sent; batches ${((SIZE / MiB) / ((t1 - t0) / 1000)).toFixed(0)} MiB/s wall, server ${f(c0, c1)} CPU-s; ` +
+      console.log(`${srv.name}, run ${run}: ${bodies.length} batches, ${(sent / MiB).toFixed(1)} MiB sent; batches ${((SIZE / MiB) / ((t1 - t0) / 1000)).toFixed(0)} MiB/s wall, server ${f(c0, c1)} CPU-s; ` +
         `commit ${((t2 - t1) / 1000).toFixed(2)} s, server ${f(c1, c2)} CPU-s; server in all ${((SIZE / MiB) / cpu(c0, c2)).toFixed(0)} MiB per CPU-s; load ${load()}`);
     } finally {
       child.kill();

@@ -15,7 +15,9 @@ export const MANIFEST_MAX_BYTES = 256 << 20;
 const FOOTER_ENTRY = 48, INDEX_ENTRY = 52;
 
 export const b3 = (bytes) => blake3(bytes);
-export const b3hex = (bytes) => hex.encode(blake3(bytes));
+// One thread: the server's hashes are per chunk or per pack, and on a small machine a second
+// thread costs more CPU than it saves wall time (64 KiB one-shots: 0.31 vs 0.21 CPU-s per 256 MiB).
+export const b3hex = (bytes) => hex.encode(blake3(bytes, { threads: 1 }));
 export const packKey = (h) => `packs/${h.slice(0, 2)}/${h}.pack`;
 export const indexKey = (h) => `index/${h}.idx`;
 

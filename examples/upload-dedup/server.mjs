@@ -103,22 +103,96 @@ async function readJson(req, cap) {
   }
 }
 
-// A batch body -> [{ hash, encoding, body }] (bodies are views into `buf`).
-function parseBatch(buf, limits) {
-  const out = [];
-  const bad = (why) => err(400, 'BAD_BATCH', why);
-  for (let p = 0; p < buf.length;) {
-    if (out.length >= limits.batchChunks) throw err(413, 'TOO_MANY_CHUNKS', `at most ${limits.batchChunks} chunks per batch`);
-    if (p + BATCH_HEAD > buf.length) throw bad(`record ${out.length}: truncated header`);
-    const enc = buf[p + 32], len = buf.readUInt32LE(p + 33);
-    if (enc > 1) throw err(415, 'BAD_ENCODING', `record ${out.length}: encoding ${enc} (0 raw, 1 zstd)`);
-    if (len > limits.chunkBody) throw err(413, 'CHUNK_TOO_LARGE', `record ${out.length}: ${len} bytes, more than ${limits.chunkBody}`);
-    if (p + BATCH_HEAD + len > buf.length) throw bad(`record ${out.length}: truncated body`);
-    out.push({ hash: buf.toString('hex', p, p + 32), encoding: enc ? 'zstd' : 'raw', body: buf.subarray(p + BATCH_HEAD, p + BATCH_HEAD + len) });
-    p += BATCH_HEAD + len;
-  }
-  if (!out.length) throw bad('empty batch');
-  return out;
+// A request body as a sequence of pieces, pulled one at a time: next() -> Buffer, or null at
+// the end. Bounded like readBody (Content-Length checked first, 413 at the cap; the caller then
+// answers and closes). The request is paused while more than QUEUE_BYTES wait, so a body is
+// never buffered whole.
+const QUEUE_BYTES = 4 << 20;
+function bodyReader(req, cap) {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > cap) throw err(413, 'BODY_TOO_LARGE', `request body larger than ${cap} bytes`);
+  const q = [];
+  let queued = 0, n = 0, ended = false, gone = false, wake = null;
+  const poke = () => { const w = wake; wake = null; if (w) w(); };
+  const onData = (d) => { q.push(d); queued += d.length; if (queued > QUEUE_BYTES) req.pause(); poke(); };
+  req.on('data', onData);
+  req.on('end', () => { ended = true; poke(); });
+  req.on('error', () => { gone = true; poke(); });
+  req.on('close', () => { if (!req.complete) gone = true; poke(); });
+  return {
+    get bytes() { return n; },
+    async next() {
+      for (;;) {
+        if (q.length) {
+          const d = q.shift();
+          queued -= d.length;
+          if (queued <= QUEUE_BYTES >> 2 && req.isPaused()) req.resume();
+          n += d.length;
+          if (n > cap) {
+            req.off('data', onData);
+            req.pause();
+            q.length = 0;
+            throw err(413, 'BODY_TOO_LARGE', `request body larger than ${cap} bytes`);
+          }
+          return d;
+        }
+        if (ended) return null;
+        if (gone) throw new ClientGone('client went away');
+        await new Promise((r) => { wake = r; });
+      }
+    },
+  };
+}
+
+// Streams a batch body (records of hash[32] | encoding u8 | length u32 LE | body) into
+// store.ingest: each record is checked as it arrives and the new ones go straight into the
+// batch's pack. A bad record stops the work but the body is still read to its end (at most the
+// cap) before the error answer, as when batches were read whole: the client gets the answer
+// instead of a reset. -> { results, bytes }
+async function ingestBatch(store, req, limits) {
+  const body = bodyReader(req, limits.batchBody);
+  const head = Buffer.allocUnsafe(BATCH_HEAD);
+  const results = await store.ingest(async (ing) => {
+    let hfill = 0, count = 0, cur = null, failed = null;
+    const bad = (why) => err(400, 'BAD_BATCH', why);
+    const inRecord = async (e) => {
+      if (e instanceof StoreError && cur) { e.message = `chunk ${cur.i} (${cur.hash}): ${e.message}`; e.index = cur.i; }
+      throw e;
+    };
+    for (let d; (d = await body.next()) !== null;) {
+      if (failed) continue;   // draining
+      try {
+        for (let p = 0; p < d.length;) {
+          if (!cur) {
+            const k = Math.min(BATCH_HEAD - hfill, d.length - p);
+            d.copy(head, hfill, p, p + k);
+            hfill += k; p += k;
+            if (hfill < BATCH_HEAD) break;
+            hfill = 0;
+            if (count >= limits.batchChunks) throw err(413, 'TOO_MANY_CHUNKS', `at most ${limits.batchChunks} chunks per batch`);
+            const enc = head[32], len = head.readUInt32LE(33);
+            if (enc > 1) throw err(415, 'BAD_ENCODING', `record ${count}: encoding ${enc} (0 raw, 1 zstd)`);
+            if (len > limits.chunkBody) throw err(413, 'CHUNK_TOO_LARGE', `record ${count}: ${len} bytes, more than ${limits.chunkBody}`);
+            cur = { i: count++, hash: head.toString('hex', 0, 32), left: len };
+            await ing.begin(cur.hash, enc ? 'zstd' : 'raw', len).catch(inRecord);
+          } else {
+            const k = Math.min(cur.left, d.length - p);
+            ing.data(d.subarray(p, p + k));
+            p += k; cur.left -= k;
+          }
+          if (cur && cur.left === 0) { await ing.end().catch(inRecord); cur = null; }
+        }
+      } catch (e) {
+        if (!(e instanceof StoreError)) throw e;
+        failed = e;
+      }
+    }
+    if (failed) throw failed;
+    if (hfill) throw bad(`record ${count}: truncated header`);
+    if (cur) throw bad(`record ${cur.i}: truncated body`);
+    if (!count) throw bad('empty batch');
+  });
+  return { results, bytes: body.bytes };
 }
 
 // storeUrl: a directory or an s3:// URL (storage.mjs openBackend); storeDir: a directory;
@@ -191,12 +265,10 @@ export async function createServer({ storeUrl, storeDir, backend, storage = {}, 
     } else if (p === '/api/chunks' && m === 'POST') {
       const type = (req.headers['content-type'] || '').split(';')[0].trim();
       if (type !== 'application/octet-stream') throw err(415, 'BAD_CONTENT_TYPE', 'expected Content-Type: application/octet-stream');
-      const body = await readBody(req, limits.batchBody);
-      const items = parseBatch(body, limits);
+      const { results, bytes } = await ingestBatch(store, req, limits);
       counters.batches++;
-      counters.chunksReceived += items.length;
-      counters.bytesReceived += body.length;
-      const results = await store.putChunks(items, { compressRaw: false });   // raw records: the client found zstd no smaller
+      counters.chunksReceived += results.length;
+      counters.bytesReceived += bytes;
       let created = 0;
       for (const r of results) { counters.rawBytesReceived += r.size; if (r.created) created++; }
       counters.chunksCreated += created;

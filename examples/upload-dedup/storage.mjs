@@ -5,13 +5,19 @@
 //
 // The interface (every method async):
 //   read(key, max)            -> Buffer, or null when absent; StorageError TOO_LARGE past `max` bytes
-//   readRange(key, off, len)  -> Buffer of exactly len bytes, or null when absent
+//   readRange(key, off, len, into)  -> Buffer of exactly len bytes, or null when absent; `into`
+//                                (optional, at least len bytes) may be used for the result
 //   stat(key)                 -> { size, mtimeMs } (storage timestamp) or null
 //   list(prefix, {stat})      -> [{ key }] of the objects under prefix/ (any depth); with stat: true
 //                                also { size, mtimeMs } (S3's LIST returns them anyway)
 //   createMany([{key, data}]) -> [created: boolean] — create-only; "already exists" is false, not an
 //                                error (same key, same bytes in this format); durable on return
 //   create(key, data)         -> boolean; create-only, not forced durable (leases and markers)
+//   createWriter()            -> optional: a create-only object written in pieces whose key is known
+//                                only at the end (a pack named by its hash): { write([bufs]) (one at a
+//                                time, appends), body(len) -> the bytes written so far, commit(key,
+//                                tail) -> created (appends tail, durable like createMany; false: key
+//                                taken, the writer stays usable with another tail), abort() }
 //   replaceMany([{key,data}]) -> atomic overwrite of each (manifests); durable on return
 //   delete(key)               -> removes the object; absent is fine
 //   init(dirs)                -> optional: prepare / check the location (start-up errors surface here)
@@ -77,11 +83,11 @@ export class LocalDirBackend {
     } finally { await fh.close(); }
   }
 
-  async readRange(key, offset, length) {
+  async readRange(key, offset, length, into) {
     let fh;
     try { fh = await fsp.open(this._path(key), 'r'); } catch (e) { if (e.code === 'ENOENT') return null; throw e; }
     try {
-      const buf = Buffer.allocUnsafe(length);
+      const buf = into && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafe(length);
       let got = 0;
       while (got < length) {
         const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
@@ -144,6 +150,53 @@ export class LocalDirBackend {
     }
     for (const d of dirs) await fsyncPath(d);
     return out;
+  }
+
+  // The pieces go to a temporary as they come (no copy into one buffer); commit makes it durable
+  // and links it to its key, exactly as createMany does with a whole buffer.
+  async createWriter() {
+    const tmp = path.join(this.dir, 'tmp', `${rnd()}.tmp`);
+    const fh = await fsp.open(tmp, 'wx+', 0o644);   // read too: body() for a re-salted commit
+    let pos = 0, open = true;
+    const writeAll = async (bufs, at) => {
+      let total = 0;
+      for (const b of bufs) total += b.length;
+      const { bytesWritten } = await fh.writev(bufs, at);
+      if (bytesWritten === total) return total;
+      // a short write (rare on a regular file): the rest one buffer at a time
+      let skip = bytesWritten, o = at + bytesWritten;
+      for (const b of bufs) {
+        if (skip >= b.length) { skip -= b.length; continue; }
+        for (let q = skip; q < b.length;) { const { bytesWritten: w } = await fh.write(b, q, b.length - q, o); q += w; o += w; }
+        skip = 0;
+      }
+      return total;
+    };
+    const close = async () => { if (open) { open = false; await fh.close(); } await fsp.rm(tmp, { force: true }); };
+    return {
+      write: async (bufs) => { pos += await writeAll(bufs, pos); },
+      body: async (len) => {
+        const buf = Buffer.allocUnsafe(len);
+        for (let got = 0; got < len;) {
+          const { bytesRead } = await fh.read(buf, got, len - got, got);
+          if (!bytesRead) throw new StorageError('SHORT_READ', `${tmp}: ends before byte ${len}`);
+          got += bytesRead;
+        }
+        return buf;
+      },
+      commit: async (key, tail) => {
+        const dest = this._path(key);
+        await writeAll([tail], pos);
+        await fh.truncate(pos + tail.length);   // a second commit (other tail) replaces the first's
+        await fh.datasync();
+        await fsp.mkdir(path.dirname(dest), { recursive: true });
+        try { await fsp.link(tmp, dest); } catch (e) { if (e.code === 'EEXIST') return false; throw e; }
+        await close();
+        await fsyncPath(path.dirname(dest));
+        return true;
+      },
+      abort: close,
+    };
   }
 
   async create(key, data) {

@@ -13,12 +13,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { blake3, compress, decompress, frameInfo, hex, ready } from 'chunker-wasm';
 import {
-  FormatError, MANIFEST_MAX_BYTES, INDEX_MAX_BYTES, b3hex, buildIndex, buildPack, indexKey, manifestChecksum, packKey, parseIndex,
+  FormatError, MANIFEST_MAX_BYTES, INDEX_MAX_BYTES, PACK_END, PACK_MAGIC, b3hex, buildIndex, buildPack, indexKey, manifestChecksum, packKey, parseIndex,
 } from './format.mjs';
 import { LocalDirBackend } from './storage.mjs';
 
 export { b3hex };
 export const TAG = { stored: 0, zstd: 1, lz4: 2, xz: 3, bzip2: 4 };
+const TAG_BYTE = [0, 1].map((t) => Buffer.of(t));
 const TAG_NAMES = ['stored', 'zstd', 'lz4', 'xz', 'bzip2'];
 export const PRESETS = {
   '4k': { min: 1024, avg: 4096, max: 16384 },
@@ -365,6 +366,23 @@ export class Store {
     return (await this.putChunks([{ hash: h, body, encoding }]))[0];
   }
 
+  // Streams uploaded chunks into ONE new pack as they arrive, under a lease:
+  // fn(ingest) feeds records (ingest.begin / data / end, see PackIngest), then
+  // the pack is committed as in putChunks — pack durable, then its index file.
+  // Any throw (a bad record, the client gone) discards the pack: nothing the
+  // index names is left half-written. -> [{ hash, created, size, stored, tag }]
+  async ingest(fn) {
+    return this.withLease(async () => {
+      const ing = new PackIngest(this, await this.avoidSet(), this.backend.createWriter ? await this.backend.createWriter() : memoryWriter(this.backend));
+      try {
+        await fn(ing);
+        return await ing.commit();
+      } finally {
+        await ing.close();
+      }
+    });
+  }
+
   // The span of blobs to read for seq[i..] ([[hash, length], ...]): seq[i]'s copy `first` and
   // the chunks after it whose copies (copyOf(hash) -> copy or null) continue it in the same
   // pack, up to SPAN_BYTES. -> { pack, start, length, items: [{ h, c }] }
@@ -484,8 +502,14 @@ export class Store {
     for (const [h] of chunks) refs.set(h, (refs.get(h) || 0) + 1);
     const cache = new Map();
     let cached = 0;
-    const hasher = blake3.create();
+    // One thread, as b3hex (format.mjs): less CPU per byte than the wasm pthreads on a small
+    // machine, and no thread pool to start on the first commit.
+    const hasher = blake3.create({ threads: 1 });
     const stage = Buffer.allocUnsafe(HASH_STAGE);
+    // One buffer for every span read (local backend): a fresh 8 MiB buffer per span is a fresh
+    // mmap + page faults each time once the process has no large free memory (its batches no
+    // longer allocate whole bodies): ~0.3 CPU-s of system time per 256 MiB committed.
+    const spanBuf = Buffer.allocUnsafe(SPAN_BYTES);
     let fill = 0;
     const feed = (raw) => {
       for (let o = 0; o < raw.length;) {
@@ -500,7 +524,7 @@ export class Store {
         const h = chunks[i][0];
         if (cache.has(h)) { feed(cache.get(h)); i++; continue; }
         const span = this._span(chunks, i, copies.get(h), (x) => (cache.has(x) ? null : copies.get(x)));
-        const data = await this.backend.readRange(packKey(span.pack), span.start, span.length);
+        const data = await this.backend.readRange(packKey(span.pack), span.start, span.length, spanBuf);
         if (data === null) {
           const e = new StoreError(409, 'MISSING_CHUNKS', `pack of chunk ${h} vanished during the commit; upload it again`);
           e.missing = span.items.map((x) => x.h);
@@ -508,7 +532,8 @@ export class Store {
         }
         for (const { h: x, c } of span.items) {
           const raw = await this._decodeBlob(x, c, data.subarray(c.offset - span.start, c.offset - span.start + c.length), { check: checkChunks });
-          if (refs.get(x) > 1 && !cache.has(x) && cached + raw.length <= REPEAT_CACHE_BYTES) { cache.set(x, raw); cached += raw.length; }
+          // (a stored blob's bytes are a view of spanBuf, which the next span overwrites: copy)
+          if (refs.get(x) > 1 && !cache.has(x) && cached + raw.length <= REPEAT_CACHE_BYTES) { cache.set(x, raw.buffer === spanBuf.buffer ? Buffer.from(raw) : raw); cached += raw.length; }
           feed(raw);
         }
         i += span.items.length;
@@ -597,5 +622,155 @@ export class Store {
     const out = { chunks: this.idx.size, packs, indexFiles, bytesOnDisk: bytes, ...this.counters };
     if (this.backend.requests !== undefined) Object.assign(out, { storageRequests: this.backend.requests, storageRetries: this.backend.retries });
     return out;
+  }
+}
+
+// A pack writer for backends without createWriter (S3): the pieces in memory, one createMany at the end.
+function memoryWriter(backend) {
+  let parts = [];
+  return {
+    write: async (bufs) => { parts.push(...bufs); },
+    body: async (len) => Buffer.concat(parts).subarray(0, len),
+    commit: async (key, tail) => (await backend.createMany([{ key, data: Buffer.concat([...parts, tail]) }]))[0],
+    abort: async () => { parts = []; },
+  };
+}
+
+const FLUSH_BYTES = 1 << 20;   // pack bytes queued before they are hashed and written
+
+// One upload batch on its way into a pack. For each record: begin(hash,
+// encoding, length), data(piece) for its body in order, end(). A raw body is
+// hashed piece by piece and, when the store lacks the chunk, queued for the
+// pack as it comes (tag 0 + the bytes: no copy); a zstd frame (at most a
+// chunk's bound) is collected and checked as in decodeUpload. The pack's own
+// BLAKE3 is computed on the queued pieces as they are flushed. Bytes of a
+// record that then fails its check are in the temporary only: the caller's
+// throw discards it.
+export class PackIngest {
+  constructor(store, avoid, writer) {
+    this.store = store;
+    this.avoid = avoid;
+    this.writer = writer;
+    this.packH = blake3.create({ threads: 1 });
+    this.chunkH = blake3.create({ threads: 1 });
+    this.queue = [PACK_MAGIC];
+    this.queued = PACK_MAGIC.length;
+    this.size = PACK_MAGIC.length;   // pack bytes so far (queued included)
+    this.writing = Promise.resolve();
+    this.entries = [];
+    this.results = [];
+    this.taken = new Set();
+    this.refreshed = false;
+    this.cur = null;
+    this.committed = false;
+  }
+
+  _push(b) { this.queue.push(b); this.queued += b.length; this.size += b.length; }
+
+  async begin(hash, encoding, length) {
+    const st = this.store;
+    if (encoding === 'raw') {
+      if (length > st.max) throw new StoreError(413, 'CHUNK_TOO_LARGE', `chunk is larger than chunking.max = ${st.max} bytes`);
+      if (length === 0) throw new StoreError(400, 'EMPTY_CHUNK', 'empty chunk');
+    } else if (encoding !== 'zstd') throw new StoreError(415, 'BAD_ENCODING', `unsupported chunk encoding "${encoding}" (raw or zstd)`);
+    if (!this.refreshed && !st._copy(hash, this.avoid)) { await st.refreshIndex(); this.refreshed = true; }
+    const keep = !st._copy(hash, this.avoid) && !this.taken.has(hash);
+    if (keep) this.taken.add(hash);
+    this.cur = { hash, encoding, length, keep, parts: encoding === 'zstd' ? [] : null, offset: this.size };
+    if (encoding === 'raw') {
+      this.chunkH.reset();
+      if (keep) this._push(TAG_BYTE[TAG.stored]);
+    }
+  }
+
+  data(piece) {
+    const c = this.cur;
+    if (c.parts) { c.parts.push(piece); return; }
+    this.chunkH.update(piece);
+    if (c.keep) this._push(piece);
+  }
+
+  async end() {
+    const c = this.cur;
+    this.cur = null;
+    let size, blob = 0, tag = null;
+    if (c.parts) {
+      const frame = c.parts.length === 1 ? c.parts[0] : Buffer.concat(c.parts);
+      const { raw } = await this.store.decodeUpload(c.hash, frame, 'zstd');
+      size = raw.length;
+      if (c.keep) {
+        const useFrame = frame.length < raw.length;
+        this._push(TAG_BYTE[useFrame ? TAG.zstd : TAG.stored]);
+        this._push(useFrame ? frame : raw);
+        blob = 1 + (useFrame ? frame.length : raw.length);
+        tag = useFrame ? 'zstd' : 'stored';
+      }
+    } else {
+      const got = hex.encode(this.chunkH.digest());
+      if (got !== c.hash) throw new StoreError(422, 'HASH_MISMATCH', `chunk bytes hash to ${got}, not ${c.hash}`);
+      size = c.length;
+      if (c.keep) { blob = 1 + c.length; tag = 'stored'; }
+    }
+    if (c.keep) this.entries.push({ hash: c.hash, offset: c.offset, length: blob, raw: size });
+    this.results.push({ hash: c.hash, created: c.keep, size, stored: blob, tag });
+    if (this.queued >= FLUSH_BYTES) await this.flush();
+  }
+
+  // Hashes and writes what is queued; one write in flight at a time (bounded memory).
+  async flush() {
+    const bufs = this.queue;
+    this.queue = [];
+    this.queued = 0;
+    for (const b of bufs) this.packH.update(b);
+    await this.writing;
+    this.writing = this.writer.write(bufs);
+    this.writing.catch(() => {});   // seen by the next await
+  }
+
+  async commit() {
+    const st = this.store;
+    if (!this.entries.length) return this.results;
+    await this.flush();
+    await this.writing;
+    const n = this.entries.length;
+    const footer = Buffer.allocUnsafe(n * 48 + 16);
+    for (const [i, e] of this.entries.entries()) {
+      const f = i * 48;
+      footer.write(e.hash, f, 32, 'hex');
+      footer.writeBigUInt64LE(BigInt(e.offset), f + 32);
+      footer.writeUInt32LE(e.length, f + 40);
+      footer.writeUInt32LE(e.raw, f + 44);
+    }
+    footer.writeUInt32LE(n, n * 48);
+    PACK_END.copy(footer, n * 48 + 8);
+    // As putChunks: a pack name already taken (or condemned) is never ours — re-salt (the salt is
+    // in the footer: the body is read back to hash it with the new one) and commit again.
+    let pack;
+    for (let k = 0; ; k++) {
+      if (k === 4) throw new Error('pack name taken four times with fresh salts');
+      footer.writeUInt32LE(crypto.randomBytes(4).readUInt32LE(0), n * 48 + 4);
+      if (k === 0) { this.packH.update(footer); pack = hex.encode(this.packH.digest()); } else pack = b3hex(Buffer.concat([await this.writer.body(this.size), footer]));
+      if (this.avoid.has(pack)) continue;
+      if (await this.writer.commit(packKey(pack), footer)) break;
+    }
+    this.committed = true;
+    const entries = this.entries.map((e) => ({ ...e, pack }));
+    const index = buildIndex([pack], entries);
+    await this.backend().createMany([{ key: indexKey(index.hash), data: index.bytes }]);
+    st.gone.delete(pack);
+    st._addEntries(entries);
+    st.loadedIdx.add(index.hash);
+    st.counters.packsWritten++;
+    st.counters.indexWritten++;
+    return this.results;
+  }
+
+  backend() { return this.store.backend; }
+
+  async close() {
+    this.packH.free();
+    this.chunkH.free();
+    await this.writing.catch(() => {});
+    if (!this.committed) await this.writer.abort();
   }
 }

@@ -9,8 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
-import { chunk, compress } from '../../dist/esm/index.node.js';
+import { chunk, compress, ready } from '../../dist/esm/index.node.js';
 import { createServer } from '../../examples/upload-dedup/server.mjs';
+import { LocalDirBackend } from '../../examples/upload-dedup/storage.mjs';
 
 const b3sum = (input) => execFileSync('b3sum', ['--no-names'], { input }).toString().trim();
 const unzstd = (input) => execFileSync('zstd', ['-d', '-q', '-c'], { input, maxBuffer: 1 << 28 });
@@ -726,6 +727,139 @@ describe('upload-dedup server: batches, bounded work, connection handling', () =
     const r = await fetch(`${s.base}/${href}`);
     expect([r.status, r.headers.get('content-type')]).toEqual([200, 'image/svg+xml']);
     expect(await r.text()).toMatch(/^<svg /);
+  });
+});
+
+// Batches are streamed into their pack as they arrive (no whole-body buffer): record boundaries
+// fall anywhere in what the socket delivers, the pack is written and hashed piece by piece, and
+// a batch that fails or is cut short must leave nothing behind (no pack, no index, no temporary).
+describe('upload-dedup server: streamed batches', () => {
+  const data = makeData(6 << 20, 77);
+  let cs, items;
+  beforeAll(async () => {
+    await ready;
+    cs = chunk(data, { ...CH, hash: 'blake3' });
+    items = cs.map((c, i) => {
+      const b = data.subarray(c.offset, c.offset + c.length);
+      return { hash: c.hash, body: i % 3 === 0 ? zstdCli(b) : b, enc: i % 3 === 0 ? 'zstd' : 'raw' };
+    });
+  });
+  const tmpFiles = (dir) => fs.readdirSync(path.join(dir, 'tmp'));
+  // The body in pieces of 1..4000 bytes for its first 256 KiB (headers split anywhere), then 1 MiB.
+  const pieces = (buf) => {
+    const out = [];
+    let x = 12345;
+    for (let o = 0; o < buf.length;) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      const n = o < 256 << 10 ? 1 + (x % 4000) : 1 << 20;
+      out.push(buf.subarray(o, o + n));
+      o += n;
+    }
+    return out;
+  };
+  const postStream = (base, buf) => fetch(`${base}/api/chunks`, {
+    method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, duplex: 'half',
+    body: new ReadableStream({ start(c) { for (const p of pieces(buf)) c.enqueue(new Uint8Array(p)); c.close(); } }),
+  });
+  // The pack holds exactly `items` (first occurrences), each blob decodes to its chunk, the file is
+  // named by its b3sum, and one index file lists the same entries.
+  function checkPack(dir) {
+    const [pack] = packFiles(dir);
+    const bytes = fs.readFileSync(pack);
+    expect(path.basename(pack)).toBe(`${b3sum(bytes)}.pack`);
+    const es = packEntries(pack);
+    expect(es.map((e) => e.hash)).toEqual(cs.map((c) => c.hash));
+    for (const [i, e] of es.entries()) {
+      const blob = bytes.subarray(e.offset, e.offset + e.length);
+      const raw = blob[0] === 0 ? blob.subarray(1) : unzstd(blob.subarray(1));
+      expect(raw.equals(data.subarray(cs[i].offset, cs[i].offset + cs[i].length))).toBe(true);
+      expect(e.raw).toBe(cs[i].length);
+    }
+    const idx = indexEntries(dir);
+    expect(idx.map(({ hash, offset, length, raw }) => ({ hash, offset, length, raw }))).toEqual(es);
+    expect(new Set(idx.map((e) => e.pack))).toEqual(new Set([path.basename(pack, '.pack')]));
+  }
+  async function commitAndDownload(base) {
+    const r = await json(base, '/api/files', { name: 'six.bin', size: data.length, blake3: b3sum(data), chunks: cs.map((c) => [c.hash, c.length]) });
+    expect(r.status).toBe(201);
+    expect(Buffer.from(await (await fetch(`${base}/api/files/six.bin`)).arrayBuffer()).equals(data)).toBe(true);
+  }
+  let s;
+  afterEach(async () => { if (s) await s.close(); s = null; });
+
+  test('a 6 MiB batch sent in odd pieces (chunked encoding) becomes one byte-exact pack', async () => {
+    s = await start();
+    const r = await postStream(s.base, batchBody([...items, items[1]]));
+    expect(r.status).toBe(201);
+    const body = await r.json();
+    expect([body.created, body.results.length, body.results.at(-1).created]).toEqual([cs.length, cs.length + 1, false]);
+    expect(packFiles(s.dir).length).toBe(1);
+    checkPack(s.dir);
+    expect(tmpFiles(s.dir)).toEqual([]);
+    expect(fs.readdirSync(path.join(s.dir, 'leases'))).toEqual([]);
+    await commitAndDownload(s.base);
+  });
+
+  test('a bad record after megabytes already written: 422, no pack, no index, no temporary', async () => {
+    s = await start();
+    const bad = items.map((it) => ({ ...it }));
+    const last = cs.length - 2;
+    bad[last] = { hash: items[last].hash, body: Buffer.from(data.subarray(cs[last].offset, cs[last].offset + cs[last].length)), enc: 'raw' };
+    bad[last].body[100] ^= 1;
+    const body = await expectError(postStream(s.base, batchBody(bad)), 422, 'HASH_MISMATCH');
+    expect(body.index).toBe(last);
+    expect([packFiles(s.dir), indexEntries(s.dir), tmpFiles(s.dir), fs.readdirSync(path.join(s.dir, 'leases'))]).toEqual([[], [], [], []]);
+    expect((await (await json(s.base, '/api/missing', { hashes: [cs[0].hash] })).json()).missing).toEqual([cs[0].hash]);
+  });
+
+  test('a client that goes away mid-batch leaves nothing: no pack, no index, no temporary, no lease', async () => {
+    s = await start();
+    const whole = batchBody(items);
+    const aborts0 = s.server.counters.clientAborts;
+    await new Promise((resolve) => {
+      const sock = net.connect(s.server.address().port, '127.0.0.1', () => {
+        sock.write(`POST /api/chunks HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: ${whole.length}\r\n\r\n`);
+        sock.write(whole.subarray(0, whole.length >> 1), () => setTimeout(() => { sock.destroy(); resolve(); }, 300));
+      });
+      sock.on('error', () => {});
+    });
+    for (let i = 0; i < 100 && s.server.counters.clientAborts === aborts0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(s.server.counters.clientAborts).toBe(aborts0 + 1);
+    for (let i = 0; i < 100 && fs.readdirSync(path.join(s.dir, 'leases')).length; i++) await new Promise((r) => setTimeout(r, 20));
+    expect([packFiles(s.dir), indexEntries(s.dir), tmpFiles(s.dir), fs.readdirSync(path.join(s.dir, 'leases'))]).toEqual([[], [], [], []]);
+    // the same batch whole afterwards is stored as usual
+    expect((await postStream(s.base, whole)).status).toBe(201);
+    checkPack(s.dir);
+  });
+
+  test('a backend without a streaming writer (as S3) gets the same pack; a pack name already taken is re-salted', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-store-'));
+    const plain = new LocalDirBackend(dir);
+    plain.createWriter = undefined;
+    s = await start({ backend: plain });
+    s.dir = dir;
+    expect((await postStream(s.base, batchBody(items))).status).toBe(201);
+    checkPack(s.dir);
+    await commitAndDownload(s.base);
+    await s.close();
+    // The local writer: its first commit finds the name taken (as if a salt had collided).
+    const dir2 = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-store-'));
+    const taken = new LocalDirBackend(dir2);
+    const realWriter = taken.createWriter.bind(taken);
+    let refused = 0;
+    taken.createWriter = async () => {
+      const w = await realWriter();
+      const commit = w.commit;
+      w.commit = async (key, tail) => (refused++ === 0 ? false : commit(key, tail));
+      return w;
+    };
+    s = await start({ backend: taken });
+    s.dir = dir2;
+    expect((await postStream(s.base, batchBody(items))).status).toBe(201);
+    expect(refused).toBe(2);
+    checkPack(s.dir);
+    expect(tmpFiles(s.dir)).toEqual([]);
+    await commitAndDownload(s.base);
   });
 });
 
