@@ -4,11 +4,13 @@
 // reads a 1 GiB random File: `slice` (Blob.slice().arrayBuffer(), the demo's
 // way) at 8 to 64 MiB, `stream` (Blob.stream()), `sync` (FileReaderSync),
 // the page's main thread, two workers reading alternate
-// slices side by side, and `hash` (read + whole-file BLAKE3). MiB/s (best
+// slices side by side, `hash` (read + whole-file BLAKE3), and `whole` (the
+// chunk + hash read path: one BYOB stream over the File, 8 MiB buffers) with
+// each stage's work on what it reads. MiB/s (best
 // wall clock) and the least CPU of all Chromium processes per GiB, split by
 // process; the last line turns the cheapest read into a bound on chunk + hash.
 //
-//   node bench/js/demo_read_floor.mjs          (BENCH_SIZE=1G, BENCH_RUNS=2, BENCH_ONLY=regex of case names)
+//   node bench/js/demo_read_floor.mjs          (BENCH_SIZE=1G, BENCH_RUNS=2, BENCH_ONLY=regex of case names, BENCH_BUF_MIB=8,32)
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -21,6 +23,7 @@ import { createServer } from '../../examples/upload-dedup/server.mjs';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SIZE = (Number(/^(\d+)G$/i.exec(process.env.BENCH_SIZE || '1G')?.[1]) || 1) << 30;
 const RUNS = Number(process.env.BENCH_RUNS || 2);
+const BUFS = (process.env.BENCH_BUF_MIB || '8').split(',').map(Number);   // buffer sizes of the `whole` cases (MiB)
 const MiB = 1 << 20;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'read-floor-'));
 const file = path.join(tmp, 'big.bin');
@@ -89,8 +92,9 @@ try {
     ['FileReaderSync 32 MiB', '__rf', 'read', { method: 'sync', slice: 32 << 20 }],
     ['main thread, slice 32 MiB', '__rfMain', 'read', { slice: 32 << 20 }],
     ['2 workers side by side, slice 32 MiB', '__rf2', 'read', { method: 'slice', slice: 32 << 20 }],
-    ['read + whole-file BLAKE3 (32 MiB slices)', '__rf', 'hash', {}],
-    ...['none', 'hash', 'chunk', 'both'].map((w) => [`pooled BYOB 32 MiB slices, work: ${w}`, '__rf', 'read', { method: 'pooled', work: w }])];
+    ['read + whole-file BLAKE3 (op hash)', '__rf', 'hash', {}],
+    ...BUFS.map((m) => [`stream, BYOB reader, one ${m} MiB buffer`, '__rf', 'read', { method: 'byob', slice: m << 20 }]),
+    ...BUFS.flatMap((m) => ['none', 'hash', 'chunk', 'both'].map((w) => [`whole-file BYOB stream ${m} MiB buffers, work: ${w}`, '__rf', 'read', { method: 'whole', slice: m << 20, work: w }]))];
   console.log(`Chromium, page workers, ${SIZE / MiB} MiB random disk-backed File (page cache warm), best of ${RUNS}; load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log(`${'case'.padEnd(42)}  MiB/s  MiB per CPU-s  CPU-s per GiB (browser / renderer / network / other)`);
   let floor = Infinity;

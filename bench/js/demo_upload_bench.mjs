@@ -102,6 +102,57 @@ const cpuSince = (a) => {
   for (const k of Object.keys(b.by)) by[k] = +(b.by[k] - (a.by[k] || 0)).toFixed(2);
   return { total: b.total - a.total, by };
 };
+// Per-thread CPU of Chromium's processes while a measure runs, polled (a
+// worker's thread may exit before the measure ends): -> { start(), stop() ->
+// [[process kind: thread name, CPU-s], ...] largest first }. Threads of one
+// name in one process kind are summed, each one's share in brackets (both page
+// workers are "DedicatedWorker"). The processes are listed once at start().
+function threadCpuPoller(ms = 250) {
+  const seen = new Map();   // pid/tid -> { name, first, last }
+  let procs = [], timer = null, started = false;
+  const sample = () => {
+    for (const [pid, kind] of procs) {
+      let tids = [];
+      try { tids = fs.readdirSync(`/proc/${pid}/task`); } catch { continue; }
+      for (const tid of tids) {
+        try {
+          const st = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+          const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+          const c = (Number(f[11]) + Number(f[12])) / 100, k = `${pid}/${tid}`;
+          const e = seen.get(k);
+          if (e) e.last = c; else seen.set(k, { name: `${kind}: ${st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'))}`, first: started ? 0 : c, last: c });
+        } catch { /* exited */ }
+      }
+    }
+  };
+  return {
+    start() {
+      const parent = new Map();
+      for (const d of fs.readdirSync('/proc')) {
+        if (!/^\d+$/.test(d)) continue;
+        try { const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8'); parent.set(Number(d), Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1])); } catch { /* exited */ }
+      }
+      procs = [];
+      for (const pid of parent.keys()) {
+        let mine = false;
+        for (let p = parent.get(pid), i = 0; p > 1 && i < 50; p = parent.get(p), i++) if (p === process.pid) { mine = true; break; }
+        if (!mine) continue;
+        try {
+          const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'), t = /--type=([\w-]+)/.exec(cmd)?.[1];
+          procs.push([pid, !t ? 'browser' : t === 'utility' && /network/i.test(cmd) ? 'network' : t === 'gpu-process' ? 'gpu' : t]);
+        } catch { /* exited */ }
+      }
+      sample(); started = true; timer = setInterval(sample, ms);
+    },
+    stop() {
+      clearInterval(timer); sample();
+      const by = new Map();
+      for (const e of seen.values()) { const c = e.last - e.first; if (c >= 0.05) by.set(e.name, [...(by.get(e.name) || []), c]); }
+      return [...by].map(([n, cs]) => [cs.length > 1 ? `${n} [${cs.sort((x, y) => y - x).map((c) => c.toFixed(2)).join(' + ')}]` : n, +cs.reduce((x, y) => x + y, 0).toFixed(2)])
+        .sort((a, b) => b[1] - a[1]);
+    },
+  };
+}
 const b3sum = (file) => execFileSync('b3sum', ['--no-names', file]).toString().trim();
 
 const bigFile = path.join(tmp, 'big.bin');
@@ -157,18 +208,22 @@ try {
           await pick(page, bigFile);
           for (const n of WORKERS) {
             const c0 = cpuSeconds();
+            const threads = threadCpuPoller();
+            threads.start();
             const r = await page.evaluate(async (w) => {
               const res = await window.__demo.benchChunk(document.querySelector('#benchfile').files[0], w);
               const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(res.hashes.join('\n'))));
               return { ms: res.ms, chunks: res.chunks, blake3: res.blake3, variant: res.variant, list: Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('') };
             }, n);
+            const cpu_threads = threads.stop();
             if (r.blake3 !== bigHash) throw new Error(`${im.name}: whole-file BLAKE3 ${r.blake3} != b3sum ${bigHash}`);
             if (reference === null) reference = r.list;
             if (r.list !== reference) throw new Error(`${im.name}: chunk list with ${n} worker(s) differs`);
             const { total: cpu, by: cpu_by } = cpuSince(c0);
             results.push({ what: 'chunk+hash', impl: im.name, variant: r.variant, workers: n, round, mib_s: +(SIZE / MiB / (r.ms / 1000)).toFixed(1), ms: Math.round(r.ms),
-              mib_cpu_s: +(SIZE / MiB / cpu).toFixed(1), cpu_s: +cpu.toFixed(2), cpu_by, chunks: r.chunks, load: load() });
+              mib_cpu_s: +(SIZE / MiB / cpu).toFixed(1), cpu_s: +cpu.toFixed(2), cpu_by, cpu_threads, chunks: r.chunks, load: load() });
             console.error(`  round ${round} ${im.name} ${r.variant} chunk+hash ${n} worker(s): ${results.at(-1).mib_s} MiB/s (load ${load()})`);
+            console.error(`    CPU-s ${results.at(-1).cpu_s}; by thread: ${cpu_threads.slice(0, 8).map(([k, c]) => `${k} ${c}`).join(', ')}`);
           }
         });
         // 2. upload of new data into a fresh store
@@ -223,6 +278,7 @@ for (const r of rows.values()) {
   const split = Object.entries(r.cpu_by).filter(([, v]) => v >= 0.05).map(([k, v]) => `${k} ${v}`).join(', ');
   console.log(`| ${r.what} | ${r.impl} | ${r.variant} | ${r.workers} | ${r.mib_s} | ${r.runs.join(', ')} | ${r.mib_cpu_s ?? r.total_mib_cpu_s} | ${notes}; CPU-s ${split} |`);
 }
+for (const r of rows.values()) if (r.cpu_threads) console.log(`CPU-s by thread, ${r.impl} ${r.workers} worker(s), best run: ${r.cpu_threads.map(([k, c]) => `${k} ${c}`).join(', ')}`);
 if (BASELINE) {
   for (const r of rows.values()) {
     if (r.impl !== 'this tree') continue;

@@ -7,7 +7,8 @@
 // in its batch POSTs (counted by the server as it parses them, not taken from
 // the page's own report); download both through the page (BLAKE3-verified there) and over
 // plain HTTP (compared with the files on disk); a forged chunk from the page
-// is rejected with 4xx; no console errors (favicon included). The isolated
+// is rejected with 4xx; no console errors (favicon included); a picked File
+// that changes on disk fails chunk + hash loudly, naming it. The isolated
 // run also uploads a 140 MiB file (many batches, one pack each) and downloads
 // it byte-exact.
 // The isolated run saves a screenshot (build/artifacts/upload-dedup.png, or
@@ -169,12 +170,41 @@ try {
         const lists = await page.evaluate(async () => {
           const f = document.querySelector('#bigfile').files[0];
           const one = await window.__demo.benchChunk(f, 1), two = await window.__demo.benchChunk(f, 2);
-          return { one: one.hashes, two: two.hashes, b1: one.blake3, b2: two.blake3 };
+          // Reads declared stalled: the reader reopens the stream where its buffer began.
+          const opts = { stallReads: [0, 7, 40] };
+          const oneS = await window.__demo.benchChunk(f, 1, opts), twoS = await window.__demo.benchChunk(f, 2, opts);
+          return { one: one.hashes, two: two.hashes, b1: one.blake3, b2: two.blake3, oneS: oneS.hashes, twoS: twoS.hashes, b1S: oneS.blake3, b2S: twoS.blake3 };
         });
         const same = (a, b) => a.length === b.length && a.every((h, i) => h === b[i]);
+        check(same(lists.oneS, ref) && same(lists.twoS, ref) && lists.b1S === b3sum(bigPath) && lists.b2S === lists.b1S,
+          '140 MiB file with reads stalled (stream reopened): same chunks and whole-file BLAKE3, 1 and 2 workers');
         check(same(lists.two, ref) && same(lists.one, ref) && ref.length > 1000,
           `140 MiB file: 2 workers (hash + chunk stages) = 1 worker = Node chunkStream (${ref.length} chunks)`);
         check(lists.b1 === b3sum(bigPath) && lists.b2 === lists.b1, 'whole-file BLAKE3 with 1 and 2 workers = b3sum');
+      }
+      {
+        // A File that changes on disk after it was picked (cut short, or rewritten with other
+        // bytes of the same size) must fail loudly with 1 and 2 workers, naming the file —
+        // never a chunk list or hash of partial data.
+        const chPath = path.join(tmp, 'changing.bin');
+        for (const [how, change] of [['cut short', () => fs.truncateSync(chPath, 5 << 20)],
+          ['rewritten', () => { const b = makeFile(20 << 20); b[0] ^= 1; fs.writeFileSync(chPath, b); }]]) {
+          fs.writeFileSync(chPath, makeFile(20 << 20));
+          await page.evaluate(() => { document.querySelector('#chfile')?.remove(); const i = document.createElement('input'); i.type = 'file'; i.id = 'chfile'; i.hidden = true; document.body.append(i); });
+          await page.setInputFiles('#chfile', chPath);
+          // Chromium takes the File's snapshot (size, modification time) when the page first asks for it.
+          const seen = await page.evaluate(() => document.querySelector('#chfile').files[0].size);
+          await new Promise((r) => setTimeout(r, 20));   // a later modification time
+          change();
+          const errs = await page.evaluate(async () => {
+            const f = document.querySelector('#chfile').files[0], out = [];
+            for (const n of [1, 2]) {
+              try { const r = await window.__demo.benchChunk(f, n); out.push(`no error: ${r.chunks} chunks, ${r.blake3}`); } catch (e) { out.push(String(e.message || e)); }
+            }
+            return out;
+          });
+          check(seen === 20 << 20 && errs.every((m) => /^(?!no error).*changing\.bin/.test(m)), `a File ${how} on disk after it was picked fails with 1 and 2 workers, naming it (${errs.join(' | ')})`);
+        }
       }
       if (isolated) {
         // Batch upload of the big file through the page, then byte-exact downloads.

@@ -262,13 +262,13 @@ function firstOccurrences(chunks, set) {
   return out;
 }
 
-// Chunk + hash only (the benchmark): a fresh pool of n workers.
-async function benchChunk(file, n) {
+// Chunk + hash only (the benchmark, the tests): a fresh pool of n workers; opts go to chunkFile.
+async function benchChunk(file, n, opts = {}) {
   const p = new Pool(n);
   await p.ready;
   try {
     const t0 = performance.now();
-    const r = await chunkFile(p, file, config.chunking, undefined, { stageThreads: STAGE_THREADS });
+    const r = await chunkFile(p, file, config.chunking, undefined, { stageThreads: STAGE_THREADS, ...opts });
     return { ms: performance.now() - t0, chunks: r.chunks.length, blake3: r.blake3, variant: p.info.variant, hashes: r.chunks.map((x) => x[0]) };
   } finally {
     p.terminate();

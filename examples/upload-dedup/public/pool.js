@@ -1,7 +1,7 @@
 // A small pool of the page's workers (worker.js: the package in a module
 // Worker) with a message-id RPC, and the two jobs the page gives them:
-// chunk + hash a file (each byte read once; with two workers the whole-file
-// hash and the chunking run side by side and share the reads) and upload new chunks in batches (one POST, one
+// chunk + hash a file (each byte read once, through one stream; with two
+// workers the reading + whole-file hash and the chunking run side by side) and upload new chunks in batches (one POST, one
 // server-side pack per batch).
 
 class PageWorker {
@@ -60,7 +60,8 @@ export class Pool {
 // Chunks + hashes `file`: { chunks: [[hash, length], ...], blake3 }.
 // onProgress(bytes, newChunks) reports progress and the chunks found so far.
 // stageThreads: pthreads per stage in the threads variant (default: 1).
-export async function chunkFile(pool, file, params, onProgress = () => {}, { stageThreads = 1, noShared = false } = {}) {
+// stallReads (tests): read numbers the reader treats as stalled (worker.js, wholeReader).
+export async function chunkFile(pool, file, params, onProgress = () => {}, { stageThreads = 1, stallReads } = {}) {
   const chunks = [];
   const take = (p) => {
     for (let i = 0; i < p.hashes.length; i++) chunks.push([p.hashes[i], p.lengths[i]]);
@@ -70,17 +71,16 @@ export async function chunkFile(pool, file, params, onProgress = () => {}, { sta
   // module's pthreads; with two stages on two workers one thread each keeps
   // the two cores busy without oversubscribing them.
   if (pool.size === 1) {
-    const r = await pool.workers[0].call('chunkHash', { file, params: { ...params, threads: undefined } }, { onProgress: take });
+    const r = await pool.workers[0].call('chunkHash', { file, params: { ...params, threads: undefined, stallReads } }, { onProgress: take });
     return { chunks: r.hashes.map((h, i) => [h, r.lengths[i]]), blake3: r.blake3 };
   }
-  const [hasher, chunker] = pool.workers;
+  // One worker reads the file and hashes it whole, the other chunks it; buffers go back and forth (worker.js, stage).
+  const [reader, chunker] = pool.workers;
   const ch = new MessageChannel();
-  const p1 = { ...params, threads: stageThreads };
-  // The worker's SLICE (32 MiB) x 2 x its window (IN_FLIGHT, 2): slots for the copies between the two stages.
-  const shared = globalThis.crossOriginIsolated && !noShared ? new SharedArrayBuffer(4 * (32 << 20)) : undefined;
+  const p1 = { ...params, threads: stageThreads, stallReads };
   const [whole, list] = await Promise.all([
-    hasher.call('stage', { file, port: ch.port1, params: p1, role: 'hash', shared }, { transfer: [ch.port1] }),
-    chunker.call('stage', { file, port: ch.port2, params: p1, role: 'chunk', shared }, { transfer: [ch.port2], onProgress: take }),
+    reader.call('stage', { file, port: ch.port1, params: p1, role: 'read' }, { transfer: [ch.port1] }),
+    chunker.call('stage', { file, port: ch.port2, params: p1, role: 'chunk' }, { transfer: [ch.port2], onProgress: take }),
   ]);
   return { chunks: list.hashes.map((h, i) => [h, list.lengths[i]]), blake3: whole.blake3 };
 }

@@ -3,20 +3,24 @@
 // module Worker; the page's main thread only posts messages.
 //
 // With two workers, chunk + hash runs as two stages on two cores: one worker
-// computes the whole-file BLAKE3 (incremental hasher), the other FastCDC +
-// BLAKE3 per chunk, both over every 32 MiB slice in order. Each slice is read
-// from the File once, by one of them (they alternate), and copied to the other
-// through a SharedArrayBuffer: reading a File costs far more than copying
-// memory. Pages that are not cross-origin isolated have no shared memory: the
-// hash worker reads every slice and transfers it to the chunk worker.
-// With one worker, each slice goes through both passes in turn.
+// reads the File through ONE byte stream (a BYOB reader over Blob.stream(),
+// filling a few reused buffers) and computes the whole-file BLAKE3; it then
+// transfers each filled buffer (no copy) to the other worker, which runs
+// FastCDC + BLAKE3 per chunk over it and transfers it back for the next read.
+// Transfers need no shared memory, so cross-origin isolated pages and plain
+// ones take the same path. With one worker, each buffer goes through both
+// passes in turn.
 import { Chunker, blake3, compress, hex, ready } from '/pkg/esm/index.browser.js';
 
-// Bytes per File read. Chromium's cost of reading a disk-backed File falls with
-// the read size (one worker, 1 GiB: 8 MiB reads 140 MiB per CPU-second, 32 MiB
-// 194; bench/js/demo_read_floor.mjs), and reading is most of chunk + hash.
+// Bytes per fallback read (slice().arrayBuffer()): the upload's span reads and
+// browsers whose Blob.stream() is not a byte stream. Chromium's cost of such
+// reads falls with the read size (1 GiB: 8 MiB reads 140 MiB per CPU-second,
+// 32 MiB 194; bench/js/demo_read_floor.mjs).
 const SLICE = 32 << 20;
-const IN_FLIGHT = 2;            // slices one stage may run ahead of the other (bounded memory)
+// Chunk + hash buffers: BUF bytes each, at most IN_FLIGHT per file in all
+// (bounded memory: the reader waits for one to come back).
+const BUF = 8 << 20;
+const IN_FLIGHT = 4;
 
 const readSlice = async (file, a, b) => {
   const buf = new Uint8Array(await file.slice(a, b).arrayBuffer());
@@ -24,39 +28,85 @@ const readSlice = async (file, a, b) => {
   return buf;
 };
 
-// Reading into a reused buffer: in Chromium each fresh ArrayBuffer a read
-// returns (slice().arrayBuffer(), a default stream reader's chunks,
-// FileReaderSync) costs the renderer far more than the read itself — 1 GiB
-// takes ~6.5 CPU-s that way and ~1.7 CPU-s through a BYOB reader of
-// Blob.stream() filling one reused buffer (bench/js/demo_read_floor.mjs).
-// Buffers come from a small per-worker pool; give() returns one. Used for the
-// chunk + hash reads; uploadBatch still reads its span with slice(): with
-// pooled BYOB reads there, the last batch of a 256 MiB upload never finished
-// reading (not understood yet).
-const pool = [];
-const take = (n) => { const i = pool.findIndex((b) => b.byteLength >= n); return i >= 0 ? pool.splice(i, 1)[0] : new ArrayBuffer(Math.max(n, SLICE)); };
-const give = (buf) => { if (pool.length < 3) pool.push(buf); };
-let byob = true;   // false once Blob.stream() turned out not to be a byte stream here
-// file[a, b) -> a Uint8Array over a pool buffer (give(view.buffer) when done with it).
-async function readPooled(file, a, b) {
-  const want = b - a;
-  if (byob) {
-    let r;
-    try { r = file.slice(a, b).stream().getReader({ mode: 'byob' }); } catch { byob = false; }
-    if (r) {
-      let buf = take(want), off = 0;
-      while (off < want) {
-        const { value, done } = await r.read(new Uint8Array(buf, off, want - off));
-        if (value) buf = value.buffer;   // the read transfers the buffer and hands it back
-        if (done) break;
-        off += value.length;
+// Reading a File in Chromium: each fresh ArrayBuffer a read returns
+// (slice().arrayBuffer(), a default stream reader's chunks, FileReaderSync)
+// costs the renderer far more than the read itself — 1 GiB takes ~6.5 CPU-s
+// that way and ~1.7 CPU-s through one BYOB reader of Blob.stream() filling a
+// reused buffer. A BYOB stream per slice costs ~1–2 CPU-s per GiB more than one
+// stream read through (bench/js/demo_read_floor.mjs), so the whole file is one
+// stream.
+//
+// wholeReader(file).fill(buf) fills the ArrayBuffer `buf` with the file's next
+// bytes (several reads; the stream transfers buf and hands it back) and returns
+// a Uint8Array over them — shorter than buf only at the end (.ended then). The
+// byte count is checked against file.size: a File that shrinks, grows or
+// changes while read fails loudly, naming the file, never a short hash.
+//
+// Chromium's Blob streams sometimes stop: a read never resolves and nothing
+// runs (seen with a stream per slice, and with one stream over a 1 GiB File in
+// bench/js/demo_read_floor.mjs). A read that brings nothing for STALL_MS is
+// given up: the stream is cancelled and a new one opened at the first byte of
+// the buffer being filled (file.slice(at).stream()), at most RESTARTS times per
+// file. `stallReads` (tests) treats those read numbers as stalled at once.
+const STALL_MS = 15000, RESTARTS = 3;
+function wholeReader(file, { stallReads = [] } = {}) {
+  let r = null, got = 0, reads = 0, restarts = 0;
+  const open = () => { r = (got ? file.slice(got) : file).stream().getReader({ mode: 'byob' }); };
+  try { open(); } catch { r = null; /* not a byte stream here: slice reads */ }
+  const fail = (why) => new Error(`${file.name || 'file'}: ${why}`);
+  const stalled = {};
+  const read = (view) => {
+    const p = r.read(view);
+    if (stallReads.includes(reads++)) { p.catch(() => {}); return Promise.resolve(stalled); }
+    let timer;
+    return Promise.race([p, new Promise((res) => { timer = setTimeout(res, STALL_MS, stalled); })]).finally(() => clearTimeout(timer));
+  };
+  const self = {
+    ended: false,
+    async fill(buf) {
+      let off = 0;
+      if (!r) {
+        const n = Math.min(buf.byteLength, file.size - got);
+        if (n > 0) {
+          let part;
+          try { part = await readSlice(file, got, got + n); } catch (e) { throw fail(`reading failed at byte ${got} of ${file.size}: ${e.message || e}`); }
+          new Uint8Array(buf).set(part);
+          off = n;
+        }
+        if (got + off >= file.size) self.ended = true;
       }
-      r.releaseLock();
-      if (off !== want) throw new Error(`file changed while reading (got ${off} of ${want} bytes at ${a})`);
-      return new Uint8Array(buf, 0, want);
-    }
-  }
-  return readSlice(file, a, b);
+      const size = buf.byteLength;
+      while (r && off < size) {
+        let res;
+        try { res = await read(new Uint8Array(buf, off)); } catch (e) {
+          throw fail(`reading failed at byte ${got + off} of ${file.size} (did it change?): ${(e && e.message) || e}`);
+        }
+        if (res === stalled) {
+          // buf is inside the stuck read: refill a new one from its first byte.
+          if (++restarts > RESTARTS) throw fail(`reading stopped at byte ${got + off} of ${file.size} (no data for ${STALL_MS / 1000} s, ${RESTARTS} restarts)`);
+          console.warn(`${file.name || 'file'}: read stalled at byte ${got + off}; reopening the stream at byte ${got}`);
+          r.cancel().catch(() => {});
+          open();
+          buf = new ArrayBuffer(size);
+          off = 0;
+          continue;
+        }
+        if (res.value) buf = res.value.buffer;
+        else buf = new ArrayBuffer(size);   // cancelled stream: the buffer stays detached
+        if (res.done) { self.ended = true; break; }
+        off += res.value.length;
+        if (got + off > file.size) break;
+      }
+      got += off;
+      if (got > file.size || (self.ended && got !== file.size)) {
+        self.cancel();
+        throw fail(`changed while being read (${got} bytes read, File.size ${file.size})`);
+      }
+      return new Uint8Array(buf, 0, off);
+    },
+    cancel() { if (r) { r.cancel().catch(() => {}); r = null; } },
+  };
+  return self;
 }
 
 // The package's adaptive mode (docs/codecs.md), page side: LZ4 over four
@@ -101,88 +151,81 @@ const OPS = {
   async chunkHash({ file, params }, progress) {
     const h = blake3.create({ threads: params.threads });
     const ch = newChunker(params);
+    const rd = wholeReader(file, params);
     try {
-      for (let a = 0; a < file.size; a += SLICE) {
-        const buf = await readPooled(file, a, Math.min(file.size, a + SLICE));
-        h.update(buf);
-        ch.push(buf);
-        give(buf.buffer);
-        progress({ bytes: a + buf.length, ...ch.fresh() });
+      let buf = new ArrayBuffer(Math.min(BUF, Math.max(1, file.size))), bytes = 0;
+      while (!rd.ended) {
+        const v = await rd.fill(buf);
+        buf = v.buffer;
+        if (!v.length) continue;
+        h.update(v);
+        ch.push(v);
+        bytes += v.length;
+        progress({ bytes, ...ch.fresh() });
       }
       const r = ch.finish();
       return { ...r, blake3: hex.encode(h.digest()) };
-    } finally { h.free(); }
+    } finally { rd.cancel(); h.free(); }
   },
 
-  // One of the two stages, run on two workers: role "hash" (whole-file
-  // BLAKE3) or "chunk" (FastCDC + BLAKE3 per chunk). Each stage needs every
-  // slice in order, and reading a File costs the reading thread more than
-  // hashing it, so the reads are shared: the hash worker reads the even
-  // slices, the chunk worker the odd ones, and each posts a copy of what it
-  // read to the other (a memory copy is far cheaper than a second read).
-  // `window` bounds how far one worker runs ahead of the other.
-  // With `shared` (a SharedArrayBuffer of 2 x window slices: cross-origin
-  // isolated pages) the copy goes into a shared slot and only the slice's
-  // number is posted; otherwise postMessage copies the bytes.
-  async stage({ file, port, params, role, shared }, progress) {
-    const n = Math.ceil(file.size / SLICE);
-    // Without shared memory a copy through postMessage costs about as much as
-    // a read: then the hash worker reads every slice and, once hashed,
-    // transfers it (no copy) to the chunk worker.
-    const split = !!shared;
-    const mine = (i) => (split ? i % 2 === (role === 'hash' ? 0 : 1) : role === 'hash');
-    const step = split ? 2 : 1;
-    const window = IN_FLIGHT;
-    const got = new Map();              // slice index -> bytes from the peer
-    let peerDone = -1, failed = null, waiters = [];
+  // One of the two stages, run on two workers connected by `port`:
+  // role "read" reads the File (once, one stream) and computes the whole-file
+  // BLAKE3; role "chunk" runs FastCDC + BLAKE3 per chunk. The reader transfers
+  // each filled buffer to the chunk worker, which transfers it back when done:
+  // at most IN_FLIGHT buffers of BUF bytes exist, whichever side is slower.
+  // The reader also does the cheaper pass (whole-file BLAKE3 ~0.7 CPU-s per
+  // GiB, reading ~0.8 in this thread) so the two workers' loads are close to
+  // even against chunking's ~1.7 (docs/benchmarks.md, "Upload demo").
+  async stage({ file, port, params, role }, progress) {
+    let failed = null, waiters = [];
     const poke = () => { const w = waiters; waiters = []; w.forEach((f) => f()); };
+    const until = async (cond) => { while (!cond()) { if (failed) throw failed; await new Promise((r) => waiters.push(r)); } if (failed) throw failed; };
+    const free = [], queue = [];
+    let ended = false;
     port.onmessage = (e) => {
       const m = e.data;
       if (m.error) failed = new Error(`other worker: ${m.error}`);
-      else if (m.buf) got.set(m.i, m.buf);
-      else if (m.len !== undefined) got.set(m.i, new Uint8Array(shared, (m.i % (2 * window)) * SLICE, m.len));
-      else peerDone = m.done;
+      else if (m.back) free.push(m.back);
+      else if (m.buf) queue.push(new Uint8Array(m.buf, 0, m.len));
+      else if (m.end) ended = true;
       poke();
     };
-    const until = async (cond) => { while (!cond()) { if (failed) throw failed; await new Promise((r) => waiters.push(r)); } if (failed) throw failed; };
-    // Shared slots: read into a pooled buffer and copy to the slot (a BYOB read cannot target shared memory).
-    const read = (i) => (split ? readPooled : readSlice)(file, i * SLICE, Math.min(file.size, (i + 1) * SLICE));
-    const h = role === 'hash' ? blake3.create({ threads: params.threads }) : null;
+    const h = role === 'read' ? blake3.create({ threads: params.threads }) : null;
     const ch = role === 'chunk' ? newChunker(params) : null;
+    const rd = role === 'read' ? wholeReader(file, params) : null;
     try {
-      let ahead = null;   // the read of my next slice, started early
-      for (let i = 0; i < n; i++) {
-        let buf;
-        if (mine(i)) {
-          await until(() => peerDone >= i - window);
-          buf = await (ahead || read(i));
-          ahead = null;
-          if (split) {
-            // slot i % (2 window): its previous slice (i - 2 window) is done on both sides (peerDone >= i - window)
-            const slot = new Uint8Array(shared, (i % (2 * window)) * SLICE, buf.length);
-            slot.set(buf);
-            give(buf.buffer);
-            buf = slot;
-            port.postMessage({ i, len: buf.length });
-          }
-          if (i + step < n) { const j = i + step; ahead = until(() => peerDone >= j - window).then(() => read(j)); ahead.catch(() => {}); }
-        } else {
-          await until(() => got.has(i));
-          buf = got.get(i);
-          got.delete(i);
+      if (rd) {
+        let made = 0;
+        const size = Math.min(BUF, Math.max(1, file.size));
+        while (!rd.ended) {
+          if (!free.length && made < IN_FLIGHT) { free.push(new ArrayBuffer(size)); made++; }
+          await until(() => free.length > 0);
+          const v = await rd.fill(free.pop());
+          if (!v.length) { free.push(v.buffer); continue; }
+          h.update(v);
+          port.postMessage({ buf: v.buffer, len: v.length }, [v.buffer]);
         }
-        if (h) h.update(buf); else ch.push(buf);
-        const end = i * SLICE + buf.length;
-        if (!split && mine(i)) port.postMessage({ i, buf }, [buf.buffer]);
-        port.postMessage({ done: i });
-        if (ch) progress({ bytes: end, ...ch.fresh() });
+        port.postMessage({ end: true });
+        return { blake3: hex.encode(h.digest()) };
       }
-      if (h) return { blake3: hex.encode(h.digest()) };
+      let bytes = 0;
+      for (;;) {
+        await until(() => queue.length > 0 || ended);
+        if (!queue.length) break;
+        const v = queue.shift();
+        ch.push(v);
+        bytes += v.length;
+        port.postMessage({ back: v.buffer }, [v.buffer]);
+        progress({ bytes, ...ch.fresh() });
+      }
+      // The reader checked the count against file.size; a second check costs nothing.
+      if (bytes !== file.size) throw new Error(`${file.name || 'file'}: changed while being read (${bytes} bytes chunked, File.size ${file.size})`);
       return ch.finish();
     } catch (e) {
       port.postMessage({ error: String(e.message || e) });
       throw e;
     } finally {
+      if (rd) rd.cancel();
       if (h) h.free();
       port.close();
     }
@@ -237,16 +280,18 @@ const OPS = {
         n += value.length;
         buf = value.buffer;
       }
-    } else if (method === 'pooled') {
-      // The chunk + hash read path (readPooled slices) with `work` on each slice: none, hash, chunk, both.
+    } else if (method === 'whole') {
+      // The chunk + hash read path (wholeReader, BUF-sized buffers) with `work` on each buffer: none, hash, chunk, both.
       const h = work === 'hash' || work === 'both' ? blake3.create() : null;
       const ch = work === 'chunk' || work === 'both' ? newChunker({ min: 16384, avg: 65536, max: 262144, level: 1, seed: 0 }) : null;
-      for (let a = 0; a < blob.size; a += slice) {
-        const buf = await readPooled(blob, a, Math.min(blob.size, a + slice));
-        if (h) h.update(buf);
-        if (ch) ch.push(buf);
-        n += buf.length;
-        give(buf.buffer);
+      const rd = wholeReader(blob);
+      let buf = new ArrayBuffer(slice);
+      while (!rd.ended) {
+        const v = await rd.fill(buf);
+        buf = v.buffer;
+        if (h) h.update(v);
+        if (ch) ch.push(v);
+        n += v.length;
       }
       if (h) h.free();
       if (ch) ch.finish();
@@ -261,10 +306,12 @@ const OPS = {
 
   async hash({ blob }) {
     const h = blake3.create();
+    const rd = wholeReader(blob);
     try {
-      for (let a = 0; a < blob.size; a += SLICE) { const buf = await readPooled(blob, a, Math.min(blob.size, a + SLICE)); h.update(buf); give(buf.buffer); }
+      let buf = new ArrayBuffer(Math.min(BUF, Math.max(1, blob.size)));
+      while (!rd.ended) { const v = await rd.fill(buf); buf = v.buffer; h.update(v); }
       return { blake3: hex.encode(h.digest()), size: blob.size };
-    } finally { h.free(); }
+    } finally { rd.cancel(); h.free(); }
   },
 };
 
