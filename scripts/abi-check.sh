@@ -10,6 +10,11 @@
 # The C ABI's types and signatures are all in those objects' DWARF, and
 # compiling 6 files costs seconds where a debug build of the whole library
 # would cost minutes; -public-headers keeps only chunker.h's declarations.
+# Optimised (-O2), so that abi-dumper leaves out the registers and stack
+# offsets where the implementation keeps each parameter: at -Og those come from
+# register allocation inside the function (they change with any edit of its
+# body) and the checker reported them as broken calling conventions. The
+# calling convention itself follows from the signatures, which are compared.
 set -euo pipefail
 root=${CHUNKER_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root"
@@ -27,7 +32,7 @@ cp native/include/chunker.h "$out/headers/"
 objs=()
 for src in native/capi/*.cpp; do
   obj=$out/obj/$(basename "$src" .cpp).o
-  "$cxx" -std=c++20 -g -Og -fPIC -fvisibility=hidden -fvisibility-inlines-hidden -DNDEBUG \
+  "$cxx" -std=c++20 -g -O2 -fPIC -fvisibility=hidden -fvisibility-inlines-hidden -DNDEBUG \
     -DCHUNKER_HAVE_CODECS=1 -DCHUNKER_HAVE_NIX=1 "-DCHUNKER_VERSION=\"$version\"" \
     -Icore/include -Inative/include -Icore/src -c "$src" -o "$obj" &
   objs+=("$obj")
