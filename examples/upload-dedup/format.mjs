@@ -28,26 +28,32 @@ export class FormatError extends Error {}
 // default) makes the pack's name unique even for the same blobs (docs/store-format.md: a writer
 // must never take an existing pack, possibly condemned, for its own).
 export function buildPack(blobs, salt = crypto.randomBytes(4).readUInt32LE(0)) {
-  const n = blobs.length;
-  const body = blobs.reduce((a, b) => a + b.blob.length, 0);
-  const out = Buffer.allocUnsafe(8 + body + n * FOOTER_ENTRY + 16);
-  PACK_MAGIC.copy(out, 0);
-  let off = 8, f = 8 + body;
   const entries = [];
+  let off = PACK_MAGIC.length;
   for (const b of blobs) {
-    b.blob.copy(out, off);
-    Buffer.from(b.hash, 'hex').copy(out, f);
-    out.writeBigUInt64LE(BigInt(off), f + 32);
-    out.writeUInt32LE(b.blob.length, f + 40);
-    out.writeUInt32LE(b.raw, f + 44);
     entries.push({ hash: b.hash, offset: off, length: b.blob.length, raw: b.raw });
     off += b.blob.length;
-    f += FOOTER_ENTRY;
   }
-  out.writeUInt32LE(n, f);
-  out.writeUInt32LE(salt, f + 4);
-  PACK_END.copy(out, f + 8);
+  const out = Buffer.concat([PACK_MAGIC, ...blobs.map((b) => b.blob), packFooter(entries, salt)]);
   return { bytes: out, hash: b3hex(out), entries };
+}
+
+// The footer of a pack whose blobs are `entries` ([{ hash, offset, length, raw }], in order):
+// an entry per blob, their count, the salt and PACK_END (buildPack, and packs written in pieces).
+export function packFooter(entries, salt) {
+  const n = entries.length;
+  const out = Buffer.allocUnsafe(n * FOOTER_ENTRY + 16);
+  entries.forEach((e, i) => {
+    const f = i * FOOTER_ENTRY;
+    out.write(e.hash, f, 32, 'hex');
+    out.writeBigUInt64LE(BigInt(e.offset), f + 32);
+    out.writeUInt32LE(e.length, f + 40);
+    out.writeUInt32LE(e.raw, f + 44);
+  });
+  out.writeUInt32LE(n, n * FOOTER_ENTRY);
+  out.writeUInt32LE(salt, n * FOOTER_ENTRY + 4);
+  PACK_END.copy(out, n * FOOTER_ENTRY + 8);
+  return out;
 }
 
 // The footer of a whole pack file (verify-style reads and tests).

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { blake3, compress, decompress, frameInfo, hex, ready } from 'chunker-wasm';
 import {
-  FormatError, MANIFEST_MAX_BYTES, INDEX_MAX_BYTES, PACK_END, PACK_MAGIC, b3hex, buildIndex, buildPack, indexKey, manifestChecksum, packKey, parseIndex,
+  FormatError, MANIFEST_MAX_BYTES, INDEX_MAX_BYTES, PACK_MAGIC, b3hex, buildIndex, buildPack, indexKey, manifestChecksum, packFooter, packKey, parseIndex,
 } from './format.mjs';
 import { LocalDirBackend } from './storage.mjs';
 
@@ -732,23 +732,12 @@ export class PackIngest {
     if (!this.entries.length) return this.results;
     await this.flush();
     await this.writing;
-    const n = this.entries.length;
-    const footer = Buffer.allocUnsafe(n * 48 + 16);
-    for (const [i, e] of this.entries.entries()) {
-      const f = i * 48;
-      footer.write(e.hash, f, 32, 'hex');
-      footer.writeBigUInt64LE(BigInt(e.offset), f + 32);
-      footer.writeUInt32LE(e.length, f + 40);
-      footer.writeUInt32LE(e.raw, f + 44);
-    }
-    footer.writeUInt32LE(n, n * 48);
-    PACK_END.copy(footer, n * 48 + 8);
     // As putChunks: a pack name already taken (or condemned) is never ours — re-salt (the salt is
     // in the footer: the body is read back to hash it with the new one) and commit again.
     let pack;
     for (let k = 0; ; k++) {
       if (k === 4) throw new Error('pack name taken four times with fresh salts');
-      footer.writeUInt32LE(crypto.randomBytes(4).readUInt32LE(0), n * 48 + 4);
+      const footer = packFooter(this.entries, crypto.randomBytes(4).readUInt32LE(0));
       if (k === 0) { this.packH.update(footer); pack = hex.encode(this.packH.digest()); } else pack = b3hex(Buffer.concat([await this.writer.body(this.size), footer]));
       if (this.avoid.has(pack)) continue;
       if (await this.writer.commit(packKey(pack), footer)) break;
