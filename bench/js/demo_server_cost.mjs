@@ -12,13 +12,14 @@
 //   node bench/js/demo_server_cost.mjs      (BENCH_UPLOAD_SIZE=256M, BENCH_BATCH_MIB=8, BENCH_RUNS=2, BENCH_ENC=page|raw|zstd3)
 //   BENCH_BASELINE=4958de7 node bench/js/demo_server_cost.mjs   (also that commit's server, alternated per run:
 //                                            its examples/upload-dedup extracted under build/, as demo_upload_bench.mjs)
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Chunker, blake3, compress, hex, ready } from 'chunker-wasm';
+import { extractBaselineDemo } from './baseline.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MiB = 1 << 20;
@@ -47,17 +48,11 @@ async function incompressible(b) {
 }
 const cpuOf = (pid) => { const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return { user: f[11] / 100, sys: f[12] / 100 }; };
 
-// The servers to measure: this tree's, and a baseline commit's (its examples/upload-dedup
-// extracted to build/bench-baseline/<ref>/, its dist/ a symlink to this tree's build).
+// The servers to measure: this tree's, and a baseline commit's (bench/js/baseline.mjs).
 const servers = [{ name: 'this tree', file: path.join(ROOT, 'examples/upload-dedup/server.mjs') }];
 if (process.env.BENCH_BASELINE) {
   const ref = process.env.BENCH_BASELINE;
-  const base = path.join(ROOT, 'build/bench-baseline', ref.replace(/[^\w.-]/g, '_'));
-  fs.rmSync(base, { recursive: true, force: true });
-  fs.mkdirSync(base, { recursive: true });
-  execFileSync('sh', ['-c', `git -C "${ROOT}" archive "${ref}" examples/upload-dedup | tar -x -C "${base}"`]);
-  fs.symlinkSync(path.join(ROOT, 'dist'), path.join(base, 'dist'));
-  servers.unshift({ name: `${ref} (baseline)`, file: path.join(base, 'examples/upload-dedup/server.mjs') });
+  servers.unshift({ name: `${ref} (baseline)`, file: path.join(extractBaselineDemo(ROOT, ref), 'server.mjs') });
 }
 
 async function startServer(storeDir, file) {

@@ -22,6 +22,7 @@
 //   BENCH_QUERY=stageThreads=2&level=1   (page options; BENCH_UPLOAD_SIZE=0 skips the upload)
 //
 // Prints a table and one JSON line.
+import { extractBaselineDemo } from './baseline.mjs';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -159,18 +160,9 @@ const bigFile = path.join(tmp, 'big.bin');
 writeRandom(bigFile, SIZE);
 const bigHash = b3sum(bigFile);
 
-// The implementations: this tree, and the baseline's examples/upload-dedup
-// extracted to build/bench-baseline/<ref>/examples/upload-dedup (its server
-// finds dist/ two levels up: a symlink to this tree's build).
+// The implementations: this tree, and the baseline's (bench/js/baseline.mjs).
 const impls = [{ name: 'this tree', dir: path.join(ROOT, 'examples/upload-dedup') }];
-if (BASELINE) {
-  const base = path.join(ROOT, 'build/bench-baseline', BASELINE.replace(/[^\w.-]/g, '_'));
-  fs.rmSync(base, { recursive: true, force: true });
-  fs.mkdirSync(base, { recursive: true });
-  execFileSync('sh', ['-c', `git -C "${ROOT}" archive "${BASELINE}" examples/upload-dedup | tar -x -C "${base}"`]);
-  fs.symlinkSync(path.join(ROOT, 'dist'), path.join(base, 'dist'));
-  impls.unshift({ name: `${BASELINE} (baseline)`, dir: path.join(base, 'examples/upload-dedup') });
-}
+if (BASELINE) impls.unshift({ name: `${BASELINE} (baseline)`, dir: extractBaselineDemo(ROOT, BASELINE) });
 for (const im of impls) im.createServer = (await import(pathToFileURL(path.join(im.dir, 'server.mjs')).href)).createServer;
 
 async function withPage(browser, im, isolated, fn) {
