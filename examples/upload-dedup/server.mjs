@@ -53,37 +53,13 @@ const err = (status, code, message) => new StoreError(status, code, message);
 // The client went away (reset, abort) before its request was read: nobody to answer, nothing to log.
 class ClientGone extends Error {}
 
-// Reads a request body up to `cap` bytes; 413 past it. Content-Length is
-// checked first, so an oversized upload is refused before any of it is read;
-// without one (chunked) reading stops at the cap. The caller then answers and
-// closes the connection (see `answerError`) instead of reading the rest.
-function readBody(req, cap) {
-  return new Promise((resolve, reject) => {
-    const declared = req.headers['content-length'];
-    if (declared !== undefined && Number(declared) > cap) {
-      reject(err(413, 'BODY_TOO_LARGE', `request body larger than ${cap} bytes`));
-      return;
-    }
-    const parts = [];
-    let n = 0, done = false;
-    const onData = (d) => {
-      if (done) return;
-      n += d.length;
-      if (n > cap) {
-        done = true;
-        parts.length = 0;
-        req.off('data', onData);
-        req.pause();
-        reject(err(413, 'BODY_TOO_LARGE', `request body larger than ${cap} bytes`));
-        return;
-      }
-      parts.push(d);
-    };
-    req.on('data', onData);
-    req.on('end', () => { if (!done) { done = true; resolve(Buffer.concat(parts)); } });
-    req.on('error', () => { if (!done) { done = true; reject(new ClientGone('client went away')); } });
-    req.on('close', () => { if (!done) { done = true; reject(new ClientGone('client went away')); } });
-  });
+// Reads a request body whole (bodyReader's limits: 413 past `cap`, Content-Length checked
+// before anything is read).
+async function readBody(req, cap) {
+  const body = bodyReader(req, cap);
+  const parts = [];
+  for (let d; (d = await body.next()) !== null;) parts.push(d);
+  return Buffer.concat(parts);
 }
 
 // UTF-8 is checked, not repaired: a name with invalid bytes is refused rather
@@ -104,9 +80,11 @@ async function readJson(req, cap) {
 }
 
 // A request body as a sequence of pieces, pulled one at a time: next() -> Buffer, or null at
-// the end. Bounded like readBody (Content-Length checked first, 413 at the cap; the caller then
-// answers and closes). The request is paused while more than QUEUE_BYTES wait, so a body is
-// never buffered whole.
+// the end. At most `cap` bytes: Content-Length is checked first, so an oversized upload is
+// refused before any of it is read; without one (chunked) reading stops at the cap with 413.
+// The caller then answers and closes the connection (see `answerError`) instead of reading the
+// rest. The request is paused while more than QUEUE_BYTES wait, so a body is never buffered
+// here whole.
 const QUEUE_BYTES = 4 << 20;
 function bodyReader(req, cap) {
   const declared = req.headers['content-length'];
