@@ -133,10 +133,13 @@ async function looksIncompressible(bytes) {
 function newChunker(params) {
   const c = new Chunker({ min: params.min, avg: params.avg, max: params.max, level: params.level, seed: params.seed, hash: 'blake3', threads: params.threads });
   const hashes = [], lengths = [];
-  let posted = 0;
+  let posted = 0, freed = false;
+  const free = () => { if (!freed) { freed = true; c.free(); } };
   return {
     push(buf) { for (const x of c.push(buf)) { hashes.push(x.hash); lengths.push(x.length); } },
-    finish() { for (const x of c.finish()) { hashes.push(x.hash); lengths.push(x.length); } c.free(); return { hashes, lengths }; },
+    finish() { for (const x of c.finish()) { hashes.push(x.hash); lengths.push(x.length); } free(); return { hashes, lengths }; },
+    // (also on the error path: the wasm-side chunker is freed exactly once)
+    free,
     // the chunks found since the last call (the page draws them as they come)
     fresh() { const r = { hashes: hashes.slice(posted), lengths: lengths.slice(posted) }; posted = hashes.length; return r; },
   };
@@ -165,7 +168,7 @@ const OPS = {
       }
       const r = ch.finish();
       return { ...r, blake3: hex.encode(h.digest()) };
-    } finally { rd.cancel(); h.free(); }
+    } finally { rd.cancel(); h.free(); ch.free(); }
   },
 
   // One of the two stages, run on two workers connected by `port`:
@@ -227,6 +230,7 @@ const OPS = {
     } finally {
       if (rd) rd.cancel();
       if (h) h.free();
+      if (ch) ch.free();
       port.close();
     }
   },
