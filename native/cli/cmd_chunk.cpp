@@ -93,6 +93,7 @@ int run_chunk(int argc, char** argv) {
   po.params = p;
   po.hash = algo;
   po.threads = threads;
+  po.sink_bytes = false;  // the sink below prints offsets, lengths, hashes and stage output sizes only
 #ifdef CHUNKER_HAVE_CODECS
   std::unique_ptr<codec::CompressStage> stage;
   if (!compress.empty()) {

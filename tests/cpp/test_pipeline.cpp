@@ -23,7 +23,9 @@ fastcdc::Params make(std::uint32_t mn, std::uint32_t av, std::uint32_t mx, std::
   return p;
 }
 
-enum class Input { memory, reader, file };
+// file_lean: a file whose sink takes no bytes (PipelineOptions::sink_bytes),
+// which threaded runs read through per-thread buffers (run_segments.cpp).
+enum class Input { memory, reader, file, file_lean };
 
 // pread over d with random short reads (read_exact must loop).
 Result<std::size_t> pread_short(const std::vector<std::uint8_t>& d, std::span<std::uint8_t> b, std::uint64_t off,
@@ -39,7 +41,7 @@ Result<std::size_t> pread_short(const std::vector<std::uint8_t>& d, std::span<st
 // file (pread) and reader kinds.
 Status run_input(ChunkPipeline& pl, const std::vector<std::uint8_t>& d, Input input, HashedChunkSink sink,
                  std::uint64_t seed) {
-  if (input == Input::file)
+  if (input == Input::file || input == Input::file_lean)
     return pl.run_file([&](std::span<std::uint8_t> b, std::uint64_t off) { return pread_short(d, b, off, seed); },
                        d.size(), sink);
   if (input == Input::reader) {
@@ -60,12 +62,18 @@ Status run_input(ChunkPipeline& pl, const std::vector<std::uint8_t>& d, Input in
 
 std::vector<HashedChunk> run_pipeline(const std::vector<std::uint8_t>& d, PipelineOptions o, Input input,
                                       std::uint64_t seed = 1) {
+  if (input == Input::file_lean) o.sink_bytes = false;
   auto pl = ChunkPipeline::create(o);
   EXPECT_TRUE(pl.ok());
   std::vector<HashedChunk> out;
   std::atomic<int> in_sink{0};
   auto sink = [&](const HashedChunk& c, std::span<const std::uint8_t> bytes) {
     EXPECT_EQ(in_sink.fetch_add(1), 0) << "sink called concurrently";
+    if (!o.sink_bytes && bytes.empty()) {  // allowed, not required
+      out.push_back(c);
+      in_sink.fetch_sub(1);
+      return;
+    }
     EXPECT_EQ(bytes.size(), c.length);
     EXPECT_TRUE(std::equal(bytes.begin(), bytes.end(), d.begin() + static_cast<std::ptrdiff_t>(c.offset)));
     out.push_back(c);
@@ -88,7 +96,7 @@ TEST(Pipeline, ParallelExactForAnyThreadCountAndWindow) {
       for (unsigned threads : {1u, 2u, 3u, 4u, 7u}) {
         for (std::size_t window :
              {std::size_t{0}, std::size_t{2} * p.max_size, std::size_t{4} * p.max_size, std::size_t{1} << 20}) {
-          for (Input input : {Input::memory, Input::reader, Input::file}) {
+          for (Input input : {Input::memory, Input::reader, Input::file, Input::file_lean}) {
             PipelineOptions o;
             o.params = p;
             o.hash = HashAlgo::none;
@@ -110,61 +118,65 @@ TEST(Pipeline, ParallelExactForAnyThreadCountAndWindow) {
 }
 
 TEST(Pipeline, RunFileHashesAndReportsReadErrors) {
-  auto d = chunker::test::random_bytes(20 << 20, 12);
-  PipelineOptions o;
-  o.params = make(4096, 16384, 65536);
-  o.hash = HashAlgo::blake3;
-  o.threads = 2;
-  o.window_bytes = 1 << 20;
-  auto got = run_pipeline(d, o, Input::file, 3);
-  ASSERT_FALSE(got.empty());
-  std::uint64_t end = 0;
-  for (const auto& c : got) {
-    ASSERT_EQ(c.offset, end);
-    ASSERT_EQ(c.hash, hash(HashAlgo::blake3, std::span<const std::uint8_t>(d.data() + c.offset, c.length)));
-    end += c.length;
-  }
-  EXPECT_EQ(end, d.size());
+  for (bool lean : {false, true}) {
+    SCOPED_TRACE(lean ? "sink without bytes" : "sink with bytes");
+    auto d = chunker::test::random_bytes(20 << 20, 12);
+    PipelineOptions o;
+    o.params = make(4096, 16384, 65536);
+    o.hash = HashAlgo::blake3;
+    o.threads = 2;
+    o.window_bytes = 1 << 20;
+    o.sink_bytes = !lean;
+    auto got = run_pipeline(d, o, lean ? Input::file_lean : Input::file, 3);
+    ASSERT_FALSE(got.empty());
+    std::uint64_t end = 0;
+    for (const auto& c : got) {
+      ASSERT_EQ(c.offset, end);
+      ASSERT_EQ(c.hash, hash(HashAlgo::blake3, std::span<const std::uint8_t>(d.data() + c.offset, c.length)));
+      end += c.length;
+    }
+    EXPECT_EQ(end, d.size());
 
-  auto no_sink = [](const HashedChunk&, std::span<const std::uint8_t>) {};
-  for (unsigned threads : {1u, 2u, 3u}) {
-    o.threads = threads;
-    // The file is shorter than the size it was opened with (truncated meanwhile).
-    auto pl = ChunkPipeline::create(o);
-    ASSERT_TRUE(pl.ok());
-    Status s = pl->run_file(
-        [&](std::span<std::uint8_t> b, std::uint64_t off) { return pread_short(d, b, off, 7); }, d.size() + 12345,
-        no_sink);
-    EXPECT_EQ(s.code(), Errc::io_error) << s.to_string();
-    EXPECT_NE(s.message().find("shrank"), std::string::npos) << s.message();
-    // A read error reaches the caller unchanged, from whichever thread read.
-    pl = ChunkPipeline::create(o);
-    ASSERT_TRUE(pl.ok());
-    s = pl->run_file(
-        [&](std::span<std::uint8_t> b, std::uint64_t off) -> Result<std::size_t> {
-          if (off + b.size() > (9u << 20)) return Status(Errc::io_error, "disk on fire");
-          return pread_short(d, b, off, 8);
-        },
-        d.size(), no_sink);
-    EXPECT_EQ(s.code(), Errc::io_error);
-    EXPECT_EQ(s.message(), "disk on fire");
-    // Empty input: no chunks, no error.
-    pl = ChunkPipeline::create(o);
-    ASSERT_TRUE(pl.ok());
-    std::size_t calls = 0;
-    s = pl->run_file([&](std::span<std::uint8_t>, std::uint64_t) -> Result<std::size_t> { return std::size_t{0}; },
-                     0, [&](const HashedChunk&, std::span<const std::uint8_t>) { ++calls; });
-    EXPECT_TRUE(s.ok()) << s.to_string();
-    EXPECT_EQ(calls, 0u);
-    // Cancellation stops between windows.
-    std::atomic<bool> cancel{true};
-    PipelineOptions oc = o;
-    oc.cancel = &cancel;
-    pl = ChunkPipeline::create(oc);
-    ASSERT_TRUE(pl.ok());
-    s = pl->run_file([&](std::span<std::uint8_t> b, std::uint64_t off) { return pread_short(d, b, off, 9); },
-                     d.size(), no_sink);
-    EXPECT_EQ(s.code(), Errc::cancelled);
+    auto no_sink = [](const HashedChunk&, std::span<const std::uint8_t>) {};
+    for (unsigned threads : {1u, 2u, 3u}) {
+      o.threads = threads;
+      // The file is shorter than the size it was opened with (truncated meanwhile).
+      auto pl = ChunkPipeline::create(o);
+      ASSERT_TRUE(pl.ok());
+      Status s = pl->run_file(
+          [&](std::span<std::uint8_t> b, std::uint64_t off) { return pread_short(d, b, off, 7); }, d.size() + 12345,
+          no_sink);
+      EXPECT_EQ(s.code(), Errc::io_error) << s.to_string();
+      EXPECT_NE(s.message().find("shrank"), std::string::npos) << s.message();
+      // A read error reaches the caller unchanged, from whichever thread read.
+      pl = ChunkPipeline::create(o);
+      ASSERT_TRUE(pl.ok());
+      s = pl->run_file(
+          [&](std::span<std::uint8_t> b, std::uint64_t off) -> Result<std::size_t> {
+            if (off + b.size() > (9u << 20)) return Status(Errc::io_error, "disk on fire");
+            return pread_short(d, b, off, 8);
+          },
+          d.size(), no_sink);
+      EXPECT_EQ(s.code(), Errc::io_error);
+      EXPECT_EQ(s.message(), "disk on fire");
+      // Empty input: no chunks, no error.
+      pl = ChunkPipeline::create(o);
+      ASSERT_TRUE(pl.ok());
+      std::size_t calls = 0;
+      s = pl->run_file([&](std::span<std::uint8_t>, std::uint64_t) -> Result<std::size_t> { return std::size_t{0}; },
+                       0, [&](const HashedChunk&, std::span<const std::uint8_t>) { ++calls; });
+      EXPECT_TRUE(s.ok()) << s.to_string();
+      EXPECT_EQ(calls, 0u);
+      // Cancellation stops between windows.
+      std::atomic<bool> cancel{true};
+      PipelineOptions oc = o;
+      oc.cancel = &cancel;
+      pl = ChunkPipeline::create(oc);
+      ASSERT_TRUE(pl.ok());
+      s = pl->run_file([&](std::span<std::uint8_t> b, std::uint64_t off) { return pread_short(d, b, off, 9); },
+                       d.size(), no_sink);
+      EXPECT_EQ(s.code(), Errc::cancelled);
+    }
   }
 }
 
@@ -176,18 +188,21 @@ TEST(Pipeline, RunFileReusesItsSlotsAcrossFiles) {
   o.params = p;
   o.hash = HashAlgo::none;
   o.threads = 2;
-  auto pl = ChunkPipeline::create(o);
-  ASSERT_TRUE(pl.ok());
-  std::uint64_t seed = 30;
-  for (std::size_t size : {std::size_t{3} << 20, std::size_t{40} << 20, std::size_t{70000}, std::size_t{9} << 20}) {
-    auto d = chunker::test::random_bytes(size, ++seed);
-    auto ref = reference::chunk_all(d, p.min_size, p.avg_size, p.max_size, p.level, p.seed);
-    std::vector<HashedChunk> got;
-    Status s = run_input(*pl, d, Input::file, [&](const HashedChunk& c, std::span<const std::uint8_t>) { got.push_back(c); },
-                         seed);
-    ASSERT_TRUE(s.ok()) << s.to_string();
-    ASSERT_EQ(got.size(), ref.size()) << size;
-    for (std::size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i].offset, ref[i].offset) << size << " chunk " << i;
+  for (bool lean : {false, true}) {
+    o.sink_bytes = !lean;
+    auto pl = ChunkPipeline::create(o);
+    ASSERT_TRUE(pl.ok());
+    std::uint64_t seed = 30;
+    for (std::size_t size : {std::size_t{3} << 20, std::size_t{40} << 20, std::size_t{70000}, std::size_t{9} << 20}) {
+      auto d = chunker::test::random_bytes(size, ++seed);
+      auto ref = reference::chunk_all(d, p.min_size, p.avg_size, p.max_size, p.level, p.seed);
+      std::vector<HashedChunk> got;
+      Status s = run_input(*pl, d, Input::file, [&](const HashedChunk& c, std::span<const std::uint8_t>) { got.push_back(c); },
+                           seed);
+      ASSERT_TRUE(s.ok()) << s.to_string();
+      ASSERT_EQ(got.size(), ref.size()) << size;
+      for (std::size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i].offset, ref[i].offset) << size << " chunk " << i;
+    }
   }
 }
 
@@ -584,13 +599,14 @@ TEST(Pipeline, RawSinkSeesEveryByteOnceInOrderAfterItsChunks) {
   // raw sink's bytes concatenated are the input, and each span arrives only
   // after the chunks covering it reached the sink.
   const auto d = chunker::test::random_bytes((9 << 20) + 12345, 77);
-  for (Input input : {Input::memory, Input::reader, Input::file}) {
+  for (Input input : {Input::memory, Input::reader, Input::file, Input::file_lean}) {
     for (unsigned threads : {1u, 3u}) {
       PipelineOptions o;
       o.params = make(4096, 16384, 65536);
       o.hash = HashAlgo::none;
       o.threads = threads;
       o.window_bytes = 1 << 20;
+      o.sink_bytes = input != Input::file_lean;  // a raw sink still sees every byte
       auto pl = ChunkPipeline::create(o).value();
       std::vector<std::uint8_t> raw_bytes;
       std::uint64_t emitted = 0;

@@ -69,12 +69,17 @@ struct PipelineOptions {
   std::size_t window_bytes = 0;           // in-flight budget; 0 = auto (run_reader: 8 MiB per thread,
                                           // at least 8 average chunks per thread past max_size;
                                           // run_file: threads + 2 read slots of max(8 MiB, 32 average
-                                          // chunks) + max_size each)
+                                          // chunks) + max_size each; with sink_bytes false or a stage,
+                                          // one buffer of max_size + 8 MiB per thread)
   // Called after each window (segment, when threaded) with bytes done so far
   // and the total (0 if unknown), on whichever pool thread emits, never two at once.
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
   const std::atomic<bool>* cancel = nullptr;  // set to true to stop (-> Errc::cancelled)
   ChunkStage* stage = nullptr;                // optional, not owned
+  // false: the sink never reads `bytes` (without a stage they may then be
+  // empty). Lets threaded run_file pass each byte through a small per-thread
+  // buffer instead of holding whole segments (run_segments.cpp).
+  bool sink_bytes = true;
 };
 
 // Sink for results, called in input order and never concurrently; `bytes` is
@@ -117,10 +122,13 @@ class ChunkPipeline {
   Status run_reader(PipelineRead read, HashedChunkSink sink, std::uint64_t total_hint = 0);
   // A file of known size read by position: each thread reads, chunks and
   // hashes whole segments into a ring of threads + 2 slots (run_segments.cpp),
-  // so reading is spread over the threads and overlaps chunking. A file that
-  // shrinks while read is an io_error. Memory: with an explicit window_bytes
-  // the slots together stay within it (at least threads + 2 slots of
-  // avg_size + max_size bytes each).
+  // so reading is spread over the threads and overlaps chunking. When the sink
+  // needs no raw bytes (sink_bytes false, or a stage) and no raw sink is set,
+  // each thread reads through one reused buffer instead, and the few bytes
+  // the stitch needs again are read again. A file that shrinks while read is
+  // an io_error. Memory: with an explicit window_bytes the buffers together
+  // stay within it (at least threads + 2 slots of avg_size + max_size bytes,
+  // or one of max_size + 4 KiB per thread).
   Status run_file(PipelinePread pread, std::uint64_t size, HashedChunkSink sink);
 
   // Many independent inputs (e.g. the files under a directory), input i of

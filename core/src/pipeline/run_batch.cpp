@@ -36,13 +36,16 @@ void hash_spread(std::span<HashedChunk> chunks, const std::uint8_t* const* data,
 Status ChunkPipeline::run_batch(std::size_t n, FunctionRef<std::uint64_t(std::size_t)> size, BatchInput input,
                                 BatchDone done) {
   if (opts_.stage) return Status(Errc::invalid_argument, "run_batch: not with a ChunkStage");
-  const RawBytesSink* raw = raw_;
-  raw_ = nullptr;
-  struct RestoreRaw {
+  // done() gets chunks, never bytes: no raw sink, and a large input's run
+  // may take the lean path (PipelineOptions::sink_bytes).
+  struct Restore {
     ChunkPipeline* pl;
     const RawBytesSink* raw;
-    ~RestoreRaw() { pl->raw_ = raw; }
-  } restore{this, raw};
+    bool sink_bytes;
+    ~Restore() { pl->raw_ = raw, pl->opts_.sink_bytes = sink_bytes; }
+  } restore{this, raw_, opts_.sink_bytes};
+  raw_ = nullptr;
+  opts_.sink_bytes = false;
 
   const unsigned threads = pool_->size();
   if (threads > 1 && s_->singles_.size() < threads) {

@@ -39,6 +39,12 @@ namespace {
 // noise, small enough that the bytes are still in L2 when scanned and hashed.
 // (256 KiB to 2 MiB measured the same, 2 threads, 64K preset + BLAKE3.)
 constexpr std::uint64_t kReadBlock = std::uint64_t{1} << 20;
+// Lean runs (see prepare): each thread reads through its own buffer of
+// max_size + kRollAhead bytes, reused for every segment it takes, instead of
+// a slot that holds a whole segment. Past the max_size look-ahead the scan
+// needs, the rest is room to read ahead; the unscanned tail (under max_size)
+// moves to the front when the buffer is full, a copy inside the cache.
+constexpr std::uint64_t kRollAhead = std::uint64_t{8} << 20;
 
 using detail::Segment;
 
@@ -50,11 +56,22 @@ class SegmentRun {
              detail::PipelineScratch& scratch)
       : o_(o), cutter_(cutter), stats_(stats), threads_(threads), size_(size), end_(starts), base_(base),
         total_(total), mem_(mem), pread_(pread), sink_(sink), raw_(raw), max_(o.params.max_size),
-        ring_mem_(*scratch.read_ring_), ring_(scratch.ring_), stage_out_(scratch.stage_out_) {}
+        ring_mem_(*scratch.read_ring_), stitch_buf_(scratch.stitch_buf_), ring_(scratch.ring_),
+        stage_out_(scratch.stage_out_) {}
 
   // Sizes segments and allocates the ring (files only).
   Status prepare(bool auto_window) {
     const std::uint64_t avg = o_.params.avg_size;
+    // Lean: nothing after a segment's job reads its bytes again, except
+    // stitch()'s few chunks at its start, which it reads again by position:
+    // the sink takes no raw bytes (it asked for none, or gets the stage's
+    // output) and there is no raw sink. A segment's bytes then pass through
+    // one reused per-thread buffer rather than a ring slot written once and
+    // read back, and segments may be long. Why it matters: memory that is new
+    // or out of cache costs the copy into it (and first touch, a page fault
+    // and zeroing) more than the scan saves (docs/benchmarks-log.md,
+    // "lean segments").
+    lean_ = !mem_ && !raw_ && (o_.stage != nullptr || !o_.sink_bytes);
     // A job per thread plus slack for out-of-order finishes. The scratch ring
     // only grows (its segments keep their vectors' capacity for the next run);
     // this run uses its first slots_.
@@ -64,35 +81,51 @@ class SegmentRun {
     // Each segment boundary costs a second scan of a chunk or so (the job's
     // first chunk, then stitch()'s resync; hashes are not repeated): 32
     // average chunks per segment keep that near 3 % of the scan. In memory without a
-    // stage nothing is read or buffered per segment, so segments can be much
-    // larger (64 MiB: fewer boundaries; the tail below keeps the balance).
+    // stage, and in lean runs, nothing is buffered per segment, so segments can be
+    // much larger (64 MiB: fewer boundaries; the tail below keeps the balance).
     if (auto_window) {
       seg_ = std::max<std::uint64_t>(std::uint64_t{8} << 20, 32 * avg);
-      if (mem_ && !o_.stage) seg_ = std::max<std::uint64_t>(seg_, std::uint64_t{64} << 20);
+      if ((mem_ && !o_.stage) || lean_) seg_ = std::max<std::uint64_t>(seg_, std::uint64_t{64} << 20);
     } else {  // the ring of slots (segment + max_size each) stays within the budget
       const std::uint64_t slot = o_.window_bytes / slots_;
       seg_ = std::max<std::uint64_t>({slot > max_ ? slot - max_ : 0, avg, 4096});
     }
     tail_min_ = std::min<std::uint64_t>(seg_, std::max<std::uint64_t>(std::uint64_t{1} << 20, 8 * avg));
     if (mem_) return {};
-    // A short input needs fewer and smaller slots: segment lengths never grow,
-    // so the first is the largest, and there may be fewer segments than slots.
-    const std::uint64_t first = next_length();
-    std::size_t segments = 0;
-    for (std::uint64_t a = 0; a < end_ && segments < slots_; ++segments) a += length_at(a);
-    slots_ = segments;
-    slot_bytes_ = static_cast<std::size_t>(std::min<std::uint64_t>(first + max_, size_));
-    slot_bytes_ = (slot_bytes_ + 4095) / 4096 * 4096;
+    std::size_t need = 0;
+    if (lean_) {
+      std::uint64_t roll = max_ + kRollAhead;
+      if (!auto_window) roll = std::clamp<std::uint64_t>(o_.window_bytes / threads_, max_ + 4096, roll);
+      buf_bytes_ = static_cast<std::size_t>(std::min<std::uint64_t>(roll, size_));
+      buf_bytes_ = (buf_bytes_ + 4095) / 4096 * 4096;
+      need = buf_bytes_ * threads_;
+      // stitch() reads at most max_size bytes from a chunk start again. Huge
+      // pages here too: first touch of 4 KiB pages costs more than the read.
+      const std::size_t sb = static_cast<std::size_t>(max_);
+      if (stitch_buf_.bytes < sb) {
+        stitch_buf_.buf = detail::alloc_window(sb);
+        stitch_buf_.bytes = stitch_buf_.buf ? sb : 0;
+        if (!stitch_buf_.buf) return Status(Errc::out_of_memory, "cannot allocate " + std::to_string(sb) + " bytes");
+      }
+    } else {
+      // A short input needs fewer and smaller slots: segment lengths never grow,
+      // so the first is the largest, and there may be fewer segments than slots.
+      const std::uint64_t first = next_length();
+      std::size_t segments = 0;
+      for (std::uint64_t a = 0; a < end_ && segments < slots_; ++segments) a += length_at(a);
+      slots_ = segments;
+      buf_bytes_ = static_cast<std::size_t>(std::min<std::uint64_t>(first + max_, size_));
+      buf_bytes_ = (buf_bytes_ + 4095) / 4096 * 4096;
+      need = buf_bytes_ * slots_;
+    }
     // 2 MiB aligned and THP-advised: without huge pages every 4 KiB page costs
     // a TLB walk, nested under a hypervisor (docs/benchmarks-log.md,
     // "2026-12-04, evening": huge pages matter more than cache residency).
-    const std::size_t need = slot_bytes_ * slots_;
     if (ring_mem_.bytes < need) {
       ring_mem_.buf = detail::alloc_window(need);
       ring_mem_.bytes = ring_mem_.buf ? need : 0;
       if (!ring_mem_.buf)
-        return Status(Errc::out_of_memory, "cannot allocate " + std::to_string(slots_) + " read slots of " +
-                                               std::to_string(slot_bytes_) + " bytes");
+        return Status(Errc::out_of_memory, "cannot allocate " + std::to_string(need) + " bytes of read buffers");
     }
     return {};
   }
@@ -180,18 +213,26 @@ class SegmentRun {
     g.status = Status();
     g.read_s = g.chunk_s = g.hash_s = g.stage_s = 0;
     const std::uint64_t a = g.a, e = g.e, hi = std::min(e + max_, size_);
-    std::uint8_t* buf = mem_ ? nullptr : ring_mem_.buf.get() + slot * slot_bytes_;
+    // buf holds bytes [win, have) of the input. A slot (or memory) holds all
+    // of [a, hi); a lean thread's buffer only what is yet to be scanned.
+    std::uint8_t* buf = mem_ ? nullptr : ring_mem_.buf.get() + (lean_ ? w : slot) * buf_bytes_;
     const std::uint8_t* d = mem_ ? mem_ + a : buf;
-    g.data = d;
-    std::uint64_t have = a;  // bytes [a, have) are in place
+    g.data = lean_ ? nullptr : d;
+    std::uint64_t win = a;   // the input offset of d[0]
+    std::uint64_t have = a;  // bytes [a, have) were read
     std::uint64_t s = a;     // next chunk start
     while (s < e) {
       const std::uint64_t need = std::min(s + max_, hi);
       const double t0 = now_s();
       if (have < need) {
-        const std::uint64_t to = std::min(hi, std::max(need, have + kReadBlock));
+        std::uint64_t to = std::min(hi, std::max(need, have + kReadBlock));
         if (!mem_) {
-          if (Status st = detail::read_exact(*pread_, {buf + (have - a), static_cast<std::size_t>(to - have)}, have);
+          if (to - win > buf_bytes_) {  // lean only: keep the unscanned [s, have), under max_size bytes
+            std::memmove(buf, buf + (s - win), static_cast<std::size_t>(have - s));
+            win = s;
+            to = std::min(to, win + buf_bytes_);  // still >= need: buf_bytes_ > max_size
+          }
+          if (Status st = detail::read_exact(*pread_, {buf + (have - win), static_cast<std::size_t>(to - have)}, have);
               !st.ok()) {
             g.status = st;
             return;
@@ -203,7 +244,7 @@ class SegmentRun {
       const std::size_t first = g.chunks.size();
       // A cut is exact once max_size bytes past its start (or the end of input) are visible.
       while (s < e && std::min(s + max_, hi) <= have) {
-        const fastcdc::Cut c = cutter_.find_cut(d + (s - a), static_cast<std::size_t>(have - s));
+        const fastcdc::Cut c = cutter_.find_cut(d + (s - win), static_cast<std::size_t>(have - s));
         g.chunks.push_back(HashedChunk{base_ + s, c.length, c.fingerprint, {}});
         s += c.length;
       }
@@ -216,10 +257,10 @@ class SegmentRun {
         found = found.subspan(1);
         if (o_.stage) g.ends.push_back(g.arena.size());
       }
-      detail::hash_chunks(o_.hash, found, d, base_ + a);
+      detail::hash_chunks(o_.hash, found, d, base_ + win);
       const double t3 = now_s();
       if (o_.stage) {
-        g.status = detail::stage_chunks(*o_.stage, w, found, d, base_ + a, stage_out_[w], g.arena, g.ends);
+        g.status = detail::stage_chunks(*o_.stage, w, found, d, base_ + win, stage_out_[w], g.arena, g.ends);
         if (!g.status.ok()) return;
       }
       const double t4 = now_s();
@@ -228,6 +269,42 @@ class SegmentRun {
       g.hash_s += t3 - t2;
       g.stage_s += t4 - t3;
     }
+  }
+
+  // Lean runs: bytes [p, lim) for stitch(), read again by position into the
+  // stitch buffer (which keeps what it already holds from p on).
+  Result<const std::uint8_t*> reread(std::uint64_t p, std::uint64_t lim) {
+    std::uint8_t* b = stitch_buf_.buf.get();
+    if (p < sa_ || p > sh_) sa_ = sh_ = p;
+    if (lim <= sh_) return b + (p - sa_);
+    if (p > sa_) {
+      std::memmove(b, b + (p - sa_), static_cast<std::size_t>(sh_ - p));
+      sa_ = p;
+    }
+    CHUNKER_TRY(detail::read_exact(*pread_, {b + (sh_ - sa_), static_cast<std::size_t>(lim - sh_)}, sh_));
+    sh_ = lim;
+    return b;
+  }
+
+  // The chunk that starts at p (stitch()): in a lean run, from its bytes read
+  // again, first only as far as most chunks end (a cut found before the end of
+  // what is visible is exact), then, if need be, max_size bytes.
+  Result<std::pair<fastcdc::Cut, const std::uint8_t*>> cut_at(const Segment& g, std::uint64_t p) {
+    const std::uint64_t lim = std::min(p + max_, size_);
+    if (!lean_) {
+      const std::uint8_t* at = g.data + (p - g.a);
+      return std::pair{cutter_.find_cut(at, static_cast<std::size_t>(lim - p)), at};
+    }
+    const std::uint64_t most = std::min(lim, p + o_.params.min_size + 2 * std::uint64_t{o_.params.avg_size});
+    auto at = reread(p, most);
+    if (!at) return at.status();
+    fastcdc::Cut c = cutter_.find_cut(*at, static_cast<std::size_t>(most - p));
+    if (c.length == most - p && most < lim) {
+      at = reread(p, lim);
+      if (!at) return at.status();
+      c = cutter_.find_cut(*at, static_cast<std::size_t>(lim - p));
+    }
+    return std::pair{c, *at};
   }
 
   void emit(const HashedChunk& c, std::span<const std::uint8_t> bytes) {
@@ -253,7 +330,10 @@ class SegmentRun {
       if (it != sv.end() && it->offset == base_ + p && (it != sv.begin() || g.a == 0)) {
         for (auto i = static_cast<std::size_t>(it - sv.begin()); i < sv.size(); ++i) {
           if (!o_.stage) {
-            emit(sv[i], {g.data + (sv[i].offset - base_ - g.a), sv[i].length});
+            if (lean_)
+              emit(sv[i], {});
+            else
+              emit(sv[i], {g.data + (sv[i].offset - base_ - g.a), sv[i].length});
           } else {
             const std::size_t b = i == 0 ? 0 : g.ends[i - 1];
             emit(sv[i], {g.arena.data() + b, g.ends[i] - b});
@@ -262,9 +342,10 @@ class SegmentRun {
         p = sv.back().offset - base_ + sv.back().length;
         break;
       }
-      // p < e, so [p, p + max_size) is in g's slot.
-      const std::uint8_t* at = g.data + (p - g.a);
-      const fastcdc::Cut c = cutter_.find_cut(at, static_cast<std::size_t>(std::min(p + max_, size_) - p));
+      // p < e, so [p, p + max_size) is in g's slot (or read again, when lean).
+      const auto cut = cut_at(g, p);
+      if (!cut) return cut.status();
+      const auto [c, at] = *cut;
       HashedChunk hc{base_ + p, c.length, c.fingerprint, {}};
       if (o_.hash != HashAlgo::none) hc.hash = hash(o_.hash, std::span<const std::uint8_t>(at, c.length));
       if (o_.stage) {
@@ -278,7 +359,7 @@ class SegmentRun {
       ++stats_.rechunked;
       p += c.length;
     }
-    // [emitted_, p) is in g's slot: it starts at or after g.a and ends before g.e + max_size.
+    // [emitted_, p) is in g's slot: it starts at or after g.a and ends before g.e + max_size (never lean).
     if (raw_) (*raw_)({g.data + (emitted_ - g.a), static_cast<std::size_t>(p - emitted_)});
     stats_.bytes += p - emitted_;
     emitted_ = p;
@@ -300,9 +381,12 @@ class SegmentRun {
   const RawBytesSink* raw_;
   const std::uint64_t max_;
   std::uint64_t seg_ = 0, tail_min_ = 0;
-  std::size_t slot_bytes_ = 0;
-  std::size_t slots_ = 0;  // ring_ slots in use
+  bool lean_ = false;
+  std::size_t buf_bytes_ = 0;  // one slot, or (lean) one thread's buffer
+  std::size_t slots_ = 0;      // ring_ slots in use
   detail::ReadRing& ring_mem_;
+  detail::ReadRing& stitch_buf_;  // lean: bytes [sa_, sh_) read again for stitch()
+  std::uint64_t sa_ = 0, sh_ = 0;
   std::vector<Segment>& ring_;
   std::vector<std::vector<std::uint8_t>>& stage_out_;  // per worker
 

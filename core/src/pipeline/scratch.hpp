@@ -29,6 +29,7 @@ struct PipelineScratch {
   // windows) reuse their vectors' capacity instead of allocating per input.
   std::vector<Segment> ring_;
   std::vector<std::vector<std::uint8_t>> stage_out_;  // per worker: one chunk's stage output
+  detail::ReadRing stitch_buf_;                 // lean run_file: bytes stitch() reads again
   std::unique_ptr<detail::ReadRing> read_ring_;  // run_file's slots / run_reader's window, reused by the next file
   std::vector<ChunkPipeline> singles_;  // run_batch's single-threaded pipelines, one per pool thread
 };
