@@ -292,6 +292,12 @@ TEST(CodecAdaptive, StoresIncompressibleCompressesText) {
   EXPECT_TRUE(r->probed_incompressible);
   EXPECT_EQ(r->codec, Codec::none);
   EXPECT_TRUE(out == jpeg);
+  // Without the copy: nothing in out, the size is the input's.
+  r = codec::compress_adaptive(*comp, jpeg, out, /*copy_stored=*/false);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->stored);
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(r->size, jpeg.size());
 
   Bytes rnd = random_bytes(1 << 20, 5);
   EXPECT_TRUE(codec::looks_incompressible(rnd));

@@ -239,14 +239,15 @@ Result<CompressChoice> resolve_compress(std::string_view codec, std::string_view
 bool looks_incompressible(std::span<const std::uint8_t> data) noexcept;
 
 struct AdaptiveResult {
-  Codec codec = Codec::none;   // none = stored: `out` holds the input verbatim
+  Codec codec = Codec::none;   // none = stored: `out` holds the input verbatim (or nothing, see below)
   bool stored = false;
   bool probed_incompressible = false;   // stored on the probe alone, nothing compressed
   std::size_t size = 0;                 // bytes in `out`
 };
 // Compresses with `c` unless the probe says the data is incompressible or the
-// frame would not be smaller than the input; then stores it (a copy).
+// frame would not be smaller than the input; then stores it (a copy in `out`,
+// or, with copy_stored false, nothing: the caller uses `in`, size is in.size()).
 Result<AdaptiveResult> compress_adaptive(Compressor& c, std::span<const std::uint8_t> in,
-                                         std::vector<std::uint8_t>& out);
+                                         std::vector<std::uint8_t>& out, bool copy_stored = true);
 
 }  // namespace chunker::codec

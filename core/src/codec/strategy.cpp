@@ -93,22 +93,28 @@ bool looks_incompressible(std::span<const std::uint8_t> data) noexcept {
 }
 
 Result<AdaptiveResult> compress_adaptive(Compressor& c, std::span<const std::uint8_t> in,
-                                         std::vector<std::uint8_t>& out) {
+                                         std::vector<std::uint8_t>& out, bool copy_stored) {
   AdaptiveResult r;
+  auto store = [&] {
+    if (copy_stored)
+      out.assign(in.begin(), in.end());
+    else
+      out.clear();
+    r.stored = true;
+    r.size = in.size();
+  };
   if (looks_incompressible(in)) {
-    out.assign(in.begin(), in.end());
-    r.stored = r.probed_incompressible = true;
-    r.size = out.size();
+    store();
+    r.probed_incompressible = true;
     return r;
   }
   CHUNKER_TRY(c.compress(in, out));
   if (out.size() >= in.size()) {
-    out.assign(in.begin(), in.end());
-    r.stored = true;
+    store();
   } else {
     r.codec = c.codec();
+    r.size = out.size();
   }
-  r.size = out.size();
   return r;
 }
 

@@ -56,6 +56,12 @@ std::vector<std::uint8_t> PackBuilder::finish(Digest& name, std::vector<BlobEntr
   return out;
 }
 
+void PackBuilder::recycle(std::vector<std::uint8_t>&& bytes) {
+  if (!entries_.empty() || bytes.capacity() <= data_.capacity()) return;
+  data_ = std::move(bytes);
+  data_.assign(kPackMagic, kPackMagic + 8);
+}
+
 Result<std::vector<BlobEntry>> parse_pack(std::span<const std::uint8_t> p, const fastcdc::Params& chunking) {
   if (p.size() < 8 + kTrailer || std::memcmp(p.data(), kPackMagic, 8) != 0) return bad_pack("bad magic (not a pack)");
   const std::uint8_t* t = p.data() + p.size() - kTrailer;

@@ -20,11 +20,21 @@ PackWriter::~PackWriter() {
   for (auto& t : threads_) t.join();
 }
 
+std::optional<PackBuilder> PackWriter::take_spare() {
+  std::lock_guard g(mu_);
+  if (spares_.empty()) return std::nullopt;
+  PackBuilder pb = std::move(spares_.back());
+  spares_.pop_back();
+  return pb;
+}
+
 void PackWriter::submit(PackBuilder&& pb) {
   if (threads_.empty()) {
     SyncSet pending;
     auto w = write_pack(b_, pb, pending);
     done_(std::move(w), pending);
+    std::lock_guard g(mu_);
+    if (spares_.size() <= max_waiting_) spares_.push_back(std::move(pb));
     return;
   }
   std::unique_lock l(mu_);
@@ -53,6 +63,7 @@ void PackWriter::loop() {
     auto w = write_pack(b_, pb, pending);
     done_(std::move(w), pending);
     l.lock();
+    if (spares_.size() <= max_waiting_) spares_.push_back(std::move(pb));
     --busy_;
     cv_room_.notify_all();
   }

@@ -10,6 +10,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -29,6 +30,9 @@ class PackWriter {
   ~PackWriter();
 
   void submit(PackBuilder&& pb);
+  // An empty builder for the next pack: one whose written pack's memory it
+  // kept (PackBuilder::recycle), when there is one.
+  std::optional<PackBuilder> take_spare();
   // Returns once every submitted pack is done.
   void drain();
 
@@ -41,6 +45,7 @@ class PackWriter {
   std::mutex mu_;
   std::condition_variable cv_work_, cv_room_;
   std::deque<PackBuilder> queue_;
+  std::vector<PackBuilder> spares_;  // written, empty, memory kept; at most max_waiting_ + 1
   std::size_t busy_ = 0;
   bool stop_ = false;
   std::vector<std::thread> threads_;

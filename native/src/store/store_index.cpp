@@ -84,6 +84,7 @@ Result<WrittenPack> write_pack(Backend& b, PackBuilder& pb, SyncSet& pending) {
   std::vector<std::uint8_t> bytes = pb.finish(p.name, p.entries);
   const std::string key = pack_rel_path(p.name);
   auto made = b.create(key, bytes, pending);
+  pb.recycle(std::move(bytes));
   if (!made) return made.status();
   if (!*made) return Status(Errc::io_error, b.describe(key) + ": a pack of this name exists already (salt collision); not reused");
   return p;

@@ -187,12 +187,13 @@ Status StoreStage::process(unsigned worker, const HashedChunk& chunk, std::span<
     return Status(Errc::io_error, "chunk at offset " + std::to_string(chunk.offset) +
                                       " changed between hashing and storing (input modified while read)");
   auto& tmp = tmp_[worker];
-  auto r = codec::compress_adaptive(ctx_[worker], in, tmp);
+  auto r = codec::compress_adaptive(ctx_[worker], in, tmp, /*copy_stored=*/false);
   if (!r) return r.status();
   if (!r->stored && r->codec != codec::Codec::zstd) return Status(Errc::internal, "adaptive strategy is not zstd");
-  out.reserve(1 + r->size);
+  const std::span<const std::uint8_t> payload = r->stored ? in : std::span<const std::uint8_t>(tmp.data(), r->size);
+  out.reserve(1 + payload.size());
   out.push_back(static_cast<std::uint8_t>(r->stored ? ChunkTag::stored : ChunkTag::zstd));
-  out.insert(out.end(), tmp.begin(), tmp.begin() + static_cast<std::ptrdiff_t>(r->size));
+  out.insert(out.end(), payload.begin(), payload.end());
   return {};
 }
 
@@ -279,7 +280,12 @@ Status PutSession::append_blob(const Digest& h, std::uint32_t raw, std::span<con
     std::lock_guard g(mu_);
     if (!fatal_.ok()) return fatal_;
     if (!in_packs_.insert(h).second) return {};
-    if (cur_.empty()) cur_.reserve(cfg_.pack_size + blob.size() + (1u << 16));
+    if (cur_.empty()) {
+      if (auto spare = writer_.take_spare()) cur_ = std::move(*spare);  // lock order: mu_, then the writer's
+      // The largest a pack gets (its last blob is at most a stored chunk, tag
+      // + max_size bytes; then the footer), so a recycled buffer always fits.
+      cur_.reserve(cfg_.pack_size + cfg_.chunking.max_size + 1 + (1u << 16));
+    }
     cur_.add(h, raw, blob);
     ++res.new_chunks;
     res.new_bytes += blob.size();
