@@ -6,7 +6,8 @@
 // the page's main thread, two workers reading alternate
 // slices side by side, `hash` (read + whole-file BLAKE3), and `whole` (the
 // chunk + hash read path: one BYOB stream over the File, 8 MiB buffers) with
-// each stage's work on what it reads. MiB/s (best
+// each stage's work on each filled buffer or, "per read", on each read's
+// bytes before the next read (what the demo does). MiB/s (best
 // wall clock) and the least CPU of all Chromium processes per GiB, split by
 // process; the last line turns the cheapest read into a bound on chunk + hash.
 //
@@ -94,7 +95,8 @@ try {
     ['2 workers side by side, slice 32 MiB', '__rf2', 'read', { method: 'slice', slice: 32 << 20 }],
     ['read + whole-file BLAKE3 (op hash)', '__rf', 'hash', {}],
     ...BUFS.map((m) => [`stream, BYOB reader, one ${m} MiB buffer`, '__rf', 'read', { method: 'byob', slice: m << 20 }]),
-    ...BUFS.flatMap((m) => ['none', 'hash', 'chunk', 'both'].map((w) => [`whole-file BYOB stream ${m} MiB buffers, work: ${w}`, '__rf', 'read', { method: 'whole', slice: m << 20, work: w }]))];
+    ...BUFS.flatMap((m) => ['none', 'hash', 'chunk', 'both'].map((w) => [`whole-file BYOB stream ${m} MiB buffers, work: ${w}`, '__rf', 'read', { method: 'whole', slice: m << 20, work: w }])),
+    ...BUFS.flatMap((m) => ['hash', 'chunk', 'both'].map((w) => [`whole-file BYOB stream ${m} MiB buffers, ${w} per read`, '__rf', 'read', { method: 'whole', slice: m << 20, work: w, perRead: true }]))];
   console.log(`Chromium, page workers, ${SIZE / MiB} MiB random disk-backed File (page cache warm), best of ${RUNS}; load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log(`${'case'.padEnd(42)}  MiB/s  MiB per CPU-s  CPU-s per GiB (browser / renderer / network / other)`);
   let floor = Infinity;
