@@ -101,10 +101,11 @@ try {
   console.log(`${'case'.padEnd(42)}  MiB/s  MiB per CPU-s  CPU-s per GiB (browser / renderer / network / other)`);
   let floor = Infinity;
   for (const [name, fn, op, args] of cases.filter(([n]) => !only || only.test(n))) {
-    let fast = Infinity, best = null;
+    let fast = Infinity, best = null, reads = 0;
     for (let r = 0; r < RUNS; r++) {
       const c0 = childCpu(), t0 = performance.now();
-      await page.evaluate(([fn, op, args]) => window[fn](op, args), [fn, op, args]);
+      const res = await page.evaluate(([fn, op, args]) => window[fn](op, args), [fn, op, args]);
+      if (res && res.reads) reads = res.reads;
       const ms = performance.now() - t0, c1 = childCpu();
       const cpu = c1.total - c0.total, by = Object.fromEntries(Object.keys(c1.by).map((k) => [k, c1.by[k] - c0.by[k]]));
       fast = Math.min(fast, ms);
@@ -112,7 +113,7 @@ try {
     }
     const perGiB = (x) => ((x * (1 << 30)) / SIZE).toFixed(2);
     if (op === 'read') floor = Math.min(floor, (best.cpu * (1 << 30)) / SIZE);
-    console.log(`${name.padEnd(42)} ${(SIZE / MiB / (fast / 1000)).toFixed(0).padStart(6)} ${(SIZE / MiB / best.cpu).toFixed(0).padStart(14)}  ${perGiB(best.cpu)} (${Object.values(best.by).map(perGiB).join(' / ')})`);
+    console.log(`${name.padEnd(42)} ${(SIZE / MiB / (fast / 1000)).toFixed(0).padStart(6)} ${(SIZE / MiB / best.cpu).toFixed(0).padStart(14)}  ${perGiB(best.cpu)} (${Object.values(best.by).map(perGiB).join(' / ')})${reads ? `, ${reads} reads (last run)` : ''}`);
   }
   // The bound: a page that reads every byte once cannot go faster than its cores can read.
   if (floor < Infinity) {

@@ -19,9 +19,9 @@ import { Chunker, blake3, compress, hex, ready } from '/pkg/esm/index.browser.js
 const SLICE = 32 << 20;
 // Chunk + hash buffers: BUF bytes each, at most IN_FLIGHT per file in all
 // (bounded memory: the reader waits for one to come back). 2 MiB is what one
-// read brings at most (Chromium's pipe) and keeps each buffer's bytes in cache
-// between the reader's pass and the chunker's copy into wasm memory: 2 MiB x 8
-// measured ~8 % faster than 8 MiB x 4 with two workers.
+// read brings at most (Chromium's pipe); 2 MiB x 8 measured no slower than
+// 8 MiB x 4 with two workers (a few % faster in noisy A/B runs) with half the
+// memory.
 const BUF = 2 << 20;
 const IN_FLIGHT = 8;
 
@@ -50,10 +50,10 @@ const readSlice = async (file, a, b) => {
 // reads cheap: the browser fills the stream's pipe (2 MiB in Chromium) while the
 // worker works, so the next read brings more. Reads back to back bring ~100 KiB
 // each, and every read costs the worker, the renderer's IO thread and the
-// browser process alike: hashing 8 MiB after filling a buffer this way took
-// ~10 000 reads per GiB and ~1.2 CPU-s more (all Chromium processes) than
-// hashing each read's bytes before the next read (~2 000–4 000 reads of up to
-// 2 MiB; bench/js/demo_read_floor.mjs, "whole ... hash per read").
+// browser process alike: reading a 1 GiB File and hashing each filled buffer
+// took 6 000–10 000 reads and 2.8–3.4 CPU-s (all Chromium processes), hashing
+// each read's bytes before the next read ~2 500 reads and 2.4–2.9 CPU-s, about
+// what reading alone costs (bench/js/demo_read_floor.mjs, "hash per read").
 //
 // Chromium's Blob streams sometimes stop: a read never resolves and nothing
 // runs (seen with a stream per slice, and with one stream over a 1 GiB File in
@@ -76,6 +76,7 @@ function wholeReader(file, { stallReads = [] } = {}) {
   };
   const self = {
     ended: false,
+    reads: () => reads,   // stream reads so far (the read benchmark prints them)
     async fill(buf, onRead) {
       let off = 0;
       if (!r) {
@@ -333,6 +334,7 @@ const OPS = {
       }
       if (h) h.free();
       if (ch) ch.finish();
+      return { size: n, reads: rd.reads() };
     } else if (method === 'sync') {
       const fr = new FileReaderSync();
       for (let a = 0; a < blob.size; a += slice) n += fr.readAsArrayBuffer(blob.slice(a, Math.min(blob.size, a + slice))).byteLength;
