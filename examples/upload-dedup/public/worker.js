@@ -18,9 +18,12 @@ import { Chunker, blake3, compress, hex, ready } from '/pkg/esm/index.browser.js
 // 32 MiB 194; bench/js/demo_read_floor.mjs).
 const SLICE = 32 << 20;
 // Chunk + hash buffers: BUF bytes each, at most IN_FLIGHT per file in all
-// (bounded memory: the reader waits for one to come back).
-const BUF = 8 << 20;
-const IN_FLIGHT = 4;
+// (bounded memory: the reader waits for one to come back). 2 MiB is what one
+// read brings at most (Chromium's pipe); 2 MiB x 8 measured no slower than
+// 8 MiB x 4 with two workers (a few % faster in noisy A/B runs) with half the
+// memory.
+const BUF = 2 << 20;
+const IN_FLIGHT = 8;
 
 const readSlice = async (file, a, b) => {
   const buf = new Uint8Array(await file.slice(a, b).arrayBuffer());
@@ -36,11 +39,21 @@ const readSlice = async (file, a, b) => {
 // stream read through (bench/js/demo_read_floor.mjs), so the whole file is one
 // stream.
 //
-// wholeReader(file).fill(buf) fills the ArrayBuffer `buf` with the file's next
-// bytes (several reads; the stream transfers buf and hands it back) and returns
-// a Uint8Array over them — shorter than buf only at the end (.ended then). The
-// byte count is checked against file.size: a File that shrinks, grows or
-// changes while read fails loudly, naming the file, never a short hash.
+// wholeReader(file).fill(buf, onRead) fills the ArrayBuffer `buf` with the
+// file's next bytes (several reads; the stream transfers buf and hands it back)
+// and returns a Uint8Array over them — shorter than buf only at the end (.ended
+// then). The byte count is checked against file.size: a File that shrinks,
+// grows or changes while read fails loudly, naming the file, never a short hash.
+//
+// onRead(bytes, at) (optional) sees each read's bytes as they arrive (`at`: their
+// offset in the file), for work done between reads. That work is what makes the
+// reads cheap: the browser fills the stream's pipe (2 MiB in Chromium) while the
+// worker works, so the next read brings more. Reads back to back bring ~100 KiB
+// each, and every read costs the worker, the renderer's IO thread and the
+// browser process alike: reading a 1 GiB File and hashing each filled buffer
+// took 6 000–10 000 reads and 2.8–3.4 CPU-s (all Chromium processes), hashing
+// each read's bytes before the next read ~2 500 reads and 2.4–2.9 CPU-s, about
+// what reading alone costs (bench/js/demo_read_floor.mjs, "hash per read").
 //
 // Chromium's Blob streams sometimes stop: a read never resolves and nothing
 // runs (seen with a stream per slice, and with one stream over a 1 GiB File in
@@ -63,7 +76,8 @@ function wholeReader(file, { stallReads = [] } = {}) {
   };
   const self = {
     ended: false,
-    async fill(buf) {
+    reads: () => reads,   // stream reads so far (the read benchmark prints them)
+    async fill(buf, onRead) {
       let off = 0;
       if (!r) {
         const n = Math.min(buf.byteLength, file.size - got);
@@ -71,6 +85,7 @@ function wholeReader(file, { stallReads = [] } = {}) {
           let part;
           try { part = await readSlice(file, got, got + n); } catch (e) { throw fail(`reading failed at byte ${got} of ${file.size}: ${e.message || e}`); }
           new Uint8Array(buf).set(part);
+          if (onRead) onRead(part, got);
           off = n;
         }
         if (got + off >= file.size) self.ended = true;
@@ -94,6 +109,7 @@ function wholeReader(file, { stallReads = [] } = {}) {
         if (res.value) buf = res.value.buffer;
         else buf = new ArrayBuffer(size);   // cancelled stream: the buffer stays detached
         if (res.done) { self.ended = true; break; }
+        if (onRead && res.value.length) onRead(res.value, got + off);
         off += res.value.length;
         if (got + off > file.size) break;
       }
@@ -107,6 +123,20 @@ function wholeReader(file, { stallReads = [] } = {}) {
     cancel() { if (r) { r.cancel().catch(() => {}); r = null; } },
   };
   return self;
+}
+
+// fn(bytes) for each byte of the file once, in order, from onRead(bytes, at)
+// calls: after a stalled read the stream is reopened at the start of its
+// buffer, so bytes already seen come again and are skipped.
+function inOrder(fn) {
+  let next = 0;
+  return (bytes, at) => {
+    const skip = next - at;
+    if (skip >= bytes.length) return;
+    if (skip < 0) throw new Error(`internal: a gap in the file's bytes at ${next}`);
+    fn(skip ? bytes.subarray(skip) : bytes);
+    next = at + bytes.length;
+  };
 }
 
 // The package's adaptive mode (docs/codecs.md), page side: LZ4 over four
@@ -155,14 +185,14 @@ const OPS = {
     const h = blake3.create({ threads: params.threads });
     const ch = newChunker(params);
     const rd = wholeReader(file, params);
+    // Both passes on each read's bytes while they are in cache (and between reads: see wholeReader).
+    const work = inOrder((b) => { h.update(b); ch.push(b); });
     try {
       let buf = new ArrayBuffer(Math.min(BUF, Math.max(1, file.size))), bytes = 0;
       while (!rd.ended) {
-        const v = await rd.fill(buf);
+        const v = await rd.fill(buf, work);
         buf = v.buffer;
         if (!v.length) continue;
-        h.update(v);
-        ch.push(v);
         bytes += v.length;
         progress({ bytes, ...ch.fresh() });
       }
@@ -177,8 +207,12 @@ const OPS = {
   // each filled buffer to the chunk worker, which transfers it back when done:
   // at most IN_FLIGHT buffers of BUF bytes exist, whichever side is slower.
   // The reader also does the cheaper pass (whole-file BLAKE3 ~0.7 CPU-s per
-  // GiB, reading ~0.8 in this thread) so the two workers' loads are close to
-  // even against chunking's ~1.7 (docs/benchmarks.md, "Upload demo").
+  // GiB, its side of the reads ~0.5) so the two workers' loads are close to
+  // even against chunking's ~1.15 (docs/benchmarks.md, "Upload demo"); it
+  // hashes each read's bytes before the next read (see wholeReader). Having
+  // the reader chunk instead (the heavier pass between reads: fewer reads)
+  // measured slower: the hash worker then waits while the reader is the
+  // bottleneck.
   async stage({ file, port, params, role }, progress) {
     let failed = null, waiters = [];
     const poke = () => { const w = waiters; waiters = []; w.forEach((f) => f()); };
@@ -200,12 +234,12 @@ const OPS = {
       if (rd) {
         let made = 0;
         const size = Math.min(BUF, Math.max(1, file.size));
+        const hash = inOrder((b) => h.update(b));
         while (!rd.ended) {
           if (!free.length && made < IN_FLIGHT) { free.push(new ArrayBuffer(size)); made++; }
           await until(() => free.length > 0);
-          const v = await rd.fill(free.pop());
+          const v = await rd.fill(free.pop(), hash);
           if (!v.length) { free.push(v.buffer); continue; }
-          h.update(v);
           port.postMessage({ buf: v.buffer, len: v.length }, [v.buffer]);
         }
         port.postMessage({ end: true });
@@ -269,7 +303,7 @@ const OPS = {
 
   // Only reads the file (the benchmark's floor: what reading a File costs here).
   // part [k, n]: only slices k, k + n, k + 2n, ... (n workers reading one file side by side).
-  async read({ blob, method = 'slice', slice = SLICE, part = [0, 1], work = 'none' }) {
+  async read({ blob, method = 'slice', slice = SLICE, part = [0, 1], work = 'none', perRead = false }) {
     let n = 0;
     if (method === 'stream') {
       const r = blob.stream().getReader();
@@ -285,20 +319,22 @@ const OPS = {
         buf = value.buffer;
       }
     } else if (method === 'whole') {
-      // The chunk + hash read path (wholeReader, BUF-sized buffers) with `work` on each buffer: none, hash, chunk, both.
+      // The chunk + hash read path (wholeReader, BUF-sized buffers) with `work` on each buffer
+      // (none, hash, chunk, both), or with perRead on each read's bytes before the next read.
       const h = work === 'hash' || work === 'both' ? blake3.create() : null;
       const ch = work === 'chunk' || work === 'both' ? newChunker({ min: 16384, avg: 65536, max: 262144, level: 1, seed: 0 }) : null;
+      const doWork = (v) => { if (h) h.update(v); if (ch) ch.push(v); };
       const rd = wholeReader(blob);
       let buf = new ArrayBuffer(slice);
       while (!rd.ended) {
-        const v = await rd.fill(buf);
+        const v = await rd.fill(buf, perRead ? doWork : undefined);
         buf = v.buffer;
-        if (h) h.update(v);
-        if (ch) ch.push(v);
+        if (!perRead) doWork(v);
         n += v.length;
       }
       if (h) h.free();
       if (ch) ch.finish();
+      return { size: n, reads: rd.reads() };
     } else if (method === 'sync') {
       const fr = new FileReaderSync();
       for (let a = 0; a < blob.size; a += slice) n += fr.readAsArrayBuffer(blob.slice(a, Math.min(blob.size, a + slice))).byteLength;
@@ -312,8 +348,9 @@ const OPS = {
     const h = blake3.create();
     const rd = wholeReader(blob);
     try {
+      const hash = inOrder((b) => h.update(b));
       let buf = new ArrayBuffer(Math.min(BUF, Math.max(1, blob.size)));
-      while (!rd.ended) { const v = await rd.fill(buf); buf = v.buffer; h.update(v); }
+      while (!rd.ended) { const v = await rd.fill(buf, hash); buf = v.buffer; }
       return { blake3: hex.encode(h.digest()), size: blob.size };
     } finally { rd.cancel(); h.free(); }
   },
