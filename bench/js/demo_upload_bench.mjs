@@ -161,6 +161,10 @@ const bigFile = path.join(tmp, 'big.bin');
 writeRandom(bigFile, SIZE);
 const bigHash = b3sum(bigFile);
 
+// The servers run in this process on the package build the demo server picks when run as a
+// program (examples/upload-dedup/single-variant.mjs), both implementations alike; nothing here
+// has loaded the package before these imports.
+process.env.CHUNKER_WASM_VARIANT ??= 'single';
 // The implementations: this tree, and the baseline's (bench/js/baseline.mjs).
 const impls = [{ name: 'this tree', dir: path.join(ROOT, 'examples/upload-dedup') }];
 if (BASELINE) impls.unshift({ name: `${BASELINE} (baseline)`, dir: extractBaselineDemo(ROOT, BASELINE) });
