@@ -169,7 +169,6 @@ function rangeReader(file, items, { stallReads } = {}) {
         rd = wholeReader(slice, { stallReads });
         vStart = vEnd = off;
         view = new Uint8Array(0);
-        if (!buf) buf = new ArrayBuffer(Math.min(BUF, Math.max(1, regionTo - off)));
       }
       if (off + len <= vEnd) return view.subarray(off - vStart, off - vStart + len);
       let out = null, got = 0;
