@@ -7,7 +7,8 @@
 //      whole file, on the page's workers (1 and 2);
 //   2. upload: a file of new data uploaded through the page (missing query,
 //      compress, send, commit) into a fresh store: MiB/s of new data, from
-//      the first request after hashing to the committed manifest.
+//      the first request after hashing to the committed manifest (+ CPU per
+//      thread of that phase).
 //
 // Both run for this tree and, in the same run, for a baseline git ref (default
 // 11d71d4, the demo before read-once hashing and batched uploads: its
@@ -160,6 +161,10 @@ const bigFile = path.join(tmp, 'big.bin');
 writeRandom(bigFile, SIZE);
 const bigHash = b3sum(bigFile);
 
+// The servers run in this process on the package build the demo server picks when run as a
+// program (examples/upload-dedup/single-variant.mjs), both implementations alike; nothing here
+// has loaded the package before these imports.
+process.env.CHUNKER_WASM_VARIANT ??= 'single';
 // The implementations: this tree, and the baseline's (bench/js/baseline.mjs).
 const impls = [{ name: 'this tree', dir: path.join(ROOT, 'examples/upload-dedup') }];
 if (BASELINE) impls.unshift({ name: `${BASELINE} (baseline)`, dir: extractBaselineDemo(ROOT, BASELINE) });
@@ -229,7 +234,11 @@ try {
           // The upload phase's own CPU: from the end of hashing (polled) to the commit.
           await page.waitForFunction(() => window.__demo.uploads.length > 0 && !['hashing', 'asking'].includes(window.__demo.uploads[0].state), null, { timeout: 1800000, polling: 20 });
           const c1 = cpuSeconds();
-          await page.waitForFunction(() => window.__demo.uploads.length > 0 && ['done', 'error'].includes(window.__demo.uploads[0].state), null, { timeout: 1800000 });
+          const threads = threadCpuPoller();
+          threads.start();
+          // (polled every 100 ms rather than every frame: the driver's own CPU is counted too)
+          await page.waitForFunction(() => window.__demo.uploads.length > 0 && ['done', 'error'].includes(window.__demo.uploads[0].state), null, { timeout: 1800000, polling: 100 });
+          const cpu_threads = threads.stop();
           const u = await page.evaluate(() => window.__demo.uploads[0]);
           if (u.state !== 'done') throw new Error(`${im.name}: upload failed: ${u.error}`);
           const { total: cpu } = cpuSince(c0);   // hashing + upload, page and server
@@ -242,8 +251,9 @@ try {
           fs.rmSync(got);
           results.push({ what: 'upload', impl: im.name, variant: info.variant, workers: await page.evaluate(() => window.__demo.workers), round,
             mib_s: +(u.newBytes / MiB / (u.uploadMs / 1000)).toFixed(1), ms: Math.round(u.uploadMs), new_mib: +(u.newBytes / MiB).toFixed(1),
-            sent_mib: +(u.bytesSent / MiB).toFixed(1), total_mib_cpu_s: +(UPLOAD_SIZE / MiB / cpu).toFixed(1), upload_cpu_s: +upCpu.toFixed(2), upload_mib_cpu_s: +(u.newBytes / MiB / upCpu).toFixed(1), cpu_by, requests: u.batches || u.chunksSent, hash_mib_s: +(u.size / MiB / (u.hashMs / 1000)).toFixed(1), load: load() });
+            sent_mib: +(u.bytesSent / MiB).toFixed(1), total_mib_cpu_s: +(UPLOAD_SIZE / MiB / cpu).toFixed(1), upload_cpu_s: +upCpu.toFixed(2), upload_mib_cpu_s: +(u.newBytes / MiB / upCpu).toFixed(1), cpu_by, cpu_threads, requests: u.batches || u.chunksSent, hash_mib_s: +(u.size / MiB / (u.hashMs / 1000)).toFixed(1), load: load() });
           console.error(`  round ${round} ${im.name} ${info.variant} upload: ${results.at(-1).mib_s} MiB/s of new data, ${results.at(-1).requests} requests (load ${load()})`);
+          console.error(`    upload CPU-s ${results.at(-1).upload_cpu_s}; by thread: ${cpu_threads.slice(0, 8).map(([k, c]) => `${k} ${c}`).join(', ')}`);
         });
         fs.rmSync(upFile);
       }
@@ -270,7 +280,7 @@ for (const r of rows.values()) {
   const split = Object.entries(r.cpu_by).filter(([, v]) => v >= 0.05).map(([k, v]) => `${k} ${v}`).join(', ');
   console.log(`| ${r.what} | ${r.impl} | ${r.variant} | ${r.workers} | ${r.mib_s} | ${r.runs.join(', ')} | ${r.mib_cpu_s ?? r.total_mib_cpu_s} | ${notes}; CPU-s ${split} |`);
 }
-for (const r of rows.values()) if (r.cpu_threads) console.log(`CPU-s by thread, ${r.impl} ${r.workers} worker(s), best run: ${r.cpu_threads.map(([k, c]) => `${k} ${c}`).join(', ')}`);
+for (const r of rows.values()) if (r.cpu_threads) console.log(`CPU-s by thread, ${r.what}, ${r.impl} ${r.workers} worker(s), best run: ${r.cpu_threads.map(([k, c]) => `${k} ${c}`).join(', ')}`);
 if (BASELINE) {
   for (const r of rows.values()) {
     if (r.impl !== 'this tree') continue;

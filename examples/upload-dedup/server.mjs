@@ -18,11 +18,13 @@
 //   GET  /api/files                  list
 //   GET  /api/files/<name, URI-encoded>  the reassembled file, every chunk verified (X-Blake3 header)
 //   GET  /api/stats                  chunk count, packs, bytes on disk, what this process received
+import './single-variant.mjs';   // first: before anything loads the package
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StorageError, openBackend } from './storage.mjs';
+import { info as packageInfo } from 'chunker-wasm';
 import { HASH_RE, Store, StoreError, checkName } from './store.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -372,7 +374,7 @@ if (isMain) {
   server.listen(port, host, () => {
     const c = server.store.config.chunking;
     console.log(`upload-dedup demo: store ${where} (chunking ${c.min}/${c.avg}/${c.max}), ` +
-      `${isolated ? 'COOP/COEP on (threads variant)' : 'COOP/COEP off (single variant)'}`);
+      `${isolated ? 'COOP/COEP on (threads variant)' : 'COOP/COEP off (single variant)'} in the browser, ${packageInfo().variant} variant in this server`);
     console.log(`open http://${host === '0.0.0.0' ? 'localhost' : host}:${server.address().port}/`);
   });
 }

@@ -8,7 +8,9 @@
 // the page's own report); download both through the page (BLAKE3-verified there) and over
 // plain HTTP (compared with the files on disk); a forged chunk from the page
 // is rejected with 4xx; no console errors (favicon included); a picked File
-// that changes on disk fails chunk + hash loudly, naming it. The isolated
+// that changes on disk fails chunk + hash and the upload's read loudly,
+// naming it; the upload's read pass picks the right bytes out of a sparse
+// selection of a big file's chunks (the server checks each). The isolated
 // run also uploads a 140 MiB file (many batches, one pack each) and downloads
 // it byte-exact.
 // The isolated run saves a screenshot (build/artifacts/upload-dedup.png, or
@@ -163,8 +165,8 @@ try {
         const fd = fs.openSync(bigPath, 'w');
         for (let i = 0; i < 35; i++) fs.writeSync(fd, makeFile(4 << 20).map((b, j) => b ^ ((i * 131 + (j >> 12)) & 255)));
         fs.closeSync(fd);
-        const ref = [];
-        for await (const c of chunkStream(fs.createReadStream(bigPath), { ...server.store.config.chunking, hash: 'blake3' })) ref.push(c.hash);
+        const ref = [], refItems = [];
+        for await (const c of chunkStream(fs.createReadStream(bigPath), { ...server.store.config.chunking, hash: 'blake3' })) { ref.push(c.hash); refItems.push({ h: c.hash, off: c.offset, len: c.length }); }
         await page.evaluate(() => { const i = document.createElement('input'); i.type = 'file'; i.id = 'bigfile'; i.hidden = true; document.body.append(i); });
         await page.setInputFiles('#bigfile', bigPath);
         const lists = await page.evaluate(async () => {
@@ -181,6 +183,22 @@ try {
         check(same(lists.two, ref) && same(lists.one, ref) && ref.length > 1000,
           `140 MiB file: 2 workers (hash + chunk stages) = 1 worker = Node chunkStream (${ref.length} chunks)`);
         check(lists.b1 === b3sum(bigPath) && lists.b2 === lists.b1, 'whole-file BLAKE3 with 1 and 2 workers = b3sum');
+
+        // The upload's read pass (worker.js, rangeReader) on a sparse selection: runs of 3
+        // adjacent chunks ~3 MiB apart (a stream per run), then a dense stretch read through
+        // across buffer refills, in small batches on both workers, with stalled reads. The
+        // server checks each record's BLAKE3, so a chunk read from the wrong bytes fails it.
+        const pick = refItems.filter((_, i) => i % 50 < 3 || (i >= 1200 && i < 1500));
+        const picked = pick.reduce((a, x) => a + x.len, 0);
+        for (const stallReads of [[], [0, 2]]) {
+          const chunks0 = sent();
+          const r = await page.evaluate(async ([items, stallReads]) => {
+            try { return await window.__demo.sendChunks(document.querySelector('#bigfile').files[0], items, { batchBytes: 1 << 20, stallReads }); } catch (e) { return { error: String(e.message || e) }; }
+          }, [pick, stallReads]);
+          check(!r.error && r.chunks === pick.length && sent() - chunks0 === pick.length && r.created === (stallReads.length ? 0 : new Set(pick.map((x) => x.h)).size) && r.batches > 4,
+            `upload read pass, ${pick.length} chunks (${(picked / 2 ** 20).toFixed(1)} MiB) picked out of 140 MiB${stallReads.length ? ', reads stalled' : ''}: ` +
+            `${r.error || `${r.batches} batches, all accepted by the server (${r.created} created)`}`);
+        }
       }
       {
         // A File that changes on disk after it was picked (cut short, or rewritten with other
@@ -204,6 +222,14 @@ try {
             return out;
           });
           check(seen === 20 << 20 && errs.every((m) => /^(?!no error).*changing\.bin/.test(m)), `a File ${how} on disk after it was picked fails with 1 and 2 workers, naming it (${errs.join(' | ')})`);
+          // The upload's read pass too (the bytes are read again after chunk + hash).
+          const chunks0 = sent();
+          const upErr = await page.evaluate(async () => {
+            const f = document.querySelector('#chfile').files[0];
+            const items = [{ h: '0'.repeat(64), off: 0, len: 65536 }, { h: '1'.repeat(64), off: 8 << 20, len: 65536 }];
+            try { await window.__demo.sendChunks(f, items); return 'no error'; } catch (e) { return String(e.message || e); }
+          });
+          check(/^(?!no error).*changing\.bin/.test(upErr) && sent() === chunks0, `the upload of a File ${how} on disk fails before sending anything, naming it (${upErr})`);
         }
       }
       if (isolated) {

@@ -275,4 +275,15 @@ async function benchChunk(file, n, opts = {}) {
   }
 }
 
-window.__demo = { config, info: pool.info, workers: nWorkers, uploads, uploadAll, download, refresh, benchChunk, ready: true };
+// Sends chunks [{ h, off, len }] (file order) of `file` as the upload does, no commit (the tests):
+// -> { batches, chunks, created }; opts go to uploadChunks (batchBytes, stallReads, ...).
+async function sendChunks(file, items, opts = {}) {
+  const out = { batches: 0, chunks: 0, created: 0 };
+  await uploadChunks(pool, file, items, {
+    batchBytes: BATCH_BYTES, maxChunks: config.limits.batchChunks, level: LEVEL, probe: PROBE, ...opts,
+    onBatch(r, list) { out.batches++; out.chunks += list.length; out.created += r.created; },
+  });
+  return out;
+}
+
+window.__demo = { config, info: pool.info, workers: nWorkers, uploads, uploadAll, download, refresh, benchChunk, sendChunks, ready: true };

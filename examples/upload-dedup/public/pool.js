@@ -86,23 +86,30 @@ export async function chunkFile(pool, file, params, onProgress = () => {}, { sta
 }
 
 // Uploads the new chunks `todo` ([{ h, off, len }] in file order) of `file`
-// in batches of about `batchBytes` raw bytes (at most maxChunks each), each
-// batch read, compressed and POSTed by a worker; `inFlight` batches at a time
-// so that the workers compress while the server stores. onBatch(result, items).
-export async function uploadChunks(pool, file, todo, { batchBytes = 8 << 20, maxChunks = 4096, level = 3, probe = true, inFlight = pool.size * 2, onBatch = () => {} } = {}) {
+// in batches of about `batchBytes` raw bytes (at most maxChunks each; one POST,
+// one pack each). The batches are split into one contiguous run per worker:
+// each worker reads its run of the file in one sequential pass, compresses and
+// POSTs batch after batch, `inFlight` requests at a time, so that the workers
+// read and compress while the server stores. onBatch(result, items).
+export async function uploadChunks(pool, file, todo, { batchBytes = 8 << 20, maxChunks = 4096, level = 3, probe = true, inFlight = 2, stallReads, onBatch = () => {} } = {}) {
   const batches = [];
+  let total = 0;
   for (let i = 0; i < todo.length;) {
     const items = [];
     let bytes = 0;
     while (i < todo.length && items.length < maxChunks && (bytes === 0 || bytes + todo[i].len <= batchBytes)) { items.push(todo[i]); bytes += todo[i++].len; }
-    batches.push(items);
+    batches.push({ items, bytes });
+    total += bytes;
   }
-  let next = 0;
-  const lane = async () => {
-    while (next < batches.length) {
-      const items = batches[next++];
-      onBatch(await pool.run('uploadBatch', { file, items, level, probe }), items);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(inFlight, batches.length) }, lane));
+  // Runs of about equal bytes, one per worker (fewer when there are fewer batches).
+  const runs = [];
+  for (let b = 0, w = 0, acc = 0; b < batches.length; w++) {
+    const run = [];
+    const goal = (total * (w + 1)) / pool.size;
+    do { run.push(batches[b]); acc += batches[b++].bytes; } while (b < batches.length && acc + batches[b].bytes / 2 <= goal);
+    runs.push(run);
+  }
+  await Promise.all(runs.map((run, w) => pool.workers[w].call('uploadRange', { file, batches: run.map((x) => x.items), level, probe, inFlight, stallReads }, {
+    onProgress: (p) => onBatch(p.result, run[p.batch].items),
+  })));
 }

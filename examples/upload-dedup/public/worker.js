@@ -12,8 +12,8 @@
 // passes in turn.
 import { Chunker, blake3, compress, hex, ready } from '/pkg/esm/index.browser.js';
 
-// Bytes per fallback read (slice().arrayBuffer()): the upload's span reads and
-// browsers whose Blob.stream() is not a byte stream. Chromium's cost of such
+// Bytes per fallback read (slice().arrayBuffer()): browsers whose Blob.stream()
+// is not a byte stream, and the read benchmark. Chromium's cost of such
 // reads falls with the read size (1 GiB: 8 MiB reads 140 MiB per CPU-second,
 // 32 MiB 194; bench/js/demo_read_floor.mjs).
 const SLICE = 32 << 20;
@@ -160,6 +160,71 @@ async function looksIncompressible(bytes) {
   return z.length >= s.length * 0.97;
 }
 
+// POSTs one batch body (records of hash[32] | encoding u8 | length u32 LE | body). -> chunks created
+async function postBatch(body) {
+  const r = await fetch('/api/chunks', { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body });
+  const answer = await r.json().catch(() => null);
+  if (!r.ok) throw new Error(`POST /api/chunks: ${r.status} ${answer ? `${answer.code}: ${answer.error}` : ''}`);
+  return answer.created;
+}
+
+// The bytes of `items` ([{ off, len }], in file order) read in one pass: regions
+// of items less than SKIP apart are each read through one wholeReader (one BYOB
+// stream over that slice of the file, BUF-sized reused buffer; the bytes between
+// items are read and dropped), a larger gap opens a new stream at the next item.
+// take(off, len) -> the item's bytes: a view into the read buffer, valid until
+// the next take(), or a fresh array for an item across two fills. A File that
+// changed fails loudly, naming it (wholeReader's checks, on a File over the
+// slice with the same name).
+const SKIP = 1 << 20;
+function rangeReader(file, items, { stallReads } = {}) {
+  // regionEnd[i]: the end of the region item i starts in.
+  const regionEnd = new Array(items.length);
+  for (let i = items.length - 1; i >= 0; i--) {
+    const end = items[i].off + items[i].len;
+    regionEnd[i] = i + 1 < items.length && items[i + 1].off - end < SKIP ? regionEnd[i + 1] : end;
+  }
+  const span = items.length ? items[items.length - 1].off + items[items.length - 1].len - items[0].off : 1;
+  let k = 0, rd = null, view = new Uint8Array(0), vStart = 0, vEnd = 0, buf = new ArrayBuffer(Math.min(BUF, span)), regionFrom = 0, regionTo = 0;
+  const self = {
+    async take(off, len) {
+      const i = k++;
+      if (!items[i] || items[i].off !== off || items[i].len !== len) throw new Error('rangeReader: items taken out of order');
+      if (!rd || off >= regionTo) {
+        // A new region: a stream over its slice of the file.
+        if (rd) rd.cancel();
+        regionFrom = off;
+        regionTo = regionEnd[i];
+        const slice = new File([file.slice(off, regionTo)], file.name || 'file');
+        rd = wholeReader(slice, { stallReads });
+        vStart = vEnd = off;
+        view = new Uint8Array(0);
+      }
+      if (off + len <= vEnd) return view.subarray(off - vStart, off - vStart + len);
+      let out = null, got = 0;
+      if (off < vEnd) { out = new Uint8Array(len); out.set(view.subarray(off - vStart)); got = vEnd - off; }
+      for (;;) {
+        if (rd.ended) throw new Error(`${file.name || 'file'}: changed while being read (ended at byte ${vEnd}, File.size ${file.size})`);
+        try { view = await rd.fill(buf); } catch (e) {
+          // (its byte numbers count from the region's first byte)
+          throw new Error(`${e.message} [upload read of bytes ${regionFrom}..${regionTo} of ${file.size}]`);
+        }
+        buf = view.buffer;
+        vStart = vEnd; vEnd += view.length;
+        if (!out && off + len <= vEnd) return view.subarray(off - vStart, off - vStart + len);
+        if (!out && off >= vEnd) continue;   // the bytes between two items of a region
+        if (!out) out = new Uint8Array(len);
+        const a = off + got - vStart, n = Math.min(len - got, view.length - a);
+        out.set(view.subarray(a, a + n), got);
+        got += n;
+        if (got === len) return out;
+      }
+    },
+    cancel() { if (rd) { rd.cancel(); rd = null; } },
+  };
+  return self;
+}
+
 function newChunker(params) {
   const c = new Chunker({ min: params.min, avg: params.avg, max: params.max, level: params.level, seed: params.seed, hash: 'blake3', threads: params.threads });
   const hashes = [], lengths = [];
@@ -269,36 +334,49 @@ const OPS = {
     }
   },
 
-  // Reads the chunks items ([{ h, off, len }], in file order) of `file` — one
-  // read of their span when they lie close together — compresses each (zstd
-  // at `level`, or raw when that is not smaller, or when a cheap probe says
-  // zstd would not help) and POSTs them as one batch (server: one pack).
-  async uploadBatch({ file, items, level, probe = true }) {
-    const start = items[0].off, end = items[items.length - 1].off + items[items.length - 1].len;
-    const dense = end - start <= 2 * items.reduce((a, it) => a + it.len, 0);
-    const span = dense ? await readSlice(file, start, end) : null;
-    const parts = [];
-    let raw = 0, sent = 0, probedRaw = 0;
-    for (const it of items) {
-      const bytes = span ? span.subarray(it.off - start, it.off - start + it.len) : await readSlice(file, it.off, it.off + it.len);
-      let z = null;
-      if (probe && await looksIncompressible(bytes)) probedRaw++;
-      // No content checksum in the frame: the server checks every chunk's BLAKE3 anyway.
-      else z = await compress(bytes, { codec: 'zstd', level, threads: 1, checksum: false });
-      const useZ = z !== null && z.length < bytes.length;
-      const head = new Uint8Array(37);
-      head.set(hex.decode(it.h), 0);
-      head[32] = useZ ? 1 : 0;
-      new DataView(head.buffer).setUint32(33, useZ ? z.length : bytes.length, true);
-      parts.push(head, useZ ? z : bytes);
-      raw += bytes.length; sent += 37 + (useZ ? z.length : bytes.length);
-    }
-    // A Blob body, not one concatenated array: no copy here, and a page driven over the DevTools
-    // protocol (the tests, the benchmark) does not ship every request body to the driver.
-    const r = await fetch('/api/chunks', { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: new Blob(parts) });
-    const answer = await r.json().catch(() => null);
-    if (!r.ok) throw new Error(`POST /api/chunks: ${r.status} ${answer ? `${answer.code}: ${answer.error}` : ''}`);
-    return { raw, sent, probedRaw, created: answer.created };
+  // Uploads `batches` (lists of { h, off, len }, all in file order) of `file`:
+  // reads their bytes in one sequential pass (rangeReader: BYOB streams into a
+  // reused buffer, never an ArrayBuffer per chunk or span), compresses each
+  // chunk (zstd at `level`, or raw when that is not smaller, or when a cheap
+  // probe says zstd would not help) and POSTs each batch as one request
+  // (server: one pack), up to `inFlight` requests at a time while the next
+  // batch is read and compressed. progress({ batch, result }) per batch done.
+  async uploadRange({ file, batches, level, probe = true, inFlight = 2, stallReads }, progress) {
+    const rr = rangeReader(file, batches.flat(), { stallReads });
+    const posts = [];
+    // The body is built in place: each record is written once, right after its chunk is read
+    // (a view into the read buffer) and compressed; it is at most every chunk raw. The Blob
+    // made of it copies it, so one buffer serves every batch.
+    let body = new Uint8Array(0), dv = null;
+    try {
+      for (const [b, items] of batches.entries()) {
+        let cap = 0;
+        for (const it of items) cap += 37 + it.len;
+        if (body.length < cap) { body = new Uint8Array(cap); dv = new DataView(body.buffer); }
+        let raw = 0, sent = 0, probedRaw = 0;
+        for (const it of items) {
+          const bytes = await rr.take(it.off, it.len);
+          let z = null;
+          if (probe && await looksIncompressible(bytes)) probedRaw++;
+          // No content checksum in the frame: the server checks every chunk's BLAKE3 anyway.
+          else z = await compress(bytes, { codec: 'zstd', level, threads: 1, checksum: false });
+          const useZ = z !== null && z.length < bytes.length;
+          body.set(hex.decode(it.h), sent);
+          body[sent + 32] = useZ ? 1 : 0;
+          dv.setUint32(sent + 33, useZ ? z.length : bytes.length, true);
+          body.set(useZ ? z : bytes, sent + 37);
+          raw += bytes.length; sent += 37 + (useZ ? z.length : bytes.length);
+        }
+        while (posts.length >= inFlight) await posts.shift();
+        // A Blob body: a page driven over the DevTools protocol (the tests, the benchmark) ships
+        // an ArrayBuffer body to the driver (base64 over the protocol: 7x the upload's CPU), never a Blob.
+        const p = postBatch(new Blob([body.subarray(0, sent)])).then((created) => progress({ batch: b, result: { raw, sent, probedRaw, created } }));
+        p.catch(() => {});   // seen when awaited
+        posts.push(p);
+      }
+      for (const p of posts) await p;
+    } finally { rr.cancel(); }
+    return { batches: batches.length };
   },
 
   // Only reads the file (the benchmark's floor: what reading a File costs here).
