@@ -80,12 +80,13 @@ class SegmentRun {
     if (stage_out_.size() < threads_) stage_out_.resize(threads_);
     // Each segment boundary costs a second scan of a chunk or so (the job's
     // first chunk, then stitch()'s resync; hashes are not repeated): 32
-    // average chunks per segment keep that near 3 % of the scan. In memory without a
-    // stage, and in lean runs, nothing is buffered per segment, so segments can be
-    // much larger (64 MiB: fewer boundaries; the tail below keeps the balance).
+    // average chunks per segment keep that near 3 % of the scan. Without a stage,
+    // in memory or in lean runs, nothing is buffered per segment, so segments can
+    // be much larger (64 MiB: fewer boundaries; the tail below keeps the balance).
+    // A stage's output is held per segment until stitched: those stay small.
     if (auto_window) {
       seg_ = std::max<std::uint64_t>(std::uint64_t{8} << 20, 32 * avg);
-      if ((mem_ && !o_.stage) || lean_) seg_ = std::max<std::uint64_t>(seg_, std::uint64_t{64} << 20);
+      if (!o_.stage && (mem_ || lean_)) seg_ = std::max<std::uint64_t>(seg_, std::uint64_t{64} << 20);
     } else {  // the ring of slots (segment + max_size each) stays within the budget
       const std::uint64_t slot = o_.window_bytes / slots_;
       seg_ = std::max<std::uint64_t>({slot > max_ ? slot - max_ : 0, avg, 4096});
