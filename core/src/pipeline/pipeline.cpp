@@ -59,11 +59,7 @@ Status ChunkPipeline::run_reader(PipelineRead read, HashedChunkSink sink, std::u
   // Kept for the next input: many small streamed inputs in a row (dedup over
   // /proc, or run_file on one thread) would each fault in a fresh window.
   if (!s_->read_ring_) s_->read_ring_ = std::make_unique<detail::ReadRing>();
-  if (s_->read_ring_->bytes < cap) {
-    s_->read_ring_->buf = detail::alloc_window(cap);
-    s_->read_ring_->bytes = s_->read_ring_->buf ? cap : 0;
-    if (!s_->read_ring_->buf) return Status(Errc::out_of_memory, "cannot allocate a window of " + std::to_string(cap) + " bytes");
-  }
+  CHUNKER_TRY(s_->read_ring_->reserve(cap, "read window"));
   std::uint8_t* const buf = s_->read_ring_->buf.get();
   std::size_t filled = 0;
   std::uint64_t base = 0;

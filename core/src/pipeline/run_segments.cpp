@@ -93,21 +93,13 @@ class SegmentRun {
     }
     tail_min_ = std::min<std::uint64_t>(seg_, std::max<std::uint64_t>(std::uint64_t{1} << 20, 8 * avg));
     if (mem_) return {};
-    std::size_t need = 0;
     if (lean_) {
       std::uint64_t roll = max_ + kRollAhead;
       if (!auto_window) roll = std::clamp<std::uint64_t>(o_.window_bytes / threads_, max_ + 4096, roll);
       buf_bytes_ = static_cast<std::size_t>(std::min<std::uint64_t>(roll, size_));
-      buf_bytes_ = (buf_bytes_ + 4095) / 4096 * 4096;
-      need = buf_bytes_ * threads_;
       // stitch() reads at most max_size bytes from a chunk start again. Huge
       // pages here too: first touch of 4 KiB pages costs more than the read.
-      const std::size_t sb = static_cast<std::size_t>(max_);
-      if (stitch_buf_.bytes < sb) {
-        stitch_buf_.buf = detail::alloc_window(sb);
-        stitch_buf_.bytes = stitch_buf_.buf ? sb : 0;
-        if (!stitch_buf_.buf) return Status(Errc::out_of_memory, "cannot allocate " + std::to_string(sb) + " bytes");
-      }
+      CHUNKER_TRY(stitch_buf_.reserve(static_cast<std::size_t>(max_), "stitch buffer"));
     } else {
       // A short input needs fewer and smaller slots: segment lengths never grow,
       // so the first is the largest, and there may be fewer segments than slots.
@@ -116,19 +108,12 @@ class SegmentRun {
       for (std::uint64_t a = 0; a < end_ && segments < slots_; ++segments) a += length_at(a);
       slots_ = segments;
       buf_bytes_ = static_cast<std::size_t>(std::min<std::uint64_t>(first + max_, size_));
-      buf_bytes_ = (buf_bytes_ + 4095) / 4096 * 4096;
-      need = buf_bytes_ * slots_;
     }
+    buf_bytes_ = (buf_bytes_ + 4095) / 4096 * 4096;
     // 2 MiB aligned and THP-advised: without huge pages every 4 KiB page costs
     // a TLB walk, nested under a hypervisor (docs/benchmarks-log.md,
     // "2026-12-04, evening": huge pages matter more than cache residency).
-    if (ring_mem_.bytes < need) {
-      ring_mem_.buf = detail::alloc_window(need);
-      ring_mem_.bytes = ring_mem_.buf ? need : 0;
-      if (!ring_mem_.buf)
-        return Status(Errc::out_of_memory, "cannot allocate " + std::to_string(need) + " bytes of read buffers");
-    }
-    return {};
+    return ring_mem_.reserve(buf_bytes_ * (lean_ ? threads_ : slots_), "read buffers");
   }
 
   // Run by every pool thread; returns when all is emitted or something failed.

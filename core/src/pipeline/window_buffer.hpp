@@ -8,6 +8,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <string>
+
+#include "chunker/error.hpp"
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -41,6 +44,16 @@ inline WindowBuffer alloc_window(std::size_t bytes) {
 struct ReadRing {
   WindowBuffer buf;
   std::size_t bytes = 0;
+
+  // At least `need` bytes (contents not kept when it grows); `what` names
+  // them in the out-of-memory error.
+  Status reserve(std::size_t need, const char* what) {
+    if (bytes >= need) return {};
+    buf = alloc_window(need);
+    bytes = buf ? need : 0;
+    if (!buf) return Status(Errc::out_of_memory, "cannot allocate " + std::to_string(need) + " bytes of " + what);
+    return {};
+  }
 };
 
 }  // namespace chunker::detail
