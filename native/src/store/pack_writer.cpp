@@ -28,13 +28,18 @@ std::optional<PackBuilder> PackWriter::take_spare() {
   return pb;
 }
 
+// Called without mu_: writes pb, reports it, keeps its memory as a spare.
+void PackWriter::write_one(PackBuilder& pb) {
+  SyncSet pending;
+  auto w = write_pack(b_, pb, pending);
+  done_(std::move(w), pending);
+  std::lock_guard g(mu_);
+  if (spares_.size() <= max_waiting_) spares_.push_back(std::move(pb));
+}
+
 void PackWriter::submit(PackBuilder&& pb) {
   if (threads_.empty()) {
-    SyncSet pending;
-    auto w = write_pack(b_, pb, pending);
-    done_(std::move(w), pending);
-    std::lock_guard g(mu_);
-    if (spares_.size() <= max_waiting_) spares_.push_back(std::move(pb));
+    write_one(pb);
     return;
   }
   std::unique_lock l(mu_);
@@ -59,11 +64,8 @@ void PackWriter::loop() {
     ++busy_;
     l.unlock();
     cv_room_.notify_all();
-    SyncSet pending;
-    auto w = write_pack(b_, pb, pending);
-    done_(std::move(w), pending);
+    write_one(pb);
     l.lock();
-    if (spares_.size() <= max_waiting_) spares_.push_back(std::move(pb));
     --busy_;
     cv_room_.notify_all();
   }

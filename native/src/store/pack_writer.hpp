@@ -38,6 +38,7 @@ class PackWriter {
 
  private:
   void loop();
+  void write_one(PackBuilder& pb);
 
   Backend& b_;
   Done done_;
