@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <bit>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -273,6 +275,56 @@ TEST(Blake3, HasherReusableAndReset) {
   EXPECT_EQ(k.finalize(), b3::keyed_hash(key, {in.data(), 10}));  // reset keeps the key
 }
 
+// Hash `in` as parts (Hasher::part) of the byte lengths `parts` (summing to
+// in.size()), each fed in random pieces, appended in order; the first part
+// goes into `h` itself when `first_is_part` is false.
+Bytes hash_by_parts(b3::Hasher h, const Bytes& in, const std::vector<std::size_t>& parts, std::uint64_t seed,
+                    std::size_t out_len, bool first_is_part = true) {
+  std::mt19937_64 rng(seed);
+  std::size_t pos = 0;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const bool direct = i == 0 && !first_is_part;
+    b3::Hasher part = direct ? h : h.part(pos / b3::kChunkLen);
+    for (std::size_t done = 0; done < parts[i];) {
+      std::size_t n = std::min<std::size_t>(parts[i] - done, rng() % 5000);
+      part.update({in.data() + pos + done, n});
+      done += n;
+    }
+    EXPECT_EQ(part.count(), parts[i]);
+    if (direct)
+      h = part;
+    else
+      EXPECT_TRUE(h.append(part)) << "part " << i << " at " << pos << " of " << parts[i] << " bytes";
+    pos += parts[i];
+  }
+  EXPECT_EQ(pos, in.size());
+  EXPECT_EQ(h.count(), in.size());
+  Bytes out(out_len);
+  h.finalize(out);
+  return out;
+}
+
+// Part lengths as the pipeline makes them: `seg` bytes (a power of two) each,
+// then powers of two that never grow (about half of what is left, at least
+// `least`), the rest last.
+std::vector<std::size_t> guided_parts(std::size_t n, std::size_t seg, std::size_t least) {
+  std::vector<std::size_t> v;
+  for (std::size_t left = n; left > 0;) {
+    std::size_t len = std::clamp(left / 2, least, seg);
+    len = len < left ? std::bit_floor(len) : left;
+    v.push_back(len);
+    left -= len;
+  }
+  return v;
+}
+
+// Parts of `seg` bytes each, the rest last.
+std::vector<std::size_t> even_parts(std::size_t n, std::size_t seg) {
+  std::vector<std::size_t> v;
+  for (std::size_t a = 0; a < n; a += seg) v.push_back(std::min(seg, n - a));
+  return v;
+}
+
 TEST(Blake3, ThreadsGiveSameResult) {
   // 4 MiB + 3 KiB + 5 with 4 threads splits twice (nested threads).
   for (std::size_t n : {std::size_t{1} << 20, (std::size_t{1} << 22) + 3 * 1024 + 5}) {
@@ -285,6 +337,68 @@ TEST(Blake3, ThreadsGiveSameResult) {
     }
     EXPECT_EQ(hex(hash_in_pieces(b3::Hasher(), in, n, 300000, 64, 2)), hex(ref));
   }
+}
+
+TEST(Blake3, PartsAppendedGiveOfficialVectors) {
+  // Every official input, all three modes, split into parts of 1, 2, 4, 8
+  // and 32 chunks and into shrinking powers of two, the first part fed
+  // directly or as a part.
+  const auto& v = vectors();
+  std::array<std::uint8_t, 32> key;
+  std::memcpy(key.data(), v.key.data(), 32);
+  for (const auto& c : v.cases) {
+    Bytes in = vector_input(c.input_len);
+    const std::size_t xlen = c.hash.size() / 2;
+    std::vector<std::vector<std::size_t>> schemes;
+    for (std::size_t chunks : {1, 2, 4, 8, 32}) schemes.push_back(even_parts(in.size(), chunks * b3::kChunkLen));
+    schemes.push_back(guided_parts(in.size(), 64 * b3::kChunkLen, b3::kChunkLen));
+    for (std::size_t s = 0; s < schemes.size(); ++s) {
+      SCOPED_TRACE("len=" + std::to_string(c.input_len) + " scheme " + std::to_string(s));
+      EXPECT_EQ(hex(hash_by_parts(b3::Hasher(), in, schemes[s], s, xlen)), c.hash);
+      EXPECT_EQ(hex(hash_by_parts(b3::Hasher::keyed(key), in, schemes[s], s, xlen, false)), c.keyed_hash);
+      EXPECT_EQ(hex(hash_by_parts(b3::Hasher::derive_key(v.context), in, schemes[s], s, xlen)), c.derive_key);
+    }
+  }
+}
+
+TEST(Blake3, PartsNestAndMisuseIsRefused) {
+  const Bytes in = random_bytes(13 * 1024 + 100, 5);
+  const auto want = b3::hash(in);
+  auto span = [&](std::size_t a, std::size_t n) { return std::span<const std::uint8_t>(in.data() + a, n); };
+  // Parts of parts: chunks [8, 12) built from [8, 10) and [10, 12).
+  b3::Hasher whole;
+  whole.update(span(0, 8 * 1024));
+  b3::Hasher outer = whole.part(8), inner = whole.part(10);
+  outer.update(span(8 * 1024, 2 * 1024));
+  inner.update(span(10 * 1024, 2 * 1024));
+  ASSERT_TRUE(outer.append(inner));
+  ASSERT_TRUE(whole.append(outer));
+  b3::Hasher last = whole.part(12);
+  last.update(span(12 * 1024, in.size() - 12 * 1024));
+  ASSERT_TRUE(whole.append(last));
+  EXPECT_EQ(whole.finalize(), want);
+
+  b3::Hasher h;
+  h.update(span(0, 3 * 1024));
+  const auto before = h.finalize();
+  b3::Hasher gap = h.part(4), misaligned = h.part(3), ok = h.part(3);
+  gap.update(span(4 * 1024, 1024));
+  misaligned.update(span(3 * 1024, 2 * 1024));  // 2 chunks from chunk 3: crosses a subtree boundary
+  ok.update(span(3 * 1024, 1024));
+  EXPECT_FALSE(h.append(gap));
+  EXPECT_FALSE(h.append(misaligned));
+  EXPECT_FALSE(h.append(b3::Hasher::derive_key("other").part(3)));
+  std::array<std::uint8_t, 32> key{};
+  EXPECT_FALSE(h.append(b3::Hasher::keyed(key).part(3)));
+  b3::Hasher odd;  // ends inside a chunk: no part can follow
+  odd.update(span(0, 1000));
+  EXPECT_FALSE(odd.append(odd.part(1)));
+  EXPECT_EQ(h.finalize(), before);  // refused appends changed nothing
+  EXPECT_TRUE(h.append(h.part(3)));  // an empty part is nothing
+  EXPECT_EQ(h.finalize(), before);
+  ASSERT_TRUE(h.append(ok));
+  h.update(span(4 * 1024, in.size() - 4 * 1024));
+  EXPECT_EQ(h.finalize(), want);
 }
 
 // --- b3sum cross-checks -------------------------------------------------------
@@ -417,6 +531,9 @@ TEST(Blake3B3sum, BoundarySizesSplitsAndThreads) {
     b3::hash(inputs[i], out, 4);
     EXPECT_EQ(hex(out), ref[i]);
     EXPECT_EQ(hex(hash_in_pieces(b3::Hasher(), inputs[i], i + 2, 600000, 32, 2)), ref[i]);
+    // As parts (the pipeline hashes each segment of a file as one).
+    EXPECT_EQ(hex(hash_by_parts(b3::Hasher(), inputs[i], even_parts(sizes[i], 64 * 1024), i, 32)), ref[i]);
+    EXPECT_EQ(hex(hash_by_parts(b3::Hasher(), inputs[i], guided_parts(sizes[i], 1 << 20, 4096), i, 32)), ref[i]);
   }
 }
 

@@ -64,8 +64,23 @@ class Hasher {
   // Back to the state right after construction (same mode and key).
   void reset() noexcept;
 
-  // Total bytes absorbed so far.
+  // Total bytes absorbed so far (by a part: since its first byte).
   std::uint64_t count() const noexcept;
+
+  // Hashing one input in parts, each on its own thread: part(first_chunk) is
+  // a hasher (same mode and key) for the bytes from offset first_chunk *
+  // kChunkLen on; feed it with update(), then append() the parts in input
+  // order. A part must lie inside one aligned subtree of the BLAKE3 tree:
+  // first_chunk is a multiple of the part's length in chunks rounded up to a
+  // power of two (e.g. parts of 2^k chunks each, or lengths that are powers
+  // of two and never grow). Only a part at chunk 0 may be finalized itself.
+  Hasher part(std::uint64_t first_chunk) const noexcept;
+  // Absorbs a finished part as if its bytes were given to update(). This
+  // hasher must have absorbed exactly the bytes before the part (and, if it
+  // is a part itself, be one of the same input). Returns false and changes
+  // nothing if the part does not start where this input ends, breaks the
+  // alignment rule above, or has another mode or key.
+  bool append(const Hasher& part) noexcept;
 
  private:
   Hasher(const std::uint32_t key[8], std::uint8_t flags) noexcept;
@@ -76,6 +91,7 @@ class Hasher {
   bool update_units(std::uint64_t units, std::uint8_t* ring, std::size_t slots,
                     FunctionRef<bool(std::uint8_t*, std::size_t)> fill, unsigned threads) noexcept;
   void update_impl(const std::uint8_t* in, std::size_t len, unsigned threads) noexcept;
+  std::uint64_t end_offset() const noexcept;
 
   // 54 levels cover 2^64 bytes of input; +1 for the lazy merge.
   static constexpr std::size_t kMaxDepth = 54;
@@ -88,6 +104,9 @@ class Hasher {
   std::uint8_t buf_len_;
   std::uint8_t blocks_compressed_;
   std::uint8_t flags_;
+  // First chunk of a part (0 for a whole input): the tree's shape inside the
+  // part is that of an input starting at chunk 0, its counters are not.
+  std::uint64_t base_chunk_ = 0;
   // Chaining values of completed subtrees, merged lazily.
   std::uint8_t cv_stack_len_;
   std::uint8_t cv_stack_[(kMaxDepth + 1) * kOutLen];

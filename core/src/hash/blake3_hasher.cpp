@@ -98,16 +98,18 @@ Hasher Hasher::derive_key(std::string_view context) noexcept {
 
 void Hasher::reset() noexcept {
   std::memcpy(chunk_cv_, key_, sizeof chunk_cv_);
-  chunk_counter_ = 0;
+  chunk_counter_ = base_chunk_;
   std::memset(buf_, 0, sizeof buf_);
   buf_len_ = 0;
   blocks_compressed_ = 0;
   cv_stack_len_ = 0;
 }
 
-std::uint64_t Hasher::count() const noexcept {
+std::uint64_t Hasher::end_offset() const noexcept {
   return chunk_counter_ * kChunk + blocks_compressed_ * kBlock + buf_len_;
 }
+
+std::uint64_t Hasher::count() const noexcept { return end_offset() - base_chunk_ * kChunk; }
 
 // Absorb bytes into the current chunk; the caller never passes more than fits.
 // The last block is always kept buffered: it needs CHUNK_END (and maybe ROOT).
@@ -138,8 +140,9 @@ void Hasher::chunk_update(const std::uint8_t* in, std::size_t len) noexcept {
 }
 
 void Hasher::merge_stack(std::uint64_t total_chunks) noexcept {
-  // A complete tree of total_chunks chunks has one CV per set bit.
-  std::size_t target = static_cast<std::size_t>(std::popcount(total_chunks));
+  // A complete tree of total_chunks chunks has one CV per set bit (a part
+  // counts from its own first chunk).
+  std::size_t target = static_cast<std::size_t>(std::popcount(total_chunks - base_chunk_));
   const Kernel& k = kernel();
   while (cv_stack_len_ > target) {
     std::uint8_t* pair = cv_stack_ + (cv_stack_len_ - 2) * kCv;
@@ -225,6 +228,52 @@ void Hasher::update_impl(const std::uint8_t* in, std::size_t len, unsigned threa
     chunk_update(in, len);
     merge_stack(chunk_counter_);
   }
+}
+
+Hasher Hasher::part(std::uint64_t first_chunk) const noexcept {
+  Hasher h(key_, flags_);
+  h.base_chunk_ = first_chunk;
+  h.reset();
+  return h;
+}
+
+bool Hasher::append(const Hasher& part) noexcept {
+  if (part.flags_ != flags_ || std::memcmp(part.key_, key_, sizeof key_) != 0) return false;
+  const std::uint64_t at = end_offset();
+  if (at != part.base_chunk_ * kChunk) return false;
+  const std::uint64_t len = part.count();
+  if (part.base_chunk_ != 0 && part.base_chunk_ % std::bit_ceil((len + kChunk - 1) / kChunk) != 0) return false;
+  if (len == 0) return true;
+  if (at == base_chunk_ * kChunk) {  // nothing absorbed yet: the part's state is ours
+    const std::uint64_t base = base_chunk_;
+    *this = part;
+    base_chunk_ = base;
+    return true;
+  }
+  // `at` is a multiple of kChunk, so an open chunk here is full; input follows,
+  // so it is not the root.
+  if (blocks_compressed_ != 0 || buf_len_ != 0) close_chunk();
+  // The part's completed subtrees, one per set bit of its chunk count, largest
+  // first. Merging them is safe: input precedes the part, so none is the root.
+  Hasher p = part;
+  const std::uint64_t n = p.chunk_counter_ - p.base_chunk_;
+  p.merge_stack(p.chunk_counter_);
+  std::uint64_t c = p.base_chunk_;
+  std::size_t i = 0;
+  for (int bit = 63; bit >= 0; --bit) {
+    const std::uint64_t size = std::uint64_t{1} << bit;
+    if ((n & size) == 0) continue;
+    push_cv(p.cv_stack_ + i++ * kCv, c);
+    c += size;
+  }
+  std::memcpy(chunk_cv_, p.chunk_cv_, sizeof chunk_cv_);
+  std::memcpy(buf_, p.buf_, sizeof buf_);
+  buf_len_ = p.buf_len_;
+  blocks_compressed_ = p.blocks_compressed_;
+  chunk_counter_ = p.chunk_counter_;
+  // As update() leaves it: merged below an open chunk, lazy at a subtree's end.
+  if (blocks_compressed_ != 0 || buf_len_ != 0) merge_stack(chunk_counter_);
+  return true;
 }
 
 void Hasher::finalize_seek(std::uint64_t offset, std::span<std::uint8_t> out) const noexcept {
