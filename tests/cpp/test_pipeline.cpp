@@ -594,38 +594,43 @@ TEST(Pipeline, StageBytesCountWhatTheSinkReceives) {
   }
 }
 
-TEST(Pipeline, RawSinkSeesEveryByteOnceInOrderAfterItsChunks) {
-  // Every run variant, 1 and 3 threads, small windows (many segments): the
-  // raw sink's bytes concatenated are the input, and each span arrives only
-  // after the chunks covering it reached the sink.
+TEST(Pipeline, WholeHashIsTheInputsBlake3) {
+  // Every run variant, 1 and 3 threads, small windows (many segments, whose
+  // lengths the window does not make powers of two) and the default one
+  // (shrinking tail segments), with and without a stage: the whole-input
+  // hash is the BLAKE3 of the input, and the chunks are unchanged.
   const auto d = chunker::test::random_bytes((9 << 20) + 12345, 77);
+  const auto want = blake3::hash(d);
   for (Input input : {Input::memory, Input::reader, Input::file, Input::file_lean}) {
     for (unsigned threads : {1u, 3u}) {
-      PipelineOptions o;
-      o.params = make(4096, 16384, 65536);
-      o.hash = HashAlgo::none;
-      o.threads = threads;
-      o.window_bytes = 1 << 20;
-      o.sink_bytes = input != Input::file_lean;  // a raw sink still sees every byte
-      auto pl = ChunkPipeline::create(o).value();
-      std::vector<std::uint8_t> raw_bytes;
-      std::uint64_t emitted = 0;
-      auto on_raw = [&](std::span<const std::uint8_t> b) {
-        EXPECT_LE(raw_bytes.size() + b.size(), emitted) << "raw bytes before their chunks";
-        raw_bytes.insert(raw_bytes.end(), b.begin(), b.end());
-      };
-      const RawBytesSink raw(on_raw);
-      pl.set_raw_sink(&raw);
-      Status s = run_input(pl, d, input,
-                           [&](const HashedChunk& c, std::span<const std::uint8_t>) { emitted = c.offset + c.length; },
-                           5);
-      ASSERT_TRUE(s.ok()) << s.to_string();
-      EXPECT_TRUE(raw_bytes == d) << static_cast<int>(input) << " " << threads;
-      // Cleared: the next run hands nothing out.
-      pl.set_raw_sink(nullptr);
-      raw_bytes.clear();
-      ASSERT_TRUE(run_input(pl, d, input, [](const HashedChunk&, std::span<const std::uint8_t>) {}, 6).ok());
-      EXPECT_TRUE(raw_bytes.empty());
+      for (std::size_t window : {std::size_t{1} << 20, std::size_t{3} << 20, std::size_t{0}}) {
+        for (bool staged : {false, true}) {
+          SCOPED_TRACE(std::to_string(static_cast<int>(input)) + " threads " + std::to_string(threads) + " window " +
+                       std::to_string(window) + (staged ? " staged" : ""));
+          PipelineOptions o;
+          o.params = make(4096, 16384, 65536);
+          o.hash = HashAlgo::blake3;
+          o.threads = threads;
+          o.window_bytes = window;
+          o.sink_bytes = input != Input::file_lean;
+          TagStage tag;
+          if (staged) o.stage = &tag;
+          auto pl = ChunkPipeline::create(o).value();
+          std::vector<HashedChunk> got;
+          blake3::Hasher whole;
+          pl.set_whole_hash(&whole);
+          Status s = run_input(pl, d, input, [&](const HashedChunk& c, std::span<const std::uint8_t>) { got.push_back(c); },
+                               5);
+          ASSERT_TRUE(s.ok()) << s.to_string();
+          EXPECT_EQ(whole.finalize(), want);
+          EXPECT_EQ(got, reference_hashed(d, o.params, o.hash));
+          // Cleared: the next run leaves it alone.
+          pl.set_whole_hash(nullptr);
+          const auto before = whole.finalize();
+          ASSERT_TRUE(run_input(pl, d, input, [](const HashedChunk&, std::span<const std::uint8_t>) {}, 6).ok());
+          EXPECT_EQ(whole.finalize(), before);
+        }
+      }
     }
   }
 }

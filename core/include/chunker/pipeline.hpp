@@ -17,6 +17,7 @@
 #include <span>
 #include <vector>
 
+#include "chunker/blake3.hpp"
 #include "chunker/error.hpp"
 #include "chunker/fastcdc.hpp"
 #include "chunker/function_ref.hpp"
@@ -94,8 +95,6 @@ using PipelineRead = FunctionRef<Result<std::size_t>(std::span<std::uint8_t>)>;
 // read (0 = end of input; a short read is retried from where it stopped).
 // Called from several threads at once.
 using PipelinePread = FunctionRef<Result<std::size_t>(std::span<std::uint8_t>, std::uint64_t offset)>;
-// Raw input bytes, each exactly once and in input order (see set_raw_sink).
-using RawBytesSink = FunctionRef<void(std::span<const std::uint8_t>)>;
 
 class ChunkPipeline;
 // run_batch: feeds input i through `pl` with `sink` (e.g. pl.run_file(...) or
@@ -123,7 +122,7 @@ class ChunkPipeline {
   // A file of known size read by position: each thread reads, chunks and
   // hashes whole segments into a ring of threads + 2 slots (run_segments.cpp),
   // so reading is spread over the threads and overlaps chunking. When the sink
-  // needs no raw bytes (sink_bytes false, or a stage) and no raw sink is set,
+  // needs no raw bytes (sink_bytes false, or a stage),
   // each thread reads through one reused buffer instead, and the few bytes
   // the stitch needs again are read again. A file that shrinks while read is
   // an io_error. Memory: with an explicit window_bytes the buffers together
@@ -137,14 +136,17 @@ class ChunkPipeline {
   // are spread over the threads, one input per thread at a time, each through
   // a single-threaded pipeline of the same options (small inputs split badly).
   // done() gets every input's chunks in input order on the calling thread.
-  // Not with a ChunkStage (invalid_argument) nor the raw sink (not called).
+  // Not with a ChunkStage (invalid_argument) nor the whole-input hash (not computed).
   Status run_batch(std::size_t n, FunctionRef<std::uint64_t(std::size_t)> size, BatchInput input, BatchDone done);
 
-  // Optional: every later run also hands each input byte to `raw`, once, in
-  // input order, right after the chunks that cover it reached the sink (same
-  // thread rules as the sink), so that a whole-input hash is computed from the
-  // very bytes that were chunked without a second read. Not owned; nullptr clears.
-  void set_raw_sink(const RawBytesSink* raw) noexcept { raw_ = raw; }
+  // Optional: every later run also absorbs its whole input into `h` (which
+  // should be fresh or reset), from the very bytes that were chunked, without
+  // a second read. A run of the whole input (run, run_file) hashes each
+  // segment as a BLAKE3 part on the thread that reads and chunks it (segments
+  // are then powers of two long) and appends the parts in order; run_reader's
+  // windows are absorbed in order as they are emitted. After a failed run `h`
+  // holds part of the input. Not owned; nullptr clears.
+  void set_whole_hash(blake3::Hasher* h) noexcept { whole_ = h; }
 
   const PipelineStats& stats() const noexcept { return stats_; }
   const PipelineOptions& options() const noexcept { return opts_; }
@@ -164,7 +166,7 @@ class ChunkPipeline {
   bool auto_window_ = false;  // window_bytes was 0: in-memory segments may be larger
   std::unique_ptr<fastcdc::Cutter> cutter_;
   std::unique_ptr<ThreadPool> pool_;
-  const RawBytesSink* raw_ = nullptr;
+  blake3::Hasher* whole_ = nullptr;
   // Reused working memory: per-segment results and stage output, the read
   // ring, run_batch's single-threaded pipelines (core/src/pipeline/scratch.hpp).
   std::unique_ptr<detail::PipelineScratch> s_;

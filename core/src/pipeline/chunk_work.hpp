@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "chunker/pipeline.hpp"
+#include "pipeline/window_buffer.hpp"
 
 namespace chunker::detail {
 
@@ -28,7 +29,7 @@ inline void hash_chunks(HashAlgo algo, std::span<HashedChunk> chunks, const std:
 // `arena`, chunk i ending at ends[i]. Stops at the first failure.
 inline Status stage_chunks(ChunkStage& stage, unsigned worker, std::span<const HashedChunk> chunks,
                            const std::uint8_t* d, std::uint64_t base, std::vector<std::uint8_t>& scratch,
-                           std::vector<std::uint8_t>& arena, std::vector<std::size_t>& ends) {
+                           HugeBytes& arena, std::vector<std::size_t>& ends) {
   for (const auto& c : chunks) {
     scratch.clear();
     if (Status st = stage.process(worker, c, {d + (c.offset - base), c.length}, scratch); !st.ok()) return st;

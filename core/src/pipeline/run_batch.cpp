@@ -36,15 +36,15 @@ void hash_spread(std::span<HashedChunk> chunks, const std::uint8_t* const* data,
 Status ChunkPipeline::run_batch(std::size_t n, FunctionRef<std::uint64_t(std::size_t)> size, BatchInput input,
                                 BatchDone done) {
   if (opts_.stage) return Status(Errc::invalid_argument, "run_batch: not with a ChunkStage");
-  // done() gets chunks, never bytes: no raw sink, and a large input's run
-  // may take the lean path (PipelineOptions::sink_bytes).
+  // done() gets chunks, never bytes: no whole-input hash, and a large input's
+  // run may take the lean path (PipelineOptions::sink_bytes).
   struct Restore {
     ChunkPipeline* pl;
-    const RawBytesSink* raw;
+    blake3::Hasher* whole;
     bool sink_bytes;
-    ~Restore() { pl->raw_ = raw, pl->opts_.sink_bytes = sink_bytes; }
-  } restore{this, raw_, opts_.sink_bytes};
-  raw_ = nullptr;
+    ~Restore() { pl->whole_ = whole, pl->opts_.sink_bytes = sink_bytes; }
+  } restore{this, whole_, opts_.sink_bytes};
+  whole_ = nullptr;
   opts_.sink_bytes = false;
 
   const unsigned threads = pool_->size();

@@ -18,6 +18,7 @@
 // of the time (--stats: wall against the summed thread-seconds). Here a slow segment only
 // holds its slot; the other threads go on with the next ones.
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -52,10 +53,11 @@ class SegmentRun {
  public:
   SegmentRun(const PipelineOptions& o, const fastcdc::Cutter& cutter, PipelineStats& stats, unsigned threads,
              std::uint64_t size, std::uint64_t starts, std::uint64_t base, std::uint64_t total,
-             const std::uint8_t* mem, PipelinePread* pread, HashedChunkSink& sink, const RawBytesSink* raw,
+             const std::uint8_t* mem, PipelinePread* pread, HashedChunkSink& sink, blake3::Hasher* whole,
              detail::PipelineScratch& scratch)
       : o_(o), cutter_(cutter), stats_(stats), threads_(threads), size_(size), end_(starts), base_(base),
-        total_(total), mem_(mem), pread_(pread), sink_(sink), raw_(raw), max_(o.params.max_size),
+        total_(total), mem_(mem), pread_(pread), sink_(sink), whole_(whole),
+        parts_(whole != nullptr && base == 0 && starts == size), max_(o.params.max_size),
         ring_mem_(*scratch.read_ring_), stitch_buf_(scratch.stitch_buf_), ring_(scratch.ring_),
         stage_out_(scratch.stage_out_) {}
 
@@ -65,13 +67,13 @@ class SegmentRun {
     // Lean: nothing after a segment's job reads its bytes again, except
     // stitch()'s few chunks at its start, which it reads again by position:
     // the sink takes no raw bytes (it asked for none, or gets the stage's
-    // output) and there is no raw sink. A segment's bytes then pass through
+    // output) and a whole-input hash, if any, is taken in parts. A segment's bytes then pass through
     // one reused per-thread buffer rather than a ring slot written once and
     // read back, and segments may be long. Why it matters: memory that is new
     // or out of cache costs the copy into it (and first touch, a page fault
     // and zeroing) more than the scan saves (docs/benchmarks-log.md,
     // "lean segments").
-    lean_ = !mem_ && !raw_ && (o_.stage != nullptr || !o_.sink_bytes);
+    lean_ = !mem_ && (!whole_ || parts_) && (o_.stage != nullptr || !o_.sink_bytes);
     // A job per thread plus slack for out-of-order finishes. The scratch ring
     // only grows (its segments keep their vectors' capacity for the next run);
     // this run uses its first slots_.
@@ -92,6 +94,10 @@ class SegmentRun {
       seg_ = std::max<std::uint64_t>({slot > max_ ? slot - max_ : 0, avg, 4096});
     }
     tail_min_ = std::min<std::uint64_t>(seg_, std::max<std::uint64_t>(std::uint64_t{1} << 20, 8 * avg));
+    // BLAKE3 parts must each lie in one aligned subtree: lengths that are
+    // powers of two and never grow (see length_at) start on multiples of
+    // themselves.
+    if (parts_) seg_ = std::bit_floor(seg_), tail_min_ = std::bit_floor(tail_min_);
     if (mem_) return {};
     if (lean_) {
       std::uint64_t roll = max_ + kRollAhead;
@@ -184,7 +190,9 @@ class SegmentRun {
   std::uint64_t next_length() const { return length_at(next_a_); }
   std::uint64_t length_at(std::uint64_t a) const {
     const std::uint64_t left = end_ - a;
-    return std::min(left, std::clamp(left / threads_, tail_min_, seg_));
+    const std::uint64_t len = std::clamp(left / threads_, tail_min_, seg_);
+    if (len >= left) return left;
+    return parts_ ? std::bit_floor(len) : len;
   }
 
   void fail(Status s) {
@@ -199,6 +207,7 @@ class SegmentRun {
     g.status = Status();
     g.read_s = g.chunk_s = g.hash_s = g.stage_s = 0;
     const std::uint64_t a = g.a, e = g.e, hi = std::min(e + max_, size_);
+    if (parts_) g.part = whole_->part(a / blake3::kChunkLen);
     // buf holds bytes [win, have) of the input. A slot (or memory) holds all
     // of [a, hi); a lean thread's buffer only what is yet to be scanned.
     std::uint8_t* buf = mem_ ? nullptr : ring_mem_.buf.get() + (lean_ ? w : slot) * buf_bytes_;
@@ -210,6 +219,7 @@ class SegmentRun {
     while (s < e) {
       const std::uint64_t need = std::min(s + max_, hi);
       const double t0 = now_s();
+      double part_s = 0;
       if (have < need) {
         std::uint64_t to = std::min(hi, std::max(need, have + kReadBlock));
         if (!mem_) {
@@ -223,6 +233,12 @@ class SegmentRun {
             g.status = st;
             return;
           }
+        }
+        // The part takes [a, e) as it arrives, while it is in cache.
+        if (parts_ && have < e) {
+          const double th = now_s();
+          g.part.update({d + (have - win), static_cast<std::size_t>(std::min(to, e) - have)});
+          part_s = now_s() - th;
         }
         have = to;
       }
@@ -250,9 +266,9 @@ class SegmentRun {
         if (!g.status.ok()) return;
       }
       const double t4 = now_s();
-      g.read_s += t1 - t0;
+      g.read_s += t1 - t0 - part_s;
       g.chunk_s += t2 - t1;
-      g.hash_s += t3 - t2;
+      g.hash_s += t3 - t2 + part_s;
       g.stage_s += t4 - t3;
     }
   }
@@ -345,8 +361,12 @@ class SegmentRun {
       ++stats_.rechunked;
       p += c.length;
     }
-    // [emitted_, p) is in g's slot: it starts at or after g.a and ends before g.e + max_size (never lean).
-    if (raw_) (*raw_)({g.data + (emitted_ - g.a), static_cast<std::size_t>(p - emitted_)});
+    if (parts_) {
+      if (!whole_->append(g.part)) return Status(Errc::internal, "whole-input hash: segment part out of order");
+    } else if (whole_) {
+      // [emitted_, p) is in g's slot: it starts at or after g.a and ends before g.e + max_size (never lean).
+      whole_->update({g.data + (emitted_ - g.a), static_cast<std::size_t>(p - emitted_)});
+    }
     stats_.bytes += p - emitted_;
     emitted_ = p;
     ++stats_.windows;
@@ -364,7 +384,8 @@ class SegmentRun {
   const std::uint8_t* mem_;
   PipelinePread* pread_;
   HashedChunkSink& sink_;
-  const RawBytesSink* raw_;
+  blake3::Hasher* whole_;
+  const bool parts_;  // whole_ is taken as one BLAKE3 part per segment (the run covers the whole input)
   const std::uint64_t max_;
   std::uint64_t seg_ = 0, tail_min_ = 0;
   bool lean_ = false;
@@ -393,7 +414,7 @@ Result<std::uint64_t> ChunkPipeline::run_segments(std::uint64_t size, std::uint6
                                                   PipelinePread* pread, HashedChunkSink& sink) {
   if (starts == 0) return std::uint64_t{0};
   if (!s_->read_ring_) s_->read_ring_ = std::make_unique<detail::ReadRing>();
-  SegmentRun run(opts_, *cutter_, stats_, pool_->size(), size, starts, base, total_hint, mem, pread, sink, raw_, *s_);
+  SegmentRun run(opts_, *cutter_, stats_, pool_->size(), size, starts, base, total_hint, mem, pread, sink, whole_, *s_);
   CHUNKER_TRY(run.prepare(auto_window_));
   pool_->run(pool_->size(), [&](std::size_t w) { run.worker(static_cast<unsigned>(w)); });
   return run.result();

@@ -17,8 +17,9 @@ struct Segment {
   const std::uint8_t* data = nullptr;   // where byte a is
   std::vector<HashedChunk> chunks;      // as found from a (cuts exact: max_size bytes were visible);
                                         // offsets from the input's start (the run's base added)
-  std::vector<std::uint8_t> arena;      // stage output, chunk i at ends[i-1] .. ends[i]
+  HugeBytes arena;                      // stage output, chunk i at ends[i-1] .. ends[i]
   std::vector<std::size_t> ends;
+  blake3::Hasher part;                  // BLAKE3 of exactly [a, e), when the run hashes its whole input
   Status status;
   bool done = false;
   double read_s = 0, chunk_s = 0, hash_s = 0, stage_s = 0;

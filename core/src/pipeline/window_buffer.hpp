@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <new>
 #include <string>
+#include <vector>
 
 #include "chunker/error.hpp"
 
@@ -38,6 +40,26 @@ inline WindowBuffer alloc_window(std::size_t bytes) {
   return b;
 #endif
 }
+
+// std::vector allocator for large buffers that are filled again and again (a
+// segment's stage output): blocks from 1 MiB up come from alloc_window, so
+// the first fill faults once per 2 MiB page instead of once per 4 KiB.
+template <class T>
+struct HugeAllocator {
+  using value_type = T;
+  HugeAllocator() = default;
+  template <class U>
+  HugeAllocator(const HugeAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) {
+    const std::size_t bytes = n * sizeof(T);
+    void* p = bytes >= (std::size_t{1} << 20) ? alloc_window(bytes).release() : std::malloc(bytes);
+    if (!p) throw std::bad_alloc();
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, std::size_t) noexcept { std::free(p); }
+  friend bool operator==(const HugeAllocator&, const HugeAllocator&) noexcept { return true; }
+};
+using HugeBytes = std::vector<std::uint8_t, HugeAllocator<std::uint8_t>>;
 
 // run_file's read slots, kept by the pipeline between calls so that many
 // files in a row (chunker dedup) do not each allocate and fault in fresh memory.

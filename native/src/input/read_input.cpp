@@ -49,10 +49,10 @@ struct WholeBuffer {
   }
 };
 
-// Clears the pipeline's raw sink however read_input returns.
-struct RawSinkGuard {
+// Clears the pipeline's whole-input hash however read_input returns.
+struct WholeHashGuard {
   ChunkPipeline& pl;
-  ~RawSinkGuard() { pl.set_raw_sink(nullptr); }
+  ~WholeHashGuard() { pl.set_whole_hash(nullptr); }
 };
 
 }  // namespace
@@ -62,10 +62,8 @@ Result<InputReport> read_input(ChunkPipeline& pl, InputFile& in, HashedChunkSink
   const FileStamp& b = rd.before();
   std::optional<blake3::Hasher> whole;  // only when asked: most callers (dedup's many small files) are not
   if (opts.whole_blake3) whole.emplace();
-  auto hash_raw = [&](std::span<const std::uint8_t> bytes) { whole->update(bytes); };
-  const RawBytesSink raw(hash_raw);
-  RawSinkGuard guard{pl};
-  pl.set_raw_sink(whole ? &raw : nullptr);
+  WholeHashGuard guard{pl};
+  pl.set_whole_hash(whole ? &*whole : nullptr);
 
   const std::uint64_t whole_below = std::max<std::uint64_t>(kReadWholeBelow, 2ull * pl.options().params.max_size);
   Status s;
