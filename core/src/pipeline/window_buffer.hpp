@@ -13,10 +13,7 @@
 #include <vector>
 
 #include "chunker/error.hpp"
-
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
+#include "common/huge_pages.hpp"
 
 namespace chunker::detail {
 
@@ -31,12 +28,9 @@ inline WindowBuffer alloc_window(std::size_t bytes) {
   // wasm memory has no pages to align to: the 2 MiB alignment would only waste heap.
   return WindowBuffer(static_cast<std::uint8_t*>(std::malloc(bytes == 0 ? 1 : bytes)));
 #else
-  constexpr std::size_t kAlign = std::size_t{2} << 20;
-  const std::size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
-  WindowBuffer b(static_cast<std::uint8_t*>(std::aligned_alloc(kAlign, rounded)));
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (b) ::madvise(b.get(), rounded, MADV_HUGEPAGE);  // advice only: failure is harmless
-#endif
+  const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  WindowBuffer b(static_cast<std::uint8_t*>(std::aligned_alloc(kHugePage, rounded)));
+  if (b) advise_huge_pages(b.get(), rounded);
   return b;
 #endif
 }

@@ -62,8 +62,9 @@ class PackBuilder {
   void add(const Digest& hash, std::uint32_t raw_length, std::uint8_t tag, std::span<const std::uint8_t> payload);
   std::size_t blobs() const noexcept { return entries_.size(); }
   std::uint64_t bytes() const noexcept { return data_.size(); }
-  // Room for `bytes` of blobs without regrowing (a growing pack would be copied at every doubling).
-  void reserve(std::size_t bytes) { data_.reserve(bytes); }
+  // Room for `bytes` of blobs without regrowing (a growing pack would be copied
+  // at every doubling), in huge pages where the system has them.
+  void reserve(std::size_t bytes);
   bool empty() const noexcept { return entries_.empty(); }
   // Appends the footer; returns the pack's bytes and name. The builder is reset.
   std::vector<std::uint8_t> finish(Digest& name, std::vector<BlobEntry>& entries);
