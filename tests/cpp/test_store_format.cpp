@@ -226,6 +226,27 @@ TEST(StoreFormat, ManifestChecksumMatchesTheDocumentedFormAndCatchesTampering) {
   }
 }
 
+TEST(StoreFormat, PackNameIsTheBlake3OfItsBytes) {
+  // The name is hashed as blobs are added: both add() forms, blobs across
+  // BLAKE3 chunk boundaries, a builder reused after finish() and after recycle().
+  store::PackBuilder b;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 7; ++i) {
+      const auto raw = chunker::test::random_bytes(900 + 61001 * i * (round + 1) % 250000, 40 + i + round);
+      if (i % 2)
+        b.add(chunker::blake3::hash(raw), static_cast<std::uint32_t>(raw.size()), 0, raw);
+      else
+        b.add(chunker::blake3::hash(raw), static_cast<std::uint32_t>(raw.size()), raw);
+    }
+    chunker::Digest name;
+    std::vector<store::BlobEntry> entries;
+    auto pack = b.finish(name, entries);
+    EXPECT_EQ(name, chunker::blake3::hash(pack)) << round;
+    ASSERT_TRUE(store::parse_pack(pack, params64k()).ok());
+    if (round == 1) b.recycle(std::move(pack));
+  }
+}
+
 TEST(StoreFormat, PackAndIndexRoundTripAndDamage) {
   store::PackBuilder b;
   std::vector<std::vector<std::uint8_t>> raws;
