@@ -341,12 +341,12 @@ const OPS = {
   // probe says zstd would not help) and POSTs each batch as one request
   // (server: one pack), up to `inFlight` requests at a time while the next
   // batch is read and compressed. progress({ batch, result }) per batch done.
-  async uploadRange({ file, batches, level, probe = true, inFlight = 2, stallReads }, progress) {
+  async uploadRange({ file, batches, level, probe = true, inFlight = 2, stallReads, bodyType = 'bytes' }, progress) {
     const rr = rangeReader(file, batches.flat(), { stallReads });
     const posts = [];
     // The body is built in place: each record is written once, right after its chunk is read
-    // (a view into the read buffer) and compressed; it is at most every chunk raw. The Blob
-    // made of it copies it, so one buffer serves every batch.
+    // (a view into the read buffer) and compressed; it is at most every chunk raw. fetch()
+    // copies it (below), so one buffer serves every batch.
     let body = new Uint8Array(0), dv = null;
     try {
       for (const [b, items] of batches.entries()) {
@@ -368,9 +368,15 @@ const OPS = {
           raw += bytes.length; sent += 37 + (useZ ? z.length : bytes.length);
         }
         while (posts.length >= inFlight) await posts.shift();
-        // A Blob body: a page driven over the DevTools protocol (the tests, the benchmark) ships
-        // an ArrayBuffer body to the driver (base64 over the protocol: 7x the upload's CPU), never a Blob.
-        const p = postBatch(new Blob([body.subarray(0, sent)])).then((created) => progress({ batch: b, result: { raw, sent, probedRaw, created } }));
+        // fetch() copies a typed-array body when called (the Fetch standard's "extract a body"),
+        // so the one body buffer is safe to refill at once. The bytes themselves as the body:
+        // Chromium sends them from the page straight to its network service, where a Blob
+        // body first goes to the browser process's blob store and is read back from there
+        // (~1 CPU-s more per 128 MiB, docs/benchmarks.md "Upload demo"). body = 'blob' keeps
+        // the Blob (the benchmark's comparison): a page driven through a DevTools client that
+        // enables the Network domain (Playwright: the tests) ships a byte body to that client.
+        const part = body.subarray(0, sent);
+        const p = postBatch(bodyType === 'blob' ? new Blob([part]) : part).then((created) => progress({ batch: b, result: { raw, sent, probedRaw, created } }));
         p.catch(() => {});   // seen when awaited
         posts.push(p);
       }
