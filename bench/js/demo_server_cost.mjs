@@ -56,12 +56,12 @@ if (process.env.BENCH_BASELINE) {
   servers.unshift({ name: `${ref} (baseline)`, file: path.join(extractBaselineDemo(ROOT, ref), 'server.mjs') });
 }
 
+// BENCH_PROF=<dir>: a V8 CPU profile of each server process there (node --cpu-prof; open in DevTools).
+// The profile is written on a normal exit: SIGINT is made one.
+const prof = process.env.BENCH_PROF
+  ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROF)}`, '--import', 'data:text/javascript,process.on("SIGINT",()=>process.exit(0))']
+  : [];
 async function startServer(storeDir, file) {
-  // BENCH_PROF=<dir>: a V8 CPU profile of each server process there (node --cpu-prof; open in DevTools).
-  // The profile is written on a normal exit: SIGINT is made one.
-  const prof = process.env.BENCH_PROF
-    ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROF)}`, '--import', 'data:text/javascript,process.on("SIGINT",()=>process.exit(0))']
-    : [];
   const child = spawn(process.execPath, [...prof, file], { env: { ...process.env, PORT: '0', STORE_DIR: storeDir }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise((res, rej) => {
     let out = '';

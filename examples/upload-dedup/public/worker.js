@@ -353,7 +353,10 @@ const OPS = {
         let cap = 0;
         for (const it of items) cap += 37 + it.len;
         if (body.length < cap) { body = new Uint8Array(cap); dv = new DataView(body.buffer); }
-        let raw = 0, sent = 0, probedRaw = 0;
+        // pos: bytes written to `body`; sent: the request's bytes. parts (bodyType 'file'): the
+        // Blob's parts, runs of `body` and, for each chunk sent raw, its slice of the File.
+        let raw = 0, sent = 0, pos = 0, mark = 0, probedRaw = 0;
+        const parts = [];
         for (const it of items) {
           const bytes = await rr.take(it.off, it.len);
           let z = null;
@@ -361,22 +364,42 @@ const OPS = {
           // No content checksum in the frame: the server checks every chunk's BLAKE3 anyway.
           else z = await compress(bytes, { codec: 'zstd', level, threads: 1, checksum: false });
           const useZ = z !== null && z.length < bytes.length;
-          body.set(hex.decode(it.h), sent);
-          body[sent + 32] = useZ ? 1 : 0;
-          dv.setUint32(sent + 33, useZ ? z.length : bytes.length, true);
-          body.set(useZ ? z : bytes, sent + 37);
+          body.set(hex.decode(it.h), pos);
+          body[pos + 32] = useZ ? 1 : 0;
+          dv.setUint32(pos + 33, useZ ? z.length : bytes.length, true);
+          pos += 37;
+          if (bodyType === 'file' && !useZ) {
+            parts.push(body.subarray(mark, pos), file.slice(it.off, it.off + it.len));
+            mark = pos;
+          } else {
+            body.set(useZ ? z : bytes, pos);
+            pos += useZ ? z.length : bytes.length;
+          }
           raw += bytes.length; sent += 37 + (useZ ? z.length : bytes.length);
         }
         while (posts.length >= inFlight) await posts.shift();
         // fetch() copies a typed-array body when called (the Fetch standard's "extract a body"),
-        // so the one body buffer is safe to refill at once. The bytes themselves as the body:
-        // Chromium sends them from the page straight to its network service, where a Blob
-        // body first goes to the browser process's blob store and is read back from there
-        // (~1 CPU-s more per 128 MiB, docs/benchmarks.md "Upload demo"). body = 'blob' keeps
-        // the Blob (the benchmark's comparison): a page driven through a DevTools client that
-        // enables the Network domain (Playwright: the tests) ships a byte body to that client.
-        const part = body.subarray(0, sent);
-        const p = postBatch(bodyType === 'blob' ? new Blob([part]) : part).then((created) => progress({ batch: b, result: { raw, sent, probedRaw, created } }));
+        // and new Blob() copies its byte parts: the one body buffer is safe to refill at once.
+        // bodyType 'bytes': the bytes themselves; Chromium sends them from the page straight
+        // to its network service, where a Blob body first goes to the browser process's blob
+        // store and is read back from there. 'blob': one Blob of the bytes. 'file': a Blob of
+        // the records with each raw chunk as a slice of the File (Chromium reads it from disk
+        // when it sends the request: those bytes never pass through the page). A File that
+        // changed on disk since it was picked then fails the request (Chromium checks its
+        // modification time), reported below naming the file. A page driven through a DevTools
+        // client that enables the Network domain (Playwright: the tests) ships byte bodies,
+        // not Blobs, to that client.
+        // Which is cheapest: docs/benchmarks.md "Upload demo".
+        let req;
+        if (bodyType === 'file') { parts.push(body.subarray(mark, pos)); req = new Blob(parts); }
+        else req = bodyType === 'blob' ? new Blob([body.subarray(0, pos)]) : body.subarray(0, pos);
+        const p = postBatch(req).catch(async (e) => {
+          if (bodyType === 'file' && e instanceof TypeError) {
+            // A network failure, or the File changed: a read of it says which.
+            try { await file.slice(0, 1).arrayBuffer(); } catch (re) { throw new Error(`${file.name || 'file'}: changed while being read (upload: ${re.message || re})`); }
+          }
+          throw e;
+        }).then((created) => progress({ batch: b, result: { raw, sent, probedRaw, created } }));
         p.catch(() => {});   // seen when awaited
         posts.push(p);
       }
