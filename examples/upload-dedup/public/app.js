@@ -15,9 +15,8 @@ const BATCH_BYTES = (Number(q.get('batchMiB')) || 8) << 20;
 // ?probe=0: zstd every chunk (no sampled compressibility probe first).
 const PROBE = q.get('probe') !== '0';
 const STAGE_THREADS = Number(q.get('stageThreads')) || 1;   // pthreads per chunk/hash stage (threads variant)
-// ?body=blob|file: batch bodies as Blobs of the bytes, or with raw chunks as slices of the File,
-// instead of the bytes (worker.js, uploadRange; the benchmark compares them).
-const BODY = ['blob', 'file'].includes(q.get('body')) ? q.get('body') : 'bytes';
+// ?body=bytes: batch bodies as the bytes instead of a Blob (worker.js, uploadRange; the benchmark compares them).
+const BODY = q.get('body') === 'bytes' ? 'bytes' : 'blob';
 
 async function api(path, opts = {}) {
   const r = await fetch(path, opts);

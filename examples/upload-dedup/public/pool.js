@@ -90,8 +90,8 @@ export async function chunkFile(pool, file, params, onProgress = () => {}, { sta
 // one pack each). The batches are split into one contiguous run per worker:
 // each worker reads its run of the file in one sequential pass, compresses and
 // POSTs batch after batch, `inFlight` requests at a time, so that the workers
-// read and compress while the server stores. bodyType: 'bytes' (default), 'blob'
-// or 'file' (worker.js, uploadRange). onBatch(result, items).
+// read and compress while the server stores. bodyType: 'blob' (default) or
+// 'bytes' (worker.js, uploadRange). onBatch(result, items).
 export async function uploadChunks(pool, file, todo, { batchBytes = 8 << 20, maxChunks = 4096, level = 3, probe = true, inFlight = 2, stallReads, bodyType, onBatch = () => {} } = {}) {
   const batches = [];
   let total = 0;

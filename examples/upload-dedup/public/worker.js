@@ -341,22 +341,19 @@ const OPS = {
   // probe says zstd would not help) and POSTs each batch as one request
   // (server: one pack), up to `inFlight` requests at a time while the next
   // batch is read and compressed. progress({ batch, result }) per batch done.
-  async uploadRange({ file, batches, level, probe = true, inFlight = 2, stallReads, bodyType = 'bytes' }, progress) {
+  async uploadRange({ file, batches, level, probe = true, inFlight = 2, stallReads, bodyType = 'blob' }, progress) {
     const rr = rangeReader(file, batches.flat(), { stallReads });
     const posts = [];
     // The body is built in place: each record is written once, right after its chunk is read
-    // (a view into the read buffer) and compressed; it is at most every chunk raw. fetch()
-    // copies it (below), so one buffer serves every batch.
+    // (a view into the read buffer) and compressed; it is at most every chunk raw. The request
+    // body made of it is a copy (below), so one buffer serves every batch.
     let body = new Uint8Array(0), dv = null;
     try {
       for (const [b, items] of batches.entries()) {
         let cap = 0;
         for (const it of items) cap += 37 + it.len;
         if (body.length < cap) { body = new Uint8Array(cap); dv = new DataView(body.buffer); }
-        // pos: bytes written to `body`; sent: the request's bytes. parts (bodyType 'file'): the
-        // Blob's parts, runs of `body` and, for each chunk sent raw, its slice of the File.
-        let raw = 0, sent = 0, pos = 0, mark = 0, probedRaw = 0;
-        const parts = [];
+        let raw = 0, sent = 0, probedRaw = 0;
         for (const it of items) {
           const bytes = await rr.take(it.off, it.len);
           let z = null;
@@ -364,42 +361,24 @@ const OPS = {
           // No content checksum in the frame: the server checks every chunk's BLAKE3 anyway.
           else z = await compress(bytes, { codec: 'zstd', level, threads: 1, checksum: false });
           const useZ = z !== null && z.length < bytes.length;
-          body.set(hex.decode(it.h), pos);
-          body[pos + 32] = useZ ? 1 : 0;
-          dv.setUint32(pos + 33, useZ ? z.length : bytes.length, true);
-          pos += 37;
-          if (bodyType === 'file' && !useZ) {
-            parts.push(body.subarray(mark, pos), file.slice(it.off, it.off + it.len));
-            mark = pos;
-          } else {
-            body.set(useZ ? z : bytes, pos);
-            pos += useZ ? z.length : bytes.length;
-          }
+          body.set(hex.decode(it.h), sent);
+          body[sent + 32] = useZ ? 1 : 0;
+          dv.setUint32(sent + 33, useZ ? z.length : bytes.length, true);
+          body.set(useZ ? z : bytes, sent + 37);
           raw += bytes.length; sent += 37 + (useZ ? z.length : bytes.length);
         }
         while (posts.length >= inFlight) await posts.shift();
-        // fetch() copies a typed-array body when called (the Fetch standard's "extract a body"),
-        // and new Blob() copies its byte parts: the one body buffer is safe to refill at once.
-        // bodyType 'bytes': the bytes themselves; Chromium sends them from the page straight
-        // to its network service, where a Blob body first goes to the browser process's blob
-        // store and is read back from there. 'blob': one Blob of the bytes. 'file': a Blob of
-        // the records with each raw chunk as a slice of the File (Chromium reads it from disk
-        // when it sends the request: those bytes never pass through the page). A File that
-        // changed on disk since it was picked then fails the request (Chromium checks its
-        // modification time), reported below naming the file. A page driven through a DevTools
-        // client that enables the Network domain (Playwright: the tests) ships byte bodies,
-        // not Blobs, to that client.
-        // Which is cheapest: docs/benchmarks.md "Upload demo".
-        let req;
-        if (bodyType === 'file') { parts.push(body.subarray(mark, pos)); req = new Blob(parts); }
-        else req = bodyType === 'blob' ? new Blob([body.subarray(0, pos)]) : body.subarray(0, pos);
-        const p = postBatch(req).catch(async (e) => {
-          if (bodyType === 'file' && e instanceof TypeError) {
-            // A network failure, or the File changed: a read of it says which.
-            try { await file.slice(0, 1).arrayBuffer(); } catch (re) { throw new Error(`${file.name || 'file'}: changed while being read (upload: ${re.message || re})`); }
-          }
-          throw e;
-        }).then((created) => progress({ batch: b, result: { raw, sent, probedRaw, created } }));
+        // new Blob() and fetch() both copy a typed array when called, so the one body buffer
+        // is refilled at once. A Blob body: in Chromium it goes to the browser process's blob
+        // store and the network service reads it from there, which costs less CPU in all than
+        // the bytes as the body (bodyType 'bytes': sent from the page to the network service
+        // in the request's IPC message; ~0.3–0.6 CPU-s more per 128 MiB), and much less than a
+        // Blob with each raw chunk as a slice of the File (read from disk by the browser
+        // process: ~1.3 more). docs/benchmarks.md "Upload demo". (A DevTools client that
+        // enables the Network domain — Playwright: the tests — is also sent a copy of byte
+        // bodies, not of Blobs.)
+        const part = body.subarray(0, sent);
+        const p = postBatch(bodyType === 'bytes' ? part : new Blob([part])).then((created) => progress({ batch: b, result: { raw, sent, probedRaw, created } }));
         p.catch(() => {});   // seen when awaited
         posts.push(p);
       }
