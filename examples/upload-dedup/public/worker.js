@@ -370,13 +370,14 @@ const OPS = {
         while (posts.length >= inFlight) await posts.shift();
         // new Blob() and fetch() both copy a typed array when called, so the one body buffer
         // is refilled at once. A Blob body: in Chromium it goes to the browser process's blob
-        // store and the network service reads it from there, which costs less CPU in all than
-        // the bytes as the body (bodyType 'bytes': sent from the page to the network service
-        // in the request's IPC message; ~0.3–0.6 CPU-s more per 128 MiB), and much less than a
+        // store and the network service reads it from there. The bytes as the body (bodyType
+        // 'bytes') go from the page to the network service in the request's IPC message: the
+        // browser process's work moves to the page's worker and the network service, for about
+        // the same CPU in all (~0.2 CPU-s more per 128 MiB on average, within the noise); a
         // Blob with each raw chunk as a slice of the File (read from disk by the browser
-        // process: ~1.3 more). docs/benchmarks.md "Upload demo". (A DevTools client that
-        // enables the Network domain — Playwright: the tests — is also sent a copy of byte
-        // bodies, not of Blobs.)
+        // process) cost ~1.3 more. docs/benchmarks.md "Upload demo". A DevTools client that
+        // enables the Network domain (Playwright: the tests) is also sent a copy of byte
+        // bodies, not of Blobs.
         const part = body.subarray(0, sent);
         const p = postBatch(bodyType === 'bytes' ? part : new Blob([part])).then((created) => progress({ batch: b, result: { raw, sent, probedRaw, created } }));
         p.catch(() => {});   // seen when awaited
