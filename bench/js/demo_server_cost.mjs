@@ -10,6 +10,7 @@
 // re-hashes the whole file), and checks the download's BLAKE3.
 //
 //   node bench/js/demo_server_cost.mjs      (BENCH_UPLOAD_SIZE=256M, BENCH_BATCH_MIB=8, BENCH_RUNS=2, BENCH_ENC=page|raw|zstd3)
+//   BENCH_PROF=/tmp/prof node bench/js/demo_server_cost.mjs   (a CPU profile of the server per run)
 //   BENCH_BASELINE=4958de7 node bench/js/demo_server_cost.mjs   (also that commit's server, alternated per run:
 //                                            its examples/upload-dedup extracted under build/, as demo_upload_bench.mjs)
 import { spawn } from 'node:child_process';
@@ -55,8 +56,13 @@ if (process.env.BENCH_BASELINE) {
   servers.unshift({ name: `${ref} (baseline)`, file: path.join(extractBaselineDemo(ROOT, ref), 'server.mjs') });
 }
 
+// BENCH_PROF=<dir>: a V8 CPU profile of each server process there (node --cpu-prof; open in DevTools).
+// The profile is written on a normal exit: SIGINT is made one.
+const prof = process.env.BENCH_PROF
+  ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROF)}`, '--import', 'data:text/javascript,process.on("SIGINT",()=>process.exit(0))']
+  : [];
 async function startServer(storeDir, file) {
-  const child = spawn(process.execPath, [file], { env: { ...process.env, PORT: '0', STORE_DIR: storeDir }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...prof, file], { env: { ...process.env, PORT: '0', STORE_DIR: storeDir }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise((res, rej) => {
     let out = '';
     child.stdout.on('data', (d) => { out += d; const m = /127\.0\.0\.1:(\d+)\//.exec(out); if (m) res(Number(m[1])); });
@@ -126,7 +132,9 @@ try {
       console.log(`${srv.name}, run ${run}: ${bodies.length} batches, ${(sent / MiB).toFixed(1)} MiB sent; batches ${((SIZE / MiB) / ((t1 - t0) / 1000)).toFixed(0)} MiB/s wall, server ${f(c0, c1)} CPU-s; ` +
         `commit ${((t2 - t1) / 1000).toFixed(2)} s, server ${f(c1, c2)} CPU-s; server in all ${((SIZE / MiB) / cpu(c0, c2)).toFixed(0)} MiB per CPU-s; load ${load()}`);
     } finally {
-      child.kill();
+      const exited = new Promise((r) => child.on('exit', r));
+      child.kill(prof.length ? 'SIGINT' : 'SIGTERM');
+      if (prof.length) await exited;
     }
   }
 } finally {

@@ -1,6 +1,9 @@
 // Benchmark of the upload-dedup demo as a user sees it, in headless Chromium
-// (playwright-core driving /usr/bin/chromium, fresh profile; flags in
-// tests/browser/harness.mjs), against the real server on 127.0.0.1:
+// (/usr/bin/chromium, fresh profile, the tests' flags) against the real server
+// on 127.0.0.1. The browser is driven over a raw DevTools pipe using only the
+// Page, DOM and Runtime domains (bench/js/cdp.mjs): under Playwright, which
+// enables the Network domain, Chromium copies each request body to the driver
+// (BENCH_DRIVER=playwright measures that way, for comparison).
 //
 //   1. chunk + hash: a 1 GiB disk-backed File picked through a file input,
 //      FastCDC (the store's 16K/64K/256K) + BLAKE3 per chunk + BLAKE3 of the
@@ -20,7 +23,10 @@
 //   node bench/js/demo_upload_bench.mjs
 //   BENCH_SIZE=256M BENCH_UPLOAD_SIZE=128M BENCH_RUNS=3 BENCH_BASELINE= node bench/js/demo_upload_bench.mjs
 //   BENCH_VARIANTS=isolated,plain   (plain: no COOP/COEP -> the single variant)
-//   BENCH_QUERY=stageThreads=2&level=1   (page options; BENCH_UPLOAD_SIZE=0 skips the upload)
+//   BENCH_QUERY=stageThreads=2&level=1   (page options; BENCH_UPLOAD_SIZE=0 skips the upload, BENCH_SIZE=0 chunk + hash)
+//   BENCH_PAGES='body=blob;'   (this tree once per ';'-separated set of extra page options, e.g.
+//                               batch bodies as Blobs and as bytes side by side)
+//   BENCH_DRIVER=playwright    (default cdp: bench/js/cdp.mjs)
 //
 // Prints a table and one JSON line.
 import { extractBaselineDemo } from './baseline.mjs';
@@ -31,6 +37,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { launch } from '../../tests/browser/harness.mjs';
+import { launchRaw } from './cdp.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const parseSize = (s) => { const m = /^(\d+)([KMG]?)$/i.exec(s); return Number(m[1]) * { '': 1, K: 1024, M: 1 << 20, G: 1 << 30 }[m[2].toUpperCase()]; };
@@ -40,7 +47,9 @@ const RUNS = Number(process.env.BENCH_RUNS || 2);
 const WORKERS = (process.env.BENCH_WORKERS || '1,2').split(',').map(Number);
 const VARIANTS = (process.env.BENCH_VARIANTS || 'isolated').split(',');
 const BASELINE = process.env.BENCH_BASELINE ?? '11d71d4';
-const QUERY = process.env.BENCH_QUERY ? `?${process.env.BENCH_QUERY}` : '';   // page options, e.g. stageThreads=2, level=1
+const QUERY = process.env.BENCH_QUERY || '';   // page options, e.g. stageThreads=2&level=1
+const PAGES = (process.env.BENCH_PAGES ?? '').split(';');   // this tree's extra page options, one row each
+const DRIVER = process.env.BENCH_DRIVER || 'cdp';
 const MiB = 1 << 20;
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-bench-'));
@@ -166,8 +175,8 @@ const bigHash = b3sum(bigFile);
 // has loaded the package before these imports.
 process.env.CHUNKER_WASM_VARIANT ??= 'single';
 // The implementations: this tree, and the baseline's (bench/js/baseline.mjs).
-const impls = [{ name: 'this tree', dir: path.join(ROOT, 'examples/upload-dedup') }];
-if (BASELINE) impls.unshift({ name: `${BASELINE} (baseline)`, dir: extractBaselineDemo(ROOT, BASELINE) });
+const impls = PAGES.map((q) => ({ name: q ? `this tree ?${q}` : 'this tree', query: q, dir: path.join(ROOT, 'examples/upload-dedup') }));
+if (BASELINE) impls.unshift({ name: `${BASELINE} (baseline)`, query: '', dir: extractBaselineDemo(ROOT, BASELINE) });
 for (const im of impls) im.createServer = (await import(pathToFileURL(path.join(im.dir, 'server.mjs')).href)).createServer;
 
 async function withPage(browser, im, isolated, fn) {
@@ -177,7 +186,8 @@ async function withPage(browser, im, isolated, fn) {
   const base = `http://127.0.0.1:${server.address().port}`;
   const page = await browser.ctx.newPage();
   try {
-    await page.goto(`${base}/${QUERY}`);
+    const query = [QUERY, im.query].filter(Boolean).join('&');
+    await page.goto(`${base}/${query ? `?${query}` : ''}`);
     await page.waitForFunction(() => window.__demo && window.__demo.ready, null, { timeout: 60000 });
     return await fn(page, base);
   } finally {
@@ -194,14 +204,14 @@ async function pick(page, file) {
 
 const results = [];
 let reference = null;
-const browser = await launch();
+const browser = DRIVER === 'playwright' ? await launch() : await launchRaw();
 try {
   for (let round = 0; round < RUNS; round++) {
     for (const variant of VARIANTS) {
       for (const im of (round % 2 ? [...impls].reverse() : impls)) {
         const isolated = variant === 'isolated';
-        // 1. chunk + hash
-        await withPage(browser, im, isolated, async (page) => {
+        // 1. chunk + hash (BENCH_SIZE=0 skips it)
+        if (SIZE) await withPage(browser, im, isolated, async (page) => {
           await pick(page, bigFile);
           for (const n of WORKERS) {
             const c0 = cpuSeconds();
@@ -272,7 +282,7 @@ for (const r of results) {
   const best = !prev || r.mib_s > prev.mib_s ? r : prev;
   rows.set(k, { ...best, runs: [...(prev ? prev.runs : []), r.mib_s] });
 }
-console.log(`\nupload-dedup demo in headless Chromium, ${os.cpus().length} CPUs; chunk+hash: ${SIZE / MiB} MiB random file; upload: ${UPLOAD_SIZE / MiB} MiB of new data (1/4 text); best of ${RUNS}; load now ${load()}`);
+console.log(`\nupload-dedup demo in headless Chromium (driver: ${DRIVER}), ${os.cpus().length} CPUs; chunk+hash: ${SIZE / MiB} MiB random file; upload: ${UPLOAD_SIZE / MiB} MiB of new data (1/4 text); best of ${RUNS}; load now ${load()}`);
 console.log('| measure | implementation | variant | workers | MiB/s (best) | runs | MiB per CPU-s | notes |');
 console.log('|---|---|---|---:|---:|---|---:|---|');
 for (const r of rows.values()) {
@@ -283,9 +293,9 @@ for (const r of rows.values()) {
 for (const r of rows.values()) if (r.cpu_threads) console.log(`CPU-s by thread, ${r.what}, ${r.impl} ${r.workers} worker(s), best run: ${r.cpu_threads.map(([k, c]) => `${k} ${c}`).join(', ')}`);
 if (BASELINE) {
   for (const r of rows.values()) {
-    if (r.impl !== 'this tree') continue;
-    const b = [...rows.values()].find((x) => x.what === r.what && x.impl !== 'this tree' && x.variant === r.variant && x.workers === r.workers);
-    if (b) console.log(`${r.what} ${r.variant} ${r.workers} worker(s): ${(r.mib_s / b.mib_s).toFixed(2)}x the baseline`);
+    if (!r.impl.startsWith('this tree')) continue;
+    const b = [...rows.values()].find((x) => x.what === r.what && !x.impl.startsWith('this tree') && x.variant === r.variant && x.workers === r.workers);
+    if (b) console.log(`${r.what} ${r.impl} ${r.variant} ${r.workers} worker(s): ${(r.mib_s / b.mib_s).toFixed(2)}x the baseline`);
   }
 }
-console.log(JSON.stringify({ bench: 'demo_upload', size: SIZE, upload_size: UPLOAD_SIZE, runs: RUNS, baseline: BASELINE || null, cpus: os.cpus().length, uptime: execFileSync('uptime').toString().trim(), results }));
+console.log(JSON.stringify({ bench: 'demo_upload', driver: DRIVER, size: SIZE, upload_size: UPLOAD_SIZE, runs: RUNS, baseline: BASELINE || null, cpus: os.cpus().length, uptime: execFileSync('uptime').toString().trim(), results }));

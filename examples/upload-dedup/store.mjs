@@ -643,7 +643,7 @@ const FLUSH_BYTES = 1 << 20;   // pack bytes queued before they are hashed and w
 // hashed piece by piece and, when the store lacks the chunk, queued for the
 // pack as it comes (tag 0 + the bytes: no copy); a zstd frame (at most a
 // chunk's bound) is collected and checked as in decodeUpload. The pack's own
-// BLAKE3 is computed on the queued pieces as they are flushed. Bytes of a
+// BLAKE3 is computed on the pieces as they are queued. Bytes of a
 // record that then fails its check are in the temporary only: the caller's
 // throw discards it.
 export class PackIngest {
@@ -653,9 +653,10 @@ export class PackIngest {
     this.writer = writer;
     this.packH = blake3.create({ threads: 1 });
     this.chunkH = blake3.create({ threads: 1 });
-    this.queue = [PACK_MAGIC];
-    this.queued = PACK_MAGIC.length;
-    this.size = PACK_MAGIC.length;   // pack bytes so far (queued included)
+    this.queue = [];
+    this.queued = 0;
+    this.size = 0;   // pack bytes so far (queued included)
+    this._push(PACK_MAGIC);
     this.writing = Promise.resolve();
     this.entries = [];
     this.results = [];
@@ -665,7 +666,10 @@ export class PackIngest {
     this.committed = false;
   }
 
-  _push(b) { this.queue.push(b); this.queued += b.length; this.size += b.length; }
+  // The pack's BLAKE3 takes each piece as it is queued, while its bytes are still in cache
+  // (a raw chunk's piece was just hashed for its own check, a frame just decoded); hashing
+  // the queue at flush time read them back from memory.
+  _push(b) { this.packH.update(b); this.queue.push(b); this.queued += b.length; this.size += b.length; }
 
   async begin(hash, encoding, length) {
     const st = this.store;
@@ -716,12 +720,11 @@ export class PackIngest {
     if (this.queued >= FLUSH_BYTES) await this.flush();
   }
 
-  // Hashes and writes what is queued; one write in flight at a time (bounded memory).
+  // Writes what is queued; one write in flight at a time (bounded memory).
   async flush() {
     const bufs = this.queue;
     this.queue = [];
     this.queued = 0;
-    for (const b of bufs) this.packH.update(b);
     await this.writing;
     this.writing = this.writer.write(bufs);
     this.writing.catch(() => {});   // seen by the next await

@@ -190,13 +190,15 @@ try {
         // server checks each record's BLAKE3, so a chunk read from the wrong bytes fails it.
         const pick = refItems.filter((_, i) => i % 50 < 3 || (i >= 1200 && i < 1500));
         const picked = pick.reduce((a, x) => a + x.len, 0);
-        for (const stallReads of [[], [0, 2]]) {
+        // (bodyType 'bytes': batch bodies as the bytes rather than Blobs, the page's other body type)
+        for (const [stallReads, bodyType] of [[[], 'blob'], [[0, 2], 'blob'], [[], 'bytes']]) {
           const chunks0 = sent();
-          const r = await page.evaluate(async ([items, stallReads]) => {
-            try { return await window.__demo.sendChunks(document.querySelector('#bigfile').files[0], items, { batchBytes: 1 << 20, stallReads }); } catch (e) { return { error: String(e.message || e) }; }
-          }, [pick, stallReads]);
-          check(!r.error && r.chunks === pick.length && sent() - chunks0 === pick.length && r.created === (stallReads.length ? 0 : new Set(pick.map((x) => x.h)).size) && r.batches > 4,
-            `upload read pass, ${pick.length} chunks (${(picked / 2 ** 20).toFixed(1)} MiB) picked out of 140 MiB${stallReads.length ? ', reads stalled' : ''}: ` +
+          const r = await page.evaluate(async ([items, stallReads, bodyType]) => {
+            try { return await window.__demo.sendChunks(document.querySelector('#bigfile').files[0], items, { batchBytes: 1 << 20, stallReads, bodyType }); } catch (e) { return { error: String(e.message || e) }; }
+          }, [pick, stallReads, bodyType]);
+          const first = stallReads.length === 0 && bodyType === 'blob';
+          check(!r.error && r.chunks === pick.length && sent() - chunks0 === pick.length && r.created === (first ? new Set(pick.map((x) => x.h)).size : 0) && r.batches > 4,
+            `upload read pass, ${pick.length} chunks (${(picked / 2 ** 20).toFixed(1)} MiB) picked out of 140 MiB${stallReads.length ? ', reads stalled' : ''}, ${bodyType} bodies: ` +
             `${r.error || `${r.batches} batches, all accepted by the server (${r.created} created)`}`);
         }
       }
@@ -222,14 +224,16 @@ try {
             return out;
           });
           check(seen === 20 << 20 && errs.every((m) => /^(?!no error).*changing\.bin/.test(m)), `a File ${how} on disk after it was picked fails with 1 and 2 workers, naming it (${errs.join(' | ')})`);
-          // The upload's read pass too (the bytes are read again after chunk + hash).
-          const chunks0 = sent();
-          const upErr = await page.evaluate(async () => {
-            const f = document.querySelector('#chfile').files[0];
-            const items = [{ h: '0'.repeat(64), off: 0, len: 65536 }, { h: '1'.repeat(64), off: 8 << 20, len: 65536 }];
-            try { await window.__demo.sendChunks(f, items); return 'no error'; } catch (e) { return String(e.message || e); }
-          });
-          check(/^(?!no error).*changing\.bin/.test(upErr) && sent() === chunks0, `the upload of a File ${how} on disk fails before sending anything, naming it (${upErr})`);
+          // The upload's read pass too (the bytes are read again after chunk + hash), with either body type.
+          for (const bodyType of ['blob', 'bytes']) {
+            const chunks0 = sent();
+            const upErr = await page.evaluate(async (bodyType) => {
+              const f = document.querySelector('#chfile').files[0];
+              const items = [{ h: '0'.repeat(64), off: 0, len: 65536 }, { h: '1'.repeat(64), off: 8 << 20, len: 65536 }];
+              try { await window.__demo.sendChunks(f, items, { bodyType }); return 'no error'; } catch (e) { return String(e.message || e); }
+            }, bodyType);
+            check(/^(?!no error).*changing\.bin/.test(upErr) && sent() === chunks0, `the upload of a File ${how} on disk fails before sending anything, naming it, ${bodyType} bodies (${upErr})`);
+          }
         }
       }
       if (isolated) {

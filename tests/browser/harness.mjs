@@ -36,13 +36,16 @@ export async function serve(roots, { isolated }) {
   return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => { server.close(r); server.closeAllConnections(); }) };  // keep-alive sockets would hold close() open
 }
 
+// Chromium's flags for the tests and the benchmarks (bench/js/cdp.mjs launches it the same way).
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync'];
+
 export async function launch() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chunker-chromium-'));
   const ctx = await chromium.launchPersistentContext(dir, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+    args: CHROMIUM_ARGS,
   });
   return {
     ctx,

@@ -15,6 +15,8 @@ const BATCH_BYTES = (Number(q.get('batchMiB')) || 8) << 20;
 // ?probe=0: zstd every chunk (no sampled compressibility probe first).
 const PROBE = q.get('probe') !== '0';
 const STAGE_THREADS = Number(q.get('stageThreads')) || 1;   // pthreads per chunk/hash stage (threads variant)
+// ?body=bytes: batch bodies as the bytes instead of a Blob (worker.js, uploadRange; the benchmark compares them).
+const BODY = q.get('body') === 'bytes' ? 'bytes' : 'blob';
 
 async function api(path, opts = {}) {
   const r = await fetch(path, opts);
@@ -127,7 +129,7 @@ async function uploadFile(file, name) {
       ui.stats(`sent ${s.chunksSent} of ${todo.length} new chunks · ${fmt(rawDone)} of ${fmt(s.newBytes)} new bytes as ${fmt(s.bytesSent)} (zstd) · ${rate(rawDone, performance.now() - t1)}`);
     };
     const send = (list) => uploadChunks(pool, file, list, {
-      batchBytes: BATCH_BYTES, maxChunks: config.limits.batchChunks, level: LEVEL, probe: PROBE,
+      batchBytes: BATCH_BYTES, maxChunks: config.limits.batchChunks, level: LEVEL, probe: PROBE, bodyType: BODY,
       onBatch(r, items) {
         s.batches++;
         s.chunksSent += items.length;
@@ -280,7 +282,7 @@ async function benchChunk(file, n, opts = {}) {
 async function sendChunks(file, items, opts = {}) {
   const out = { batches: 0, chunks: 0, created: 0 };
   await uploadChunks(pool, file, items, {
-    batchBytes: BATCH_BYTES, maxChunks: config.limits.batchChunks, level: LEVEL, probe: PROBE, ...opts,
+    batchBytes: BATCH_BYTES, maxChunks: config.limits.batchChunks, level: LEVEL, probe: PROBE, bodyType: BODY, ...opts,
     onBatch(r, list) { out.batches++; out.chunks += list.length; out.created += r.created; },
   });
   return out;

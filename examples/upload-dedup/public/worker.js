@@ -341,12 +341,12 @@ const OPS = {
   // probe says zstd would not help) and POSTs each batch as one request
   // (server: one pack), up to `inFlight` requests at a time while the next
   // batch is read and compressed. progress({ batch, result }) per batch done.
-  async uploadRange({ file, batches, level, probe = true, inFlight = 2, stallReads }, progress) {
+  async uploadRange({ file, batches, level, probe = true, inFlight = 2, stallReads, bodyType = 'blob' }, progress) {
     const rr = rangeReader(file, batches.flat(), { stallReads });
     const posts = [];
     // The body is built in place: each record is written once, right after its chunk is read
-    // (a view into the read buffer) and compressed; it is at most every chunk raw. The Blob
-    // made of it copies it, so one buffer serves every batch.
+    // (a view into the read buffer) and compressed; it is at most every chunk raw. The request
+    // body made of it is a copy (below), so one buffer serves every batch.
     let body = new Uint8Array(0), dv = null;
     try {
       for (const [b, items] of batches.entries()) {
@@ -368,9 +368,18 @@ const OPS = {
           raw += bytes.length; sent += 37 + (useZ ? z.length : bytes.length);
         }
         while (posts.length >= inFlight) await posts.shift();
-        // A Blob body: a page driven over the DevTools protocol (the tests, the benchmark) ships
-        // an ArrayBuffer body to the driver (base64 over the protocol: 7x the upload's CPU), never a Blob.
-        const p = postBatch(new Blob([body.subarray(0, sent)])).then((created) => progress({ batch: b, result: { raw, sent, probedRaw, created } }));
+        // new Blob() and fetch() both copy a typed array when called, so the one body buffer
+        // is refilled at once. A Blob body: in Chromium it goes to the browser process's blob
+        // store and the network service reads it from there. The bytes as the body (bodyType
+        // 'bytes') go from the page to the network service in the request's IPC message: the
+        // browser process's work moves to the page's worker and the network service, for about
+        // the same CPU in all (~0.2 CPU-s more per 128 MiB on average, within the noise); a
+        // Blob with each raw chunk as a slice of the File (read from disk by the browser
+        // process) cost ~1.3 more. docs/benchmarks.md "Upload demo". A DevTools client that
+        // enables the Network domain (Playwright: the tests) is also sent a copy of byte
+        // bodies, not of Blobs.
+        const part = body.subarray(0, sent);
+        const p = postBatch(bodyType === 'bytes' ? part : new Blob([part])).then((created) => progress({ batch: b, result: { raw, sent, probedRaw, created } }));
         p.catch(() => {});   // seen when awaited
         posts.push(p);
       }
