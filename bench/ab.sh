@@ -7,6 +7,8 @@
 #   bash bench/ab.sh RUNS 'COMMAND A' 'COMMAND B'
 # AB_METRIC=cpu times user+sys CPU seconds instead of wall (steadier when other
 # jobs load the machine; it misses time spent waiting, so report both).
+# AB_BEFORE / AB_AFTER: shell commands run untimed before / after every timed
+# command (set-up such as a fresh store, and clean-up, kept out of the figure).
 # Example (2-thread scaling): bash bench/ab.sh 11 \
 #   'build/native/chunker chunk --threads 2 F' 'build/native/chunker chunk --threads 1 F'
 set -euo pipefail
@@ -19,7 +21,11 @@ cmd_b=${3:?}
 metric=${AB_METRIC:-wall}
 [[ $metric == wall || $metric == cpu ]] || { echo "AB_METRIC must be wall or cpu" >&2; exit 2; }
 field=1; [[ $metric == cpu ]] && field=2
-one() { time_cmd sh -c "$1" | cut -d' ' -f$field; }
+one() {
+  if [[ -n ${AB_BEFORE:-} ]]; then sh -c "$AB_BEFORE" > /dev/null; fi
+  time_cmd sh -c "$1" | cut -d' ' -f$field
+  if [[ -n ${AB_AFTER:-} ]]; then sh -c "$AB_AFTER" > /dev/null; fi
+}
 one "$cmd_a" > /dev/null
 one "$cmd_b" > /dev/null
 wa=() wb=() ratios=()
