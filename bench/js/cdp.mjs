@@ -2,9 +2,9 @@
 // Target, Page, DOM and Runtime domains: what a user's browser does, without
 // the driver's own costs. Playwright enables the Network domain on every page,
 // and Chromium then copies every request body to the driver
-// (Network.requestWillBeSent carries postData): an upload of byte
-// bodies costs ~7x more CPU under Playwright than without it (Blob bodies are
-// not copied, so the two look alike there). demo_upload_bench.mjs uses this
+// (Network.requestWillBeSent carries postData): an upload of byte bodies
+// then measures the driver, not the page (figures: docs/benchmarks.md,
+// "Upload demo"; Blob bodies are not copied, so the two look alike there). demo_upload_bench.mjs uses this
 // by default; the tests keep Playwright.
 //
 // The flags are the tests' (tests/browser/harness.mjs) plus --headless and a
