@@ -208,6 +208,13 @@ class SegmentRun {
     g.read_s = g.chunk_s = g.hash_s = g.stage_s = 0;
     const std::uint64_t a = g.a, e = g.e, hi = std::min(e + max_, size_);
     if (parts_) g.part = whole_->part(a / blake3::kChunkLen);
+    // A stage's output is usually about its input (the store: a tag byte +
+    // the chunk, or less): room for that up front, so the arena is allocated
+    // (and its fresh pages touched) once rather than grown by doubling.
+    if (o_.stage) {
+      const std::uint64_t chunks = (e - a) / std::max<std::uint64_t>(o_.params.min_size, 1) + 2;
+      g.arena.reserve(static_cast<std::size_t>(e - a + max_ + chunks * 64));
+    }
     // buf holds bytes [win, have) of the input. A slot (or memory) holds all
     // of [a, hi); a lean thread's buffer only what is yet to be scanned.
     std::uint8_t* buf = mem_ ? nullptr : ring_mem_.buf.get() + (lean_ ? w : slot) * buf_bytes_;

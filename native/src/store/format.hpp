@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "chunker/store.hpp"
+#include "common/huge_pages.hpp"
 
 namespace chunker::store {
 
@@ -63,18 +64,18 @@ class PackBuilder {
   std::size_t blobs() const noexcept { return entries_.size(); }
   std::uint64_t bytes() const noexcept { return data_.size(); }
   // Room for `bytes` of blobs without regrowing (a growing pack would be copied
-  // at every doubling), in huge pages where the system has them.
+  // at every doubling).
   void reserve(std::size_t bytes);
   bool empty() const noexcept { return entries_.empty(); }
   // Appends the footer; returns the pack's bytes and name. The builder is reset.
-  std::vector<std::uint8_t> finish(Digest& name, std::vector<BlobEntry>& entries);
+  detail::HugeBytes finish(Digest& name, std::vector<BlobEntry>& entries);
   // Takes back the buffer finish() returned once its bytes are written, so the
-  // next pack reuses its memory: a fresh 16 MiB buffer costs a page fault per
-  // 4 KiB page on first touch, more than copying the blobs into it.
-  void recycle(std::vector<std::uint8_t>&& bytes);
+  // next pack reuses its memory: first touch of a fresh 16 MiB buffer costs
+  // more than copying the blobs into it, even in huge pages.
+  void recycle(detail::HugeBytes&& bytes);
 
  private:
-  std::vector<std::uint8_t> data_;
+  detail::HugeBytes data_;  // huge pages where the system has them: a page fault per 2 MiB, not per 4 KiB
   std::vector<BlobEntry> entries_;
 };
 // The footer of a whole pack file (checks magic, trailer, contiguous blobs).

@@ -4,14 +4,16 @@
 
 #include <cstdint>
 #include <cstring>
-#include <vector>
 
 namespace chunker::store::le {
 
-inline void put_u32(std::vector<std::uint8_t>& b, std::uint32_t v) {
+// Bytes: a std::vector of bytes, whatever its allocator.
+template <class Bytes>
+inline void put_u32(Bytes& b, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) b.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
 }
-inline void put_u64(std::vector<std::uint8_t>& b, std::uint64_t v) {
+template <class Bytes>
+inline void put_u64(Bytes& b, std::uint64_t v) {
   for (int i = 0; i < 8; ++i) b.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
 }
 inline std::uint32_t get_u32(const std::uint8_t* p) {

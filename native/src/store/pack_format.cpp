@@ -4,7 +4,6 @@
 
 #include "chunker/blake3.hpp"
 #include "chunker/store.hpp"
-#include "common/huge_pages.hpp"
 #include "format.hpp"
 #include "le_bytes.hpp"
 
@@ -24,10 +23,7 @@ Status bad_index(const std::string& why) { return Status(Errc::corrupt_input, "i
 PackBuilder::PackBuilder() { data_.assign(kPackMagic, kPackMagic + 8); }
 
 void PackBuilder::reserve(std::size_t bytes) {
-  if (data_.capacity() >= bytes) return;
   data_.reserve(bytes);
-  // A fresh pack buffer is filled once per pack; 4 KiB faults cost more than the copy into it.
-  detail::advise_huge_pages(data_.data(), data_.capacity());
 }
 
 void PackBuilder::add(const Digest& hash, std::uint32_t raw_length, std::span<const std::uint8_t> blob) {
@@ -42,8 +38,8 @@ void PackBuilder::add(const Digest& hash, std::uint32_t raw_length, std::uint8_t
   data_.insert(data_.end(), payload.begin(), payload.end());
 }
 
-std::vector<std::uint8_t> PackBuilder::finish(Digest& name, std::vector<BlobEntry>& entries) {
-  std::vector<std::uint8_t> out = std::move(data_);
+detail::HugeBytes PackBuilder::finish(Digest& name, std::vector<BlobEntry>& entries) {
+  detail::HugeBytes out = std::move(data_);
   out.reserve(out.size() + entries_.size() * kFooterEntry + kTrailer);
   for (const auto& e : entries_) {
     out.insert(out.end(), e.hash.begin(), e.hash.end());
@@ -64,7 +60,7 @@ std::vector<std::uint8_t> PackBuilder::finish(Digest& name, std::vector<BlobEntr
   return out;
 }
 
-void PackBuilder::recycle(std::vector<std::uint8_t>&& bytes) {
+void PackBuilder::recycle(detail::HugeBytes&& bytes) {
   if (!entries_.empty() || bytes.capacity() <= data_.capacity()) return;
   data_ = std::move(bytes);
   data_.assign(kPackMagic, kPackMagic + 8);

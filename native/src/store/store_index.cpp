@@ -81,7 +81,7 @@ namespace chunker::store {
 
 Result<WrittenPack> write_pack(Backend& b, PackBuilder& pb, SyncSet& pending) {
   WrittenPack p;
-  std::vector<std::uint8_t> bytes = pb.finish(p.name, p.entries);
+  detail::HugeBytes bytes = pb.finish(p.name, p.entries);
   const std::string key = pack_rel_path(p.name);
   auto made = b.create(key, bytes, pending);
   pb.recycle(std::move(bytes));
