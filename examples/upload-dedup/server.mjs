@@ -14,6 +14,8 @@
 //                                    hash[32] | encoding u8 (0 raw, 1 zstd) | length u32 LE | body;
 //                                    the new chunks of one batch become one pack (raw records
 //                                    are stored raw: send raw only when zstd does not help)
+//   GET  /api/chunks/ws              WebSocket: the same batches as binary messages, each answered
+//                                    in order by a JSON text message (the page's ?upload=ws)
 //   POST /api/files  <manifest>      commit; 409 MISSING_CHUNKS if a chunk is not stored
 //   GET  /api/files                  list
 //   GET  /api/files/<name, URI-encoded>  the reassembled file, every chunk verified (X-Blake3 header)
@@ -26,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { StorageError, openBackend } from './storage.mjs';
 import { info as packageInfo } from 'chunker-wasm';
 import { HASH_RE, Store, StoreError, checkName } from './store.mjs';
+import { accept as acceptWebSocket, refusal } from './websocket.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -129,8 +132,8 @@ function bodyReader(req, cap) {
 // batch's pack. A bad record stops the work but the body is still read to its end (at most the
 // cap) before the error answer, as when batches were read whole: the client gets the answer
 // instead of a reset. -> { results, bytes }
-async function ingestBatch(store, req, limits) {
-  const body = bodyReader(req, limits.batchBody);
+// `body`: bodyReader's interface (a request's body, or a WebSocket message: websocket.mjs).
+async function ingestBatch(store, body, limits) {
   const head = Buffer.allocUnsafe(BATCH_HEAD);
   const results = await store.ingest(async (ing) => {
     let hfill = 0, count = 0, cur = null, failed = null;
@@ -177,11 +180,23 @@ async function ingestBatch(store, req, limits) {
 
 // storeUrl: a directory or an s3:// URL (storage.mjs openBackend); storeDir: a directory;
 // backend: any storage.mjs backend. `storage` options go to the S3 backend (retry, ...).
-export async function createServer({ storeUrl, storeDir, backend, storage = {}, preset = '64k', isolated = true, limits: over = {} } = {}) {
+// webSockets: false leaves out GET /api/chunks/ws (the page then POSTs its batches).
+export async function createServer({ storeUrl, storeDir, backend, storage = {}, preset = '64k', isolated = true, webSockets = true, limits: over = {} } = {}) {
   if (!backend && storeUrl !== undefined) backend = await openBackend(storeUrl, storage);
   const store = await Store.open(backend || storeDir, { preset });
   const limits = { ...defaultLimits(store.max), ...over };
-  const counters = { chunkPuts: 0, batches: 0, chunksReceived: 0, chunksCreated: 0, bytesReceived: 0, rawBytesReceived: 0, rejected: 0, clientAborts: 0 };
+  const counters = { chunkPuts: 0, batches: 0, chunksReceived: 0, chunksCreated: 0, bytesReceived: 0, rawBytesReceived: 0, rejected: 0, clientAborts: 0, wsBatches: 0 };
+
+  // A batch received (POST or WebSocket message) -> chunks created.
+  const countBatch = (results, bytes) => {
+    counters.batches++;
+    counters.chunksReceived += results.length;
+    counters.bytesReceived += bytes;
+    let created = 0;
+    for (const r of results) { counters.rawBytesReceived += r.size; if (r.created) created++; }
+    counters.chunksCreated += created;
+    return created;
+  };
 
   const baseHeaders = () => (isolated
     ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cross-Origin-Resource-Policy': 'same-origin' }
@@ -245,13 +260,8 @@ export async function createServer({ storeUrl, storeDir, backend, storage = {}, 
     } else if (p === '/api/chunks' && m === 'POST') {
       const type = (req.headers['content-type'] || '').split(';')[0].trim();
       if (type !== 'application/octet-stream') throw err(415, 'BAD_CONTENT_TYPE', 'expected Content-Type: application/octet-stream');
-      const { results, bytes } = await ingestBatch(store, req, limits);
-      counters.batches++;
-      counters.chunksReceived += results.length;
-      counters.bytesReceived += bytes;
-      let created = 0;
-      for (const r of results) { counters.rawBytesReceived += r.size; if (r.created) created++; }
-      counters.chunksCreated += created;
+      const { results, bytes } = await ingestBatch(store, bodyReader(req, limits.batchBody), limits);
+      const created = countBatch(results, bytes);
       sendJson(res, created ? 201 : 200, { created, results });
     } else if (p === '/api/files' && m === 'POST') {
       const body = await readJson(req, limits.manifestBody);
@@ -344,6 +354,65 @@ export async function createServer({ storeUrl, storeDir, backend, storage = {}, 
         answerError(req, res, 500, { error: 'internal error', code: 'INTERNAL' });
       }
     });
+  });
+  // GET /api/chunks/ws (WebSocket): the batches of POST /api/chunks as binary messages, one
+  // socket per page worker, read one at a time through the same ingest and limits (a message
+  // over limits.batchBody closes the socket, 1009). Each message is answered, in order, with a
+  // text message: {"status": 201|200, "created": n, "chunks": n} or, for a refused batch,
+  // {"status": 4xx|5xx, "code", "error"[, "index"]} as the POST's error answer; the socket stays
+  // open for the next batch. Browsers send no CORS preflight for a WebSocket, so a page of
+  // another origin is refused (its Origin must name this host).
+  // closeAllConnections() closes the WebSockets too (server.close() waits for them otherwise).
+  const wsSockets = new Set();
+  const closeHttp = server.closeAllConnections.bind(server);
+  server.closeAllConnections = () => { closeHttp(); for (const s of wsSockets) s.destroy(); };
+  server.on('upgrade', (req, socket, head) => {
+    const u = new URL(req.url, 'http://localhost');
+    let why = u.pathname !== '/api/chunks/ws' || !webSockets ? 'no WebSocket here' : refusal(req);
+    const origin = req.headers.origin;
+    if (!why && origin !== undefined) {
+      let host = null;
+      try { host = new URL(origin).host; } catch { /* not a URL */ }
+      if (host !== req.headers.host) why = 'cross-origin WebSocket refused';
+    }
+    if (why) {
+      const body = JSON.stringify({ error: why, code: why === 'no WebSocket here' ? 'NOT_FOUND' : 'BAD_UPGRADE' });
+      socket.on('error', () => {});
+      socket.end(`HTTP/1.1 ${why === 'no WebSocket here' ? '404 Not Found' : why.startsWith('cross') ? '403 Forbidden' : '400 Bad Request'}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      return;
+    }
+    wsSockets.add(socket);
+    socket.on('close', () => wsSockets.delete(socket));
+    const ws = acceptWebSocket(req, socket, head, { maxMessage: limits.batchBody, queueBytes: QUEUE_BYTES, gone: (m) => new ClientGone(m) });
+    (async () => {
+      for (let body; (body = await ws.nextMessage()) !== null;) {
+        let answer;
+        try {
+          const { results, bytes } = await ingestBatch(store, body, limits);
+          const created = countBatch(results, bytes);
+          counters.wsBatches++;
+          answer = { status: created ? 201 : 200, created, chunks: results.length };
+        } catch (e) {
+          if (e instanceof ClientGone || ws.closed) { counters.clientAborts++; break; }
+          if (e instanceof StoreError) {
+            counters.rejected++;
+            answer = { status: e.status, error: e.message, code: e.code };
+            if (e.index !== undefined) answer.index = e.index;
+          } else if (e instanceof StorageError) {
+            const down = e.code.startsWith('S3_');
+            console.error(`WebSocket batch: storage: ${e.code} ${e.message}`);
+            answer = { status: down ? 503 : 500, error: `storage: ${e.message}`, code: down ? 'STORAGE_UNAVAILABLE' : 'STORAGE_ERROR' };
+          } else {
+            console.error('WebSocket batch: internal error:', e);
+            answer = { status: 500, error: 'internal error', code: 'INTERNAL' };
+          }
+          // (the ingest reads a refused batch to its end; a failure of the storage may not have)
+          try { await ws.skipMessage(); } catch { break; }
+        }
+        ws.send(JSON.stringify(answer));
+      }
+    })().catch((e) => { console.error('WebSocket:', e); ws.close(1011, 'internal error'); });
   });
   server.store = store;
   server.counters = counters;

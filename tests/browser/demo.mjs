@@ -59,7 +59,8 @@ try {
     const expect = isolated ? 'threads' : 'single';
     console.log(`${isolated ? 'isolated' : 'not isolated'} (${expect} variant expected):`);
     const storeDir = path.join(tmp, `store-${expect}`);
-    const server = await createServer({ storeDir, isolated });
+    // (the not-isolated run's server has no WebSocket endpoint: the page's fallback to POSTs)
+    const server = await createServer({ storeDir, isolated, webSockets: isolated });
     await new Promise((r) => server.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${server.address().port}`;
     const page = await browser.ctx.newPage();
@@ -67,7 +68,7 @@ try {
     const logs = [];
     page.on('console', (m) => logs.push(`[console.${m.type()}] ${m.text()}`));
     page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
-    // Batch POSTs and the chunks in them, as the server parsed them (the page's request bodies are
+    // Batches (POSTs and WebSocket messages) and the chunks in them, as the server parsed them (the page's request bodies are
     // Blobs, which the DevTools protocol does not report).
     const posts = { get length() { return server.counters.batches; } };
     const sent = () => server.counters.chunksReceived;
@@ -190,15 +191,20 @@ try {
         // server checks each record's BLAKE3, so a chunk read from the wrong bytes fails it.
         const pick = refItems.filter((_, i) => i % 50 < 3 || (i >= 1200 && i < 1500));
         const picked = pick.reduce((a, x) => a + x.len, 0);
-        // (bodyType 'bytes': batch bodies as the bytes rather than Blobs, the page's other body type)
-        for (const [stallReads, bodyType] of [[[], 'blob'], [[0, 2], 'blob'], [[], 'bytes']]) {
-          const chunks0 = sent();
-          const r = await page.evaluate(async ([items, stallReads, bodyType]) => {
-            try { return await window.__demo.sendChunks(document.querySelector('#bigfile').files[0], items, { batchBytes: 1 << 20, stallReads, bodyType }); } catch (e) { return { error: String(e.message || e) }; }
-          }, [pick, stallReads, bodyType]);
-          const first = stallReads.length === 0 && bodyType === 'blob';
-          check(!r.error && r.chunks === pick.length && sent() - chunks0 === pick.length && r.created === (first ? new Set(pick.map((x) => x.h)).size : 0) && r.batches > 4,
-            `upload read pass, ${pick.length} chunks (${(picked / 2 ** 20).toFixed(1)} MiB) picked out of 140 MiB${stallReads.length ? ', reads stalled' : ''}, ${bodyType} bodies: ` +
+        // (bodyType 'bytes': batch bodies as the bytes rather than Blobs, the page's other body type;
+        // transport 'ws': the batches over one WebSocket per worker, ?upload=ws. The not-isolated
+        // run's server has no WebSocket endpoint: the page must fall back to POSTs.)
+        for (const [stallReads, bodyType, transport] of [[[], 'blob', 'ws'], [[0, 2], 'blob', 'post'], [[], 'bytes', 'post'], [[0, 2], 'blob', 'ws']]) {
+          const chunks0 = sent(), ws0 = server.counters.wsBatches, posts0 = posts.length;
+          const r = await page.evaluate(async ([items, stallReads, bodyType, transport]) => {
+            try { return await window.__demo.sendChunks(document.querySelector('#bigfile').files[0], items, { batchBytes: 1 << 20, stallReads, bodyType, transport }); } catch (e) { return { error: String(e.message || e) }; }
+          }, [pick, stallReads, bodyType, transport]);
+          const first = stallReads.length === 0 && transport === 'ws';
+          const used = transport === 'ws' && isolated ? 'ws' : 'post';
+          check(!r.error && r.chunks === pick.length && sent() - chunks0 === pick.length && r.created === (first ? new Set(pick.map((x) => x.h)).size : 0) && r.batches > 4 &&
+            r.transports.every((t) => t === used) && server.counters.wsBatches - ws0 === (used === 'ws' ? r.batches : 0) && posts.length - posts0 === r.batches,
+            `upload read pass, ${pick.length} chunks (${(picked / 2 ** 20).toFixed(1)} MiB) picked out of 140 MiB${stallReads.length ? ', reads stalled' : ''}, ${bodyType} bodies, ` +
+            `${transport === 'ws' ? `WebSocket asked, ${used === 'ws' ? 'used' : 'no endpoint: POSTs'}` : 'POSTs'} (${r.transports ? r.transports.join(', ') : ''}): ` +
             `${r.error || `${r.batches} batches, all accepted by the server (${r.created} created)`}`);
         }
       }
@@ -225,14 +231,14 @@ try {
           });
           check(seen === 20 << 20 && errs.every((m) => /^(?!no error).*changing\.bin/.test(m)), `a File ${how} on disk after it was picked fails with 1 and 2 workers, naming it (${errs.join(' | ')})`);
           // The upload's read pass too (the bytes are read again after chunk + hash), with either body type.
-          for (const bodyType of ['blob', 'bytes']) {
+          for (const [bodyType, transport] of [['blob', 'post'], ['bytes', 'post'], ['blob', 'ws']]) {
             const chunks0 = sent();
-            const upErr = await page.evaluate(async (bodyType) => {
+            const upErr = await page.evaluate(async ([bodyType, transport]) => {
               const f = document.querySelector('#chfile').files[0];
               const items = [{ h: '0'.repeat(64), off: 0, len: 65536 }, { h: '1'.repeat(64), off: 8 << 20, len: 65536 }];
-              try { await window.__demo.sendChunks(f, items, { bodyType }); return 'no error'; } catch (e) { return String(e.message || e); }
-            }, bodyType);
-            check(/^(?!no error).*changing\.bin/.test(upErr) && sent() === chunks0, `the upload of a File ${how} on disk fails before sending anything, naming it, ${bodyType} bodies (${upErr})`);
+              try { await window.__demo.sendChunks(f, items, { bodyType, transport }); return 'no error'; } catch (e) { return String(e.message || e); }
+            }, [bodyType, transport]);
+            check(/^(?!no error).*changing\.bin/.test(upErr) && sent() === chunks0, `the upload of a File ${how} on disk fails before sending anything, naming it, ${bodyType} bodies, ${transport === 'ws' ? 'WebSocket' : 'POSTs'} (${upErr})`);
           }
         }
       }

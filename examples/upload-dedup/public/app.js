@@ -17,6 +17,9 @@ const PROBE = q.get('probe') !== '0';
 const STAGE_THREADS = Number(q.get('stageThreads')) || 1;   // pthreads per chunk/hash stage (threads variant)
 // ?body=bytes: batch bodies as the bytes instead of a Blob (worker.js, uploadRange; the benchmark compares them).
 const BODY = q.get('body') === 'bytes' ? 'bytes' : 'blob';
+// ?upload=ws: batches over one WebSocket per worker (GET /api/chunks/ws) instead of a POST each;
+// POSTs where the socket does not open (worker.js, openBatchSocket).
+const TRANSPORT = q.get('upload') === 'ws' ? 'ws' : 'post';
 
 async function api(path, opts = {}) {
   const r = await fetch(path, opts);
@@ -128,8 +131,8 @@ async function uploadFile(file, name) {
       ui.progress(s.newBytes ? rawDone / s.newBytes : 1);
       ui.stats(`sent ${s.chunksSent} of ${todo.length} new chunks · ${fmt(rawDone)} of ${fmt(s.newBytes)} new bytes as ${fmt(s.bytesSent)} (zstd) · ${rate(rawDone, performance.now() - t1)}`);
     };
-    const send = (list) => uploadChunks(pool, file, list, {
-      batchBytes: BATCH_BYTES, maxChunks: config.limits.batchChunks, level: LEVEL, probe: PROBE, bodyType: BODY,
+    const send = async (list) => { s.transports = await uploadChunks(pool, file, list, {
+      batchBytes: BATCH_BYTES, maxChunks: config.limits.batchChunks, level: LEVEL, probe: PROBE, bodyType: BODY, transport: TRANSPORT,
       onBatch(r, items) {
         s.batches++;
         s.chunksSent += items.length;
@@ -139,7 +142,7 @@ async function uploadFile(file, name) {
         ui.strip(chunks, marks);
         showUpload();
       },
-    });
+    }); };
     await send(todo);
     s.uploadMs = performance.now() - t1;
 
@@ -278,11 +281,11 @@ async function benchChunk(file, n, opts = {}) {
 }
 
 // Sends chunks [{ h, off, len }] (file order) of `file` as the upload does, no commit (the tests):
-// -> { batches, chunks, created }; opts go to uploadChunks (batchBytes, stallReads, ...).
+// -> { batches, chunks, created, transports }; opts go to uploadChunks (batchBytes, stallReads, transport, ...).
 async function sendChunks(file, items, opts = {}) {
   const out = { batches: 0, chunks: 0, created: 0 };
-  await uploadChunks(pool, file, items, {
-    batchBytes: BATCH_BYTES, maxChunks: config.limits.batchChunks, level: LEVEL, probe: PROBE, bodyType: BODY, ...opts,
+  out.transports = await uploadChunks(pool, file, items, {
+    batchBytes: BATCH_BYTES, maxChunks: config.limits.batchChunks, level: LEVEL, probe: PROBE, bodyType: BODY, transport: TRANSPORT, ...opts,
     onBatch(r, list) { out.batches++; out.chunks += list.length; out.created += r.created; },
   });
   return out;

@@ -91,8 +91,10 @@ export async function chunkFile(pool, file, params, onProgress = () => {}, { sta
 // each worker reads its run of the file in one sequential pass, compresses and
 // POSTs batch after batch, `inFlight` requests at a time, so that the workers
 // read and compress while the server stores. bodyType: 'blob' (default) or
-// 'bytes' (worker.js, uploadRange). onBatch(result, items).
-export async function uploadChunks(pool, file, todo, { batchBytes = 8 << 20, maxChunks = 4096, level = 3, probe = true, inFlight = 2, stallReads, bodyType, onBatch = () => {} } = {}) {
+// 'bytes' (worker.js, uploadRange); transport: 'post' (default) or 'ws' (one
+// WebSocket per worker, POSTs where it does not open). onBatch(result, items).
+// -> the transport each worker used.
+export async function uploadChunks(pool, file, todo, { batchBytes = 8 << 20, maxChunks = 4096, level = 3, probe = true, inFlight = 2, stallReads, bodyType, transport, onBatch = () => {} } = {}) {
   const batches = [];
   let total = 0;
   for (let i = 0; i < todo.length;) {
@@ -110,7 +112,8 @@ export async function uploadChunks(pool, file, todo, { batchBytes = 8 << 20, max
     do { run.push(batches[b]); acc += batches[b++].bytes; } while (b < batches.length && acc + batches[b].bytes / 2 <= goal);
     runs.push(run);
   }
-  await Promise.all(runs.map((run, w) => pool.workers[w].call('uploadRange', { file, batches: run.map((x) => x.items), level, probe, inFlight, stallReads, bodyType }, {
+  const done = await Promise.all(runs.map((run, w) => pool.workers[w].call('uploadRange', { file, batches: run.map((x) => x.items), level, probe, inFlight, stallReads, bodyType, transport }, {
     onProgress: (p) => onBatch(p.result, run[p.batch].items),
   })));
+  return done.map((d) => d.transport);
 }

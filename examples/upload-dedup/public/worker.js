@@ -168,6 +168,47 @@ async function postBatch(body) {
   return answer.created;
 }
 
+// One WebSocket to GET /api/chunks/ws for a run of batches (the page's ?upload=ws): each batch
+// body is one binary message, answered in order by a JSON text message. In Chromium a message
+// goes from this worker to the network service over a data pipe, where a fetch body goes
+// through the renderer's and the browser process's Blob machinery (a Blob body) or the
+// request's IPC message (bytes): ~1/3 of the CPU, docs/benchmarks.md "Upload demo". ->
+// { send(bytes) -> chunks created, close() }, or null if the socket does not open (no such
+// endpoint, a proxy without WebSockets): the caller then POSTs.
+async function openBatchSocket() {
+  const url = new URL('/api/chunks/ws', location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  let ws;
+  try { ws = new WebSocket(url); } catch { return null; }
+  ws.binaryType = 'arraybuffer';
+  if (!await new Promise((res) => { ws.onopen = () => res(true); ws.onerror = ws.onclose = () => res(false); })) return null;
+  const waiting = [];
+  let dead = null;
+  ws.onerror = null;
+  ws.onmessage = (e) => {
+    const w = waiting.shift();
+    let a = null;
+    try { a = JSON.parse(e.data); } catch { /* below */ }
+    if (!w) return;
+    if (!a || typeof a.status !== 'number') w.reject(new Error('WebSocket /api/chunks/ws: unreadable answer'));
+    else if (a.status >= 400) w.reject(new Error(`WebSocket /api/chunks/ws: ${a.status} ${a.code}: ${a.error}`));
+    else w.resolve(a.created);
+  };
+  ws.onclose = (e) => {
+    dead = new Error(`WebSocket /api/chunks/ws closed (${e.code}${e.reason ? `: ${e.reason}` : ''})`);
+    for (const w of waiting.splice(0)) w.reject(dead);
+  };
+  return {
+    send(bytes) {
+      if (dead) return Promise.reject(dead);
+      const p = new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+      ws.send(bytes);   // copies the bytes when called, as fetch does: the body buffer is refilled next
+      return p;
+    },
+    close() { ws.close(1000); },
+  };
+}
+
 // The bytes of `items` ([{ off, len }], in file order) read in one pass: regions
 // of items less than SKIP apart are each read through one wholeReader (one BYOB
 // stream over that slice of the file, BUF-sized reused buffer; the bytes between
@@ -341,9 +382,11 @@ const OPS = {
   // probe says zstd would not help) and POSTs each batch as one request
   // (server: one pack), up to `inFlight` requests at a time while the next
   // batch is read and compressed. progress({ batch, result }) per batch done.
-  async uploadRange({ file, batches, level, probe = true, inFlight = 2, stallReads, bodyType = 'blob' }, progress) {
+  // transport 'ws': the batches go over one WebSocket (openBatchSocket; POSTs if it does not open).
+  async uploadRange({ file, batches, level, probe = true, inFlight = 2, stallReads, bodyType = 'blob', transport = 'post' }, progress) {
     const rr = rangeReader(file, batches.flat(), { stallReads });
     const posts = [];
+    const sock = transport === 'ws' && batches.length ? await openBatchSocket() : null;
     // The body is built in place: each record is written once, right after its chunk is read
     // (a view into the read buffer) and compressed; it is at most every chunk raw. The request
     // body made of it is a copy (below), so one buffer serves every batch.
@@ -379,13 +422,13 @@ const OPS = {
         // enables the Network domain (Playwright: the tests) is also sent a copy of byte
         // bodies, not of Blobs.
         const part = body.subarray(0, sent);
-        const p = postBatch(bodyType === 'bytes' ? part : new Blob([part])).then((created) => progress({ batch: b, result: { raw, sent, probedRaw, created } }));
+        const p = (sock ? sock.send(part) : postBatch(bodyType === 'bytes' ? part : new Blob([part]))).then((created) => progress({ batch: b, result: { raw, sent, probedRaw, created } }));
         p.catch(() => {});   // seen when awaited
         posts.push(p);
       }
       for (const p of posts) await p;
-    } finally { rr.cancel(); }
-    return { batches: batches.length };
+    } finally { rr.cancel(); if (sock) sock.close(); }
+    return { batches: batches.length, transport: sock ? 'ws' : 'post' };
   },
 
   // Only reads the file (the benchmark's floor: what reading a File costs here).
