@@ -38,6 +38,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { launch } from '../../tests/browser/harness.mjs';
 import { launchRaw } from './cdp.mjs';
+import { chromiumKind, cpuOf, descendants, statFields, threadPoller } from './proc_cpu.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const parseSize = (s) => { const m = /^(\d+)([KMG]?)$/i.exec(s); return Number(m[1]) * { '': 1, K: 1024, M: 1 << 20, G: 1 << 30 }[m[2].toUpperCase()]; };
@@ -78,33 +79,14 @@ function writeMixed(file, size, seed) {
   fs.closeSync(fd);
 }
 // CPU seconds used so far by this process's descendants (Chromium's processes)
-// plus this process (the server): under a shared machine's load, MiB per
-// CPU-second holds up where wall-clock MiB/s does not. -> { total, by: { server,
-// browser, renderer, network, gpu, other } } (Chromium's processes by --type=).
+// plus this process (the server): -> { total, by: { server, browser, renderer,
+// network, gpu, other } } (Chromium's processes by --type=).
 function cpuSeconds() {
-  const tick = 100;   // USER_HZ
-  const parent = new Map(), cpu = new Map();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-      parent.set(Number(d), Number(f[1]));
-      cpu.set(Number(d), (Number(f[11]) + Number(f[12])) / tick);
-    } catch { /* exited */ }
-  }
-  const mine = (pid) => { for (let p = pid, i = 0; p > 1 && i < 50; p = parent.get(p), i++) if (p === process.pid) return true; return false; };
-  const kind = (pid) => {
-    let cmd = '';
-    try { cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { /* exited */ }
-    const t = /--type=([\w-]+)/.exec(cmd)?.[1];
-    if (!t) return /chrom/.test(cmd) ? 'browser' : 'other';
-    if (t === 'utility') return /network/i.test(cmd) ? 'network' : 'other';
-    return t === 'gpu-process' ? 'gpu' : t === 'renderer' ? 'renderer' : 'other';
-  };
   const u = process.cpuUsage();
   const by = { server: (u.user + u.system) / 1e6, browser: 0, renderer: 0, network: 0, gpu: 0, other: 0 };
-  for (const [pid, c] of cpu) if (pid !== process.pid && mine(pid)) by[kind(pid)] += c;
+  for (const pid of descendants()) {
+    try { by[chromiumKind(pid)] += cpuOf(statFields(`/proc/${pid}/stat`).f); } catch { /* exited */ }
+  }
   return { total: Object.values(by).reduce((a, b) => a + b, 0), by };
 }
 // CPU seconds between two cpuSeconds() readings, total and per process kind.
@@ -113,53 +95,17 @@ const cpuSince = (a) => {
   for (const k of Object.keys(b.by)) by[k] = +(b.by[k] - (a.by[k] || 0)).toFixed(2);
   return { total: b.total - a.total, by };
 };
-// Per-thread CPU of Chromium's processes while a measure runs, polled (a
-// worker's thread may exit before the measure ends): -> { start(), stop() ->
-// [[process kind: thread name, CPU-s], ...] largest first }. Threads of one
-// name in one process kind are summed, each one's share in brackets (both page
-// workers are "DedicatedWorker"). The processes are listed once at start().
+// Per-thread CPU of Chromium's processes while a measure runs: -> { start(),
+// stop() -> [[process kind: thread name, CPU-s], ...] largest first }. Threads
+// of one name in one process kind are summed, each one's share in brackets.
+// The processes are listed once at start().
 function threadCpuPoller(ms = 250) {
-  const seen = new Map();   // pid/tid -> { name, first, last }
-  let procs = [], timer = null, started = false;
-  const sample = () => {
-    for (const [pid, kind] of procs) {
-      let tids = [];
-      try { tids = fs.readdirSync(`/proc/${pid}/task`); } catch { continue; }
-      for (const tid of tids) {
-        try {
-          const st = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-          const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-          const c = (Number(f[11]) + Number(f[12])) / 100, k = `${pid}/${tid}`;
-          const e = seen.get(k);
-          if (e) e.last = c; else seen.set(k, { name: `${kind}: ${st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'))}`, first: started ? 0 : c, last: c });
-        } catch { /* exited */ }
-      }
-    }
-  };
+  const poller = threadPoller(ms);
   return {
-    start() {
-      const parent = new Map();
-      for (const d of fs.readdirSync('/proc')) {
-        if (!/^\d+$/.test(d)) continue;
-        try { const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8'); parent.set(Number(d), Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1])); } catch { /* exited */ }
-      }
-      procs = [];
-      for (const pid of parent.keys()) {
-        let mine = false;
-        for (let p = parent.get(pid), i = 0; p > 1 && i < 50; p = parent.get(p), i++) if (p === process.pid) { mine = true; break; }
-        if (!mine) continue;
-        try {
-          const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'), t = /--type=([\w-]+)/.exec(cmd)?.[1];
-          procs.push([pid, !t ? 'browser' : t === 'utility' && /network/i.test(cmd) ? 'network' : t === 'gpu-process' ? 'gpu' : t]);
-        } catch { /* exited */ }
-      }
-      sample(); started = true; timer = setInterval(sample, ms);
-    },
+    start() { poller.start(descendants().map((pid) => [pid, chromiumKind(pid)])); },
     stop() {
-      clearInterval(timer); sample();
-      const by = new Map();
-      for (const e of seen.values()) { const c = e.last - e.first; if (c >= 0.05) by.set(e.name, [...(by.get(e.name) || []), c]); }
-      return [...by].map(([n, cs]) => [cs.length > 1 ? `${n} [${cs.sort((x, y) => y - x).map((c) => c.toFixed(2)).join(' + ')}]` : n, +cs.reduce((x, y) => x + y, 0).toFixed(2)])
+      return [...poller.stop()].map(([n, cs]) => [n, cs.filter((c) => c >= 0.05)]).filter(([, cs]) => cs.length)
+        .map(([n, cs]) => [cs.length > 1 ? `${n} [${cs.sort((x, y) => y - x).map((c) => c.toFixed(2)).join(' + ')}]` : n, +cs.reduce((x, y) => x + y, 0).toFixed(2)])
         .sort((a, b) => b[1] - a[1]);
     },
   };

@@ -14,8 +14,8 @@
 //   ws:    ws.send(bytes) on one WebSocket per worker, the server answers
 //          each message with a small text frame
 // The server runs as its own node process (this file with argument `server`):
-// it reads and drops every body (WebSocket frames unmasked in place, as a
-// real handler would have to) and checks the SHA-256 of each worker's first
+// it reads and drops every body (WebSocket frames through the demo server's
+// own reader, examples/upload-dedup/websocket.mjs) and checks the SHA-256 of each worker's first
 // body against the page's. Chromium is driven over the raw DevTools pipe
 // (bench/js/cdp.mjs: no Network domain, which copies request bodies).
 //
@@ -31,13 +31,13 @@
 // Prints a line per run, a table (median and range per mode) and one JSON line.
 import { fork } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { accept, refusal } from '../../examples/upload-dedup/websocket.mjs';
+import { chromiumKind, cpuOf, descendants, statFields, threadPoller } from './proc_cpu.mjs';
 
 const MiB = 1 << 20;
-
 
 // ---------------------------------------------------------------- server
 
@@ -65,81 +65,7 @@ function sink(stats) {
   };
 }
 
-// XORs b in place with the 4-byte `mask`, mask[k] applying to b[0]: bytewise
-// up to a 4-byte boundary, then 32-bit words (x86: little-endian), then the tail.
-function unmask(b, mask, k) {
-  const n = b.length;
-  let i = 0;
-  for (; i < n && ((b.byteOffset + i) & 3); i++) b[i] ^= mask[(k + i) & 3];
-  const words = (n - i) >>> 2;
-  if (words) {
-    const m = (k + i) & 3;
-    const w = mask[m] | (mask[(m + 1) & 3] << 8) | (mask[(m + 2) & 3] << 16) | (mask[(m + 3) & 3] << 24);
-    const u = new Int32Array(b.buffer, b.byteOffset + i, words);
-    for (let j = 0; j < words; j++) u[j] ^= w;
-    i += words * 4;
-  }
-  for (; i < n; i++) b[i] ^= mask[(k + i) & 3];
-}
-
-// A server frame (never masked): FIN + opcode, payload < 64 KiB.
-function frame(opcode, payload) {
-  const h = payload.length < 126 ? Buffer.from([0x80 | opcode, payload.length]) : Buffer.from([0x80 | opcode, 126, payload.length >> 8, payload.length & 255]);
-  return Buffer.concat([h, payload]);
-}
-
 const MAX_MESSAGE = 64 * MiB;   // the demo's batch body limit
-
-// RFC 6455 server side of one connection: frames of any length (7-, 16- and
-// 64-bit), fragmented messages (continuation frames), masked client frames
-// unmasked in place; ping answered, close echoed. onMessageEnd() -> the text
-// to answer with.
-function wsConnection(socket, stats) {
-  let hdr = Buffer.alloc(14), have = 0;       // header bytes of the frame being read
-  let left = -1, op = 0, fin = false, mask = null, off = 0;   // the frame's payload: bytes left, ...
-  let msg = null, msgBytes = 0, ctl = [];     // the message being received, a control frame's payload
-  const fail = (code, why) => { socket.end(frame(8, Buffer.concat([Buffer.from([code >> 8, code & 255]), Buffer.from(why)]))); left = -2; };
-  const frameDone = () => {
-    if (op >= 8) {
-      const p = Buffer.concat(ctl); ctl = [];
-      if (op === 9) socket.write(frame(10, p));
-      else if (op === 8) { socket.end(frame(8, p.subarray(0, 2))); left = -2; return; }
-    } else if (fin) {
-      msg.end(); msg = null; msgBytes = 0;
-      socket.write(frame(1, Buffer.from('ok')));
-    }
-    left = -1; have = 0;
-  };
-  socket.on('data', (d) => {
-    let i = 0;
-    while (i < d.length && left !== -2) {
-      if (left < 0) {
-        hdr[have++] = d[i++];
-        if (have < 2) continue;
-        const len7 = hdr[1] & 127, need = 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + 4;
-        if (have < need) continue;
-        if (!(hdr[1] & 128)) return fail(1002, 'client frames must be masked');
-        fin = !!(hdr[0] & 128); op = hdr[0] & 15;
-        left = len7 === 126 ? hdr.readUInt16BE(2) : len7 === 127 ? Number(hdr.readBigUInt64BE(2)) : len7;
-        mask = Buffer.from(hdr.subarray(need - 4, need)); off = 0;
-        if (op >= 8) { if (!fin || left > 125) return fail(1002, 'bad control frame'); }
-        else if (op === 0) { if (!msg) return fail(1002, 'continuation without a message'); }
-        else if (op === 1 || op === 2) { if (msg) return fail(1002, 'new message inside a fragmented one'); msg = sink(stats); }
-        else return fail(1002, 'unknown opcode');
-        if (op < 8 && (msgBytes += left) > MAX_MESSAGE) return fail(1009, 'message too big');
-        if (left === 0) frameDone();
-        continue;
-      }
-      const n = Math.min(left, d.length - i);
-      const piece = d.subarray(i, i + n);
-      unmask(piece, mask, off & 3);
-      if (op >= 8) ctl.push(Buffer.from(piece)); else msg.feed(piece);
-      i += n; off += n; left -= n;
-      if (left === 0) frameDone();
-    }
-  });
-  socket.on('error', () => {});
-}
 
 function runServer() {
   const stats = { messages: 0, bytes: 0, first: {} };
@@ -159,18 +85,23 @@ function runServer() {
     res.writeHead(200, { ...isolation, 'Content-Type': page[0] });
     res.end(page[1]);
   });
-  server.on('upgrade', (req, socket, head) => {
-    const key = req.headers['sec-websocket-key'];
-    if (req.url !== '/ws' || !/websocket/i.test(req.headers.upgrade || '') || req.headers['sec-websocket-version'] !== '13' || !key) {
+  // The demo server's WebSocket (examples/upload-dedup/websocket.mjs): each
+  // message read to its end, answered with a small text frame.
+  server.on('upgrade', async (req, socket, head) => {
+    if (req.url !== '/ws' || refusal(req)) {
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
       return;
     }
-    const accept = crypto.createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-    // No Sec-WebSocket-Extensions in the answer: Chromium's offer of permessage-deflate is declined.
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
-    socket.setNoDelay(true);
-    wsConnection(socket, stats);
-    if (head.length) socket.emit('data', head);
+    socket.on('error', () => {});
+    const conn = accept(req, socket, head, { maxMessage: MAX_MESSAGE });
+    for (let body; (body = await conn.nextMessage()) !== null;) {
+      const s = sink(stats);
+      try {
+        for (let x; (x = await body.next()) !== null;) s.feed(x);
+      } catch { return; }   // the socket closed mid-message
+      s.end();
+      conn.send('ok');
+    }
   });
   process.on('message', (m) => {
     if (m === 'stats') { process.send({ stats }); stats.messages = 0; stats.bytes = 0; stats.first = {}; }
@@ -248,69 +179,16 @@ onmessage = async ({ data: m }) => {
 
 // ---------------------------------------------------------------- benchmark
 
-// Chromium's process kinds by --type= (as demo_upload_bench.mjs), the server, this process.
-function kindOf(pid, serverPid) {
-  if (pid === process.pid) return 'bench';
-  if (pid === serverPid) return 'server';
-  let cmd = '';
-  try { cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { return 'other'; }
-  const t = /--type=([\w-]+)/.exec(cmd)?.[1];
-  if (!t) return /chrom/.test(cmd) ? 'browser' : 'other';
-  if (t === 'utility') return /network/i.test(cmd) ? 'network' : 'other';
-  return t === 'gpu-process' ? 'gpu' : t === 'renderer' ? 'renderer' : 'other';
-}
-const statFields = (file) => { const st = fs.readFileSync(file, 'utf8'); return { name: st.slice(st.indexOf('(') + 1, st.lastIndexOf(')')), f: st.slice(st.lastIndexOf(')') + 2).split(' ') }; };
-// This process and its descendants: [[pid, kind]].
-function myProcesses(serverPid) {
-  const parent = new Map();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try { parent.set(Number(d), Number(statFields(`/proc/${d}/stat`).f[1])); } catch { /* exited */ }
-  }
-  const out = [[process.pid, 'bench']];
-  for (const pid of parent.keys()) {
-    for (let p = parent.get(pid), i = 0; p > 1 && i < 50; p = parent.get(p), i++) {
-      if (p === process.pid) { out.push([pid, kindOf(pid, serverPid)]); break; }
-    }
-  }
-  return out;
-}
+// This process and its descendants, each with its kind: Chromium's by --type=, the server, 'bench'.
+const myProcesses = (serverPid) =>
+  [[process.pid, 'bench'], ...descendants().map((pid) => [pid, pid === serverPid ? 'server' : chromiumKind(pid)])];
 // CPU seconds per process kind (a process's stat includes its exited threads).
 function cpuByKind(procs) {
   const by = { browser: 0, renderer: 0, network: 0, gpu: 0, other: 0, server: 0, bench: 0 };
   for (const [pid, kind] of procs) {
-    try { const { f } = statFields(`/proc/${pid}/stat`); by[kind] += (Number(f[11]) + Number(f[12])) / 100; } catch { /* exited */ }
+    try { by[kind] += cpuOf(statFields(`/proc/${pid}/stat`).f); } catch { /* exited */ }
   }
   return by;
-}
-// Per-thread CPU, polled (a thread may exit before the end): start(procs), stop() ->
-// { 'kind: thread name': CPU-s } (threads of one name in one process kind summed).
-function threadPoller(ms = 250) {
-  const seen = new Map();
-  let procs = [], timer = null, started = false;
-  const sample = () => {
-    for (const [pid, kind] of procs) {
-      let tids = [];
-      try { tids = fs.readdirSync(`/proc/${pid}/task`); } catch { continue; }
-      for (const tid of tids) {
-        try {
-          const { name, f } = statFields(`/proc/${pid}/task/${tid}/stat`);
-          const c = (Number(f[11]) + Number(f[12])) / 100, k = `${pid}/${tid}`;
-          const e = seen.get(k);
-          if (e) e.last = c; else seen.set(k, { name: `${kind}: ${name}`, first: started ? 0 : c, last: c });
-        } catch { /* exited */ }
-      }
-    }
-  };
-  return {
-    start(p) { procs = p; sample(); started = true; timer = setInterval(sample, ms); },
-    stop() {
-      clearInterval(timer); sample();
-      const by = {};
-      for (const e of seen.values()) by[e.name] = (by[e.name] || 0) + e.last - e.first;
-      return by;
-    },
-  };
 }
 
 async function runBench() {
@@ -348,7 +226,7 @@ async function runBench() {
           const c0 = cpuByKind(procs);
           const r = await page.evaluate(() => window.go());
           const c1 = cpuByKind(procs);
-          const byThread = threads.stop();
+          const byThread = Object.fromEntries([...threads.stop()].map(([k, cs]) => [k, cs.reduce((x, y) => x + y, 0)]));
           server.send('stats');
           const { stats } = await fromServer();
           if (r.bytes !== total || stats.bytes !== total || stats.messages !== batches * WORKERS) throw new Error(`${mode}: sent ${r.bytes}, server got ${stats.bytes} in ${stats.messages} bodies, expected ${total}`);
