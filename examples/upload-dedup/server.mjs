@@ -50,6 +50,7 @@ export function defaultLimits(max) {
     batchBody: 64 << 20,          // POST /api/chunks body (one pack)
     batchChunks: 4096,            // chunks per batch
     verifyBytes: 4 * 2 ** 30,     // bytes hashed to check one commit's whole-file BLAKE3
+    wsIdleMs: 120000,             // a WebSocket with nothing sent or received this long is closed (1001)
   };
 }
 
@@ -360,8 +361,9 @@ export async function createServer({ storeUrl, storeDir, backend, storage = {}, 
   // over limits.batchBody closes the socket, 1009). Each message is answered, in order, with a
   // text message: {"status": 201|200, "created": n, "chunks": n} or, for a refused batch,
   // {"status": 4xx|5xx, "code", "error"[, "index"]} as the POST's error answer; the socket stays
-  // open for the next batch. Browsers send no CORS preflight for a WebSocket, so a page of
-  // another origin is refused (its Origin must name this host).
+  // open for the next batch, until it idles for limits.wsIdleMs (closed, 1001). Browsers send
+  // no CORS preflight for a WebSocket, so a page of another origin is refused (its Origin must
+  // name this host).
   // closeAllConnections() closes the WebSockets too (server.close() waits for them otherwise).
   const wsSockets = new Set();
   const closeHttp = server.closeAllConnections.bind(server);
@@ -385,6 +387,8 @@ export async function createServer({ storeUrl, storeDir, backend, storage = {}, 
     wsSockets.add(socket);
     socket.on('close', () => wsSockets.delete(socket));
     const ws = acceptWebSocket(req, socket, head, { maxMessage: limits.batchBody, queueBytes: QUEUE_BYTES, gone: (m) => new ClientGone(m) });
+    // An idle socket holds a connection and its buffers: it goes (a page opens one per upload).
+    socket.setTimeout(limits.wsIdleMs, () => ws.close(1001, 'idle'));
     (async () => {
       for (let body; (body = await ws.nextMessage()) !== null;) {
         let answer;

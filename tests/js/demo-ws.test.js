@@ -199,6 +199,23 @@ describe('upload-dedup server: batches over a WebSocket', () => {
     }
   });
 
+  test('an idle socket is closed (1001); one that keeps sending is not', async () => {
+    const s = await start({ limits: { wsIdleMs: 1000 } });
+    const idle = await connect(s), busy = await connect(s);
+    let closed = null;
+    idle.next().then((f) => { closed = f; });
+    // A ping every 100 ms: the busy socket is never idle for a second.
+    for (let i = 0; !closed && i < 100; i++) {
+      await busy.write(clientFrame(true, 9, Buffer.from(`p${i}`)));
+      expect((await busy.next()).op).toBe(10);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(closed && closeCode(closed)).toBe(1001);
+    const it = chunkItem(crypto.randomBytes(3000));
+    await busy.write(clientFrame(true, 2, batchBody([it])));
+    expect(await busy.answer()).toEqual({ status: 201, created: 1, chunks: 1 });
+  });
+
   test('a client gone mid-message: counted as an abort, nothing stored', async () => {
     const s = await start();
     const c = await connect(s);
