@@ -15,7 +15,7 @@
 //                                    the new chunks of one batch become one pack (raw records
 //                                    are stored raw: send raw only when zstd does not help)
 //   GET  /api/chunks/ws              WebSocket: the same batches as binary messages, each answered
-//                                    in order by a JSON text message (the page's ?upload=ws)
+//                                    in order by a JSON text message (the page's default transport)
 //   POST /api/files  <manifest>      commit; 409 MISSING_CHUNKS if a chunk is not stored
 //   GET  /api/files                  list
 //   GET  /api/files/<name, URI-encoded>  the reassembled file, every chunk verified (X-Blake3 header)

@@ -94,7 +94,11 @@ try {
       check(sent() === u1.uniqueChunks && after1 === u1.uniqueChunks && u1.chunks > 50,
         `first upload sent every unique chunk once: ${sent()} chunks in the POSTs, ${after1} chunks in the packs, ${u1.chunks} chunks`);
       check(posts.length === u1.batches && packs().length === posts.length && posts.length < u1.uniqueChunks / 10,
-        `batched: ${posts.length} POST /api/chunks for ${u1.uniqueChunks} chunks, ${packs().length} packs`);
+        `batched: ${posts.length} batches for ${u1.uniqueChunks} chunks, ${packs().length} packs`);
+      // The page's default transport: a WebSocket per worker where the server has the endpoint
+      // (the isolated run's), POSTs where it does not (the other run's server).
+      check(server.counters.wsBatches === (isolated ? posts.length : 0),
+        `first upload's batches went ${isolated ? 'over WebSockets' : 'as POSTs (no WebSocket endpoint)'}: ${server.counters.wsBatches} of ${posts.length} over a WebSocket`);
 
       const before2 = sent();
       const u2 = await upload(editPath, 1);
@@ -192,7 +196,7 @@ try {
         const pick = refItems.filter((_, i) => i % 50 < 3 || (i >= 1200 && i < 1500));
         const picked = pick.reduce((a, x) => a + x.len, 0);
         // (bodyType 'bytes': batch bodies as the bytes rather than Blobs, the page's other body type;
-        // transport 'ws': the batches over one WebSocket per worker, ?upload=ws. The not-isolated
+        // transport 'ws': the batches over one WebSocket per worker, the page's default. The not-isolated
         // run's server has no WebSocket endpoint: the page must fall back to POSTs.)
         for (const [stallReads, bodyType, transport] of [[[], 'blob', 'ws'], [[0, 2], 'blob', 'post'], [[], 'bytes', 'post'], [[0, 2], 'blob', 'ws']]) {
           const chunks0 = sent(), ws0 = server.counters.wsBatches, posts0 = posts.length;

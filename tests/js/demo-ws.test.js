@@ -3,7 +3,7 @@
 // of RFC 6455 is written out here (frames masked with random keys, split at
 // odd places), the handshake checked against the RFC's own example (§1.3),
 // chunk hashes from the `b3sum` program, zstd frames from the `zstd` program.
-// Chromium as the client: tests/browser/demo.mjs (?upload=ws).
+// Chromium as the client: tests/browser/demo.mjs.
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';

@@ -17,9 +17,9 @@ const PROBE = q.get('probe') !== '0';
 const STAGE_THREADS = Number(q.get('stageThreads')) || 1;   // pthreads per chunk/hash stage (threads variant)
 // ?body=bytes: batch bodies as the bytes instead of a Blob (worker.js, uploadRange; the benchmark compares them).
 const BODY = q.get('body') === 'bytes' ? 'bytes' : 'blob';
-// ?upload=ws: batches over one WebSocket per worker (GET /api/chunks/ws) instead of a POST each;
-// POSTs where the socket does not open (worker.js, openBatchSocket).
-const TRANSPORT = q.get('upload') === 'ws' ? 'ws' : 'post';
+// Batches go over one WebSocket per worker (GET /api/chunks/ws; POSTs where the socket does not
+// open: worker.js, openBatchSocket); ?upload=post: a POST each.
+const TRANSPORT = q.get('upload') === 'post' ? 'post' : 'ws';
 
 async function api(path, opts = {}) {
   const r = await fetch(path, opts);

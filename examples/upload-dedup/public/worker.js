@@ -168,7 +168,7 @@ async function postBatch(body) {
   return answer.created;
 }
 
-// One WebSocket to GET /api/chunks/ws for a run of batches (the page's ?upload=ws): each batch
+// One WebSocket to GET /api/chunks/ws for a run of batches (the page's default): each batch
 // body is one binary message, answered in order by a JSON text message. In Chromium a message
 // goes from this worker to the network service over a data pipe, where a fetch body goes
 // through the renderer's and the browser process's Blob machinery (a Blob body) or the
