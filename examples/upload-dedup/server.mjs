@@ -364,10 +364,14 @@ export async function createServer({ storeUrl, storeDir, backend, storage = {}, 
   // open for the next batch, until it idles for limits.wsIdleMs (closed, 1001). Browsers send
   // no CORS preflight for a WebSocket, so a page of another origin is refused (its Origin must
   // name this host).
-  // closeAllConnections() closes the WebSockets too (server.close() waits for them otherwise).
-  const wsSockets = new Set();
+  // closeAllConnections() closes the WebSockets too (server.close() waits for them otherwise),
+  // and server.close()'s callback runs once every socket's batch in progress has finished (an
+  // upgraded socket is not the HTTP server's to wait for: its ingest may still be writing).
+  const wsSockets = new Set(), wsTasks = new Set();
   const closeHttp = server.closeAllConnections.bind(server);
   server.closeAllConnections = () => { closeHttp(); for (const s of wsSockets) s.destroy(); };
+  const closeServer = server.close.bind(server);
+  server.close = (cb) => closeServer((e) => { Promise.allSettled([...wsTasks]).then(() => cb?.(e)); });
   server.on('upgrade', (req, socket, head) => {
     const u = new URL(req.url, 'http://localhost');
     let why = u.pathname !== '/api/chunks/ws' || !webSockets ? 'no WebSocket here' : refusal(req);
@@ -389,7 +393,7 @@ export async function createServer({ storeUrl, storeDir, backend, storage = {}, 
     const ws = acceptWebSocket(req, socket, head, { maxMessage: limits.batchBody, queueBytes: QUEUE_BYTES, gone: (m) => new ClientGone(m) });
     // An idle socket holds a connection and its buffers: it goes (a page opens one per upload).
     socket.setTimeout(limits.wsIdleMs, () => ws.close(1001, 'idle'));
-    (async () => {
+    const task = (async () => {
       for (let body; (body = await ws.nextMessage()) !== null;) {
         let answer;
         try {
@@ -417,6 +421,8 @@ export async function createServer({ storeUrl, storeDir, backend, storage = {}, 
         ws.send(JSON.stringify(answer));
       }
     })().catch((e) => { console.error('WebSocket:', e); ws.close(1011, 'internal error'); });
+    wsTasks.add(task);
+    task.finally(() => wsTasks.delete(task));
   });
   server.store = store;
   server.counters = counters;
