@@ -333,27 +333,37 @@ export async function createServer({ storeUrl, storeDir, backend, storage = {}, 
   const gone = (req, res, e) => e instanceof ClientGone || req.socket.destroyed
     || (e && (e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.code === 'ERR_STREAM_PREMATURE_CLOSE'));
 
+  // A thrown error as the API's answer, for a request and a WebSocket batch alike -> { status,
+  // body }: a StoreError is the client's (counted as rejected), a StorageError the storage's
+  // (503 when it cannot be reached after its retries; the message names the object), anything
+  // else internal. `where` names the request in the log.
+  function errorAnswer(e, where) {
+    if (e instanceof StoreError) {
+      counters.rejected++;
+      const body = { error: e.message, code: e.code };
+      if (e.missing) body.missing = e.missing;
+      if (e.index !== undefined) body.index = e.index;
+      return { status: e.status, body };
+    }
+    if (e instanceof StorageError) {
+      const down = e.code.startsWith('S3_');
+      console.error(`${where}: storage: ${e.code} ${e.message}`);
+      return { status: down ? 503 : 500, body: { error: `storage: ${e.message}`, code: down ? 'STORAGE_UNAVAILABLE' : 'STORAGE_ERROR' } };
+    }
+    console.error(`${where}: internal error:`, e);
+    return { status: 500, body: { error: 'internal error', code: 'INTERNAL' } };
+  }
+
   const server = http.createServer((req, res) => {
     handle(req, res).catch((e) => {
       if (res.headersSent) { res.destroy(); return; }
-      if (e instanceof StoreError) {
-        counters.rejected++;
-        const body = { error: e.message, code: e.code };
-        if (e.missing) body.missing = e.missing;
-        if (e.index !== undefined) body.index = e.index;
-        answerError(req, res, e.status, body);
-      } else if (e instanceof StorageError) {
-        // The storage failed (S3 unreachable after its retries, refused, ...): the message names the object.
-        const down = e.code.startsWith('S3_');
-        console.error(`${req.method} ${req.url}: storage: ${e.code} ${e.message}`);
-        answerError(req, res, down ? 503 : 500, { error: `storage: ${e.message}`, code: down ? 'STORAGE_UNAVAILABLE' : 'STORAGE_ERROR' });
-      } else if (gone(req, res, e)) {
+      if (!(e instanceof StoreError || e instanceof StorageError) && gone(req, res, e)) {
         counters.clientAborts++;   // an aborted upload is the client's choice, not a server fault
         res.destroy();
-      } else {
-        console.error(`${req.method} ${req.url}: internal error:`, e);
-        answerError(req, res, 500, { error: 'internal error', code: 'INTERNAL' });
+        return;
       }
+      const { status, body } = errorAnswer(e, `${req.method} ${req.url}`);
+      answerError(req, res, status, body);
     });
   });
   // GET /api/chunks/ws (WebSocket): the batches of POST /api/chunks as binary messages, one
@@ -403,18 +413,8 @@ export async function createServer({ storeUrl, storeDir, backend, storage = {}, 
           answer = { status: created ? 201 : 200, created, chunks: results.length };
         } catch (e) {
           if (e instanceof ClientGone || ws.closed) { counters.clientAborts++; break; }
-          if (e instanceof StoreError) {
-            counters.rejected++;
-            answer = { status: e.status, error: e.message, code: e.code };
-            if (e.index !== undefined) answer.index = e.index;
-          } else if (e instanceof StorageError) {
-            const down = e.code.startsWith('S3_');
-            console.error(`WebSocket batch: storage: ${e.code} ${e.message}`);
-            answer = { status: down ? 503 : 500, error: `storage: ${e.message}`, code: down ? 'STORAGE_UNAVAILABLE' : 'STORAGE_ERROR' };
-          } else {
-            console.error('WebSocket batch: internal error:', e);
-            answer = { status: 500, error: 'internal error', code: 'INTERNAL' };
-          }
+          const { status, body: error } = errorAnswer(e, 'WebSocket batch');
+          answer = { status, ...error };
           // (the ingest reads a refused batch to its end; a failure of the storage may not have)
           try { await ws.skipMessage(); } catch { break; }
         }

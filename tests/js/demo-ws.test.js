@@ -200,12 +200,12 @@ describe('upload-dedup server: batches over a WebSocket', () => {
   });
 
   test('an idle socket is closed (1001); one that keeps sending is not', async () => {
-    const s = await start({ limits: { wsIdleMs: 1000 } });
+    const s = await start({ limits: { wsIdleMs: 3000 } });
     const idle = await connect(s), busy = await connect(s);
     let closed = null;
     idle.next().then((f) => { closed = f; });
-    // A ping every 100 ms: the busy socket is never idle for a second.
-    for (let i = 0; !closed && i < 100; i++) {
+    // A ping every 100 ms: the busy socket is never idle for 3 s (a margin for a loaded machine).
+    for (let i = 0; !closed && i < 300; i++) {
       await busy.write(clientFrame(true, 9, Buffer.from(`p${i}`)));
       expect((await busy.next()).op).toBe(10);
       await new Promise((r) => setTimeout(r, 100));
